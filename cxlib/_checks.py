@@ -1,0 +1,171 @@
+"""Input validation shared by every estimator.
+
+Each check raises :class:`cxlib.errors.CXDataError` with a message that names the
+column, shows (a sample of) the bad values with their row count, and lists what is
+valid. Nothing here modifies its input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import CXDataError
+
+_MAX_SHOWN = 5
+
+
+def _show(values: Iterable[Any]) -> str:
+    vals = list(values)
+    shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in vals[:_MAX_SHOWN])
+    more = f", ... ({len(vals) - _MAX_SHOWN} more)" if len(vals) > _MAX_SHOWN else ""
+    return f"[{shown}{more}]"
+
+
+def check_confidence_level(confidence_level: float) -> float:
+    """Return ``confidence_level`` if it lies strictly between 0 and 1."""
+    try:
+        level = float(confidence_level)
+    except (TypeError, ValueError):
+        raise CXDataError(
+            f"`confidence_level`={confidence_level!r} is not a number; use e.g. 0.95"
+        ) from None
+    if not 0.0 < level < 1.0:
+        raise CXDataError(
+            f"`confidence_level`={confidence_level!r} must lie strictly between 0 and 1 (e.g. 0.95)"
+        )
+    return level
+
+
+def check_columns(data: pd.DataFrame, columns: Sequence[str], *, argument: str = "column") -> None:
+    """Raise if any of ``columns`` is not a column of ``data``."""
+    if not isinstance(data, pd.DataFrame):
+        raise CXDataError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise CXDataError(
+            f"`{argument}`={missing[0]!r} is not a column of `data`; "
+            f"available: {list(map(str, data.columns))}"
+        )
+
+
+def as_series(data: Any, column: str | None, *, argument: str) -> tuple[pd.Series, str]:
+    """Return the 1-D values to analyse and the name to report them under.
+
+    ``data`` is either a DataFrame (then ``column`` names a column of it) or a 1-D
+    array/Series of values (then ``column`` may be ``None``).
+    """
+    if isinstance(data, pd.DataFrame):
+        if column is None:
+            raise CXDataError(f"`{argument}` must name a column of `data` when `data` is a DataFrame")
+        check_columns(data, [column], argument=argument)
+        return data[column], str(column)
+    if isinstance(data, pd.Series):
+        return data, str(data.name if data.name is not None else (column or argument))
+    arr = np.asarray(data)
+    if arr.ndim != 1:
+        raise CXDataError(f"`data` must be a DataFrame or a 1-D array of scores; got shape {arr.shape}")
+    return pd.Series(arr), str(column or argument)
+
+
+def numeric_scores(
+    values: pd.Series,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    integer: bool = False,
+    allow_missing: bool = True,
+) -> np.ndarray:
+    """Validate scores and return them as a float array (missing values as NaN).
+
+    Raises
+    ------
+    CXDataError
+        On text labels, values outside ``[low, high]``, non-integers where integers are
+        required, missing values when not allowed, or when nothing is left.
+    """
+    s = pd.Series(values)
+    if len(s) == 0:
+        raise CXDataError(f"column {name!r} is empty: no rows to analyse")
+    if s.dtype == bool:
+        raise CXDataError(f"column {name!r} is boolean; expected numeric scores")
+    num = pd.to_numeric(s, errors="coerce")
+    bad_text = s.notna() & num.isna()
+    if bad_text.any():
+        bad = pd.unique(s[bad_text])
+        raise CXDataError(
+            f"column {name!r} has {int(bad_text.sum())} non-numeric value(s) {_show(bad)}; "
+            "expected numeric scores (recode text labels first)"
+        )
+    arr = num.to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(arr).any():
+        raise CXDataError(f"column {name!r} has {int(np.isinf(arr).sum())} infinite value(s)")
+    missing = np.isnan(arr)
+    if missing.all():
+        raise CXDataError(f"column {name!r} is all missing ({len(arr)} rows): nothing to analyse")
+    if missing.any() and not allow_missing:
+        raise CXDataError(f"column {name!r} has {int(missing.sum())} missing value(s); drop or impute them first")
+    ok = arr[~missing]
+    out_of_range = np.zeros(ok.shape, dtype=bool)
+    if low is not None:
+        out_of_range |= ok < low
+    if high is not None:
+        out_of_range |= ok > high
+    if out_of_range.any():
+        bad = np.unique(ok[out_of_range])
+        raise CXDataError(
+            f"column {name!r} has {int(out_of_range.sum())} value(s) outside the scale "
+            f"{low:g}–{high:g}: {_show(bad)}"
+        )
+    if integer:
+        frac = ok != np.round(ok)
+        if frac.any():
+            bad = np.unique(ok[frac])
+            raise CXDataError(
+                f"column {name!r} has {int(frac.sum())} non-integer value(s) {_show(bad)}; "
+                "expected whole-number scale points"
+            )
+    return arr
+
+
+def check_weights(weights: Any, n: int, *, name: str = "weights") -> np.ndarray:
+    """Validate survey weights: numeric, finite, non-negative, not all zero."""
+    w = pd.to_numeric(pd.Series(np.asarray(weights)), errors="coerce").to_numpy(dtype=float)
+    if len(w) != n:
+        raise CXDataError(f"`{name}` has {len(w)} values but the data has {n} rows")
+    if np.isnan(w).any():
+        raise CXDataError(f"weights column {name!r} has {int(np.isnan(w).sum())} missing or non-numeric value(s)")
+    if np.isinf(w).any():
+        raise CXDataError(f"weights column {name!r} has {int(np.isinf(w).sum())} infinite value(s)")
+    neg = w < 0
+    if neg.any():
+        raise CXDataError(
+            f"weights column {name!r} has {int(neg.sum())} negative value(s) {_show(np.unique(w[neg]))}; "
+            "weights must be >= 0"
+        )
+    if not (w > 0).any():
+        raise CXDataError(f"weights column {name!r} is zero everywhere")
+    return w
+
+
+def resolve_weights(data: Any, weights: Any, n: int) -> np.ndarray | None:
+    """Weights given as a column name of ``data`` or as an array; ``None`` stays ``None``."""
+    if weights is None:
+        return None
+    if isinstance(weights, str):
+        if not isinstance(data, pd.DataFrame):
+            raise CXDataError(f"`weights`={weights!r} names a column but `data` is not a DataFrame")
+        check_columns(data, [weights], argument="weights")
+        return check_weights(data[weights], n, name=weights)
+    return check_weights(weights, n)
+
+
+def kish_n_eff(w: np.ndarray) -> float:
+    """Kish effective sample size ``(Σw)² / Σw²``."""
+    w = np.asarray(w, dtype=float)
+    s2 = float(np.sum(w * w))
+    return float(np.sum(w)) ** 2 / s2 if s2 > 0 else 0.0
