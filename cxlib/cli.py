@@ -1,0 +1,108 @@
+"""The ``cx`` command line: generate data and run the quarterly report.
+
+Examples::
+
+    cx data synth                      # write the default synthetic dataset to data/synthetic/
+    cx report                          # the latest quarter of the default data
+    cx report --quarter 2026Q3 --jobs 2 --only 01_cx_scorecard
+    cx report --quarter 2026Q3 --resume
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="cx", description="cxlib: customer-experience research notebooks and the quarterly CX report.")
+    parser.add_argument("--version", action="version", version=f"cxlib {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    rep = sub.add_parser("report", help="run the quarterly report (papermill) and render HTML under reports/",
+                         description="Execute the report's notebooks for a quarter and render reviewer HTML to "
+                                     "reports/<quarter>/ with an index.html.")
+    rep.add_argument("--quarter", help="quarter to report, e.g. 2026Q3 (default: the latest quarter in the data)")
+    rep.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks or notebook/run keys")
+    rep.add_argument("--jobs", type=int, default=None, help="parallel notebook runs (default: number of cores)")
+    rep.add_argument("--resume", action="store_true", help="rerun only the runs that failed or are missing")
+    rep.add_argument("--force", action="store_true", help="overwrite an existing report for the quarter")
+    rep.add_argument("--data", default=None, help="dataset directory (default: data/synthetic, generated if absent)")
+    rep.add_argument("--reports-dir", default="reports", help="where <quarter>/ is written (default: reports)")
+    rep.add_argument("--definition", default=None, help="report definition (default: notebooks/report.toml)")
+    rep.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    data = sub.add_parser("data", help="data utilities")
+    dsub = data.add_subparsers(dest="data_command", metavar="DATA_COMMAND")
+    synth = dsub.add_parser("synth", help="generate the synthetic CX dataset with planted truth (Parquet + truth.json)")
+    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--customers", type=int, default=20_000)
+    synth.add_argument("--quarters", type=int, default=12)
+    synth.add_argument("--end-quarter", default="2026Q3")
+    synth.add_argument("--out", default=None, help="output directory (default: data/synthetic)")
+    return parser
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    import time
+
+    from .data import default_data_dir, write_dataset
+    from .synth import synthesize
+
+    out = Path(args.out) if args.out else default_data_dir()
+    t0 = time.perf_counter()
+    ds = synthesize(seed=args.seed, n_customers=args.customers, quarters=args.quarters, end_quarter=args.end_quarter)
+    write_dataset(ds, out)
+    sizes = ", ".join(f"{name} {len(getattr(ds, name)):,}" for name in ("customers", "survey", "touchpoints", "tickets", "journeys"))
+    print(f"wrote {out}/ ({sizes} rows) in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .data import default_data_dir, ensure_dataset, latest_quarter, load_dataset
+    from .report import run_report
+
+    data_dir = Path(args.data) if args.data else default_data_dir()
+    quarter = args.quarter
+    if args.data is None:
+        ds = ensure_dataset(data_dir)  # the default data is generated on first use
+        quarter = quarter or latest_quarter(ds)
+    elif quarter is None:
+        quarter = latest_quarter(load_dataset(data_dir))
+    result = run_report(quarter, definition=args.definition, data_dir=data_dir, reports_dir=args.reports_dir,
+                        only=args.only, jobs=args.jobs, resume=args.resume, force=args.force,
+                        progress=not args.quiet)
+    n_ok = sum(r.status == "ok" for r in result.results)
+    print(f"{quarter}: {n_ok} ok, {len(result.failed)} failed, {len(result.skipped)} skipped (already done); "
+          f"index: {result.out_dir / 'index.html'}")
+    return 0 if result.ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cx`` console script."""
+    from .errors import CXDataError
+    from .report import ReportDefinitionError
+
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "report":
+            return _cmd_report(args)
+        if args.command == "data" and args.data_command == "synth":
+            return _cmd_synth(args)
+    except (CXDataError, ReportDefinitionError) as exc:
+        print(f"cx: error: {exc}", file=sys.stderr)
+        return 2
+    parser.print_help()
+    return 0 if args.command is None else 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""The batch report runner: fan-out, validation, failure isolation, resume, atomic and
+reproducible outputs, reviewer HTML. Uses the tiny notebook in tests/notebooks/."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxlib._io import atomic_write_bytes, atomic_write_with
+from cxlib.cli import main
+from cxlib.report import (
+    ReportDefinitionError,
+    load_definition,
+    plan_runs,
+    run_report,
+    validate_runs,
+)
+
+HERE = Path(__file__).parent / "notebooks"
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("batch")
+    shutil.copy(HERE / "tiny.py", root / "tiny.py")
+    shutil.copy(HERE / "tiny_report.toml", root / "report.toml")
+    data = root / "data"
+    data.mkdir()
+    pd.DataFrame({"grp": ["A", "B", "A", None]}).to_parquet(data / "survey.parquet")
+    return root
+
+
+@pytest.fixture(scope="module")
+def first_batch(workspace):
+    """One batch: overall + grp-A succeed, grp-B fails on purpose (fail_on = "B")."""
+    return run_report("2026Q3", definition=workspace / "report.toml", data_dir=workspace / "data",
+                      reports_dir=workspace / "reports", jobs=2, progress=False)
+
+
+def write_def(root: Path, body: str) -> Path:
+    p = root / "def.toml"
+    p.write_text(body)
+    return p
+
+
+def test_fan_out_plans_overall_plus_one_run_per_value(workspace):
+    d = load_definition(workspace / "report.toml")
+    runs = plan_runs(d, quarter="2026Q3", data_dir=workspace / "data", out_dir=workspace / "out")
+    assert [r.run for r in runs] == ["overall", "grp-A", "grp-B"]  # missing values are not a segment
+    assert runs[0].parameters.get("subset_value") is None
+    assert runs[1].parameters["subset_value"] == "A"
+    # report-wide, notebook and runtime parameters all reach every run
+    assert {r.parameters["seed"] for r in runs} == {3}
+    assert {r.parameters["fail_on"] for r in runs} == {"B"}
+    assert runs[2].parameters["figures_path"].endswith("tiny/grp-B.json")
+    only = plan_runs(d, quarter="2026Q3", data_dir=workspace / "data", out_dir=workspace / "out",
+                     only=["tiny/grp-A"])
+    assert [r.key for r in only] == ["tiny/grp-A"]
+    with pytest.raises(ReportDefinitionError, match="matches no notebook"):
+        plan_runs(d, quarter="2026Q3", data_dir=workspace / "data", out_dir=workspace / "out", only=["nope"])
+    with pytest.raises(ReportDefinitionError, match="2026Q3"):
+        plan_runs(d, quarter="2026-3", data_dir=workspace / "data", out_dir=workspace / "out")
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ('bogus = 1', "unknown parameter 'bogus'"),
+        ('seed = "three"', "parameter 'seed'='three' is a str"),
+        ('fail_on = 5', "parameter 'fail_on'=5 is a int"),
+    ],
+)
+def test_parameter_validation_fails_fast(workspace, params, message):
+    path = write_def(workspace, f"""
+[report]
+title = "t"
+[[notebook]]
+name = "tiny"
+path = "tiny.py"
+[notebook.parameters]
+{params}
+""")
+    runs = plan_runs(load_definition(path), quarter="2026Q3", data_dir=workspace / "data", out_dir=workspace / "x")
+    with pytest.raises(ReportDefinitionError, match=message):
+        validate_runs(runs)
+
+
+def test_missing_required_parameter(workspace):
+    runs = plan_runs(load_definition(workspace / "report.toml"), quarter="2026Q3",
+                     data_dir=workspace / "data", out_dir=workspace / "x")
+    bad = [type(r)(**{**r.__dict__, "parameters": {k: v for k, v in r.parameters.items() if k != "quarter"}})
+           for r in runs]
+    with pytest.raises(ReportDefinitionError, match="required parameter 'quarter'"):
+        validate_runs(bad)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[report]\ntitle = "t"\n', "missing required key 'notebook'"),
+        ('[report]\ntitle = "t"\n[[notebook]]\nname = "a"\npath = "missing.py"\n', "does not exist"),
+        ('[report]\ntitle = "t"\ncolour = 1\n[[notebook]]\nname = "a"\npath = "tiny.py"\n', "unknown key"),
+        ('[report]\ntitle = "t"\n[[notebook]]\nname = "a"\npath = "tiny.py"\n'
+         '[[notebook]]\nname = "a"\npath = "tiny.py"\n', "duplicate"),
+        ('[report\n', "not valid TOML"),
+    ],
+)
+def test_definition_validation(workspace, body, message):
+    with pytest.raises(ReportDefinitionError, match=message):
+        load_definition(write_def(workspace, body))
+
+
+def test_unparsable_parameter_line_is_an_error(tmp_path):
+    nb = (HERE / "tiny.py").read_text().replace("# fan-out value, None for the overall run",
+                                                "# fan-out value (None = overall)")
+    (tmp_path / "tiny.py").write_text(nb)
+    (tmp_path / "r.toml").write_text('[report]\ntitle = "t"\n[[notebook]]\nname = "tiny"\npath = "tiny.py"\n')
+    runs = plan_runs(load_definition(tmp_path / "r.toml"), quarter="2026Q3", data_dir=tmp_path, out_dir=tmp_path / "o")
+    with pytest.raises(ReportDefinitionError, match="cannot parse"):
+        validate_runs(runs)
+
+
+def test_failure_is_isolated_and_reported(first_batch, workspace):
+    status = {r.run: r.status for r in first_batch.results}
+    assert status == {"overall": "ok", "grp-A": "ok", "grp-B": "failed"}
+    assert not first_batch.ok
+    failed = first_batch.failed[0]
+    assert "RuntimeError: planted failure in B" in failed.error
+    out = workspace / "reports" / "2026Q3"
+    # the partial notebook is kept, with the error in it
+    nb = json.loads((out / "tiny" / "grp-B.ipynb").read_text())
+    assert any(o.get("output_type") == "error" for c in nb["cells"] for o in c.get("outputs", []))
+    index = (out / "index.html").read_text()
+    assert "planted failure in B" in index and "failed" in index
+    assert "tiny/grp-A.html" in index
+    manifest = json.loads((out / "runs.json").read_text())
+    assert manifest["runs"]["tiny/grp-B"]["status"] == "failed"
+    # key figures are read by the index from the JSON, not from the HTML
+    assert "1.0 [0.5, 1.5] (n = 10)" in index
+
+
+def test_reviewer_html_has_no_code_params_or_warnings(first_batch, workspace):
+    html = (workspace / "reports" / "2026Q3" / "tiny" / "grp-A.html").read_text()
+    assert "visible output for A" in html
+    for forbidden in ("import cxlib", "raise RuntimeError", "injected-parameters", "REMOVED-CELL-MARKER",
+                      "REMOVED-OUTPUT-MARKER", "noisy warning", "Traceback", "hl-ipython3"):
+        assert forbidden not in html, forbidden
+    assert "Parameters and provenance" in html and "data fingerprint" in html
+    assert '<nav class="cx-toc">' in html and 'href="#Section-A"' in html
+    assert "data:image/png;base64" in html  # figures embedded
+    log = (workspace / "reports" / "2026Q3" / "tiny" / "grp-A.log").read_text()
+    assert "noisy warning" in log
+    assert next(r for r in first_batch.results if r.run == "grp-A").had_warnings
+
+
+def test_existing_quarter_is_not_overwritten_without_force(first_batch, workspace):
+    with pytest.raises(ReportDefinitionError, match="already exists"):
+        run_report("2026Q3", definition=workspace / "report.toml", data_dir=workspace / "data",
+                   reports_dir=workspace / "reports", progress=False)
+
+
+def test_resume_reruns_only_failed_and_rerun_is_byte_identical(first_batch, workspace):
+    out = workspace / "reports" / "2026Q3" / "tiny"
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix in (".html", ".json")}
+    (out / "grp-A.html").unlink()  # a missing output is rerun too
+    res = run_report("2026Q3", definition=workspace / "report.toml", data_dir=workspace / "data",
+                     reports_dir=workspace / "reports", resume=True, jobs=2, progress=False)
+    assert sorted(r.run for r in res.results) == ["grp-A", "grp-B"]
+    assert res.skipped == ("tiny/overall",)
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix in (".html", ".json")}
+    assert after == before  # same inputs, same bytes (HTML and key figures)
+
+
+def test_cli_exit_code_nonzero_when_a_run_fails(first_batch, workspace, capsys):
+    code = main(["report", "--quarter", "2026Q3", "--definition", str(workspace / "report.toml"),
+                 "--data", str(workspace / "data"), "--reports-dir", str(workspace / "reports"),
+                 "--resume", "--only", "tiny/grp-B", "--quiet"])
+    assert code == 1
+    assert "1 failed" in capsys.readouterr().out
+    assert main(["report", "--quarter", "2026Q3", "--definition", str(workspace / "nope.toml"),
+                 "--data", str(workspace / "data")]) == 2
+
+
+def test_atomic_write_leaves_old_file_on_interruption(tmp_path):
+    target = tmp_path / "out.html"
+    atomic_write_bytes(target, b"old complete file")
+
+    def interrupted(p: Path) -> None:
+        p.write_bytes(b"half-writ")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_with(target, interrupted)
+    assert target.read_bytes() == b"old complete file"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.html"]  # no temp file left behind
