@@ -119,7 +119,7 @@ def numeric_scores(
         bad = np.unique(ok[out_of_range])
         raise CXDataError(
             f"column {name!r} has {int(out_of_range.sum())} value(s) outside the scale "
-            f"{low:g}–{high:g}: {_show(bad)}"
+            f"{'-inf' if low is None else f'{low:g}'}–{'inf' if high is None else f'{high:g}'}: {_show(bad)}"
         )
     if integer:
         frac = ok != np.round(ok)
@@ -169,3 +169,55 @@ def kish_n_eff(w: np.ndarray) -> float:
     w = np.asarray(w, dtype=float)
     s2 = float(np.sum(w * w))
     return float(np.sum(w)) ** 2 / s2 if s2 > 0 else 0.0
+
+
+def as_datetimes(values: Any, name: str) -> pd.Series:
+    """Return ``values`` as a ``datetime64`` Series (missing stays ``NaT``).
+
+    Strings are parsed; numbers and booleans are refused rather than read as epoch
+    offsets. Raises :class:`CXDataError` naming the column, the unparseable values and
+    their row count.
+    """
+    s = pd.Series(values)
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+        raise CXDataError(
+            f"column {name!r} has dtype {s.dtype}; expected dates or datetimes "
+            "(datetime64 or text such as '2026-01-31 09:30')"
+        )
+    import warnings  # local: keeps this appended helper self-contained
+
+    with warnings.catch_warnings():  # mixed formats: parsed one by one, bad values reported below
+        warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
+        parsed = pd.to_datetime(s, errors="coerce")
+    bad = s.notna() & parsed.isna()
+    if bad.any():
+        raise CXDataError(
+            f"column {name!r} has {int(bad.sum())} value(s) that are not dates "
+            f"{_show(pd.unique(s[bad]))}; fix or blank them (missing dates are allowed as NaT)"
+        )
+    return parsed
+
+
+def non_negative_counts(values: Any, name: str) -> np.ndarray:
+    """Validate event counts (whole numbers >= 0; missing allowed) as a float array."""
+    s = pd.Series(values)
+    if pd.api.types.is_bool_dtype(s.dtype):
+        raise CXDataError(f"column {name!r} is boolean; expected whole-number counts >= 0")
+    num = pd.to_numeric(s, errors="coerce")
+    bad_text = s.notna() & num.isna()
+    if bad_text.any():
+        raise CXDataError(
+            f"column {name!r} has {int(bad_text.sum())} non-numeric value(s) "
+            f"{_show(pd.unique(s[bad_text]))}; expected whole-number counts >= 0"
+        )
+    arr = num.to_numpy(dtype=float, na_value=np.nan)
+    ok = np.isfinite(arr)
+    bad = (~ok & ~np.isnan(arr)) | (ok & ((arr < 0) | (arr != np.round(arr))))
+    if bad.any():
+        raise CXDataError(
+            f"column {name!r} has {int(bad.sum())} value(s) that are not whole-number counts >= 0 "
+            f"{_show(np.unique(arr[bad]))}"
+        )
+    return arr

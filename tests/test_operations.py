@@ -1,0 +1,511 @@
+"""Tests for cxlib.operations: helpdesk rates and times, churn rate, cohort retention.
+
+Where each expected number comes from is said next to it: hand calculation, a
+brute-force loop over rows written independently of the vectorised code, statsmodels or
+lifelines as oracles, or exact binomial sums with ``fractions.Fraction``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lifelines import KaplanMeierFitter
+from statsmodels.stats.proportion import proportion_confint
+
+import cxlib as cx
+from cxlib.errors import CXDataError, SmallBaseWarning
+from cxlib.operations import _order_statistic_ranks
+
+# ---------------------------------------------------------------------------
+# Synthetic data (seeded)
+# ---------------------------------------------------------------------------
+
+
+def make_tickets(n: int = 400, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    created = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.uniform(0, 90 * 24, n), unit="h")
+    resp = created + pd.to_timedelta(rng.lognormal(0.5, 1.0, n), unit="h")
+    first_solve = resp + pd.to_timedelta(rng.lognormal(2.5, 1.0, n), unit="h")
+    reopen = rng.poisson(0.15, n)
+    last_solve = first_solve + pd.to_timedelta(reopen * rng.lognormal(3.0, 0.5, n), unit="h")
+    open_ = rng.random(n) < 0.1
+    no_resp = open_ & (rng.random(n) < 0.3)
+    return pd.DataFrame({
+        "ticket_id": np.arange(n, dtype=np.int64),
+        "channel": rng.choice(["chat", "email", "phone"], n),
+        "category": rng.choice(["billing", "tech"], n),
+        "created_at": created,
+        "first_response_at": pd.Series(resp).mask(no_resp),
+        "first_resolved_at": pd.Series(first_solve).mask(open_),
+        "resolved_at": pd.Series(last_solve).mask(open_),
+        "reopen_count": np.where(open_, 0, reopen),
+        "contacts": 1 + rng.poisson(0.4, n),
+    })
+
+
+def make_customers(n: int = 500, seed: int = 2) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    signup = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 800, n), unit="D")
+    life = pd.to_timedelta(rng.exponential(400, n).astype(int), unit="D")
+    churn = pd.Series(signup + life).where(lambda d: d <= pd.Timestamp("2026-03-31"))
+    return pd.DataFrame({
+        "customer_id": np.arange(n, dtype=np.int64),
+        "plan": rng.choice(["basic", "pro"], n, p=[0.7, 0.3]),
+        "country": rng.choice(["DE", "FR", "UK"], n),
+        "signup_date": signup,
+        "churn_date": churn,
+    })
+
+
+@pytest.fixture(scope="module")
+def tickets() -> pd.DataFrame:
+    return make_tickets()
+
+
+@pytest.fixture(scope="module")
+def customers() -> pd.DataFrame:
+    return make_customers()
+
+
+# ---------------------------------------------------------------------------
+# Reopen rate and first-contact resolution
+# ---------------------------------------------------------------------------
+
+
+def test_reopen_rate_hand_example():
+    # hand: solved tickets are rows 0-3 (row 4 open); reopened >= 1: rows 1, 3 -> 2/4
+    t = pd.DataFrame({
+        "reopen_count": [0, 1, 0, 2, 5],
+        "first_resolved_at": pd.to_datetime(["2026-01-02", "2026-01-03", "2026-01-03", "2026-01-04", None]),
+    })
+    r = cx.reopen_rate(t, min_base=0)
+    assert isinstance(r, cx.Estimate) and isinstance(r, cx.RateEstimate)
+    assert (r.count, r.n, r.n_excluded, r.estimate) == (2, 4, 1, 0.5)
+    assert r.std_err == pytest.approx(math.sqrt(0.25 / 4))  # Wald SE by hand
+    lo, hi = proportion_confint(2, 4, alpha=0.05, method="wilson")
+    assert (r.ci_low, r.ci_high) == pytest.approx((lo, hi), abs=1e-12)
+    frame = r.to_frame()
+    assert frame.shape[0] == 1 and {"estimate", "ci_low", "count", "small_base"} <= set(frame.columns)
+
+
+def test_fcr_hand_example():
+    # hand: solved rows 0,1,2,4; contacts == 1 among them: rows 0,1 -> 2/4; row 3 open
+    t = pd.DataFrame({
+        "contacts": [1, 1, 3, 1, 2],
+        "first_resolved_at": pd.to_datetime(["2026-01-02", "2026-01-03", "2026-01-03", None, "2026-01-05"]),
+    })
+    r = cx.first_contact_resolution(t, min_base=0)
+    assert (r.count, r.n, r.n_excluded) == (2, 4, 1)
+    assert r.estimate == 0.5
+
+
+@pytest.mark.parametrize("level", [0.8, 0.95, 0.99])
+def test_wilson_matches_statsmodels(level):
+    # oracle: statsmodels proportion_confint(method="wilson") over a grid of counts
+    for n in (1, 2, 5, 17, 60, 333):
+        for k in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            t = pd.DataFrame({"reopen_count": [1] * k + [0] * (n - k),
+                              "first_resolved_at": pd.Timestamp("2026-01-01")})
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SmallBaseWarning)
+                r = cx.reopen_rate(t, confidence_level=level)
+            lo, hi = proportion_confint(k, n, alpha=1 - level, method="wilson")
+            assert r.ci_low == pytest.approx(lo, abs=1e-12)
+            assert r.ci_high == pytest.approx(hi, abs=1e-12)
+
+
+def test_rate_grouped_equals_per_group_calls(tickets):
+    for fn in (cx.reopen_rate, cx.first_contact_resolution):
+        grouped = fn(tickets, by=["channel", "category"])
+        assert list(grouped.columns[:2]) == ["channel", "category"]
+        assert len(grouped) == 6
+        for _, row in grouped.iterrows():
+            sub = tickets[(tickets.channel == row.channel) & (tickets.category == row.category)]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SmallBaseWarning)
+                single = fn(sub)
+            for field in ("estimate", "std_err", "ci_low", "ci_high"):
+                assert row[field] == pytest.approx(getattr(single, field), abs=1e-12)
+            assert (row["n"], row["count"], row["n_excluded"]) == (single.n, single.count, single.n_excluded)
+            assert row["small_base"] == (single.n < 30)
+
+
+def test_small_base_warns_and_flags():
+    t = pd.DataFrame({"reopen_count": [0, 1], "first_resolved_at": pd.Timestamp("2026-01-01")})
+    with pytest.warns(SmallBaseWarning):
+        r = cx.reopen_rate(t)
+    assert r.small_base and r.min_base == 30
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.booleans()), min_size=1, max_size=60))
+def test_rate_estimate_inside_interval(rows):
+    t = pd.DataFrame({"reopen_count": [r[0] for r in rows],
+                      "first_resolved_at": [pd.Timestamp("2026-01-01") if r[1] else pd.NaT for r in rows]})
+    if not t["first_resolved_at"].notna().any():
+        with pytest.raises(CXDataError, match="first_resolved_at"):
+            cx.reopen_rate(t, min_base=0)
+        return
+    r = cx.reopen_rate(t, min_base=0)
+    assert 0 <= r.ci_low <= r.estimate <= r.ci_high <= 1
+    assert r.n + r.n_excluded == len(t)
+
+
+# ---------------------------------------------------------------------------
+# Order-statistic intervals for quantiles
+# ---------------------------------------------------------------------------
+
+
+def _brute_ranks(n: int, q: Fraction, level: Fraction) -> tuple[int, int]:
+    """Exact rule with rational arithmetic: l-1 = max{k: B(k) <= a}, u-1 = min{k: B(k) >= 1-a}."""
+    a = (1 - level) / 2
+    cdf, acc = [], Fraction(0)
+    for k in range(n + 1):
+        acc += math.comb(n, k) * q**k * (1 - q) ** (n - k)
+        cdf.append(acc)
+    lo = 0
+    for k in range(n + 1):
+        if cdf[k] <= a:
+            lo = k + 1
+    hi = n + 1
+    for k in range(n + 1):
+        if cdf[k] >= 1 - a:
+            hi = k + 1
+            break
+    return lo, hi
+
+
+def test_order_statistic_ranks_published_case():
+    # Hahn & Meeker / Conover tables: n = 10, median, 95 %: [X_(2), X_(9)], coverage 97.85 %
+    # by hand: B(1) = 11/1024 = 0.0107 <= 0.025 < B(2) = 56/1024; B(8) = 1013/1024 >= 0.975 > B(7)
+    lo, hi, cov = _order_statistic_ranks(10, 0.5, 0.95)
+    assert (lo, hi) == (2, 9)
+    assert cov == pytest.approx((1013 - 11) / 1024, abs=1e-12)
+
+
+def test_order_statistic_ranks_vs_exact_brute_force():
+    for n in range(1, 61):
+        for q in (Fraction(1, 2), Fraction(9, 10), Fraction(1, 4), Fraction(1, 10)):
+            for level in (Fraction(90, 100), Fraction(95, 100)):
+                lo, hi, _ = _order_statistic_ranks(n, float(q), float(level))
+                assert (lo, hi) == _brute_ranks(n, q, level), (n, q, level)
+
+
+def test_first_response_time_hand_example():
+    # hand: times 1, 2, 4 h (one open); median 2 h; n = 3 too small for a 95 % lower bound
+    # (B(0; 3, .5) = 1/8 > 0.025), so ci_low is NaN with rank_low 0; u-1 = 3 -> rank 4 > n
+    created = pd.to_datetime(["2026-01-01 09:00"] * 4)
+    reply = pd.to_datetime(["2026-01-01 10:00", "2026-01-01 11:00", "2026-01-01 13:00", None])
+    t = pd.DataFrame({"created_at": created, "first_response_at": reply})
+    r = cx.first_response_time(t, quantiles=(0.5,), min_base=0)
+    med = r.median
+    assert (med.estimate, r.n, r.n_open) == (2.0, 3, 1)
+    assert np.isnan(med.ci_low) and np.isnan(med.ci_high)
+    assert (med.rank_low, med.rank_high) == (0, 4)
+    assert cx.first_response_time(t, quantiles=(0.5,), unit="min", min_base=0).median.estimate == 120.0
+
+
+def test_quantile_interval_values_use_the_order_statistics(tickets):
+    r = cx.first_response_time(tickets, quantiles=(0.5, 0.9), min_base=0)
+    x = ((tickets.first_response_at - tickets.created_at) / pd.Timedelta(hours=1)).dropna().sort_values().to_numpy()
+    assert r.n == len(x) and r.n_open == tickets.first_response_at.isna().sum()
+    for q in (0.5, 0.9):
+        est = r[q]
+        lo, hi = _brute_ranks(len(x), Fraction(q).limit_denominator(100), Fraction(95, 100))
+        assert (est.rank_low, est.rank_high) == (lo, hi)
+        assert est.ci_low == x[lo - 1] and est.ci_high == x[hi - 1]
+        assert est.estimate == pytest.approx(np.quantile(x, q))  # type-7 sample quantile
+        assert est.ci_low <= est.estimate <= est.ci_high
+        assert est.coverage >= 0.95
+    frame = r.to_frame()
+    assert list(frame["quantile"]) == [0.5, 0.9]
+    assert {"estimate", "ci_low", "ci_high", "n", "n_open", "unit", "coverage"} <= set(frame.columns)
+
+
+def test_quantile_interval_coverage_by_simulation():
+    # 600 seeded samples of n = 40 log-normal times in one grouped call; the true median is
+    # exp(mu) and the true p90 exp(mu + 1.2816 sigma). Empirical coverage must be close to
+    # the exact coverage the rule reports (binomial SE ~ 0.008), and above the nominal level.
+    rng = np.random.default_rng(20260131)
+    reps, n, mu, sigma = 600, 40, 1.0, 0.8
+    hours = rng.lognormal(mu, sigma, size=(reps, n)).ravel()
+    created = pd.Timestamp("2026-01-01")
+    t = pd.DataFrame({"rep": np.repeat(np.arange(reps), n), "created_at": created,
+                      "first_response_at": created + pd.to_timedelta(hours, unit="h")})
+    out = cx.first_response_time(t, by="rep", quantiles=(0.5, 0.9))
+    truth = {0.5: math.exp(mu), 0.9: math.exp(mu + 1.2815515655446004 * sigma)}
+    for q, true_value in truth.items():
+        sub = out[out["quantile"] == q]
+        covered = ((sub.ci_low <= true_value) & (true_value <= sub.ci_high)).mean()
+        exact = sub.coverage.iloc[0]
+        assert exact >= 0.95
+        assert abs(covered - exact) < 4 * math.sqrt(exact * (1 - exact) / reps), (q, covered, exact)
+
+
+def test_resolution_time_first_and_full(tickets):
+    first = cx.resolution_time(tickets, kind="first", unit="D", min_base=0)
+    full = cx.resolution_time(tickets, kind="full", unit="D", min_base=0)
+    assert first.metric == "first_resolution_time" and full.metric == "full_resolution_time"
+    x_first = ((tickets.first_resolved_at - tickets.created_at) / pd.Timedelta(days=1)).dropna()
+    x_full = ((tickets.resolved_at - tickets.created_at) / pd.Timedelta(days=1)).dropna()
+    assert first.median.estimate == pytest.approx(x_first.median())
+    assert full.median.estimate == pytest.approx(x_full.median())
+    assert full.median.estimate >= first.median.estimate  # last solve >= first solve
+    assert first.n_open == tickets.first_resolved_at.isna().sum()
+
+
+def test_durations_grouped_equals_per_group_calls(tickets):
+    grouped = cx.resolution_time(tickets, kind="full", by="channel", quantiles=(0.25, 0.5, 0.9))
+    assert list(grouped.columns[:3]) == ["channel", "metric", "quantile"]
+    for ch, sub in grouped.groupby("channel"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SmallBaseWarning)
+            single = cx.resolution_time(tickets[tickets.channel == ch], kind="full",
+                                        quantiles=(0.25, 0.5, 0.9)).to_frame()
+        cols = ["quantile", "estimate", "ci_low", "ci_high", "rank_low", "rank_high", "coverage", "n", "n_open"]
+        pd.testing.assert_frame_equal(sub[cols].reset_index(drop=True), single[cols], check_dtype=False)
+
+
+# ---------------------------------------------------------------------------
+# Churn rate
+# ---------------------------------------------------------------------------
+
+
+def _brute_churn(customers: pd.DataFrame, freq: str, periods: list[str]) -> pd.DataFrame:
+    rows = []
+    for label in periods:
+        p = pd.Period(label, freq=freq)
+        t0, t1 = p.start_time, (p + 1).start_time
+        at_risk = churned = new = 0
+        for s, c in zip(customers.signup_date, customers.churn_date):
+            if t0 <= s < t1:
+                new += 1
+            if s < t0 and (pd.isna(c) or c >= t0):
+                at_risk += 1
+                if not pd.isna(c) and c < t1:
+                    churned += 1
+        rows.append((label, at_risk, churned, new))
+    return pd.DataFrame(rows, columns=["period", "at_risk", "churned", "new_customers"])
+
+
+@pytest.mark.parametrize("freq,start,end", [("Q", "2024Q2", "2026Q1"), ("M", "2025-06", "2026-03")])
+def test_churn_rate_vs_brute_force(customers, freq, start, end):
+    res = cx.churn_rate(customers, period=freq, start=start, end=end)
+    out = res.to_frame()
+    expected = _brute_churn(customers, freq, list(out["period"]))
+    assert out["period"].iloc[0] == start and out["period"].iloc[-1] == end
+    pd.testing.assert_frame_equal(out[expected.columns], expected, check_dtype=False)
+    lo, hi = proportion_confint(out.churned, out.at_risk, alpha=0.05, method="wilson")
+    np.testing.assert_allclose(out.ci_low, lo, atol=1e-12)
+    np.testing.assert_allclose(out.ci_high, hi, atol=1e-12)
+    months = 3 if freq == "Q" else 1
+    np.testing.assert_allclose(out.monthly_rate, 1 - (1 - out.rate) ** (1 / months))
+    assert (out.monthly_ci_low <= out.monthly_rate).all() and (out.monthly_rate <= out.monthly_ci_high).all()
+
+
+def test_churn_rate_hand_example():
+    # hand, 2026Q1: A (signup Nov) at risk, stays; B (Dec) at risk, churns 10 Feb; C (15 Dec)
+    # at risk; D signs up 1 Feb (new, not at risk) and churns 1 Mar -> 1 / 3
+    c = pd.DataFrame({
+        "signup_date": pd.to_datetime(["2025-11-01", "2025-12-01", "2025-12-15", "2026-02-01"]),
+        "churn_date": pd.to_datetime([None, "2026-02-10", None, "2026-03-01"]),
+    })
+    row = cx.churn_rate(c, start="2026Q1", end="2026Q1").to_frame().iloc[0]
+    assert (row.at_risk, row.churned, row.new_customers) == (3, 1, 1)
+    assert row.rate == pytest.approx(1 / 3)
+    assert row.monthly_rate == pytest.approx(1 - (2 / 3) ** (1 / 3))
+
+
+def test_churn_rate_default_range_and_grouped(customers):
+    full = cx.churn_rate(customers).to_frame()
+    # default start: period after the earliest signup (2024Q1 -> 2024Q2); end: latest date
+    assert full.period.iloc[0] == "2024Q2" and full.period.iloc[-1] == "2026Q1"
+    grouped = cx.churn_rate(customers, by=["plan", "country"]).to_frame()
+    assert list(grouped.columns[:3]) == ["period", "plan", "country"]
+    for (plan, country), sub in grouped.groupby(["plan", "country"]):
+        part = customers[(customers.plan == plan) & (customers.country == country)]
+        single = cx.churn_rate(part, start="2024Q2", end="2026Q1").to_frame()
+        cols = ["period", "at_risk", "churned", "rate", "ci_low", "ci_high", "new_customers", "small_base"]
+        pd.testing.assert_frame_equal(sub[cols].reset_index(drop=True), single[cols])
+    # the groups add up to the total
+    summed = grouped.groupby("period", sort=False)[["at_risk", "churned"]].sum().reset_index()
+    pd.testing.assert_frame_equal(summed, full[["period", "at_risk", "churned"]], check_dtype=False)
+
+
+# ---------------------------------------------------------------------------
+# Cohort retention
+# ---------------------------------------------------------------------------
+
+
+def _brute_cohorts(customers: pd.DataFrame, freq: str, as_of: pd.Timestamp) -> pd.DataFrame:
+    kept = customers[customers.signup_date <= as_of]
+    first = pd.Period(kept.signup_date.min(), freq=freq)
+    last = pd.Period(as_of, freq=freq)
+    k = (last - first).n + 1
+    rows = []
+    for ci in range(k):
+        coh = first + ci
+        members = [(s, c) for s, c in zip(kept.signup_date, kept.churn_date) if pd.Period(s, freq=freq) == coh]
+        for j in range(k):
+            begin = (coh + j).start_time
+            if begin > as_of:
+                rows.append((str(coh), j, len(members), np.nan))
+                continue
+            retained = sum(1 for s, c in members if pd.isna(c) or c > as_of or c >= begin)
+            rows.append((str(coh), j, len(members), retained))
+    return pd.DataFrame(rows, columns=["cohort", "period_index", "at_risk", "retained"])
+
+
+@pytest.mark.parametrize("freq,as_of", [("Q", "2026-03-31"), ("M", "2025-08-15")])
+def test_cohort_retention_vs_brute_force(customers, freq, as_of):
+    res = cx.cohort_retention(customers, cohort=freq, as_of=as_of)
+    out = res.to_frame()
+    expected = _brute_cohorts(customers, freq, pd.Timestamp(as_of))
+    got = out[expected.columns].copy()
+    got["retained"] = got["retained"].astype(float)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    assert res.n_excluded == int((customers.signup_date > pd.Timestamp(as_of)).sum())
+    obs = out[out.observable & (out.at_risk > 0)]
+    lo, hi = proportion_confint(obs.retained.astype(int), obs.at_risk, alpha=0.05, method="wilson")
+    np.testing.assert_allclose(obs.ci_low, lo, atol=1e-12)
+    np.testing.assert_allclose(obs.ci_high, hi, atol=1e-12)
+    assert (out.loc[(out.period_index == 0) & out.observable, "retained"] == out.loc[(out.period_index == 0) & out.observable, "at_risk"]).all()
+    assert out.loc[~out.observable, "retention"].isna().all()
+    wide = res.pivot()
+    assert wide.shape == (out.cohort.nunique(), out.period_index.nunique())
+
+
+def test_cohort_retention_equals_kaplan_meier(customers):
+    # within the observable window nobody is censored, so the cohort share equals KM S(j)
+    # for T = (churn period - cohort) + 1 in quarters, censored (actives) after the window
+    as_of = pd.Timestamp("2026-03-31")
+    res = cx.cohort_retention(customers, cohort="Q", as_of=as_of).to_frame()
+    for coh, sub in res.groupby("cohort"):
+        members = customers[customers.signup_date.dt.to_period("Q").astype(str) == coh]
+        c0 = pd.Period(coh, freq="Q")
+        churned = members.churn_date.notna()
+        t_event = (members.churn_date.dt.to_period("Q") - c0).map(lambda d: d.n if pd.notna(d) else np.nan) + 1
+        window = (pd.Period(as_of, freq="Q") - c0).n + 1
+        durations = np.where(churned, t_event, window)
+        kmf = KaplanMeierFitter().fit(durations, event_observed=churned)
+        obs = sub[sub.observable]
+        km = kmf.survival_function_at_times(obs.period_index.to_numpy()).to_numpy()
+        np.testing.assert_allclose(obs.retention.to_numpy(), km, atol=1e-12)
+
+
+def test_cohort_retention_grouped_equals_per_group_calls(customers):
+    as_of = "2026-03-31"
+    grouped = cx.cohort_retention(customers, cohort="Q", as_of=as_of, by="plan")
+    table = grouped.to_frame()
+    assert list(table.columns[:3]) == ["cohort", "plan", "period_index"]
+    assert grouped.pivot().index.names == ["cohort", "plan"]
+    cols = ["cohort", "period_index", "at_risk", "retained", "retention", "ci_low", "ci_high"]
+    for plan, sub in table.groupby("plan"):
+        single = cx.cohort_retention(customers[customers.plan == plan], cohort="Q", as_of=as_of).to_frame()
+        # a plan's first signup may come later than the overall first cohort
+        sub = sub[sub.cohort >= single.cohort.min()]
+        pd.testing.assert_frame_equal(sub[cols].reset_index(drop=True), single[cols])
+
+
+# ---------------------------------------------------------------------------
+# Bad input
+# ---------------------------------------------------------------------------
+
+
+def test_inputs_not_modified(tickets, customers):
+    t0, c0 = tickets.copy(deep=True), customers.copy(deep=True)
+    cx.reopen_rate(tickets, by="channel")
+    cx.first_response_time(tickets, by="channel")
+    cx.churn_rate(customers, by="plan")
+    cx.cohort_retention(customers, by="plan")
+    pd.testing.assert_frame_equal(tickets, t0)
+    pd.testing.assert_frame_equal(customers, c0)
+
+
+def test_negative_durations_raise(tickets):
+    bad = tickets.copy()
+    bad.loc[[3, 7], "first_response_at"] = bad.loc[[3, 7], "created_at"] - pd.Timedelta(hours=2)
+    with pytest.raises(CXDataError, match=r"'first_response_at' is earlier than 'created_at' in 2 row"):
+        cx.first_response_time(bad)
+    bad = tickets.copy()
+    bad.loc[5, "resolved_at"] = bad.loc[5, "created_at"] - pd.Timedelta(days=1)
+    with pytest.raises(CXDataError, match=r"'resolved_at'.*1 row"):
+        cx.resolution_time(bad, kind="full")
+
+
+def test_unparseable_and_numeric_dates_raise(tickets):
+    bad = tickets.copy()
+    bad["created_at"] = bad["created_at"].astype(str).astype(object)
+    bad.loc[0, "created_at"] = "yesterday-ish"
+    with pytest.raises(CXDataError, match=r"'created_at' has 1 value.*yesterday-ish"):
+        cx.first_response_time(bad)
+    ok = tickets.copy()
+    ok["created_at"] = ok["created_at"].astype(str)  # parseable text is accepted
+    assert cx.first_response_time(ok).n == cx.first_response_time(tickets).n
+    num = tickets.copy()
+    num["first_resolved_at"] = 12345
+    with pytest.raises(CXDataError, match="'first_resolved_at' has dtype int64"):
+        cx.resolution_time(num)
+
+
+def test_bad_counts_raise(tickets):
+    bad = tickets.copy()
+    bad.loc[[1, 2, 3], "reopen_count"] = -1
+    with pytest.raises(CXDataError, match=r"'reopen_count' has 3 value.*-1"):
+        cx.reopen_rate(bad)
+    bad = tickets.copy()
+    bad["contacts"] = bad["contacts"].astype(float)
+    bad.loc[0, "contacts"] = -2.0
+    with pytest.raises(CXDataError, match=r"'contacts' has 1 value"):
+        cx.first_contact_resolution(bad)
+    bad = tickets.copy()
+    bad["reopen_count"] = bad["reopen_count"].astype(float)
+    solved_row = bad.index[bad.first_resolved_at.notna()][0]
+    bad.loc[solved_row, "reopen_count"] = np.nan
+    with pytest.raises(CXDataError, match=r"'reopen_count' is missing for 1 solved"):
+        cx.reopen_rate(bad)
+
+
+def test_churn_before_signup_raises(customers):
+    bad = customers.copy()
+    bad.loc[[0, 1], "churn_date"] = bad.loc[[0, 1], "signup_date"] - pd.Timedelta(days=3)
+    for fn in (cx.churn_rate, cx.cohort_retention):
+        with pytest.raises(CXDataError, match=r"'churn_date' is earlier than 'signup_date' in 2 row"):
+            fn(bad)
+
+
+def test_unknown_columns_and_empty_data_raise(tickets, customers):
+    with pytest.raises(CXDataError, match="`reopen_count`='reopens' is not a column"):
+        cx.reopen_rate(tickets, reopen_count="reopens")
+    with pytest.raises(CXDataError, match="`by`='region' is not a column"):
+        cx.first_response_time(tickets, by="region")
+    with pytest.raises(CXDataError, match="`signup`='signed' is not a column"):
+        cx.churn_rate(customers, signup="signed")
+    with pytest.raises(CXDataError, match="empty"):
+        cx.reopen_rate(tickets.iloc[:0])
+    with pytest.raises(CXDataError, match="empty"):
+        cx.cohort_retention(customers.iloc[:0])
+
+
+def test_bad_options_raise(tickets, customers):
+    with pytest.raises(CXDataError, match="`unit`='hours'"):
+        cx.first_response_time(tickets, unit="hours")
+    with pytest.raises(CXDataError, match="`kind`='last'"):
+        cx.resolution_time(tickets, kind="last")
+    with pytest.raises(CXDataError, match="`quantiles`"):
+        cx.first_response_time(tickets, quantiles=(0.5, 1.0))
+    with pytest.raises(CXDataError, match="`period`='W'"):
+        cx.churn_rate(customers, period="W")
+    with pytest.raises(CXDataError, match="`end`='2024Q1' is before"):
+        cx.churn_rate(customers, start="2025Q1", end="2024Q1")
+    with pytest.raises(CXDataError, match="`confidence_level`"):
+        cx.reopen_rate(tickets, confidence_level=95)
+    with pytest.raises(CXDataError, match="open|missing in all"):
+        cx.resolution_time(tickets.assign(first_resolved_at=pd.NaT))
