@@ -70,6 +70,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .report import run_report
 
     data_dir = Path(args.data) if args.data else default_data_dir()
+    if data_dir.is_absolute() and data_dir.is_relative_to(Path.cwd()):
+        data_dir = data_dir.relative_to(Path.cwd())  # relative paths keep reports identical across clones
     quarter = args.quarter
     if args.data is None:
         ds = ensure_dataset(data_dir)  # the default data is generated on first use

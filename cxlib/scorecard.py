@@ -1,0 +1,336 @@
+"""The quarterly CX scorecard: headline metrics with change vs the previous quarter,
+trends, segment breakdowns and operational metrics, as tidy frames for notebooks.
+
+Everything here composes the estimators of :mod:`cxlib.metrics` and
+:mod:`cxlib.operations`; it adds no statistics of its own beyond collecting the
+comparisons of several metrics into one table and correcting them together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._checks import check_columns, check_confidence_level
+from .data import CXData, previous_quarter, quarter_bounds
+from .errors import CXDataError, SmallBaseWarning
+from .metrics import by_group, ces, csat, nps, top_box
+from .operations import first_contact_resolution, first_response_time, reopen_rate, resolution_time
+
+__all__ = [
+    "subset_dataset",
+    "churn_at_risk",
+    "headline_metrics",
+    "metric_trend",
+    "segment_breakdown",
+    "operational_metrics",
+    "scorecard_key_figures",
+    "scorecard_findings",
+]
+
+#: The headline survey metrics: (label, metric, unit, keyword arguments, percent scale?)
+HEADLINE_METRICS: tuple[tuple[str, Any, str, dict[str, Any], bool], ...] = (
+    ("NPS", nps, "points", {"score": "ltr"}, False),
+    ("CSAT top-2-box", csat, "%", {"score": "osat"}, True),
+    ("CES easy (5–7)", ces, "%", {"score": "ces"}, True),
+)
+_PCT_COLUMNS = ("estimate", "std_err", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high")
+
+
+def subset_dataset(data: CXData, column: str | None, value: Any) -> CXData:
+    """The dataset restricted to customers whose ``column`` equals ``value``.
+
+    ``column`` is a customer attribute (e.g. ``"country"`` or ``"plan"``); every table is
+    restricted to those customers, so a fan-out run sees one segment's survey, tickets,
+    touchpoints and journeys. ``column=None`` or ``value=None`` returns ``data`` unchanged.
+
+    Raises
+    ------
+    CXDataError
+        If ``column`` is not a customer attribute or no customer has ``value``.
+    """
+    if column is None or value is None:
+        return data
+    check_columns(data.customers, [column], argument="subset_column")
+    col = data.customers[column].astype("string")
+    keep = data.customers.loc[col == str(value), "customer_id"]
+    if keep.empty:
+        levels = sorted(col.dropna().unique().tolist())
+        raise CXDataError(f"no customer has {column} = {value!r}; values of {column!r}: {levels}")
+    ids = set(keep.tolist())
+    tables = {}
+    for f in dataclasses.fields(data):
+        t = getattr(data, f.name)
+        if isinstance(t, pd.DataFrame) and "customer_id" in t.columns:
+            t = t[t["customer_id"].isin(ids)].reset_index(drop=True)
+        tables[f.name] = t
+    return type(data)(**tables)
+
+
+def churn_at_risk(customers: pd.DataFrame, *, quarters: Sequence[str], signup: str = "signup_date",
+                  churn: str = "churn_date") -> pd.DataFrame:
+    """One row per customer at risk at the start of each quarter, with ``churned`` 0/1.
+
+    At risk: signed up before the quarter starts and not churned before it starts.
+    Churned: the churn date falls inside the quarter. This is the definition of
+    :func:`cxlib.churn_rate` (quarterly), in row form so the survey metrics' two-sample
+    machinery can compare churn between quarters.
+    """
+    check_columns(customers, [signup, churn], argument="customers")
+    parts = []
+    for q in quarters:
+        start, end = quarter_bounds(q)
+        s = customers[signup]
+        c = customers[churn]
+        at_risk = (s < start) & (c.isna() | (c >= start))
+        part = customers.loc[at_risk].copy()
+        part["quarter"] = q
+        part["churned"] = ((part[churn] >= start) & (part[churn] < end)).astype(int)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _with_constant(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(_all="all")
+
+
+def _as_percent(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for c in _PCT_COLUMNS:
+        if c in out:
+            out[c] = out[c] * 100.0
+    return out
+
+
+def headline_metrics(
+    survey: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    *,
+    quarter: str,
+    weights: str | None = "weight",
+    confidence_level: float = 0.95,
+    min_base: int = 30,
+    correction: str | None = "fdr_bh",
+) -> pd.DataFrame:
+    """Headline metrics of a quarter, each with its change vs the previous quarter.
+
+    NPS (points), CSAT top-2-box and CES "easy" shares (percent) from the relational
+    survey, and the quarterly churn rate (percent of customers at risk at the start of
+    the quarter) from the customer table. Each change is the signed difference
+    ``quarter − previous`` with its interval and two-sided test (NPS: Rocks 2016; shares:
+    unpooled Wald), and the p-values of the table are adjusted together
+    (Benjamini–Hochberg by default).
+
+    Returns
+    -------
+    DataFrame
+        One row per metric: ``metric, unit, estimate, ci_low, ci_high, n, n_eff,
+        small_base, previous, previous_ci_low, previous_ci_high, previous_n, diff,
+        diff_ci_low, diff_ci_high, p_value, p_adjusted, significant, method``.
+    """
+    level = check_confidence_level(confidence_level)
+    prev = previous_quarter(quarter)
+    check_columns(survey, ["quarter"], argument="survey")
+    two = survey[survey["quarter"].isin([prev, quarter])]
+    if (two["quarter"] == quarter).sum() == 0:
+        have = sorted(survey["quarter"].dropna().unique().tolist())
+        raise CXDataError(f"no survey responses in quarter {quarter!r}; quarters present: {have}")
+    rows = []
+    specs = list(HEADLINE_METRICS)
+    frames = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)  # flagged in the table instead
+        for label, metric, unit, kwargs, pct in specs:
+            g = by_group(_with_constant(two), metric, by="_all", period="quarter", compare="previous",
+                         min_base=min_base, confidence_level=level, correction=None,
+                         weights=weights, **kwargs)
+            frames.append((label, unit, pct, g))
+        if customers is not None:
+            risk = churn_at_risk(customers, quarters=[prev, quarter])
+            g = by_group(_with_constant(risk), top_box, by="_all", period="quarter", compare="previous",
+                         min_base=min_base, confidence_level=level, correction=None,
+                         score="churned", top=(1, 1), scale=(0, 1))
+            frames.append(("Churn rate (quarterly)", "%", True, g))
+    for label, unit, pct, g in frames:
+        g = _as_percent(g) if pct else g
+        cur = g[g["quarter"] == quarter]
+        old = g[g["quarter"] == prev]
+        if cur.empty:
+            continue
+        c = cur.iloc[0]
+        o = old.iloc[0] if not old.empty else None
+        rows.append({
+            "metric": label, "unit": unit, "quarter": quarter,
+            "estimate": c["estimate"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
+            "n": int(c["n"]), "n_eff": float(c.get("n_eff", c["n"])), "small_base": bool(c["small_base"]),
+            "previous_quarter": prev,
+            "previous": np.nan if o is None else o["estimate"],
+            "previous_ci_low": np.nan if o is None else o["ci_low"],
+            "previous_ci_high": np.nan if o is None else o["ci_high"],
+            "previous_n": 0 if o is None else int(o["n"]),
+            "previous_small_base": True if o is None else bool(o["small_base"]),
+            "diff": c.get("diff", np.nan), "diff_ci_low": c.get("diff_ci_low", np.nan),
+            "diff_ci_high": c.get("diff_ci_high", np.nan), "p_value": c.get("p_value", np.nan),
+            "method": c["method"],
+        })
+    out = pd.DataFrame(rows)
+    p = out["p_value"].to_numpy(dtype=float)
+    out["p_adjusted"] = p
+    tested = np.isfinite(p)
+    if correction and tested.any():
+        from statsmodels.stats.multitest import multipletests
+
+        out.loc[tested, "p_adjusted"] = multipletests(p[tested], method=correction)[1]
+    out["significant"] = pd.array([bool(x < 1 - level) if np.isfinite(x) else pd.NA
+                                   for x in out["p_adjusted"]], dtype="boolean")
+    out["confidence_level"] = level
+    out["min_base"] = min_base
+    return out
+
+
+def metric_trend(survey: pd.DataFrame, metric: Any, *, quarters: Sequence[str] | None = None,
+                 by: str | None = None, weights: str | None = "weight", confidence_level: float = 0.95,
+                 min_base: int = 30, percent: bool | None = None, **metric_kwargs: Any) -> pd.DataFrame:
+    """A metric per quarter (and per ``by`` group), with intervals and small-base flags.
+
+    Shares are returned in percent unless ``percent=False`` (NPS is already in points).
+    """
+    data = survey if quarters is None else survey[survey["quarter"].isin(list(quarters))]
+    keys = ["quarter"] if by is None else [by, "quarter"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)
+        g = by_group(data, metric, by=keys, min_base=min_base, confidence_level=confidence_level,
+                     weights=weights, **metric_kwargs)
+    pct = (getattr(metric, "__name__", str(metric)) not in ("nps", "mean_score")) if percent is None else percent
+    return _as_percent(g) if pct else g
+
+
+def segment_breakdown(survey: pd.DataFrame, metric: Any, *, quarter: str, by: str,
+                      weights: str | None = "weight", confidence_level: float = 0.95, min_base: int = 30,
+                      correction: str | None = "fdr_bh", percent: bool | None = None,
+                      **metric_kwargs: Any) -> pd.DataFrame:
+    """A metric per segment in one quarter, each segment tested against the rest
+    (Benjamini–Hochberg across segments); small bases flagged and not tested."""
+    data = survey[survey["quarter"] == quarter]
+    if data.empty:
+        raise CXDataError(f"no survey responses in quarter {quarter!r}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)
+        g = by_group(data, metric, by=by, compare="rest", min_base=min_base,
+                     confidence_level=confidence_level, correction=correction, weights=weights, **metric_kwargs)
+    pct = (getattr(metric, "__name__", str(metric)) not in ("nps", "mean_score")) if percent is None else percent
+    return _as_percent(g) if pct else g
+
+
+def operational_metrics(tickets: pd.DataFrame, *, quarter: str, confidence_level: float = 0.95,
+                        min_base: int = 30) -> pd.DataFrame:
+    """Helpdesk metrics of the tickets opened in ``quarter``, one row each.
+
+    Reopen rate and first-contact resolution (percent, Wilson intervals), median and p90
+    first-response and full-resolution times (hours, distribution-free order-statistic
+    intervals). See :mod:`cxlib.operations` for the exact definitions.
+    """
+    t = tickets[tickets["quarter"] == quarter]
+    if t.empty:
+        raise CXDataError(f"no tickets opened in quarter {quarter!r}")
+    rows = []
+    for label, res in (("Reopen rate", reopen_rate(t, confidence_level=confidence_level, min_base=min_base)),
+                       ("First-contact resolution", first_contact_resolution(t, confidence_level=confidence_level,
+                                                                             min_base=min_base))):
+        f = res.to_frame().iloc[0]
+        rows.append({"metric": label, "unit": "%", "estimate": 100 * f["estimate"], "ci_low": 100 * f["ci_low"],
+                     "ci_high": 100 * f["ci_high"], "n": int(f["n"]), "small_base": bool(f["small_base"])})
+    for label, res in (("First response time", first_response_time(t, confidence_level=confidence_level,
+                                                                     min_base=min_base)),
+                       ("Full resolution time", resolution_time(t, kind="full", confidence_level=confidence_level,
+                                                                min_base=min_base))):
+        for _, f in res.to_frame().iterrows():
+            q = "median" if f["quantile"] == 0.5 else f"p{int(round(100 * f['quantile']))}"
+            rows.append({"metric": f"{label}, {q}", "unit": "hours", "estimate": f["estimate"],
+                         "ci_low": f["ci_low"], "ci_high": f["ci_high"], "n": int(f["n"]),
+                         "small_base": bool(f["small_base"])})
+    out = pd.DataFrame(rows)
+    out["quarter"] = quarter
+    out["confidence_level"] = confidence_level
+    return out
+
+
+def _fig(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    est = row[f"{prefix}estimate" if not prefix else prefix]
+    return {"estimate": est, "ci_low": row[f"{prefix}ci_low" if prefix else "ci_low"],
+            "ci_high": row[f"{prefix}ci_high" if prefix else "ci_high"],
+            "n": row[f"{prefix}n" if prefix else "n"],
+            "small_base": bool(row[f"{prefix}small_base" if prefix else "small_base"])}
+
+
+def scorecard_key_figures(headline: pd.DataFrame, **extra: Any) -> dict[str, Any]:
+    """The key-figures dict a scorecard run saves: ``headline`` (metric → estimate, CI,
+    n, small_base) and ``changes`` (vs the previous quarter, for the quarter's index)."""
+    head: dict[str, Any] = {}
+    changes = []
+    for _, r in headline.iterrows():
+        unit = " (%)" if r["unit"] == "%" else ""
+        head[f"{r['metric']}{unit}"] = _fig(r)
+        changes.append({
+            "metric": f"{r['metric']}{unit}",
+            "current": _fig(r),
+            "previous": {"estimate": r["previous"], "ci_low": r["previous_ci_low"],
+                         "ci_high": r["previous_ci_high"], "n": r["previous_n"],
+                         "small_base": bool(r["previous_small_base"])},
+            "diff": r["diff"], "diff_ci_low": r["diff_ci_low"], "diff_ci_high": r["diff_ci_high"],
+            "p_value": r["p_adjusted"],
+            "significant": None if pd.isna(r["significant"]) else bool(r["significant"]),
+            "confidence_level": r["confidence_level"],
+        })
+    return {"headline": head, "changes": changes, **extra}
+
+
+def _fmt(x: float, unit: str) -> str:
+    return f"{x:.1f}" + ("%" if unit == "%" else (" points" if unit == "points" else f" {unit}"))
+
+
+def scorecard_findings(headline: pd.DataFrame, breakdown: pd.DataFrame | None = None, *,
+             segment_column: str | None = None) -> list[str]:
+    """Plain-language findings written from the results (numbers are never typed by hand).
+
+    One sentence per headline metric (level, interval, change vs the previous quarter and
+    whether it is significant after correction), then the segments whose NPS differs
+    significantly from the rest.
+    """
+    out = []
+    for _, r in headline.iterrows():
+        if r["small_base"]:
+            out.append(f"{r['metric']}: base too small to report (n = {r['n']}, minimum {r['min_base']}).")
+            continue
+        level = f"{r['confidence_level']:.0%}"
+        s = (f"{r['metric']} in {r['quarter']} is {_fmt(r['estimate'], r['unit'])} "
+             f"({level} CI {r['ci_low']:.1f} to {r['ci_high']:.1f}, n = {r['n']:,})")
+        if pd.isna(r["diff"]):
+            s += f"; no comparison with {r['previous_quarter']} (no data or a small base)."
+        else:
+            direction = "up" if r["diff"] > 0 else "down"
+            change = f"{direction} {abs(r['diff']):.1f} {'points' if r['unit'] == 'points' else 'percentage points'}"
+            verdict = ("a significant change" if bool(r["significant"]) else "not a significant change")
+            s += (f", {change} on {r['previous_quarter']} "
+                  f"(CI {r['diff_ci_low']:+.1f} to {r['diff_ci_high']:+.1f}; adjusted p = {r['p_adjusted']:.3f}: "
+                  f"{verdict}).")
+        out.append(s)
+    if breakdown is not None and segment_column is not None and "significant" in breakdown:
+        sig = breakdown[breakdown["significant"].fillna(False).astype(bool)]
+        for _, r in sig.iterrows():
+            direction = "above" if r["diff"] > 0 else "below"
+            out.append(f"NPS of {segment_column} {r[segment_column]} is {abs(r['diff']):.1f} points {direction} "
+                       f"the rest of the customers (CI {r['diff_ci_low']:+.1f} to {r['diff_ci_high']:+.1f}, "
+                       f"adjusted p = {r['p_adjusted']:.3f}).")
+        if sig.empty:
+            out.append(f"No {segment_column} differs significantly in NPS from the rest after FDR correction.")
+        small = breakdown[breakdown["small_base"].astype(bool)]
+        if not small.empty:
+            names = ", ".join(map(str, small[segment_column]))
+            out.append(f"Suppressed for small bases (n < {int(small['min_base'].iloc[0])}): {names}.")
+    return out
