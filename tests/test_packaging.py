@@ -1,0 +1,91 @@
+"""Set-up contract: one source of dependencies, conda file in step, two README commands,
+console script, explicit public API, the README example runs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import cxlib as cx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def test_environment_yml_in_step_with_pyproject():
+    env = (ROOT / "environment.yml").read_text()
+    py = _pyproject()
+    # python version: conda pins the minimum that pyproject requires
+    minimum = re.search(r">=\s*(\d+\.\d+)", py["project"]["requires-python"]).group(1)
+    assert re.search(rf"^\s*-\s*python={re.escape(minimum)}\s*$", env, re.M), "python pin differs from requires-python"
+    # the packages come from pyproject through pip (one source), with the same extras
+    extras = re.search(r"-e \.\[([^\]]+)\]", env).group(1).split(",")
+    assert set(extras) <= set(py["project"]["optional-dependencies"])
+    assert "dev" in extras
+    # conda lists no package of its own that could drift from pyproject
+    deps_section = env.split("dependencies:", 1)[1]
+    conda_deps = re.findall(r"^  - ([A-Za-z0-9_.-]+)", deps_section, re.M)
+    assert set(conda_deps) <= {"python", "pip"}, conda_deps
+
+
+def test_core_dependencies_declared_and_seaborn_pinned():
+    deps = " ".join(_pyproject()["project"]["dependencies"])
+    for name in ("jupyterlab", "pandas", "statsmodels", "seaborn", "papermill", "nbconvert", "ipykernel",
+                 "pyarrow", "jupytext", "matplotlib"):
+        assert re.search(rf"\b{name}\b", deps), name
+    assert re.search(r"seaborn>=0\.13[^,]*,<0\.14", deps)
+
+
+def test_readme_setup_is_exactly_two_commands():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Set-up: two commands", 1)[1].split("##", 1)[0]
+    blocks = re.findall(r"```\n(.*?)```", section, re.S)
+    commands = [line for line in blocks[0].splitlines() if line.strip()]
+    assert commands == ["make report", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^report:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+
+
+def test_console_script_help():
+    out = subprocess.run([sys.executable, "-m", "cxlib.cli", "--help"], capture_output=True, text=True, check=True)
+    assert "report" in out.stdout and "data" in out.stdout
+    assert _pyproject()["project"]["scripts"]["cx"] == "cxlib.cli:main"
+
+
+def test_public_api_is_explicit():
+    assert len(cx.__all__) == len(set(cx.__all__))
+    for name in cx.__all__:
+        assert hasattr(cx, name), name
+
+
+def test_import_is_silent():
+    out = subprocess.run([sys.executable, "-c", "import cxlib"], capture_output=True, text=True, check=True)
+    assert out.stdout == "" and out.stderr == ""
+
+
+def test_readme_example_runs(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text()
+    code = re.search(r"## Interactive example\n\n```python\n(.*?)```", readme, re.S).group(1)
+    assert len(code.strip().splitlines()) <= 10
+    monkeypatch.chdir(tmp_path)  # ensure_dataset() generates data/synthetic/ here
+    namespace: dict = {}
+    exec(compile(code, "README example", "exec"), namespace)  # noqa: S102
+    assert (tmp_path / "data" / "synthetic" / "survey.parquet").exists()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.py")), ids=lambda p: p.name)
+def test_notebooks_are_jupytext_percent_with_one_parameters_cell(path):
+    text = path.read_text()
+    assert "format_name: percent" in text
+    assert len(re.findall(r'^# %%.*tags=\[[^\]]*"parameters"', text, re.M)) == 1
+    assert re.match(r"^\d\d_[a-z0-9_]+\.py$", path.name)
