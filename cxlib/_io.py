@@ -30,6 +30,8 @@ def atomic_write_with(path: str | os.PathLike, write: Callable[[Path], None]) ->
     try:
         os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp creates 0600; use the usual mode
         write(tmp_path)
+        with open(tmp_path, "rb+") as fh:  # the bytes are on disk before the rename
+            os.fsync(fh.fileno())
         os.replace(tmp_path, target)
     except BaseException:
         tmp_path.unlink(missing_ok=True)

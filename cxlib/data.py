@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_columns
+from ._io import atomic_write_with
 from .errors import CXDataError
 
 __all__ = [
@@ -338,25 +338,9 @@ def default_data_dir() -> Path:
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
-
-    On any error the temporary file is removed and ``path`` is left untouched.
-    """
-    path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``
+    (see :func:`cxlib._io.atomic_write_with`)."""
+    atomic_write_with(path, write)
 
 
 def _write_json(path: Path, obj: Any) -> None:

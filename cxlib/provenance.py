@@ -8,7 +8,6 @@ Nothing here records wall-clock time, so reruns on the same inputs are byte-iden
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -22,10 +21,10 @@ from typing import Any
 import pandas as pd
 
 from ._io import atomic_write_json
+from .data import fingerprint
 from .errors import CXDataError
 
 __all__ = [
-    "fingerprint",
     "git_commit",
     "package_versions",
     "provenance_table",
@@ -35,55 +34,6 @@ __all__ = [
 
 _PACKAGES = ("cxlib", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
              "scikit-learn", "lifelines", "papermill", "nbconvert")
-
-
-def fingerprint(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> str:
-    """A short, stable SHA-256 digest of input files' bytes.
-
-    A directory contributes every regular file below it (sorted by relative path, hidden
-    files skipped); each file's relative name and bytes enter the hash, so renaming or
-    editing any input changes the fingerprint.
-
-    Parameters
-    ----------
-    paths : path or iterable of paths
-        Files or directories.
-
-    Returns
-    -------
-    str
-        The first 16 hex digits of the SHA-256 digest.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "a.csv").write_text("x\\n1\\n")
-    >>> fingerprint(d) == fingerprint([d])
-    True
-    """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    entries: list[tuple[str, Path]] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p)
-                if f.is_file() and not any(part.startswith(".") for part in rel.parts):
-                    entries.append((f"{p.name}/{rel.as_posix()}", f))
-        elif p.is_file():
-            entries.append((p.name, p))
-        else:
-            raise CXDataError(f"cannot fingerprint {str(p)!r}: no such file or directory")
-    h = hashlib.sha256()
-    for name, f in entries:
-        h.update(name.encode())
-        h.update(b"\0")
-        with open(f, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        h.update(b"\0")
-    return h.hexdigest()[:16]
 
 
 def git_commit(cwd: str | os.PathLike | None = None) -> str:

@@ -25,7 +25,6 @@ import dataclasses
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_write_json, atomic_write_text, atomic_write_with
+from ._io import atomic_write_json, atomic_write_text
 
 __all__ = [
     "ReportDefinitionError",

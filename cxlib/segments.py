@@ -12,8 +12,6 @@ total with FDR-corrected tests, :func:`plot_profile` draws it. :func:`response_s
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +41,14 @@ __all__ = [
     "standardize_within",
     "segment_scorecard",
     "RFM_SEGMENT_MAP",
+    "SEGMENT_OUTCOMES",
+    "name_segments",
+    "k_selection_table",
+    "segment_outcomes",
+    "segment_association",
+    "plot_response_styles",
+    "segment_findings",
+    "segment_key_figures",
 ]
 
 _DAYS_PER_MONTH = 365.25 / 12
@@ -1847,3 +1853,411 @@ def segment_scorecard(
     sig[~tested] = pd.NA
     card["significant"] = sig
     return card
+
+
+# ----------------------------------------------------------------------------------------
+# report helpers (notebook 04): names, k choice, outcomes, association, findings
+# ----------------------------------------------------------------------------------------
+
+#: Outcome labels and units of :func:`segment_outcomes`: metric name -> (label, unit).
+SEGMENT_OUTCOMES: dict[str, tuple[str, str]] = {
+    "nps": ("NPS", "points"),
+    "csat": ("CSAT top-2-box", "%"),
+    "ces": ("CES easy (5–7)", "%"),
+    "churn": ("Churn next quarter", "%"),
+}
+
+
+def name_segments(result: AttitudinalSegments, *, n_low: int = 2) -> dict[int, str]:
+    """Short descriptive names for attitudinal segments, from their centres.
+
+    Parameters
+    ----------
+    result : AttitudinalSegments
+        A fitted segmentation.
+    n_low : int, default 2
+        How many of the lowest-rated variables to name.
+
+    Returns
+    -------
+    dict
+        Segment number -> name: ``"above average on all"`` when every centre coordinate
+        is above the size-weighted mean of the centres, otherwise ``"low <v1>, <v2>"``
+        listing the ``n_low`` variables furthest below that mean (in SD units of the
+        fitting data when the segmentation was standardised).
+
+    Notes
+    -----
+    For k-means the size-weighted mean of the centroids is the overall mean, so a name
+    says where a segment sits relative to the average respondent. Names describe, they do
+    not interpret: read them with the profile table.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, cxlib as cx
+    >>> rng = np.random.default_rng(1)
+    >>> centres = np.array([[4.5, 4.5], [4.5, 1.5], [1.5, 4.5]])
+    >>> df = pd.DataFrame(np.vstack([c + rng.normal(0, .3, (40, 2)) for c in centres]), columns=["q", "p"])
+    >>> seg = cx.attitudinal_segments(df, variables=["q", "p"], k=3, n_init=3, n_boot=0)
+    >>> sorted(cx.name_segments(seg, n_low=1).values())
+    ['above average on all', 'low p', 'low q']
+    """
+    if not isinstance(result, AttitudinalSegments):
+        raise CXDataError(f"`result` must be an AttitudinalSegments, got {type(result).__name__}")
+    if isinstance(n_low, bool) or not isinstance(n_low, (int, np.integer)) or n_low < 1:
+        raise CXDataError(f"`n_low`={n_low!r} must be a positive integer")
+    variables = list(result.variables)
+    c = result.centres[variables].to_numpy(dtype=float)
+    w = result.sizes["n"].to_numpy(dtype=float)
+    dev = (c - (w[:, None] * c).sum(axis=0) / w.sum()) / result.scale
+    names = {}
+    for seg_id, d in zip(result.centres["segment"], dev):
+        if (d > 0).all():
+            names[int(seg_id)] = "above average on all"
+        else:
+            low = [variables[j] for j in np.argsort(d, kind="stable")[:n_low] if d[j] < 0]
+            names[int(seg_id)] = "low " + ", ".join(low)
+    return names
+
+
+def k_selection_table(*results: AttitudinalSegments) -> pd.DataFrame:
+    """The choice-of-k criteria of one or more segmentations side by side.
+
+    Parameters
+    ----------
+    *results : AttitudinalSegments
+        The first one is the segmentation used (its ``chosen`` column is kept); others
+        (e.g. a Gaussian mixture fitted for its BIC) add their criteria.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``k``, then per result ``<method> silhouette``, ``<method> smallest share`` and
+        ``kmeans inertia`` or ``gmm BIC``; finally ``chosen`` (of the first result).
+        Only k values present in every result are kept.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, cxlib as cx
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame(rng.normal(size=(60, 2)), columns=["a", "b"])
+    >>> km = cx.attitudinal_segments(df, variables=["a", "b"], k=[2, 3], n_init=2, n_boot=0)
+    >>> list(cx.k_selection_table(km).columns)
+    ['k', 'kmeans silhouette', 'kmeans inertia', 'kmeans smallest share', 'chosen']
+    """
+    if not results or not all(isinstance(r, AttitudinalSegments) for r in results):
+        raise CXDataError("`results` must be one or more AttitudinalSegments")
+    out = None
+    for r in results:
+        extra = ("inertia", "inertia") if r.method == "kmeans" else ("bic", "BIC")
+        t = r.criteria[["k", "silhouette", extra[0], "smallest_share"]].rename(columns={
+            "silhouette": f"{r.method} silhouette", extra[0]: f"{r.method} {extra[1]}",
+            "smallest_share": f"{r.method} smallest share"})
+        out = t if out is None else out.merge(t, on="k", suffixes=("", " (2)"))
+    return out.merge(results[0].criteria[["k", "chosen"]], on="k")
+
+
+def segment_outcomes(
+    survey: pd.DataFrame,
+    *,
+    segment: str,
+    churn: pd.DataFrame | None = None,
+    weights: str | None = "weight",
+    min_base: float = 30,
+    confidence_level: float = 0.95,
+) -> pd.DataFrame:
+    """NPS, CSAT, CES and churn per segment, each segment against the rest, BH across all.
+
+    Parameters
+    ----------
+    survey : pandas.DataFrame
+        This wave's respondents with the ``segment`` column and ``ltr``, ``osat``,
+        ``ces``.
+    segment : str
+        Segment column.
+    churn : pandas.DataFrame, optional
+        Rows with the ``segment`` column and a 0/1 ``churned`` column (e.g. the previous
+        wave's respondents, assigned with :meth:`AttitudinalSegments.assign`, joined to
+        :func:`cxlib.churn_at_risk` of this quarter). Omitted when None.
+    weights : str, optional
+        Survey weight column, used for every metric.
+    min_base, confidence_level
+        As in :func:`segment_scorecard`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`segment_scorecard` columns with ``metric`` ("nps", "csat", "ces",
+        "churn"), plus ``label`` and ``unit``; shares are in percent (estimate,
+        interval, difference and its interval). ``p_adjusted`` is Benjamini-Hochberg over
+        all tested cells of the table.
+
+    Notes
+    -----
+    NPS in points (Rocks 2016 variance); CSAT top-2-box on osat 1-5 and CES "easy" 5-7
+    on 1-7 with Wilson intervals; churn is the share of the ``churn`` rows with
+    ``churned == 1`` (Wilson). Tests: each segment vs the rest (see :func:`cxlib.by_group`).
+
+    Examples
+    --------
+    >>> import pandas as pd, cxlib as cx
+    >>> df = pd.DataFrame({"seg": [1] * 4 + [2] * 4, "ltr": [10, 9, 9, 3, 2, 6, 9, 7],
+    ...                    "osat": [5, 5, 4, 2, 1, 2, 4, 3], "ces": [7, 6, 6, 2, 1, 3, 5, 4]})
+    >>> out = cx.segment_outcomes(df, segment="seg", weights=None, min_base=2)
+    >>> out[["label", "seg", "estimate"]].head(2)
+      label  seg  estimate
+    0   NPS    1      50.0
+    1   NPS    2     -25.0
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    level = check_confidence_level(confidence_level)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)  # flagged in the table instead
+        parts = [segment_scorecard(survey, segment=segment, metrics=["nps", "csat", "ces"], weights=weights,
+                                   min_base=min_base, confidence_level=level,
+                                   metric_options={"csat": {"score": "osat"}, "ces": {"score": "ces"}})]
+        if churn is not None:
+            check_columns(churn, [segment, "churned"], argument="churn")
+            c = segment_scorecard(churn, segment=segment, metrics=["top_box"], weights=weights,
+                                  min_base=min_base, confidence_level=level,
+                                  metric_options={"top_box": {"score": "churned", "top": (1, 1), "scale": (0, 1)}})
+            parts.append(c.assign(metric="churn"))
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(1, "label", out["metric"].map(lambda m: SEGMENT_OUTCOMES[m][0]))
+    out.insert(2, "unit", out["metric"].map(lambda m: SEGMENT_OUTCOMES[m][1]))
+    pct = out["unit"].eq("%")
+    for col in ("estimate", "std_err", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high"):
+        out.loc[pct, col] = out.loc[pct, col] * 100.0
+    p = out["p_value"].to_numpy(dtype=float)
+    tested = np.isfinite(p)
+    p_adj = np.full(len(p), np.nan)
+    if tested.any():
+        p_adj[tested] = multipletests(p[tested], method="fdr_bh")[1]
+    out["p_adjusted"] = p_adj
+    sig = pd.array(np.where(tested, p_adj < 1 - level, False), dtype="boolean")
+    sig[~tested] = pd.NA
+    out["significant"] = sig
+    return out
+
+
+def segment_association(data: pd.DataFrame, *, segment: str, group: str) -> pd.DataFrame:
+    """How strongly segment membership depends on a group (e.g. country): chi-square, Cramér's V.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent; rows missing either column are left out.
+    segment, group : str
+        The two categorical columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``statistic`` (Pearson chi-square), ``dof``, ``p_value``,
+        ``cramers_v``, ``n``.
+
+    Notes
+    -----
+    ``V = sqrt(chi2 / (n (min(r, c) - 1)))`` (Cramér 1946): 0 = membership independent of
+    the group, 1 = the group determines the segment. Pearson's test without continuity
+    correction (scipy ``chi2_contingency``).
+
+    References
+    ----------
+    Cramér, H. (1946). *Mathematical Methods of Statistics*. Princeton University Press.
+
+    Examples
+    --------
+    >>> import pandas as pd, cxlib as cx
+    >>> df = pd.DataFrame({"seg": [1, 1, 2, 2] * 5, "country": ["A", "B"] * 10})
+    >>> float(cx.segment_association(df, segment="seg", group="country")["cramers_v"].iloc[0])
+    0.0
+    """
+    data = _check_data(data)
+    check_columns(data, [segment, group], argument="segment/group")
+    d = data[[segment, group]].dropna()
+    table = pd.crosstab(d[segment], d[group])
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        raise CXDataError(
+            f"need at least 2 values of {segment!r} and of {group!r}; got {table.shape[0]} and {table.shape[1]}"
+        )
+    chi2, p, dof, _ = stats.chi2_contingency(table.to_numpy(), correction=False)
+    n = int(table.to_numpy().sum())
+    v = math.sqrt(chi2 / (n * (min(table.shape) - 1)))
+    return pd.DataFrame([{"statistic": float(chi2), "dof": int(dof), "p_value": float(p),
+                          "cramers_v": float(v), "n": n}])
+
+
+def plot_response_styles(result: ResponseStyles, ax: Any = None) -> Any:
+    """Grouped bars of ERS, MRS and ARS per group (from :func:`response_styles`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd, cxlib as cx
+    >>> df = pd.DataFrame({"country": ["BR", "BR", "JP", "JP"], "q1": [5, 1, 3, 3], "q2": [5, 4, 3, 2]})
+    >>> cx.plot_response_styles(cx.response_styles(df, items=["q1", "q2"])).get_ylabel()
+    'share of answers (%)'
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if not isinstance(result, ResponseStyles):
+        raise CXDataError(f"`result` must be a ResponseStyles, got {type(result).__name__}")
+    group = result.summary.columns[0]
+    long = result.summary.melt(id_vars=[group, "n"], value_vars=["ers", "mrs", "ars"], var_name="style",
+                               value_name="share")
+    long["style"] = long["style"].map({"ers": "extreme (ERS)", "mrs": "midpoint (MRS)",
+                                       "ars": "acquiescent (ARS)"})
+    long["share"] = 100 * long["share"]
+    long[group] = [f"{g}\n(n={n:,})" for g, n in zip(long[group], long["n"])]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.4 + 1.2 * result.summary.shape[0], 3.8))
+    sns.barplot(data=long, x=group, y="share", hue="style", ax=ax)
+    lo, hi = result.scale
+    ax.set_ylabel("share of answers (%)")
+    ax.set_xlabel(group)
+    ax.set_title(f"Response styles on the {lo}–{hi} items, by {group}")
+    return ax
+
+
+def _interval(row: Mapping[str, Any], digits: int = 1) -> str:
+    return f"[{row['ci_low']:.{digits}f}, {row['ci_high']:.{digits}f}]"
+
+
+def segment_findings(
+    result: AttitudinalSegments,
+    outcomes: pd.DataFrame,
+    *,
+    names: Mapping[int, str] | None = None,
+    association: pd.DataFrame | None = None,
+    association_standardized: pd.DataFrame | None = None,
+    group: str = "country",
+) -> list[str]:
+    """Plain-language findings written from the results (numbers never typed by hand).
+
+    Parameters
+    ----------
+    result : AttitudinalSegments
+    outcomes : pandas.DataFrame
+        From :func:`segment_outcomes` (segment column ``"segment"``).
+    names : dict, optional
+        Segment names (:func:`name_segments`).
+    association, association_standardized : pandas.DataFrame, optional
+        :func:`segment_association` of the segments with ``group`` on raw and on
+        within-group standardised ratings.
+    group : str
+        What the association is with (for the wording).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, cxlib as cx
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame(np.vstack([c + rng.normal(0, .3, (40, 2)) for c in ([4.5, 4.5], [1.5, 1.5])]),
+    ...                   columns=["q", "p"]).assign(ltr=[9] * 40 + [3] * 40, osat=4, ces=6)
+    >>> seg = cx.attitudinal_segments(df, variables=["q", "p"], k=2, n_init=3, n_boot=5)
+    >>> out = cx.segment_outcomes(df.assign(segment=seg.labels), segment="segment", weights=None)
+    >>> cx.segment_findings(seg, out)[0][:46]
+    'k-means found 2 segments (chosen from k = 2 by'
+    """
+    names = dict(names or {})
+    label = {"kmeans": "k-means", "gmm": "A Gaussian mixture"}[result.method]
+    crit = "highest silhouette" if result.method == "kmeans" else "lowest BIC"
+    ks = result.criteria["k"].tolist()
+    st = result.stability
+    n = int(result.sizes["n"].sum())
+    s = (f"{label} found {result.k} segments (chosen from k = {ks[0]}" + (f"–{ks[-1]}" if len(ks) > 1 else "")
+         + f" by {crit}) among {n:,} respondents")
+    if st.n:
+        s += (f"; bootstrap stability ARI {st.estimate:.2f} "
+              f"({st.confidence_level:.0%} interval {st.ci_low:.2f} to {st.ci_high:.2f}, {st.n} resamples)")
+    out = [s + "."]
+    sizes = ", ".join(
+        f"{int(r.segment)} ({names.get(int(r.segment), 'segment')}) {100 * r.share:.0f}%"
+        for r in result.sizes.itertuples()
+    )
+    out.append(f"Segment sizes: {sizes}.")
+    for metric, (lab, unit) in SEGMENT_OUTCOMES.items():
+        t = outcomes[(outcomes["metric"] == metric) & ~outcomes["small_base"].astype(bool)]
+        if t.empty:
+            continue
+        hi, lo = t.loc[t["estimate"].idxmax()], t.loc[t["estimate"].idxmin()]
+        u = " points" if unit == "points" else "%"
+        sig = t[t["significant"].fillna(False).astype(bool)]
+        out.append(
+            f"{lab} ranges from {lo['estimate']:.1f}{u} {_interval(lo)} in segment {int(lo['segment'])} "
+            f"({names.get(int(lo['segment']), '')}) to {hi['estimate']:.1f}{u} {_interval(hi)} in segment "
+            f"{int(hi['segment'])} ({names.get(int(hi['segment']), '')}); "
+            f"{len(sig)} of {len(t)} segments differ significantly from the rest after FDR correction."
+        )
+    small = outcomes[outcomes["small_base"].astype(bool)]
+    if not small.empty:
+        segs = sorted({int(x) for x in small["segment"]})
+        out.append(f"Suppressed for small bases (n < {small['min_base'].iloc[0]:g}): segment(s) "
+                   + ", ".join(map(str, segs)) + " in some metrics.")
+    if association is not None:
+        a = association.iloc[0]
+        s = (f"Segment membership and {group}: Cramér's V {a['cramers_v']:.2f} on raw ratings "
+             f"(chi-square p = {a['p_value']:.3g})")
+        if association_standardized is not None:
+            b = association_standardized.iloc[0]
+            s += (f", {b['cramers_v']:.2f} after within-{group} standardisation "
+                  f"(p = {b['p_value']:.3g})")
+        out.append(s + ".")
+    return out
+
+
+def segment_key_figures(
+    result: AttitudinalSegments,
+    outcomes: pd.DataFrame,
+    *,
+    names: Mapping[int, str] | None = None,
+    min_base: float = 30,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The key-figures dict of a segmentation run: ``headline`` entries (estimate, ci_low,
+    ci_high, n, small_base) for stability and each segment's NPS, the segment sizes and
+    the full outcomes table.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, cxlib as cx
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame(np.vstack([c + rng.normal(0, .3, (40, 2)) for c in ([4.5, 4.5], [1.5, 1.5])]),
+    ...                   columns=["q", "p"]).assign(ltr=[9] * 40 + [3] * 40, osat=4, ces=6)
+    >>> seg = cx.attitudinal_segments(df, variables=["q", "p"], k=2, n_init=3, n_boot=5)
+    >>> out = cx.segment_outcomes(df.assign(segment=seg.labels), segment="segment", weights=None)
+    >>> sorted(cx.segment_key_figures(seg, out)["headline"])
+    ['NPS, segment 1', 'NPS, segment 2', 'Segment stability (bootstrap ARI)']
+    """
+    names = dict(names or {})
+    n = int(result.sizes["n"].sum())
+    st = result.stability
+    head: dict[str, Any] = {
+        "Segment stability (bootstrap ARI)": {
+            "estimate": st.estimate, "ci_low": st.ci_low, "ci_high": st.ci_high, "n": n,
+            "small_base": bool(n < min_base), "n_boot": st.n,
+        }
+    }
+    for r in outcomes[outcomes["metric"] == "nps"].itertuples():
+        head[f"NPS, segment {int(r.segment)}"] = {
+            "estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high, "n": int(r.n),
+            "small_base": bool(r.small_base), "name": names.get(int(r.segment)),
+        }
+    sizes = [{"segment": int(r.segment), "name": names.get(int(r.segment)), "n": int(r.n), "share": r.share}
+             for r in result.sizes.itertuples()]
+    cols = ["metric", "segment", "estimate", "ci_low", "ci_high", "n", "small_base", "diff", "p_adjusted",
+            "significant"]
+    table = [{c: (None if pd.isna(v) else v) for c, v in zip(cols, row)}
+             for row in outcomes[cols].astype(object).itertuples(index=False)]
+    return {"headline": head, "k": result.k, "method": result.method, "sizes": sizes, "outcomes": table, **extra}

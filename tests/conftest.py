@@ -13,6 +13,9 @@ NOTEBOOKS = ROOT / "notebooks"
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# tests/notebooks/ holds notebooks the runner executes, not test modules to import
+collect_ignore = ["notebooks"]
+
 
 @pytest.fixture(scope="session")
 def small_dataset():
