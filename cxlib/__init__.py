@@ -10,24 +10,142 @@ from .errors import CXDataError, SmallBaseWarning
 from .results import Estimate
 
 # --- metrics (survey metrics) ---
+from .metrics import (
+    MeanResult,
+    NPSComparison,
+    NPSResult,
+    ProportionResult,
+    by_group,
+    ces,
+    compare_nps,
+    csat,
+    mean_score,
+    nps,
+    suppress_small_bases,
+    top_box,
+)
 # --- end metrics ---
 
 # --- operations (helpdesk metrics, churn rate, cohort retention) ---
+from .operations import (
+    RateEstimate,
+    QuantileEstimate,
+    DurationSummary,
+    ChurnRates,
+    CohortRetention,
+    reopen_rate,
+    first_contact_resolution,
+    first_response_time,
+    resolution_time,
+    churn_rate,
+    cohort_retention,
+)
 # --- end operations ---
 
 # --- synth / data ---
+from .data import (
+    CXData,
+    PlantedTruth,
+    drop_duplicate_responses,
+    ensure_dataset,
+    fingerprint,
+    latest_quarter,
+    load_dataset,
+    previous_quarter,
+    quarter_bounds,
+    quarter_of,
+    quarter_range,
+    write_dataset,
+)
+from .synth import synthesize
+from . import data  # noqa: E402  (cx.data.default_data_dir)
 # --- end synth / data ---
 
 # --- drivers ---
+from .drivers import (
+    DriverStabilityResult,
+    ImportancePerformanceResult,
+    KeyDriverResult,
+    KeyDriversByGroupResult,
+    PenaltyRewardResult,
+    driver_stability,
+    importance_performance,
+    key_drivers,
+    key_drivers_by_group,
+    penalty_reward,
+    plot_importance_performance,
+    plot_penalty_reward,
+)
 # --- end drivers ---
 
 # --- outcomes ---
+from .clv import (
+    BGNBDResult,
+    GammaGammaResult,
+    bg_nbd,
+    bg_nbd_log_likelihood,
+    gamma_gamma,
+    gamma_gamma_log_likelihood,
+)
+from .outcomes import (
+    ChurnDriversResult,
+    ChurnTable,
+    LogRankResult,
+    RevenueAtRiskResult,
+    SurvivalResult,
+    churn_drivers,
+    churn_intervals,
+    churn_table,
+    plot_survival,
+    revenue_at_risk,
+    simple_clv,
+    survival,
+)
 # --- end outcomes ---
 
 # --- segments ---
+from .segments import (
+    RFM_SEGMENT_MAP,
+    AttitudinalSegments,
+    ResponseStyles,
+    RFMResult,
+    RuleSegments,
+    attitudinal_segments,
+    k_selection_table,
+    name_segments,
+    nps_groups,
+    plot_profile,
+    plot_response_styles,
+    profile,
+    profile_table,
+    response_styles,
+    rfm,
+    segment_association,
+    segment_findings,
+    segment_key_figures,
+    segment_outcomes,
+    segment_scorecard,
+    standardize_within,
+    tenure_bands,
+    value_tiers,
+)
 # --- end segments ---
 
 # --- plots / report ---
+from .provenance import load_key_figures, provenance_table, save_key_figures
+from .plots import plot_estimates, plot_trend, set_theme
+from .report import ReportDefinitionError, load_definition, run_report
+from .scorecard import (
+    churn_at_risk,
+    headline_metrics,
+    metric_trend,
+    operational_metrics,
+    scorecard_findings,
+    scorecard_key_figures,
+    segment_breakdown,
+    subset_dataset,
+)
+from .tables import DisplayTable, format_interval, format_table
 # --- end plots / report ---
 
 __version__ = "0.1.0"
@@ -37,17 +155,126 @@ __all__ = [
     "SmallBaseWarning",
     "Estimate",
     # metrics
+    "nps",
+    "compare_nps",
+    "top_box",
+    "csat",
+    "ces",
+    "mean_score",
+    "by_group",
+    "suppress_small_bases",
+    "NPSResult",
+    "NPSComparison",
+    "ProportionResult",
+    "MeanResult",
     # end metrics
     # operations
+    "RateEstimate",
+    "QuantileEstimate",
+    "DurationSummary",
+    "ChurnRates",
+    "CohortRetention",
+    "reopen_rate",
+    "first_contact_resolution",
+    "first_response_time",
+    "resolution_time",
+    "churn_rate",
+    "cohort_retention",
     # end operations
     # synth / data
+    "CXData",
+    "PlantedTruth",
+    "synthesize",
+    "write_dataset",
+    "load_dataset",
+    "ensure_dataset",
+    "fingerprint",
+    "drop_duplicate_responses",
+    "latest_quarter",
+    "quarter_of",
+    "previous_quarter",
+    "quarter_range",
+    "quarter_bounds",
     # end synth / data
     # drivers
+    "KeyDriverResult",
+    "KeyDriversByGroupResult",
+    "DriverStabilityResult",
+    "ImportancePerformanceResult",
+    "PenaltyRewardResult",
+    "key_drivers",
+    "key_drivers_by_group",
+    "driver_stability",
+    "importance_performance",
+    "penalty_reward",
+    "plot_importance_performance",
+    "plot_penalty_reward",
     # end drivers
     # outcomes
+    "BGNBDResult",
+    "GammaGammaResult",
+    "bg_nbd",
+    "bg_nbd_log_likelihood",
+    "gamma_gamma",
+    "gamma_gamma_log_likelihood",
+    "ChurnDriversResult",
+    "ChurnTable",
+    "LogRankResult",
+    "RevenueAtRiskResult",
+    "SurvivalResult",
+    "churn_drivers",
+    "churn_intervals",
+    "churn_table",
+    "plot_survival",
+    "revenue_at_risk",
+    "simple_clv",
+    "survival",
     # end outcomes
     # segments
+    "RFM_SEGMENT_MAP",
+    "AttitudinalSegments",
+    "ResponseStyles",
+    "RFMResult",
+    "RuleSegments",
+    "attitudinal_segments",
+    "k_selection_table",
+    "name_segments",
+    "plot_response_styles",
+    "segment_association",
+    "segment_findings",
+    "segment_key_figures",
+    "segment_outcomes",
+    "nps_groups",
+    "plot_profile",
+    "profile",
+    "profile_table",
+    "response_styles",
+    "rfm",
+    "segment_scorecard",
+    "standardize_within",
+    "tenure_bands",
+    "value_tiers",
     # end segments
     # plots / report
+    "load_key_figures",
+    "provenance_table",
+    "save_key_figures",
+    "ReportDefinitionError",
+    "load_definition",
+    "run_report",
+    "plot_estimates",
+    "plot_trend",
+    "set_theme",
+    "churn_at_risk",
+    "headline_metrics",
+    "metric_trend",
+    "operational_metrics",
+    "scorecard_findings",
+    "scorecard_key_figures",
+    "segment_breakdown",
+    "subset_dataset",
+    "DisplayTable",
+    "format_interval",
+    "format_table",
     # end plots / report
 ]

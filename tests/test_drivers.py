@@ -1,0 +1,571 @@
+"""Tests for cxlib.drivers.
+
+Oracles: brute-force refits of every subset (numpy lstsq / statsmodels Logit) combined
+with the LMG formula or by averaging over all orderings; Johnson's relative weights
+written out from the SVD of the standardised data (his original derivation); pandas'
+pairwise correlations; statsmodels OLS on hand-built dummies.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cxlib as cx
+from cxlib.drivers import (
+    driver_stability,
+    importance_performance,
+    key_drivers,
+    key_drivers_by_group,
+    penalty_reward,
+    plot_importance_performance,
+    plot_penalty_reward,
+)
+from cxlib.errors import CXDataError, SmallBaseWarning
+
+
+# ---------------------------------------------------------------------------
+# helpers: data and independent reference implementations
+# ---------------------------------------------------------------------------
+def make_data(n=400, p=5, seed=0, halo=0.6):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p)) + halo * rng.normal(size=(n, 1))
+    beta = np.linspace(1.0, 0.2, p) * rng.choice([-1, 1], size=p)
+    y = X @ beta + rng.normal(scale=1.5, size=n)
+    df = pd.DataFrame(X, columns=[f"d{j}" for j in range(p)])
+    df["y"] = y
+    df["w"] = rng.uniform(0.3, 3.0, size=n)
+    return df, [f"d{j}" for j in range(p)]
+
+
+def brute_r2(y, X, cols, w=None):
+    """R² of a (weighted) least-squares refit of y on X[:, cols] with an intercept."""
+    n = len(y)
+    w = np.ones(n) if w is None else w
+    A = np.column_stack([np.ones(n), X[:, list(cols)]])
+    sw = np.sqrt(w)
+    coef, *_ = np.linalg.lstsq(A * sw[:, None], y * sw, rcond=None)
+    resid = y - A @ coef
+    ybar = np.sum(w * y) / np.sum(w)
+    return 1.0 - np.sum(w * resid**2) / np.sum(w * (y - ybar) ** 2)
+
+
+def brute_lmg_subsets(r2_of, p):
+    """LMG by the subset formula, r2_of(frozenset) -> R²."""
+    out = np.zeros(p)
+    for j in range(p):
+        others = [k for k in range(p) if k != j]
+        for s in range(p):
+            wt = math.factorial(s) * math.factorial(p - s - 1) / math.factorial(p)
+            for S in itertools.combinations(others, s):
+                out[j] += wt * (r2_of(frozenset(S) | {j}) - r2_of(frozenset(S)))
+    return out
+
+
+def brute_lmg_orderings(r2_of, p):
+    """LMG as the average over all p! orderings of the R² gained on entry."""
+    out = np.zeros(p)
+    perms = list(itertools.permutations(range(p)))
+    for perm in perms:
+        seen = frozenset()
+        for j in perm:
+            out[j] += r2_of(seen | {j}) - r2_of(seen)
+            seen = seen | {j}
+    return out / len(perms)
+
+
+def cached(fn):
+    cache = {}
+
+    def r2_of(S):
+        if S not in cache:
+            cache[S] = fn(S) if S else 0.0
+        return cache[S]
+
+    return r2_of
+
+
+def johnson_svd(y, X):
+    """Johnson (2000) from the SVD of the standardised data: Z = U Vᵀ, Λ = Zᵀ X, β = Zᵀ y."""
+    n = len(y)
+    Xs = (X - X.mean(0)) / X.std(0, ddof=1) / np.sqrt(n - 1)
+    ys = (y - y.mean()) / y.std(ddof=1) / np.sqrt(n - 1)
+    U, _, Vt = np.linalg.svd(Xs, full_matrices=False)
+    Z = U @ Vt  # orthonormal columns closest to Xs
+    lam = Z.T @ Xs
+    beta = Z.T @ ys
+    return (lam**2) @ (beta**2)
+
+
+# ---------------------------------------------------------------------------
+# exact Shapley / LMG
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("p,seed", [(2, 1), (4, 2), (5, 3)])
+def test_shapley_matches_average_over_orderings(p, seed):
+    df, drivers = make_data(n=300, p=p, seed=seed)
+    y, X = df["y"].to_numpy(), df[drivers].to_numpy()
+    ref = brute_lmg_orderings(cached(lambda S: brute_r2(y, X, sorted(S))), p)
+    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    np.testing.assert_allclose(res.table["importance"], ref, atol=1e-9, rtol=0)
+
+
+@pytest.mark.parametrize("p,seed", [(6, 4), (7, 5)])
+def test_shapley_matches_brute_force_subsets(p, seed):
+    df, drivers = make_data(n=500, p=p, seed=seed)
+    y, X = df["y"].to_numpy(), df[drivers].to_numpy()
+    ref = brute_lmg_subsets(cached(lambda S: brute_r2(y, X, sorted(S))), p)
+    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    np.testing.assert_allclose(res.table["importance"], ref, atol=1e-9, rtol=0)
+    assert res.r_squared == pytest.approx(brute_r2(y, X, range(p)), abs=1e-12)
+    assert res.table["importance"].sum() == pytest.approx(res.r_squared, abs=1e-12)
+    assert res.table["share"].sum() == pytest.approx(100.0, abs=1e-9)
+
+
+def test_weighted_shapley_matches_brute_force_wls():
+    df, drivers = make_data(n=400, p=6, seed=6)
+    y, X, w = df["y"].to_numpy(), df[drivers].to_numpy(), df["w"].to_numpy()
+    ref = brute_lmg_subsets(cached(lambda S: brute_r2(y, X, sorted(S), w)), 6)
+    res = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=0)
+    np.testing.assert_allclose(res.table["importance"], ref, atol=1e-9, rtol=0)
+    # the statsmodels fit one attribute away is the WLS of y on the drivers
+    assert res.model.rsquared == pytest.approx(res.r_squared, abs=1e-10)
+    assert isinstance(res.model.model, sm.WLS)
+    # weights given as an array are the same as a column name
+    res2 = key_drivers(df, outcome="y", drivers=drivers, weights=df["w"].to_numpy(), bootstrap=0)
+    np.testing.assert_allclose(res2.table["importance"], res.table["importance"], atol=1e-14)
+
+
+def test_shapley_larger_p_sums_to_r2_and_matches_statsmodels():
+    df, drivers = make_data(n=2000, p=14, seed=7)
+    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    # R² against statsmodels OLS (an independent fit)
+    assert res.r_squared == pytest.approx(res.model.rsquared, abs=1e-12)
+    assert res.table["importance"].sum() == pytest.approx(res.r_squared, abs=1e-11)
+    assert (res.table["importance"] > 0).all()
+
+
+def test_invariant_to_rescaling_and_shifting_drivers():
+    df, drivers = make_data(n=300, p=5, seed=8)
+    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    df2 = df.copy()
+    df2["d0"] = 1000.0 + 25.0 * df2["d0"]
+    df2["d3"] = -0.01 * df2["d3"] - 7.0  # a negative scale flips only the sign
+    df2["y"] = 3.0 * df2["y"] + 100.0
+    res2 = key_drivers(df2, outcome="y", drivers=drivers, bootstrap=0)
+    np.testing.assert_allclose(res2.table["importance"], res.table["importance"], atol=1e-10)
+    assert res2.table["sign"].tolist() == [s * (-1 if i == 3 else 1) for i, s in enumerate(res.table["sign"])]
+
+
+def test_signs_are_those_of_the_multiple_regression_coefficients():
+    df, drivers = make_data(n=300, p=5, seed=9)
+    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    assert res.table["sign"].tolist() == np.sign(res.model.params[drivers]).astype(int).tolist()
+    assert list(res.table.columns) == ["driver", "importance", "share", "rank", "sign", "ci_low", "ci_high"]
+    assert sorted(res.table["rank"]) == [1, 2, 3, 4, 5]
+    assert res.table.loc[res.table["rank"] == 1, "importance"].item() == res.table["importance"].max()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), p=st.integers(1, 6), n=st.integers(20, 80))
+def test_property_importances_sum_to_r2(seed, p, n):
+    df, drivers = make_data(n=n, p=p, seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)
+        for method in ("shapley", "relative_weights"):
+            res = key_drivers(df, outcome="y", drivers=drivers, method=method, bootstrap=0)
+            assert res.table["importance"].sum() == pytest.approx(res.r_squared, abs=1e-10)
+            assert res.r_squared == pytest.approx(brute_r2(df["y"].to_numpy(), df[drivers].to_numpy(), range(p)), abs=1e-9)
+            assert res.n == n
+
+
+# ---------------------------------------------------------------------------
+# relative weights, ols, correlation
+# ---------------------------------------------------------------------------
+def test_relative_weights_match_johnson_svd_and_are_close_to_lmg():
+    df, drivers = make_data(n=600, p=5, seed=10)
+    y, X = df["y"].to_numpy(), df[drivers].to_numpy()
+    rw = key_drivers(df, outcome="y", drivers=drivers, method="relative_weights", bootstrap=0)
+    np.testing.assert_allclose(rw.table["importance"], johnson_svd(y, X), atol=1e-12)
+    lmg = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    # an approximation to general dominance (Thomas et al. 2014): close but not equal
+    np.testing.assert_allclose(rw.table["importance"], lmg.table["importance"], atol=0.02)
+    assert rw.r_squared == pytest.approx(lmg.r_squared, abs=1e-12)
+
+
+def test_relative_weights_many_drivers_beyond_shapley_limit():
+    df, drivers = make_data(n=800, p=30, seed=11)
+    res = key_drivers(df, outcome="y", drivers=drivers, method="relative_weights", bootstrap=0)
+    assert res.table["importance"].sum() == pytest.approx(res.model.rsquared, abs=1e-10)
+    with pytest.raises(CXDataError, match="too many for exact Shapley"):
+        key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+
+
+def test_ols_and_correlation_baselines():
+    df, drivers = make_data(n=300, p=4, seed=12)
+    std = (df - df.mean()) / df.std()
+    fit = sm.OLS(std["y"], std[drivers]).fit()  # standardised coefficients
+    ols = key_drivers(df, outcome="y", drivers=drivers, method="ols", bootstrap=0)
+    np.testing.assert_allclose(ols.table["importance"], fit.params.to_numpy() ** 2, atol=1e-10)
+    cor = key_drivers(df, outcome="y", drivers=drivers, method="correlation", bootstrap=0)
+    r = df[drivers].corrwith(df["y"]).to_numpy()
+    np.testing.assert_allclose(cor.table["importance"], r**2, atol=1e-12)
+    assert cor.table["sign"].tolist() == np.sign(r).astype(int).tolist()
+    assert cor.table["share"].sum() == pytest.approx(100.0)
+
+
+# ---------------------------------------------------------------------------
+# missing values
+# ---------------------------------------------------------------------------
+def test_listwise_reports_dropped_rows():
+    df, drivers = make_data(n=300, p=4, seed=13)
+    df.loc[[0, 5, 9], "d1"] = np.nan
+    df.loc[[5, 20], "y"] = np.nan
+    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    assert res.n_dropped == 4 and res.n == 296
+    ref = key_drivers(df.dropna(), outcome="y", drivers=drivers, bootstrap=0)
+    np.testing.assert_allclose(res.table["importance"], ref.table["importance"], atol=1e-14)
+    assert res.model.nobs == 296
+
+
+def test_pairwise_uses_pandas_pairwise_correlations():
+    df, drivers = make_data(n=400, p=4, seed=14)
+    rng = np.random.default_rng(0)
+    for c in ["d0", "d2", "y"]:
+        df.loc[rng.choice(400, 40, replace=False), c] = np.nan
+    res = key_drivers(df, outcome="y", drivers=drivers, method="correlation", missing="pairwise", bootstrap=0)
+    r = df[[*drivers, "y"]].corr()["y"][drivers].to_numpy()  # pandas: pairwise complete
+    np.testing.assert_allclose(res.table["importance"], r**2, atol=1e-12)
+    counts = df[[*drivers, "y"]].notna().astype(int)
+    assert res.n == int((counts.T @ counts).to_numpy().min())
+    # Shapley on the pairwise matrix still sums to its R²
+    sh = key_drivers(df, outcome="y", drivers=drivers, missing="pairwise", bootstrap=0)
+    R = df[[*drivers, "y"]].corr().to_numpy()
+    r2 = R[-1, :-1] @ np.linalg.solve(R[:-1, :-1], R[-1, :-1])
+    assert sh.r_squared == pytest.approx(r2, abs=1e-12)
+    assert sh.table["importance"].sum() == pytest.approx(r2, abs=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# bootstrap
+# ---------------------------------------------------------------------------
+def test_bootstrap_deterministic_with_seed():
+    df, drivers = make_data(n=300, p=4, seed=15)
+    a = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=200, seed=42)
+    b = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=200, seed=42)
+    c = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=200, seed=43)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert not np.allclose(a.table["ci_low"], c.table["ci_low"])
+    assert (a.table["ci_low"] <= a.table["importance"]).all()
+    assert (a.table["importance"] <= a.table["ci_high"]).all()
+    assert a.bootstrap_importances.shape == (200, 4)
+
+
+def test_bootstrap_replicate_equals_analysis_of_resampled_rows():
+    """A replicate's counts × weights must equal analysing the physically resampled rows."""
+    df, drivers = make_data(n=120, p=3, seed=16)
+    res = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=1, seed=7)
+    counts = np.random.default_rng(7).multinomial(120, np.full(120, 1 / 120))
+    resampled = df.loc[np.repeat(np.arange(120), counts)]
+    ref = key_drivers(resampled, outcome="y", drivers=drivers, weights="w", bootstrap=0)
+    np.testing.assert_allclose(res.bootstrap_importances[0], ref.table["importance"], atol=1e-12)
+
+
+def test_bootstrap_zero_disables_intervals():
+    df, drivers = make_data(n=100, p=3, seed=17)
+    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    assert res.table["ci_low"].isna().all() and res.table["ci_high"].isna().all()
+
+
+# ---------------------------------------------------------------------------
+# binary outcomes
+# ---------------------------------------------------------------------------
+def test_binary_dominance_matches_brute_force_logit():
+    df, drivers = make_data(n=400, p=3, seed=18)
+    df["promoter"] = (df["y"] > 0.3).astype(int)
+    y, X = df["promoter"].to_numpy(), df[drivers].to_numpy()
+
+    def mcfadden(S):
+        fit = sm.Logit(y, sm.add_constant(X[:, sorted(S)])).fit(disp=0, tol=1e-12, maxiter=200)
+        return 1.0 - fit.llf / fit.llnull
+
+    ref = brute_lmg_orderings(cached(mcfadden), 3)
+    res = key_drivers(df, outcome="promoter", drivers=drivers, bootstrap=0)  # auto-detected 0/1
+    assert res.outcome_type == "binary"
+    np.testing.assert_allclose(res.table["importance"], ref, atol=1e-9)
+    assert res.r_squared == pytest.approx(mcfadden({0, 1, 2}), abs=1e-9)
+    assert res.table["importance"].sum() == pytest.approx(res.r_squared, abs=1e-12)
+    assert res.table["sign"].tolist() == np.sign(res.model.params[drivers]).astype(int).tolist()
+
+
+def test_binary_weighted_matches_glm_var_weights():
+    df, drivers = make_data(n=300, p=2, seed=19)
+    df["churned"] = (df["y"] > 0).astype(int)
+    y, X, w = df["churned"].to_numpy(), df[drivers].to_numpy(), df["w"].to_numpy()
+
+    def llf(cols):
+        A = sm.add_constant(X[:, cols]) if cols else np.ones((len(y), 1))
+        return sm.GLM(y, A, family=sm.families.Binomial(), var_weights=w).fit(tol=1e-13).llf
+
+    l0 = llf([])
+    r2 = {(): 0.0, (0,): 1 - llf([0]) / l0, (1,): 1 - llf([1]) / l0, (0, 1): 1 - llf([0, 1]) / l0}
+    ref0 = 0.5 * (r2[(0,)] + r2[(0, 1)] - r2[(1,)])  # LMG with two drivers, by hand
+    res = key_drivers(df, outcome="churned", drivers=drivers, weights="w", outcome_type="binary", bootstrap=0)
+    assert res.table["importance"].iloc[0] == pytest.approx(ref0, abs=1e-9)
+    assert res.r_squared == pytest.approx(r2[(0, 1)], abs=1e-9)
+
+
+def test_binary_bootstrap_runs_and_is_seeded():
+    df, drivers = make_data(n=200, p=2, seed=20)
+    df["b"] = (df["y"] > 0).astype(int)
+    a = key_drivers(df, outcome="b", drivers=drivers, bootstrap=30, seed=1)
+    b = key_drivers(df, outcome="b", drivers=drivers, bootstrap=30, seed=1)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert a.table["ci_low"].notna().all()
+
+
+def test_binary_errors():
+    df, drivers = make_data(n=300, p=13, seed=21)
+    df["b"] = (df["y"] > 0).astype(int)
+    with pytest.raises(CXDataError, match="limit is 12"):
+        key_drivers(df, outcome="b", drivers=drivers, bootstrap=0)
+    with pytest.raises(CXDataError, match=r"not binary.*\[2"):
+        key_drivers(df.assign(b=df["b"] * 2), outcome="b", drivers=drivers[:2], outcome_type="binary", bootstrap=0)
+    with pytest.raises(CXDataError, match="not available for a binary outcome"):
+        key_drivers(df, outcome="b", drivers=drivers[:2], method="relative_weights", bootstrap=0)
+    # a 0/1 outcome can be analysed as continuous (linear probability model) on request
+    lpm = key_drivers(df, outcome="b", drivers=drivers[:2], outcome_type="continuous", bootstrap=0)
+    assert lpm.r_squared == pytest.approx(lpm.model.rsquared)
+
+
+# ---------------------------------------------------------------------------
+# bad input
+# ---------------------------------------------------------------------------
+def test_errors_name_the_problem():
+    df, drivers = make_data(n=100, p=3, seed=22)
+    with pytest.raises(CXDataError, match=r"driver 'd1' is constant \(4 in all 100 rows"):
+        key_drivers(df.assign(d1=4), outcome="y", drivers=drivers, bootstrap=0)
+    bad = df.astype({"d2": object})
+    bad.loc[[3, 4], "d2"] = "n/a"
+    with pytest.raises(CXDataError, match=r"'d2' has 2 non-numeric value\(s\) \['n/a'\]"):
+        key_drivers(bad, outcome="y", drivers=drivers, bootstrap=0)
+    with pytest.raises(CXDataError, match="only 4 complete row"):
+        key_drivers(df.head(4), outcome="y", drivers=drivers, bootstrap=0)
+    with pytest.raises(CXDataError, match=r"`drivers`='nope' is not a column.*available"):
+        key_drivers(df, outcome="y", drivers=["d0", "nope"], bootstrap=0)
+    with pytest.raises(CXDataError, match="`method`='lmg' is not supported"):
+        key_drivers(df, outcome="y", drivers=drivers, method="lmg", bootstrap=0)
+    with pytest.raises(CXDataError, match="collinear"):
+        key_drivers(df.assign(d2=2 * df["d0"] - df["d1"]), outcome="y", drivers=drivers, bootstrap=0)
+    with pytest.raises(CXDataError, match="also listed"):
+        key_drivers(df, outcome="y", drivers=["y", "d0"], bootstrap=0)
+    with pytest.raises(CXDataError, match="bootstrap"):
+        key_drivers(df, outcome="y", drivers=drivers, bootstrap=-1)
+    with pytest.raises(CXDataError, match="confidence_level"):
+        key_drivers(df, outcome="y", drivers=drivers, confidence_level=95)
+
+
+def test_small_base_warns_and_flags():
+    df, drivers = make_data(n=35, p=4, seed=23)  # min base max(30, 40) = 40
+    with pytest.warns(SmallBaseWarning, match="35 rows, below the minimum base of 40"):
+        res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    assert res.small_base and res.min_base == 40
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallBaseWarning)
+        assert not key_drivers(df, outcome="y", drivers=drivers, bootstrap=0, min_base=30).small_base
+
+
+def test_inputs_not_modified():
+    df, drivers = make_data(n=200, p=3, seed=24)
+    before = df.copy()
+    key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=20, seed=1)
+    penalty_reward(df.assign(**{d: pd.cut(df[d], 5, labels=False) + 1 for d in drivers}), outcome="y", drivers=drivers)
+    pd.testing.assert_frame_equal(df, before)
+
+
+# ---------------------------------------------------------------------------
+# segments and stability
+# ---------------------------------------------------------------------------
+def test_by_group_detects_a_planted_difference():
+    a, drivers = make_data(n=500, p=3, seed=25)
+    b, _ = make_data(n=500, p=3, seed=26)
+    b["y"] = b["y"] + 3.0 * b["d2"]  # d2 matters much more in segment "b"
+    df = pd.concat([a.assign(seg="a"), b.assign(seg="b")], ignore_index=True)
+    res = key_drivers_by_group(df, by="seg", outcome="y", drivers=drivers, bootstrap=200, seed=3)
+    ra = key_drivers(a, outcome="y", drivers=drivers, bootstrap=0)
+    sub = res.importances[res.importances["seg"] == "a"]
+    np.testing.assert_allclose(sub["importance"], ra.table["importance"], atol=1e-14)
+    d = res.differences.set_index("driver")
+    assert d.loc["d2", "difference"] == pytest.approx(
+        ra.table["importance"].iloc[2] - res.results["b"].table["importance"].iloc[2]
+    )
+    assert d.loc["d2", "p_value"] < 0.01 and d.loc["d2", "ci_high"] < 0
+    assert list(res.differences.columns) == [
+        "group_a", "group_b", "driver", "difference", "ci_low", "ci_high", "p_value", "p_value_adj"
+    ]
+    res2 = key_drivers_by_group(df, by="seg", outcome="y", drivers=drivers, bootstrap=200, seed=3)
+    pd.testing.assert_frame_equal(res.differences, res2.differences)
+
+
+def test_by_group_error_names_segment():
+    df, drivers = make_data(n=200, p=3, seed=27)
+    df["seg"] = ["big"] * 196 + ["tiny"] * 4
+    with pytest.raises(CXDataError, match="segment.*'tiny'"):
+        key_drivers_by_group(df, by="seg", outcome="y", drivers=drivers, bootstrap=0)
+
+
+def test_driver_stability_rank_correlation():
+    frames = []
+    for q, seed in zip(["2026Q1", "2026Q2", "2026Q3"], [30, 31, 32]):
+        d, drivers = make_data(n=300, p=4, seed=seed)
+        frames.append(d.assign(quarter=q))
+    df = pd.concat(frames, ignore_index=True)
+    res = driver_stability(df, outcome="y", drivers=drivers, bootstrap=0)
+    from scipy.stats import spearmanr
+
+    i = res.importances.pivot(index="driver", columns="quarter", values="importance")
+    expected = spearmanr(i["2026Q1"], i["2026Q2"]).statistic
+    assert res.rank_correlation["quarter"].tolist() == ["2026Q2", "2026Q3"]
+    assert res.rank_correlation["spearman_rho"].iloc[0] == pytest.approx(expected)
+
+
+# ---------------------------------------------------------------------------
+# importance–performance
+# ---------------------------------------------------------------------------
+def test_importance_performance_quadrants_by_hand():
+    df, drivers = make_data(n=300, p=4, seed=33)
+    kd = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    ipa = importance_performance(kd)
+    imp = kd.table["importance"].to_numpy()
+    perf = df[drivers].mean().to_numpy()
+    assert ipa.importance_cutoff == pytest.approx(imp.mean())
+    assert ipa.performance_cutoff == pytest.approx(perf.mean())
+    for (_, row), i, q in zip(ipa.table.iterrows(), imp, perf):
+        hi_i, hi_p = i > imp.mean(), q > perf.mean()
+        expected = {(True, False): "concentrate here", (True, True): "keep up the good work",
+                    (False, False): "low priority", (False, True): "possible overkill"}[(hi_i, hi_p)]
+        assert row["quadrant"] == expected
+    med = importance_performance(df, outcome="y", drivers=drivers, cutoff="median", bootstrap=0)
+    assert med.importance_cutoff == pytest.approx(np.median(imp))
+    # weighted performance = weighted means
+    kw = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=0)
+    np.testing.assert_allclose(
+        importance_performance(kw).table["performance"], [np.average(df[d], weights=df["w"]) for d in drivers]
+    )
+
+
+# ---------------------------------------------------------------------------
+# penalty–reward
+# ---------------------------------------------------------------------------
+def ratings_data(n=800, seed=34):
+    rng = np.random.default_rng(seed)
+    R = pd.DataFrame(rng.integers(1, 6, size=(n, 3)), columns=["basic_a", "excite_b", "sym_c"])
+    y = (
+        3.0
+        - 1.2 * (R["basic_a"] <= 2) + 0.1 * (R["basic_a"] == 5)
+        - 0.1 * (R["excite_b"] <= 2) + 1.2 * (R["excite_b"] == 5)
+        - 0.6 * (R["sym_c"] <= 2) + 0.6 * (R["sym_c"] == 5)
+        + rng.normal(0, 0.6, n)
+    )
+    R["osat"] = y
+    R["w"] = rng.uniform(0.5, 2, n)
+    return R
+
+
+def test_penalty_reward_matches_statsmodels_on_hand_built_dummies():
+    df = ratings_data()
+    drivers = ["basic_a", "excite_b", "sym_c"]
+    res = penalty_reward(df, outcome="osat", drivers=drivers, weights="w")
+    X = pd.DataFrame({"const": 1.0}, index=df.index)
+    for d in drivers:
+        X[f"{d}_low"] = df[d].isin([1, 2]).astype(float)
+        X[f"{d}_high"] = (df[d] == 5).astype(float)
+    fit = sm.WLS(df["osat"], X, weights=df["w"]).fit()
+    ci = fit.conf_int()
+    t = res.table.set_index("driver")
+    for d in drivers:
+        assert t.loc[d, "penalty"] == pytest.approx(-fit.params[f"{d}_low"], abs=1e-10)
+        assert t.loc[d, "reward"] == pytest.approx(fit.params[f"{d}_high"], abs=1e-10)
+        assert t.loc[d, "penalty_ci_low"] == pytest.approx(-ci.loc[f"{d}_low", 1], abs=1e-10)
+        assert t.loc[d, "reward_ci_high"] == pytest.approx(ci.loc[f"{d}_high", 1], abs=1e-10)
+        tt = fit.t_test(f"-{d}_low - {d}_high = 0")
+        assert t.loc[d, "p_value"] == pytest.approx(float(tt.pvalue), rel=1e-8)
+        assert t.loc[d, "n_low"] == int(df[d].isin([1, 2]).sum())
+    assert t["category"].to_dict() == {"basic_a": "basic", "excite_b": "excitement", "sym_c": "performance"}
+
+
+def test_penalty_reward_errors():
+    df = ratings_data(n=200)
+    with pytest.raises(CXDataError, match=r"'basic_a' has no rows in the high category"):
+        penalty_reward(df.assign(basic_a=df["basic_a"].clip(upper=4)), outcome="osat", drivers=["basic_a"])
+    with pytest.raises(CXDataError, match="must not overlap"):
+        penalty_reward(df, outcome="osat", drivers=["basic_a"], low=(1, 2), high=(2, 5))
+
+
+# ---------------------------------------------------------------------------
+# plots and the public API
+# ---------------------------------------------------------------------------
+def test_plots_return_axes():
+    import matplotlib.pyplot as plt
+
+    df, drivers = make_data(n=200, p=3, seed=35)
+    ipa = importance_performance(df, outcome="y", drivers=drivers, bootstrap=20, seed=1)
+    ax = plot_importance_performance(ipa)
+    assert ax.get_ylabel() == "importance" and "n = 200" in ax.get_title()
+    _fig, ax2 = plt.subplots()
+    assert plot_penalty_reward(penalty_reward(ratings_data(300), outcome="osat", drivers=["basic_a", "sym_c"]), ax=ax2) is ax2
+    plt.close("all")
+
+
+def test_public_names():
+    for name in ("key_drivers", "key_drivers_by_group", "driver_stability", "importance_performance",
+                 "penalty_reward", "plot_importance_performance", "plot_penalty_reward", "KeyDriverResult"):
+        assert name in cx.__all__ and hasattr(cx, name)
+    df, drivers = make_data(n=100, p=2, seed=36)
+    res = cx.key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    assert res.to_frame() is not res.table and res.to_frame().equals(res.table)
+
+
+# ---------------------------------------------------------------------------
+# planted truth in the synthetic data (cxlib.synth; see data/README.md)
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def synthetic():
+    if not hasattr(cx, "synthesize"):
+        pytest.skip("cx.synthesize is not available")
+    return cx.synthesize(seed=0, n_customers=20_000, quarters=4)
+
+
+def test_planted_driver_ranking_is_recovered(synthetic):
+    from scipy.stats import spearmanr
+
+    truth = synthetic.truth.drivers
+    drivers = list(truth["weights"])
+    res = key_drivers(synthetic.survey, outcome="osat", drivers=drivers, weights="weight", bootstrap=0)
+    top2 = res.table.sort_values("rank")["driver"].head(2).tolist()
+    assert top2 == truth["population_ranking"][:2]
+    pop = truth["population_relative_importance"]
+    # ordinal 1-5 ratings blur the weaker drivers; the overall ordering still agrees
+    assert spearmanr(res.table["importance"], [pop[d] for d in drivers]).statistic > 0.7
+    assert (res.table["sign"] == 1).all()
+
+
+def test_planted_asymmetric_driver_is_basic(synthetic):
+    planted = synthetic.truth.asymmetric_driver
+    drivers = list(synthetic.truth.drivers["weights"])
+    res = penalty_reward(synthetic.survey, outcome="osat", drivers=drivers, weights="weight",
+                         low=planted["low_ratings"], high=planted["high_ratings"])
+    row = res.table.set_index("driver").loc[planted["driver"]]
+    assert row["category"] == "basic"
+    assert row["penalty"] > 3 * row["reward"]
