@@ -468,6 +468,10 @@ def execute_run(run: RunSpec) -> RunResult:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{run.run}.", suffix=".ipynb.tmp", dir=run.ipynb.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    # Kernels inherit the environment: whatever backend the caller uses (e.g. Agg in
+    # tests), notebooks must draw with the inline backend so figures land in the output.
+    saved_backend = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -480,6 +484,10 @@ def execute_run(run: RunSpec) -> RunResult:
     except Exception as exc:  # dead kernel, timeout, bad notebook: isolate the failure
         error = f"{type(exc).__name__}: {exc}"
     finally:
+        if saved_backend is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = saved_backend
         if tmp.exists() and tmp.stat().st_size > 0:
             os.replace(tmp, run.ipynb)
         else:
@@ -524,9 +532,8 @@ def _load_manifest(out_dir: Path) -> dict[str, Any]:
 
 
 def _worker_init() -> None:
-    """Workers render figures off-screen; kernels' own chatter (not cell output, which
-    papermill captures) must not scramble the progress display, so fd 2 goes to devnull."""
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    """Kernels' own chatter (not cell output, which papermill captures) must not scramble
+    the progress display, so the worker's fd 2 goes to devnull."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)

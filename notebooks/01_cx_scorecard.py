@@ -113,7 +113,9 @@ display(Markdown("\n".join(f"- {s}" for s in cx.scorecard_findings(headline.iloc
 # %%
 seg_trend = cx.metric_trend(data.survey, cx.nps, quarters=quarters, by=segment_column, min_base=min_base,
                             confidence_level=confidence_level)
-ax = cx.plot_trend(seg_trend, hue=segment_column, title=f"NPS by {segment_column} over quarters",
+ax = cx.plot_trend(seg_trend, hue=segment_column,
+                   title=f"NPS by {segment_column} over quarters (n per cell {seg_trend['n'].min():,}–"
+                         f"{seg_trend['n'].max():,}; small bases left as gaps)",
                    ylabel="NPS (points)")
 plt.show()
 
@@ -126,7 +128,9 @@ churn = cx.churn_rate(data.customers, period="Q", start=quarters[0], end=quarter
 churn_pct = churn.assign(quarter=churn["period"].astype(str), n=churn["at_risk"],
                          estimate=100 * churn["rate"], ci_low=100 * churn["ci_low"],
                          ci_high=100 * churn["ci_high"])
-ax = cx.plot_trend(churn_pct, title="Quarterly churn rate", ylabel="churned during the quarter (%)")
+ax = cx.plot_trend(churn_pct, title=f"Quarterly churn rate (customers at risk per quarter "
+                                   f"{churn_pct['n'].min():,}–{churn_pct['n'].max():,})",
+                   ylabel="churned during the quarter (%)")
 plt.show()
 cx.format_table(churn_pct.tail(4), label="quarter", unit="%", digits=2,
                 caption="Customers at risk at the start of the quarter (n) and the share who left")

@@ -29,6 +29,7 @@ def test_scorecard_notebook_overall_and_fan_out(run_notebook, small_data_dir, sm
         assert heading in html
     assert "import cxlib" not in html and "cx.headline_metrics" not in html
     assert f"NPS in {quarter} is" in html
+    assert html.count("data:image/png;base64") >= 4  # trend, segments, segment trend, churn
 
     # a fan-out run with a tiny base: estimates suppressed, not shown as solid
     res2, figs2, html2 = run_notebook("01_cx_scorecard", run="small", quarter=quarter,
