@@ -55,9 +55,10 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
-    """Write ``obj`` as stable JSON (sorted keys, 2-space indent) atomically."""
-    text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=_json_default) + "\n"
+def atomic_write_json(path: str | os.PathLike, obj: Any, *, sort_keys: bool = True) -> Path:
+    """Write ``obj`` as stable JSON (2-space indent; keys sorted unless ``sort_keys=False``,
+    when insertion order is kept) atomically."""
+    text = json.dumps(obj, indent=2, sort_keys=sort_keys, ensure_ascii=False, default=_json_default) + "\n"
     return atomic_write_text(path, text)
 
 

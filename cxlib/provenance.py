@@ -128,7 +128,7 @@ def save_key_figures(figures: Mapping[str, Any], path: str | os.PathLike | None)
     """
     clean = _clean(dict(figures))
     if path is not None:
-        atomic_write_json(path, clean)
+        atomic_write_json(path, clean, sort_keys=False)  # keep the notebook's order of figures
     return clean
 
 

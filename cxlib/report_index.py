@@ -95,7 +95,7 @@ def write_index(out_dir: str | os.PathLike, *, definition, quarter: str, data_di
     if changes:
         parts.append(f"<h2>Headline metrics: {quarter} vs {prev}</h2>")
         parts.append("<table><thead><tr><th>metric</th><th>" + quarter + "</th><th>" + prev +
-                     "</th><th>change [CI]</th><th>p-value</th><th>significant</th></tr></thead><tbody>")
+                     "</th><th>change [CI]</th><th>p-value (BH-adjusted)</th><th>significant</th></tr></thead><tbody>")
         for c in changes:
             sig = c.get("significant")
             change = format_estimate({"estimate": c.get("diff"), "ci_low": c.get("diff_ci_low"),
@@ -118,7 +118,11 @@ def write_index(out_dir: str | os.PathLike, *, definition, quarter: str, data_di
 
     parts.append("<h2>Runs</h2><table><thead><tr><th>notebook</th><th>run</th><th>status</th>"
                  "<th>seconds</th><th>key figures</th><th>outputs</th></tr></thead><tbody>")
-    for key in sorted(runs):
+    def _order(key: str) -> tuple[str, int, str]:
+        notebook, _, run = key.partition("/")
+        return notebook, 0 if run == "overall" else 1, run
+
+    for key in sorted(runs, key=_order):
         r = runs[key]
         status = r.get("status", "?")
         status_html = f"<span class='{'ok' if status == 'ok' else 'failed'}'>{html.escape(status)}</span>"
