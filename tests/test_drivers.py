@@ -530,6 +530,8 @@ def test_plots_return_axes():
 
 def test_public_names():
     for name in ("key_drivers", "key_drivers_by_group", "driver_stability", "importance_performance",
+                 "driver_summary", "r_squared_interval", "key_driver_figures", "segment_driver_differences",
+                 "key_driver_findings", "format_penalty_reward",
                  "penalty_reward", "plot_importance_performance", "plot_penalty_reward", "KeyDriverResult"):
         assert name in cx.__all__ and hasattr(cx, name)
     df, drivers = make_data(n=100, p=2, seed=36)
@@ -569,3 +571,86 @@ def test_planted_asymmetric_driver_is_basic(synthetic):
     row = res.table.set_index("driver").loc[planted["driver"]]
     assert row["category"] == "basic"
     assert row["penalty"] > 3 * row["reward"]
+
+
+# ---------------------------------------------------------------------------
+# report helpers (summary, R² interval, key figures, differences, findings)
+# ---------------------------------------------------------------------------
+def test_driver_summary_share_interval_from_replicates():
+    df, drivers = make_data(n=300, p=4, seed=41)
+    res = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=60, seed=2)
+    s = cx.driver_summary(res)
+    assert s["rank"].tolist() == sorted(s["rank"])
+    assert math.isclose(s["estimate"].sum(), 100.0)
+    # brute force: normalise each replicate row by hand, percentiles per driver
+    reps = res.bootstrap_importances
+    for r in s.itertuples():
+        j = drivers.index(r.driver)
+        shares = [100 * row[j] / row.sum() for row in reps]
+        assert math.isclose(r.ci_low, np.quantile(shares, 0.025))
+        assert math.isclose(r.ci_high, np.quantile(shares, 0.975))
+        assert r.ci_low <= r.estimate <= r.ci_high
+    assert (s["n"] == res.n).all() and not s["small_base"].any()
+
+
+def test_r_squared_interval_is_percentile_of_replicate_r2():
+    # each replicate's importances sum to its R² (LMG property), so the interval comes from row sums
+    df, drivers = make_data(n=250, p=3, seed=42)
+    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=40, seed=5)
+    lo, hi = cx.r_squared_interval(res)
+    sums = res.bootstrap_importances.sum(axis=1)
+    assert math.isclose(lo, np.quantile(sums, 0.025)) and math.isclose(hi, np.quantile(sums, 0.975))
+    assert lo < res.r_squared < hi
+    # a replicate's row sum equals the R² of a brute-force refit on the resampled rows
+    ols = key_drivers(df, outcome="y", drivers=drivers, method="ols", bootstrap=10, seed=5)
+    assert all(math.isnan(v) for v in cx.r_squared_interval(ols))
+    assert all(math.isnan(v) for v in cx.r_squared_interval(key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)))
+
+
+def test_key_driver_figures_and_suppression():
+    df, drivers = make_data(n=200, p=3, seed=43)
+    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=30, seed=1)
+    figs = cx.key_driver_figures(res, label="sat")
+    top = cx.driver_summary(res).iloc[0]
+    assert figs["sat R² (%)"]["estimate"] == pytest.approx(100 * res.r_squared)
+    assert figs[f"sat top driver: {top['driver']} (% of R²)"]["ci_low"] == pytest.approx(top["ci_low"])
+    with pytest.warns(SmallBaseWarning):
+        thin = key_drivers(df.head(25), outcome="y", drivers=drivers, bootstrap=0)
+    f2 = cx.key_driver_figures(thin)
+    assert all(v["estimate"] is None and v["small_base"] and v["n"] == 25 for v in f2.values())
+    assert cx.key_driver_findings(thin)[0].startswith("Base too small")
+
+
+def test_segment_differences_and_findings_name_a_planted_difference():
+    rng = np.random.default_rng(44)
+    n = 400
+    df = pd.DataFrame(rng.normal(size=(2 * n, 2)), columns=["a", "b"])
+    df["seg"] = np.repeat(["x", "z"], n)
+    df["y"] = np.where(df["seg"] == "x", 2.0, 0.2) * df["a"] + df["b"] + rng.normal(size=2 * n)
+    by = key_drivers_by_group(df, by="seg", outcome="y", drivers=["a", "b"], bootstrap=100, seed=3)
+    d = cx.segment_driver_differences(by)
+    row = d[d["driver"] == "a"].iloc[0]
+    # the estimate is the difference of the two segments' importances, ×100
+    assert row["estimate"] == pytest.approx(
+        100 * (by.results["x"].table.set_index("driver").loc["a", "importance"]
+               - by.results["z"].table.set_index("driver").loc["a", "importance"]))
+    assert bool(row["significant"]) and row["n"] == n
+    main = key_drivers(df, outcome="y", drivers=["a", "b"], bootstrap=50, seed=1)
+    text = " ".join(cx.key_driver_findings(main, differences=d))
+    assert "significant after Benjamini–Hochberg" in text and "a: x − z = +" in text
+    assert f"{100 * main.r_squared:.1f}%" in text
+
+
+def test_findings_penalty_reward_and_ipa_from_results():
+    rng = np.random.default_rng(45)
+    df = pd.DataFrame(rng.integers(1, 6, size=(800, 3)), columns=["a", "b", "c"])
+    df["y"] = 3 - 1.0 * (df["a"] <= 2) + 0.6 * (df["b"] == 5) + 0.3 * df["c"] + rng.normal(0, 0.5, 800)
+    res = key_drivers(df, outcome="y", drivers=["a", "b", "c"], bootstrap=30, seed=0)
+    pr = penalty_reward(df, outcome="y", drivers=["a", "b", "c"])
+    ipa = importance_performance(res)
+    text = " ".join(cx.key_driver_findings(res, ipa=ipa, penalty=pr))
+    a = pr.table.set_index("driver").loc["a"]
+    assert f"a (penalty {a['penalty']:.2f}" in text  # a: penalty only
+    assert "b (penalty" not in text
+    table = cx.format_penalty_reward(pr).to_frame()
+    assert table.loc[0, "penalty [95% CI]"].startswith(f"{a['penalty']:.2f} [")

@@ -197,3 +197,32 @@ def test_atomic_write_leaves_old_file_on_interruption(tmp_path):
         atomic_write_with(target, interrupted)
     assert target.read_bytes() == b"old complete file"
     assert [p.name for p in tmp_path.iterdir()] == ["out.html"]  # no temp file left behind
+
+
+def test_dead_kernel_and_timeout_are_isolated(workspace, tmp_path):
+    (tmp_path / "tiny.py").write_text((HERE / "tiny.py").read_text())
+    (tmp_path / "r.toml").write_text("""
+[report]
+title = "faults"
+[[notebook]]
+name = "tiny"
+path = "tiny.py"
+timeout = 20
+[notebook.parameters]
+crash_on = "A"
+sleep_on = "B"
+[notebook.fan_out]
+parameter = "subset_value"
+column = "grp"
+values = ["A", "B"]
+""")
+    res = run_report("2026Q3", definition=tmp_path / "r.toml", data_dir=workspace / "data",
+                     reports_dir=tmp_path / "reports", jobs=2, progress=False)
+    status = {r.run: (r.status, r.error or "") for r in res.results}
+    assert status["overall"][0] == "ok", status
+    assert status["grp-A"][0] == "failed", status
+    assert "dead" in status["grp-A"][1].lower() or "died" in status["grp-A"][1].lower(), status
+    assert status["grp-B"][0] == "failed", status
+    assert "timed out" in status["grp-B"][1].lower() or "timeout" in status["grp-B"][1].lower(), status
+    index = (tmp_path / "reports" / "2026Q3" / "index.html").read_text()
+    assert index.count("failed") >= 2

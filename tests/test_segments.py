@@ -495,3 +495,122 @@ def test_planted_country_styles_show(synth_survey):
     assert s["ars"].idxmin() == "JP" and s.loc["BR", "ars"] > s.loc["US", "ars"] > s.loc["JP", "ars"]
     z = cx.standardize_within(data.survey, group="country", items=DRIVERS)
     assert z.groupby("country")["support_z"].mean().abs().max() < 1e-9
+
+
+# ------------------------------------------------------------------------------ report helpers (notebook 04)
+
+
+def _three_groups(seed=1, n=40):
+    # three well-separated groups: high on both, low on p, low on q
+    rng = np.random.default_rng(seed)
+    centres = np.array([[4.5, 4.5], [4.5, 1.5], [1.5, 4.5]])
+    return pd.DataFrame(np.vstack([c + rng.normal(0, 0.3, (n, 2)) for c in centres]), columns=["q", "p"])
+
+
+def test_name_segments_from_centres():
+    seg = cx.attitudinal_segments(_three_groups(), variables=["q", "p"], k=3, n_init=3, n_boot=0)
+    names = cx.name_segments(seg, n_low=1)
+    # by construction: the group centred at (4.5, 4.5) is above the mean (3.5, 3.5) on both
+    c = seg.centres.set_index("segment")
+    for s, name in names.items():
+        if name == "above average on all":
+            assert (c.loc[s, ["q", "p"]] > 3.5).all()
+        else:
+            assert c.loc[s, name.removeprefix("low ")] < 2.5
+    assert sorted(names.values()) == ["above average on all", "low p", "low q"]
+    with pytest.raises(CXDataError):
+        cx.name_segments(seg, n_low=0)
+    with pytest.raises(CXDataError):
+        cx.name_segments("not a result")
+
+
+def test_k_selection_table_merges_criteria():
+    df = _three_groups()
+    km = cx.attitudinal_segments(df, variables=["q", "p"], k=[2, 3, 4], n_init=3, n_boot=0)
+    gm = cx.attitudinal_segments(df, variables=["q", "p"], k=[2, 3, 4], method="gmm", n_init=1, n_boot=0)
+    t = cx.k_selection_table(km, gm)
+    assert t["k"].tolist() == [2, 3, 4]
+    # values copied from each result's criteria
+    assert np.allclose(t["kmeans silhouette"], km.criteria["silhouette"])
+    assert np.allclose(t["gmm BIC"], gm.criteria["bic"])
+    assert t["chosen"].tolist() == km.criteria["chosen"].tolist() and t.loc[t["chosen"], "k"].item() == 3
+
+
+def test_segment_outcomes_against_direct_metrics():
+    rng = np.random.default_rng(3)
+    n = 400
+    df = pd.DataFrame({"segment": rng.integers(1, 4, n), "ltr": rng.integers(0, 11, n),
+                       "osat": rng.integers(1, 6, n), "ces": rng.integers(1, 8, n),
+                       "weight": rng.uniform(0.5, 2, n)})
+    churn = pd.DataFrame({"segment": rng.integers(1, 4, n), "churned": rng.integers(0, 2, n).astype(float),
+                          "weight": 1.0})
+    out = cx.segment_outcomes(df, segment="segment", churn=churn, min_base=30)
+    assert set(out["metric"]) == {"nps", "csat", "ces", "churn"}
+    for s in (1, 2, 3):
+        part = df[df["segment"] == s]
+        # oracle: the single-sample cxlib estimators on the segment's rows
+        nps = cx.nps(part, weights="weight")
+        r = out[(out["metric"] == "nps") & (out["segment"] == s)].iloc[0]
+        assert r["estimate"] == pytest.approx(nps.estimate) and r["ci_low"] == pytest.approx(nps.ci_low)
+        csat = cx.csat(part, score="osat", weights="weight")
+        r = out[(out["metric"] == "csat") & (out["segment"] == s)].iloc[0]
+        assert r["estimate"] == pytest.approx(100 * csat.estimate) and r["unit"] == "%"
+        c = churn[churn["segment"] == s]
+        r = out[(out["metric"] == "churn") & (out["segment"] == s)].iloc[0]
+        assert r["estimate"] == pytest.approx(100 * c["churned"].mean())
+    # one BH family over every tested cell (statsmodels as oracle)
+    assert np.allclose(out["p_adjusted"], multipletests(out["p_value"], method="fdr_bh")[1])
+    assert (out["ci_low"] <= out["estimate"]).all() and (out["estimate"] <= out["ci_high"]).all()
+
+
+def test_segment_outcomes_interval_contains_estimate_at_100_percent():
+    df = pd.DataFrame({"segment": [1] * 40 + [2] * 40, "ltr": 9, "osat": [5] * 40 + [3] * 40, "ces": 6})
+    out = cx.segment_outcomes(df, segment="segment", weights=None)
+    r = out[(out["metric"] == "csat") & (out["segment"] == 1)].iloc[0]
+    assert r["estimate"] == 100 and r["ci_high"] >= r["estimate"]
+
+
+def test_segment_association_matches_scipy():
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"seg": rng.integers(1, 4, 300), "country": rng.choice(["A", "B"], 300)})
+    df.loc[df["country"] == "A", "seg"] = 1  # planted dependence
+    out = cx.segment_association(df, segment="seg", group="country").iloc[0]
+    table = pd.crosstab(df["seg"], df["country"])
+    chi2, p, dof, _ = stats.chi2_contingency(table, correction=False)
+    assert out["statistic"] == pytest.approx(chi2) and out["p_value"] == pytest.approx(p) and out["dof"] == dof
+    # scipy's own Cramér's V as oracle
+    assert out["cramers_v"] == pytest.approx(stats.contingency.association(table, method="cramer"))
+    with pytest.raises(CXDataError):
+        cx.segment_association(df.assign(country="A"), segment="seg", group="country")
+
+
+def test_plot_response_styles_and_profile_table():
+    df = pd.DataFrame({"country": ["BR"] * 3 + ["JP"] * 3, "q1": [5, 1, 5, 3, 3, 2], "q2": [5, 4, 5, 3, 3, 3]})
+    ax = cx.plot_response_styles(cx.response_styles(df, items=["q1", "q2"]))
+    assert ax.get_title() == "Response styles on the 1–5 items, by country"
+    assert len(ax.patches) >= 6  # 2 countries x 3 styles
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)
+        prof = cx.profile(df, segment="country", variables=["q1"], min_base=4)
+    t = cx.profile_table(prof, names={"BR": "br"}).to_frame()
+    # every cell below min_base=4 is suppressed; the total is the mean over all rows (hand: 19/6)
+    assert t.loc[0, "total"] == f"{19 / 6:.2f}"
+    assert t.loc[0, "BR br (n=3)"] == "suppressed (n < 4)"
+
+
+def test_findings_and_key_figures_quote_the_results():
+    df = _three_groups().assign(ltr=[9] * 40 + [3] * 40 + [7] * 40, osat=4, ces=6, weight=1.0)
+    seg = cx.attitudinal_segments(df, variables=["q", "p"], k=3, n_init=3, n_boot=5)
+    out = cx.segment_outcomes(df.assign(segment=seg.labels), segment="segment")
+    names = cx.name_segments(seg)
+    text = cx.segment_findings(seg, out, names=names)
+    best = out[out["metric"] == "nps"].sort_values("estimate").iloc[-1]
+    assert f"to {best['estimate']:.1f} points" in text[2]
+    assert f"ARI {seg.stability.estimate:.2f}" in text[0]
+    figs = cx.segment_key_figures(seg, out, names=names, min_base=30)
+    for s in (1, 2, 3):
+        f = figs["headline"][f"NPS, segment {s}"]
+        r = out[(out["metric"] == "nps") & (out["segment"] == s)].iloc[0]
+        assert f["estimate"] == r["estimate"] and f["n"] == r["n"] and f["name"] == names[s]
+    assert figs["headline"]["Segment stability (bootstrap ARI)"]["n"] == 120
+    assert sum(s["n"] for s in figs["sizes"]) == 120

@@ -374,3 +374,20 @@ def test_incident_quarter_hits_reliability(survey, full):
     others = [c for c in DRIVERS if c != "reliability"]
     drift = survey.groupby("quarter")[others].mean()
     assert (drift.loc[q] - drift.drop(q).mean()).abs().max() < 0.2
+
+
+def test_observable_churn_truth_consistent_with_realised_churn(full):
+    """The observable-scale hazard ratios (planted hazard integrated over exposure) agree
+    with the same Poisson model fitted to the realised churn events (its std error is stored)."""
+    obs = full.truth.churn["observable"]
+    exp_hr, real_hr = obs["population_hazard_ratios"], obs["realised_events_hazard_ratios"]
+    se = obs["realised_events_std_err_log_detractor"]
+    assert abs(np.log(real_hr["nps_group[detractor]"] / exp_hr["nps_group[detractor]"])) < 3 * se
+    # reported groups keep the planted ordering, a little attenuated by the response styles
+    hr = obs["hazard_ratio_by_reported_nps_group"]
+    assert 1.0 < hr["passive"] <= 1.5 < hr["detractor"] <= 3.0
+    # plan and episode effects are not diluted (they are measured without style)
+    assert abs(obs["hazard_ratios"]["plan[premium]"] - 0.70) < 0.02
+    assert abs(obs["negative_episode_hazard_ratio"] - 1.6) < 0.05
+    c = obs["crude_monthly_hazard_by_reported_group"]
+    assert c["promoter"] < c["passive"] < c["detractor"]

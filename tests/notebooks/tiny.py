@@ -21,6 +21,8 @@ figures_path: str = None  # where the run writes its key figures (set by the run
 subset_value: str = None  # fan-out value, None for the overall run
 fail_on: str = "none"  # the subset value that raises, to test failure isolation
 seed: int = 1  # a seed, to test type validation
+crash_on: str = "none"  # the subset value whose kernel dies, to test dead-kernel isolation
+sleep_on: str = "none"  # the subset value that hangs past the cell timeout
 
 # %%
 import warnings
@@ -37,6 +39,14 @@ import cxlib as cx
 # %%
 if subset_value == fail_on:
     raise RuntimeError("planted failure in " + str(subset_value))
+if subset_value == crash_on:
+    import os
+
+    os._exit(1)  # the kernel dies
+if subset_value == sleep_on:
+    import time
+
+    time.sleep(60)
 warnings.warn("a noisy warning that must not reach the HTML")
 print("visible output for", subset_value)
 

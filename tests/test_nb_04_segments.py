@@ -1,0 +1,84 @@
+"""Notebook 04 (segments) executed end to end by papermill on a small dataset, then checked
+against an independent computation with cxlib and scikit-learn on the same data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score
+
+import cxlib as cx
+
+pytestmark = pytest.mark.notebook
+
+DRIVERS = ["product_quality", "reliability", "ease_of_use", "value_for_money", "support", "billing_clarity",
+           "onboarding", "communication"]
+
+
+def _wave(dataset, quarter):
+    survey, _ = cx.drop_duplicate_responses(dataset.survey)
+    return survey[survey["quarter"] == quarter].reset_index(drop=True)
+
+
+def test_segments_notebook_overall_and_small_base_fan_out(run_notebook, small_data_dir, small_dataset):
+    quarter = cx.latest_quarter(small_dataset)
+    res, figs, html = run_notebook("04_segments", quarter=quarter, data_dir=str(small_data_dir),
+                                   k=[3, 4], n_boot=5, min_base=30, seed=0)
+    assert not res.had_warnings, "a successful segments run should be warning-free"
+    wave = _wave(small_dataset, quarter)
+
+    # independent k-means with scikit-learn on the same z-scored, mean-imputed ratings:
+    # its partition for the chosen k must be the notebook's (up to label names)
+    x = wave[DRIVERS].astype(float)
+    x = x.fillna(x.mean()).to_numpy()
+    z = (x - x.mean(axis=0)) / x.std(axis=0)
+    k = figs["k"]
+    assert k in (3, 4) and figs["method"] == "kmeans"
+    direct = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(z)
+    seg = cx.attitudinal_segments(wave, variables=DRIVERS, k=[3, 4], missing="mean", seed=0, n_boot=5)
+    assert adjusted_rand_score(direct, seg.labels.astype(int)) == pytest.approx(1.0)
+    assert [s["n"] for s in figs["sizes"]] == seg.sizes["n"].tolist()
+    assert sum(s["n"] for s in figs["sizes"]) == len(wave)
+
+    # headline: stability equals the library result; segment NPS equals cx.nps on that segment's rows
+    st = figs["headline"]["Segment stability (bootstrap ARI)"]
+    assert math.isclose(st["estimate"], seg.stability.estimate, rel_tol=1e-12)
+    assert st["ci_low"] <= st["estimate"] <= st["ci_high"] and st["n"] == len(wave)
+    for s in seg.sizes["segment"]:
+        fig = figs["headline"][f"NPS, segment {s}"]
+        direct_nps = cx.nps(wave[(seg.labels == s).to_numpy()], weights="weight")
+        assert math.isclose(fig["estimate"], direct_nps.estimate, rel_tol=1e-9)
+        assert math.isclose(fig["ci_low"], direct_nps.ci_low, rel_tol=1e-9)
+        assert fig["n"] == direct_nps.n and fig["small_base"] is False
+
+    # churn: previous wave's respondents assigned to the segments, churn during the quarter
+    prev = _wave(small_dataset, cx.previous_quarter(quarter)).assign(segment=lambda d: seg.assign(d))
+    risk = cx.churn_at_risk(small_dataset.customers, quarters=[quarter])[["customer_id", "churned"]]
+    rows = prev.merge(risk, on="customer_id")
+    churn = [r for r in figs["outcomes"] if r["metric"] == "churn"]
+    for r in churn:
+        part = rows[rows["segment"] == r["segment"]]
+        w = part["weight"].to_numpy()
+        assert math.isclose(r["estimate"], 100 * np.sum(w * part["churned"]) / np.sum(w), rel_tol=1e-9)
+
+    # reviewer HTML: sections present, no code
+    for heading in ("How many segments", "Segment profiles", "Loyalty, satisfaction and churn by segment",
+                    "Response styles across countries", "Rule-based segments",
+                    "Validation against planted truth", "Findings"):
+        assert heading in html
+    assert "import cxlib" not in html and "cx.attitudinal_segments" not in html
+    assert "k-means found" in html and "bootstrap stability ARI" in html
+    assert "Cramér" in html and "Recovered vs planted segments: ARI" in html
+
+    # a fan-out run with a tiny base: segment estimates suppressed, not shown as solid
+    res2, figs2, html2 = run_notebook("04_segments", run="small", quarter=quarter, data_dir=str(small_data_dir),
+                                      subset_column="plan", subset_value="premium", k=[3], n_boot=3,
+                                      min_base=400, seed=0)
+    assert figs2["scope"] == "customers with plan = premium"
+    nps_figs = [v for key, v in figs2["headline"].items() if key.startswith("NPS, segment")]
+    assert nps_figs and all(v["small_base"] for v in nps_figs)
+    assert figs2["headline"]["Segment stability (bootstrap ARI)"]["small_base"] is True
+    assert "suppressed (n &lt; 400)" in html2 or "suppressed (n < 400)" in html2
