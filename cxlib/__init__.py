@@ -69,12 +69,18 @@ from .drivers import (
     KeyDriversByGroupResult,
     PenaltyRewardResult,
     driver_stability,
+    driver_summary,
+    format_penalty_reward,
     importance_performance,
+    key_driver_figures,
+    key_driver_findings,
     key_drivers,
     key_drivers_by_group,
     penalty_reward,
     plot_importance_performance,
     plot_penalty_reward,
+    r_squared_interval,
+    segment_driver_differences,
 )
 # --- end drivers ---
 
@@ -94,12 +100,15 @@ from .outcomes import (
     RevenueAtRiskResult,
     SurvivalResult,
     churn_drivers,
+    churn_findings,
     churn_intervals,
+    churn_rate_by_group,
     churn_table,
     plot_survival,
     revenue_at_risk,
     simple_clv,
     survival,
+    survival_at,
 )
 # --- end outcomes ---
 
@@ -209,6 +218,12 @@ __all__ = [
     "penalty_reward",
     "plot_importance_performance",
     "plot_penalty_reward",
+    "driver_summary",
+    "r_squared_interval",
+    "key_driver_figures",
+    "segment_driver_differences",
+    "key_driver_findings",
+    "format_penalty_reward",
     # end drivers
     # outcomes
     "BGNBDResult",
@@ -223,12 +238,15 @@ __all__ = [
     "RevenueAtRiskResult",
     "SurvivalResult",
     "churn_drivers",
+    "churn_findings",
     "churn_intervals",
+    "churn_rate_by_group",
     "churn_table",
     "plot_survival",
     "revenue_at_risk",
     "simple_clv",
     "survival",
+    "survival_at",
     # end outcomes
     # segments
     "RFM_SEGMENT_MAP",

@@ -28,12 +28,15 @@ __all__ = [
     "RevenueAtRiskResult",
     "SurvivalResult",
     "churn_drivers",
+    "churn_findings",
     "churn_intervals",
+    "churn_rate_by_group",
     "churn_table",
     "plot_survival",
     "revenue_at_risk",
     "simple_clv",
     "survival",
+    "survival_at",
 ]
 
 NPS_GROUPS = ("promoter", "passive", "detractor")
@@ -624,6 +627,10 @@ def churn_table(
     return ChurnTable(out, counts, as_of, unit, "response")
 
 
+def _next_quarter_start(ts: pd.Series) -> pd.Series:
+    return (ts.dt.to_period("Q") + 1).dt.start_time
+
+
 def churn_intervals(
     customers: pd.DataFrame,
     survey: pd.DataFrame,
@@ -634,32 +641,60 @@ def churn_intervals(
     window_days: int = 90,
     unit: str = "months",
     score: str = "ltr",
+    until: str = "next_response",
+    episode_window: str | int | None = "quarter",
 ) -> ChurnTable:
     """Start/stop (counting-process) rows from successive survey waves, for time-varying Cox.
 
     Each response opens an interval on the tenure clock (time since signup) that runs
-    to the customer's next response, or to churn / ``as_of`` after the last one. The
+    to the customer's next response, or to churn / ``as_of`` after the last one
+    (``until="quarter_end"`` closes it at the end of the response's calendar quarter
+    instead, so that a covariate is only used in the quarter it describes). The
     covariates of an interval are those measured at its opening response; ``event`` is 1
     only on the interval that ends in churn. Customers enter the risk set at their first
-    response (delayed entry, handled by the start/stop form).
+    response (delayed entry, handled by the start/stop form). With ``journeys``,
+    intervals are also split where a negative episode (valence -1) starts and where its
+    effect window ends, and ``negative_episode`` is the time-varying indicator "inside
+    the window of a negative episode".
 
     Parameters
     ----------
-    customers, survey, as_of, journeys, tickets, window_days, unit, score
+    customers, survey, as_of, tickets, window_days, unit, score
         As in :func:`churn_table`.
+    journeys : pandas.DataFrame, optional
+        As in :func:`churn_table` (adds ``recent_negative``, measured at the response),
+        and the source of the time-varying ``negative_episode``.
+    until : {"next_response", "quarter_end"}
+        Where an interval stops (besides churn and ``as_of``): at the customer's next
+        response, or at the earlier of that and the end of the response's quarter (the
+        customer is then out of the risk set until her next response).
+    episode_window : "quarter", int or None
+        How long a negative episode raises the hazard: ``"quarter"`` = from the episode
+        to the end of its calendar quarter (how :func:`cxlib.synthesize` plants it); an
+        integer = that many days from the episode; ``None`` = no splitting and no
+        ``negative_episode`` column.
 
     Returns
     -------
     ChurnTable
-        ``.data`` adds ``start`` and ``stop`` (tenure, in ``unit``) to the response-level
-        columns; ``.counts`` adds ``same_day_responses_dropped`` (a customer's earlier
-        responses on the same date as a later one) and ``zero_length_intervals_dropped``
-        (a response on the churn date itself).
+        ``.data`` adds ``start`` and ``stop`` (tenure, in ``unit``) and, with
+        ``journeys``, ``negative_episode`` (0/1) to the response-level columns;
+        ``.counts`` adds ``same_day_responses_dropped`` (a customer's earlier
+        responses on the same date as a later one), ``zero_length_intervals_dropped``
+        (a response on the churn date itself) and ``episode_splits`` (rows added by
+        splitting at episode boundaries).
+
+    Raises
+    ------
+    CXDataError
+        As :func:`churn_table`; an unknown ``until`` or a bad ``episode_window``.
 
     Notes
     -----
     Use with ``churn_drivers(table, duration="stop", start="start", event="event",
     id_col="customer_id", ...)``, which fits lifelines' ``CoxTimeVaryingFitter``.
+    Splitting an interval changes no covariate but ``negative_episode``, so the
+    likelihood is that of the unsplit data when the indicator is left out.
 
     Examples
     --------
@@ -672,24 +707,95 @@ def churn_intervals(
        start   stop  event  nps_group
     0   59.0  270.0      0   promoter
     1  270.0  360.0      1  detractor
+    >>> jr = pd.DataFrame({"customer_id": [1], "timestamp": pd.to_datetime(["2025-11-01"]), "valence": [-1]})
+    >>> churn_intervals(cust, sv, as_of="2026-01-01", unit="days",
+    ...                 journeys=jr).data[["start", "stop", "event", "negative_episode"]]
+       start   stop  event  negative_episode
+    0   59.0  270.0      0                 0
+    1  270.0  304.0      0                 0
+    2  304.0  360.0      1                 1
+    >>> churn_intervals(cust, sv, as_of="2026-01-01", unit="days",
+    ...                 until="quarter_end").data[["start", "stop", "event"]]
+       start   stop  event
+    0   59.0   90.0      0
+    1  270.0  273.0      0
     """
+    if until not in ("next_response", "quarter_end"):
+        raise CXDataError(f"`until`={until!r} is not supported; use 'next_response' or 'quarter_end'")
+    if episode_window is not None and episode_window != "quarter" and (
+        isinstance(episode_window, (bool, str)) or int(episode_window) != episode_window or episode_window < 1
+    ):
+        raise CXDataError(f"`episode_window`={episode_window!r} must be 'quarter', a whole number of days >= 1, or None")
     base = churn_table(
         customers, survey, as_of=as_of, journeys=journeys, tickets=tickets,
         window_days=window_days, unit=unit, score=score,
     )
+    per = _UNIT_DAYS[unit]
     d = base.data.sort_values(["customer_id", "response_date", "response_id"], kind="mergesort")
     same_day = d.duplicated(["customer_id", "response_date"], keep="last")
     d = d.loc[~same_day].copy()
-    d["start"] = d["tenure"]
-    nxt = d.groupby("customer_id", sort=False)["tenure"].shift(-1)
-    last = nxt.isna()
-    d["stop"] = np.where(last, d["tenure"] + d["duration"], nxt)
-    d["event"] = np.where(last, d["event"], 0).astype(int)
+    end = d["churn_date"].where(d["event"] == 1, base.as_of)
+    nxt = d.groupby("customer_id", sort=False)["response_date"].shift(-1)
+    stop_date = nxt.where(nxt.notna(), end)
+    churns = nxt.isna() & (d["event"] == 1)
+    if until == "quarter_end":
+        q_end = _next_quarter_start(d["response_date"])
+        closed = q_end < stop_date
+        stop_date = stop_date.where(~closed, q_end)
+        churns &= ~closed
+    d["_start_date"] = d["response_date"]
+    d["_stop_date"] = stop_date
+    d["event"] = churns.astype(int).to_numpy()
+    zero0 = (d["_stop_date"] <= d["_start_date"]).to_numpy()
+    d = d.loc[~zero0].copy()
+    n_before = len(d)
+    if journeys is not None and episode_window is not None:
+        neg = journeys.loc[pd.to_numeric(journeys["valence"], errors="coerce") == -1, ["customer_id", "timestamp"]]
+        neg = neg.assign(timestamp=pd.to_datetime(neg["timestamp"]))
+        neg["_until"] = (
+            _next_quarter_start(neg["timestamp"]) if episode_window == "quarter"
+            else neg["timestamp"] + pd.Timedelta(days=int(episode_window))
+        )
+        d["_row"] = np.arange(len(d))
+        rows = d[["_row", "customer_id", "_start_date", "_stop_date"]]
+        j = rows.merge(neg, on="customer_id")
+        pts = pd.concat(
+            [
+                rows[["_row"]].assign(_t=rows["_start_date"]),
+                rows[["_row"]].assign(_t=rows["_stop_date"]),
+                j[["_row"]].assign(_t=j["timestamp"]),
+                j[["_row"]].assign(_t=j["_until"]),
+            ],
+            ignore_index=True,
+        ).merge(rows[["_row", "_start_date", "_stop_date"]], on="_row")
+        pts = pts.loc[(pts["_t"] >= pts["_start_date"]) & (pts["_t"] <= pts["_stop_date"]), ["_row", "_t"]]
+        pts = pts.drop_duplicates().sort_values(["_row", "_t"], kind="mergesort")
+        pts["_t2"] = pts.groupby("_row", sort=False)["_t"].shift(-1)
+        pieces = pts.dropna(subset=["_t2"])
+        pieces = pieces.loc[pieces["_t2"] > pieces["_t"]]
+        # episode windows covering each piece
+        pc = pieces.merge(rows[["_row", "customer_id"]], on="_row").merge(neg, on="customer_id")
+        cov = pc.loc[(pc["timestamp"] <= pc["_t"]) & (pc["_until"] >= pc["_t2"]), ["_row", "_t"]].drop_duplicates()
+        cov["negative_episode"] = 1
+        pieces = pieces.merge(cov, on=["_row", "_t"], how="left")
+        pieces["negative_episode"] = pieces["negative_episode"].fillna(0).astype(int)
+        d = d.drop(columns=["_start_date", "_stop_date"]).merge(
+            pieces.rename(columns={"_t": "_start_date", "_t2": "_stop_date"}), on="_row"
+        )
+        d = d.sort_values(["customer_id", "_start_date"], kind="mergesort")
+        last_piece = d["_stop_date"].eq(d.groupby("_row")["_stop_date"].transform("max"))
+        d["event"] = np.where(last_piece, d["event"], 0).astype(int)
+        d = d.drop(columns="_row")
+    days = lambda a, b: (a - b).dt.total_seconds().to_numpy() / 86400 / per  # noqa: E731
+    d["start"] = days(d["_start_date"], d["signup_date"])
+    d["stop"] = days(d["_stop_date"], d["signup_date"])
+    d = d.drop(columns=["_start_date", "_stop_date"])
     zero = d["stop"] <= d["start"]
     d = d.loc[~zero].reset_index(drop=True)
     counts = dict(base.counts)
     counts["same_day_responses_dropped"] = int(same_day.sum())
-    counts["zero_length_intervals_dropped"] = int(zero.sum())
+    counts["episode_splits"] = int(len(zero) - n_before)
+    counts["zero_length_intervals_dropped"] = int(zero0.sum() + zero.sum())
     counts["rows"] = int(len(d))
     return ChurnTable(d, counts, base.as_of, unit, "interval")
 
@@ -1237,6 +1343,7 @@ def revenue_at_risk(
     move_from: str = "detractor",
     move_to: str = "passive",
     id_col: str | None = "customer_id",
+    fit_data: Any = None,
     n_boot: int = 200,
     seed: int | None = None,
     confidence_level: float = 0.95,
@@ -1266,6 +1373,11 @@ def revenue_at_risk(
     id_col : str or None
         Customer id; the bootstrap resamples customers (all their rows together).
         ``None`` resamples rows.
+    fit_data : pandas.DataFrame or ChurnTable, optional
+        The table ``model`` was fitted on, when it is not ``table`` (e.g. the model is
+        fitted on past follow-up and applied to today's active customers): each bootstrap
+        replicate then refits on a customer resample of ``fit_data`` and, independently,
+        resamples the customers of ``table``.
     n_boot : int
         Bootstrap replicates (percentile intervals). 0 skips the intervals.
     seed : int, optional
@@ -1393,13 +1505,23 @@ def revenue_at_risk(
         ids = d[id_col].to_numpy() if id_col else all_rows
         uniq, inv = np.unique(ids, return_inverse=True)
         members = [np.flatnonzero(inv == k) for k in range(len(uniq))] if id_col else None
+        if fit_data is not None:
+            fd = _frame(fit_data).reset_index(drop=True)
+            f_ids = fd[id_col].to_numpy() if id_col else np.arange(len(fd))
+            f_uniq, f_inv = np.unique(f_ids, return_inverse=True)
+            order = np.argsort(f_inv, kind="stable")
+            f_members = np.split(order, np.cumsum(np.bincount(f_inv, minlength=len(f_uniq)))[:-1])
         for _ in range(int(n_boot)):
             draw = rng.integers(0, len(uniq), len(uniq))
             rows = np.concatenate([members[k] for k in draw]) if id_col else draw
             fitted = None
             if model is not None:
                 sp = model.spec
-                sample = d.iloc[rows].reset_index(drop=True)
+                if fit_data is None:
+                    sample = d.iloc[rows].reset_index(drop=True)
+                else:
+                    fdraw = rng.integers(0, len(f_uniq), len(f_uniq))
+                    sample = fd.iloc[np.concatenate([f_members[k] for k in fdraw])].reset_index(drop=True)
                 try:
                     fitted = churn_drivers(
                         sample, duration=sp["duration"], event=sp["event"], covariates=list(sp["covariates"]),
@@ -1445,3 +1567,213 @@ def revenue_at_risk(
         "full on churn; proportional hazards and baseline hazard valid up to the horizon; independent customers",
         confidence_level=level,
     )
+
+
+# ============================================================================ report helpers
+def survival_at(result: SurvivalResult, time: float) -> pd.DataFrame:
+    """Kaplan-Meier survival of every group at one time, with its pointwise interval.
+
+    Parameters
+    ----------
+    result : SurvivalResult
+        From :func:`survival`.
+    time : float
+        In the time unit of the curves.
+
+    Returns
+    -------
+    pandas.DataFrame
+        group, time, estimate, ci_low, ci_high, at_risk (still followed at ``time``),
+        n, observed (False when ``time`` is beyond the group's last observation: the
+        estimate is then missing rather than extrapolated), confidence_level, method.
+
+    Notes
+    -----
+    The curve is a right-continuous step function: ``S(time)`` is the value at the last
+    distinct time ``<= time``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"months": [1, 2, 2, 3, 4], "churned": [1, 1, 0, 1, 0]})
+    >>> survival_at(survival(d, duration="months", event="churned"), 2.5)[["estimate", "at_risk"]]
+       estimate  at_risk
+    0       0.6        2
+    """
+    if not isinstance(result, SurvivalResult):
+        raise CXDataError(f"`result` must be a SurvivalResult from cx.survival, got {type(result).__name__}")
+    rows = []
+    for g, c in result.curves.groupby("group", sort=False, observed=True):
+        c = c.sort_values("time")
+        k = int(np.searchsorted(c["time"].to_numpy(), time, side="right")) - 1
+        observed = bool(time <= c["time"].max())
+        r = c.iloc[max(k, 0)]
+        n = int(result.medians.loc[result.medians["group"] == g, "n"].iloc[0])
+        later = c.loc[c["time"] > time]
+        rows.append({
+            "group": g, "time": float(time),
+            "estimate": float(r["survival"]) if observed else np.nan,
+            "ci_low": float(r["ci_low"]) if observed else np.nan,
+            "ci_high": float(r["ci_high"]) if observed else np.nan,
+            "at_risk": int(later["at_risk"].iloc[0]) if len(later) else 0,
+            "n": n, "observed": observed,
+        })
+    out = pd.DataFrame(rows)
+    out["confidence_level"] = result.confidence_level
+    out["method"] = result.method
+    return out
+
+
+def churn_rate_by_group(
+    data: Any,
+    *,
+    duration: str = "duration",
+    event: str = "event",
+    by: str | Sequence[str],
+    confidence_level: float = 0.95,
+    min_base: int = 30,
+) -> pd.DataFrame:
+    """Churn per unit of time at risk (events / exposure) by group, with exact Poisson intervals.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or ChurnTable
+        One row per subject (or per start/stop interval when ``duration`` is an
+        exposure length).
+    duration, event : str
+        Exposure in the table's unit and 0/1 churn.
+    by : str or sequence of str
+    confidence_level : float
+    min_base : int
+        Groups with fewer subjects are flagged ``small_base``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        [by...], events, exposure, estimate (events per unit of exposure), ci_low,
+        ci_high, n, min_base, small_base, confidence_level, method.
+
+    Notes
+    -----
+    Constant hazard within a group: ``λ = d / T``. Garwood's exact interval
+    ``[χ²_{α/2}(2d) / 2T, χ²_{1-α/2}(2d + 2) / 2T]``. With a monthly unit, ``λ`` is
+    the monthly hazard; the monthly churn probability is ``1 - exp(-λ) ≈ λ``.
+
+    References
+    ----------
+    Garwood, F. (1936). Fiducial limits for the Poisson distribution. *Biometrika* 28.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"g": ["a", "a", "b"], "duration": [10.0, 10.0, 5.0], "event": [1, 0, 1]})
+    >>> churn_rate_by_group(d, by="g", min_base=1)[["g", "events", "exposure", "estimate"]]
+       g  events  exposure  estimate
+    0  a       1      20.0      0.05
+    1  b       1       5.0      0.20
+    """
+    level = check_confidence_level(confidence_level)
+    df = _frame(data)
+    by_cols = [by] if isinstance(by, str) else list(by)
+    check_columns(df, [duration, event, *by_cols], argument="duration/event/by")
+    d = df.loc[df[[duration, event, *by_cols]].notna().all(axis=1)]
+    t, e = _durations_events(d, duration, event)
+    g = d.assign(_t=t, _e=e).groupby(by_cols, observed=True, sort=True)
+    out = g.agg(events=("_e", "sum"), exposure=("_t", "sum"), n=("_t", "size")).reset_index()
+    a = 1 - level
+    k = out["events"].to_numpy(dtype=float)
+    T = out["exposure"].to_numpy(dtype=float)
+    out["events"] = k.astype(int)
+    out["estimate"] = k / T
+    out["ci_low"] = np.where(k > 0, stats.chi2.ppf(a / 2, 2 * k) / (2 * T), 0.0)
+    out["ci_high"] = stats.chi2.ppf(1 - a / 2, 2 * k + 2) / (2 * T)
+    out["min_base"] = int(min_base)
+    out["small_base"] = out["n"] < min_base
+    out["confidence_level"] = level
+    out["method"] = "events / exposure (constant hazard); Garwood exact Poisson interval"
+    return out[[*by_cols, "events", "exposure", "estimate", "ci_low", "ci_high", "n", "min_base",
+                "small_base", "confidence_level", "method"]]
+
+
+def _fmt_money(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def churn_findings(
+    *,
+    rates: pd.DataFrame | None = None,
+    drivers: ChurnDriversResult | None = None,
+    at_risk: RevenueAtRiskResult | None = None,
+    group: str = "nps_group",
+    term: str = "nps_group[detractor]",
+    currency: str = "",
+) -> list[str]:
+    """One-sentence findings for the loyalty and churn report, every number from a result.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame, optional
+        From :func:`churn_rate_by_group` by ``group`` (monthly unit).
+    drivers : ChurnDriversResult, optional
+        Its hazard ratio ``term`` is quoted.
+    at_risk : RevenueAtRiskResult, optional
+        Rows of ``revenue_at_risk`` and the move scenario are summed into totals
+        (per-group intervals are not additive, so totals are quoted without one).
+    group, term, currency : str
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"nps_group": ["promoter", "detractor"], "estimate": [0.01, 0.025],
+    ...                   "ci_low": [0.008, 0.02], "ci_high": [0.012, 0.03], "n": [500, 200],
+    ...                   "small_base": [False, False]})
+    >>> churn_findings(rates=r)[0]
+    'Detractors churn at 2.50 % a month [2.00, 3.00] (n = 200), promoters at 1.00 % [0.80, 1.20] (n = 500): 2.5 times as often.'
+    """
+    out: list[str] = []
+    if rates is not None:
+        r = rates.set_index(group)
+        if {"detractor", "promoter"} <= set(r.index):
+            d, p = r.loc["detractor"], r.loc["promoter"]
+            if bool(d.get("small_base", False)) or bool(p.get("small_base", False)):
+                out.append("Churn by NPS group is not reported: a group is below the minimum base.")
+            else:
+                out.append(
+                    f"Detractors churn at {100 * d['estimate']:.2f} % a month [{100 * d['ci_low']:.2f}, "
+                    f"{100 * d['ci_high']:.2f}] (n = {int(d['n']):,}), promoters at {100 * p['estimate']:.2f} % "
+                    f"[{100 * p['ci_low']:.2f}, {100 * p['ci_high']:.2f}] (n = {int(p['n']):,}): "
+                    f"{d['estimate'] / p['estimate']:.1f} times as often."
+                )
+    if drivers is not None:
+        hr = drivers.hazard_ratios.set_index("term")
+        if term in hr.index:
+            h = hr.loc[term]
+            lvl = f"{drivers.confidence_level:.0%}"
+            sig = "a difference" if h["ci_low"] > 1 or h["ci_high"] < 1 else "no clear difference"
+            out.append(
+                f"Holding the model's other terms fixed, the churn hazard ratio for {term} is "
+                f"{h['hazard_ratio']:.2f} ({lvl} CI {h['ci_low']:.2f}–{h['ci_high']:.2f}; "
+                f"{drivers.n_events:,} churn events): {sig}."
+            )
+    if at_risk is not None:
+        t = at_risk.table
+        risk = t.loc[t["quantity"] == "revenue_at_risk"]
+        prot = t.loc[t["quantity"].str.startswith("protected_if_")]
+        h = at_risk.horizon
+        out.append(
+            f"Expected revenue lost to churn over the next {h:g} months: {currency}{_fmt_money(risk['estimate'].sum())} "
+            f"of {currency}{_fmt_money(risk['revenue'].sum())} run-rate revenue "
+            f"({100 * risk['estimate'].sum() / risk['revenue'].sum():.1f} %)."
+        )
+        if len(prot):
+            q = prot["quantity"].iloc[0].removeprefix("protected_if_").replace("_to_", " to ")
+            out.append(
+                f"Moving every {q.split(' to ')[0]} to {q.split(' to ')[1]} would protect about "
+                f"{currency}{_fmt_money(prot['estimate'].sum())} of it (a causal reading of the hazard ratio; "
+                "see the assumptions)."
+            )
+    return out

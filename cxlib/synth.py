@@ -324,6 +324,7 @@ def synthesize(
 
     survey_parts, ticket_parts, tp_parts, ev_parts = [], [], [], []
     pop_rows = []  # per customer-quarter population records for the realised truth
+    obs_rows = []  # exposure pieces on the survey's (reported) scale, for the observable churn truth
     lmg_r, lmg_s = [], []
     waves = {}  # quarter -> eligible, invited, responded counts
 
@@ -501,6 +502,25 @@ def synthesize(
         lmg_r.append(r_true.astype(float))
         lmg_s.append(sat)
 
+        # observable-scale churn records (no random draws): every customer eligible for
+        # the wave, at the field day drawn above, with the NPS group she WOULD report
+        # through her country style; exposure from that day to churn or the quarter's
+        # end, split at a negative episode; expected events = the planted hazard
+        # integrated over the exposure (the compensator, not the realised events).
+        ltr_rep = np.where(angry, 0, np.clip(np.rint(_style(ltr_lat, country[idx], LTR_CENTRE, LTR_STYLE_SD)), 0, 10))
+        at_field = eligible & (resp_day > entry) & (resp_day < t_churn)
+        a, b = resp_day, np.minimum(t_churn, qe)
+        cut = np.clip(ep_eff, a, b)
+        for on, lo, hi in ((0, a, cut), (1, cut, b)):
+            ok = at_field & (hi > lo)
+            obs_rows.append(pd.DataFrame({
+                "group": _nps_group(ltr_rep[ok]), "plan": plan[idx[ok]], "country": country[idx[ok]], "neg": on,
+                "exposure_months": (hi - lo)[ok] / DAYS_PER_MONTH,
+                "expected": (rate * (NEG_EPISODE_HR if on else 1.0) * (hi - lo))[ok],
+                "events": (churned & (t_churn > lo) & (t_churn <= hi))[ok],
+                "respond_p": (p_inv * RESPONSE_BASE * resp_seg[s_i] * resp_country[country[idx]])[ok],
+            }))
+
     # ---- assemble tables ----------------------------------------------------------
     cid = np.arange(n, dtype="int64") + 100_001
     customers = pd.DataFrame({
@@ -602,7 +622,7 @@ def synthesize(
     seg_table = seg_table.sort_values("customer_id").reset_index(drop=True)
     pop = pd.concat(pop_rows, ignore_index=True)
     truth = _truth(seed, n, quarters, end_quarter, qlabels, incident_k, drop_k, pop, seg_table,
-                   np.vstack(lmg_r), np.concatenate(lmg_s), waves)
+                   np.vstack(lmg_r), np.concatenate(lmg_s), waves, pd.concat(obs_rows, ignore_index=True))
     return CXData(customers=customers, survey=survey, touchpoints=touchpoints, tickets=tickets_out,
                   journeys=journeys, truth=truth)
 
@@ -612,7 +632,82 @@ def _nps(groups: pd.Series) -> float:
     return float(100.0 * ((g == 2).mean() - (g == 0).mean())) if g.size else float("nan")
 
 
-def _truth(seed, n, quarters, end_quarter, qlabels, incident_k, drop_k, pop, seg_table, r_true, sat, waves) -> PlantedTruth:
+def _poisson_fit(X: np.ndarray, y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson regression ``E[y] = t exp(Xb)`` by Newton-Raphson: (coefficients, std errors).
+
+    ``y`` may be non-integer (expected counts): the solution is then the population
+    value ("pseudo-true" parameter) of the working model.
+    """
+    b = np.zeros(X.shape[1])
+    b[0] = np.log(y.sum() / t.sum())
+    for _ in range(50):
+        mu = t * np.exp(X @ b)
+        info = X.T @ (X * mu[:, None])
+        step = np.linalg.solve(info, X.T @ (y - mu))
+        b += step
+        if np.max(np.abs(step)) < 1e-12:
+            break
+    return b, np.sqrt(np.diag(np.linalg.inv(info)))
+
+
+def _observable_churn(obs: pd.DataFrame) -> dict:
+    """Hazard ratios the survey design can identify, from the whole simulated population.
+
+    Working model (the one a survey-based time-varying Cox fits): hazard by the
+    *reported* NPS group (true latent passed through the country style), plan, country
+    and a negative episode earlier in the quarter, over the time from the wave's field
+    day to the quarter's end. Solved as a Poisson model on exposure cells with the
+    planted expected events as outcome: the population value of that model's hazard
+    ratios (no sampling noise, no realised churn). The realised-events version is
+    reported alongside.
+    """
+    obs = obs.assign(w_exposure=obs["exposure_months"] * obs["respond_p"], w_expected=obs["expected"] * obs["respond_p"])
+    cells = obs.groupby(["group", "plan", "country", "neg"], as_index=False)[
+        ["exposure_months", "expected", "events", "w_exposure", "w_expected"]].sum()
+    cols = [np.ones(len(cells))]
+    names = ["const"]
+    for g, lab in ((0, "detractor"), (1, "passive")):  # promoter (2) is the reference
+        cols.append((cells["group"] == g).to_numpy(float)); names.append(f"nps_group[{lab}]")
+    for p in range(len(PLANS)):
+        if PLANS[p] != "standard":
+            cols.append((cells["plan"] == p).to_numpy(float)); names.append(f"plan[{PLANS[p]}]")
+    for c in range(1, len(COUNTRIES)):  # US is the reference
+        cols.append((cells["country"] == c).to_numpy(float)); names.append(f"country[{COUNTRIES[c]}]")
+    cols.append(cells["neg"].to_numpy(float)); names.append("negative_episode")
+    X = np.column_stack(cols)
+    t = cells["exposure_months"].to_numpy(float)
+    b_exp, _ = _poisson_fit(X, cells["expected"].to_numpy(float), t)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # tiny data: a cell may have no events
+        b_real, se_real = _poisson_fit(X, cells["events"].to_numpy(float), t)
+    ok_real = bool(np.isfinite(b_real).all() and np.isfinite(se_real).all() and np.abs(b_real).max() < 20)
+    b_smp, _ = _poisson_fit(X, cells["w_expected"].to_numpy(float), cells["w_exposure"].to_numpy(float))
+    hr = dict(zip(names, np.exp(b_smp).round(4).tolist(), strict=True))
+    hr_pop = dict(zip(names, np.exp(b_exp).round(4).tolist(), strict=True))
+    real = dict(zip(names, np.exp(b_real).round(4).tolist() if ok_real else [None] * len(names), strict=True))
+    by_g = obs.groupby("group")[["expected", "exposure_months"]].sum()
+    crude = (by_g["expected"] / by_g["exposure_months"]).to_dict()
+    return {
+        "design": "customers eligible for a wave, from the wave's field day to churn or the quarter's end; "
+                  "NPS group as the customer would report it that quarter (country response style)",
+        "model": "hazard ~ reported nps_group + plan + country + negative episode earlier in the quarter",
+        "weighting": "each customer-quarter weighted by its probability of being invited and responding, so the "
+                     "values are those an unweighted model on the respondents converges to; "
+                     "population_hazard_ratios weight every customer-quarter equally",
+        "hazard_ratio_by_reported_nps_group": {"detractor": hr["nps_group[detractor]"],
+                                               "passive": hr["nps_group[passive]"], "promoter": 1.0},
+        "negative_episode_hazard_ratio": hr["negative_episode"],
+        "hazard_ratios": {k: v for k, v in hr.items() if k != "const"},
+        "population_hazard_ratios": {k: v for k, v in hr_pop.items() if k != "const"},
+        "crude_monthly_hazard_by_reported_group": {
+            lab: round(float(crude.get(g, np.nan)), 5) for g, lab in ((0, "detractor"), (1, "passive"), (2, "promoter"))},
+        "realised_events_hazard_ratios": {k: v for k, v in real.items() if k != "const"},
+        "realised_events_std_err_log_detractor": round(float(se_real[1]), 4) if ok_real else None,
+        "exposure_months": round(float(t.sum()), 1),
+        "events": int(cells["events"].sum()),
+    }
+
+
+def _truth(seed, n, quarters, end_quarter, qlabels, incident_k, drop_k, pop, seg_table, r_true, sat, waves, obs) -> PlantedTruth:
     r2_corr = np.corrcoef(np.column_stack([r_true, sat]), rowvar=False)
     lmg = _lmg(r2_corr)
     pop_imp = dict(zip(DRIVERS, (lmg / lmg.sum()).round(4).tolist(), strict=True))
@@ -697,6 +792,7 @@ def _truth(seed, n, quarters, end_quarter, qlabels, incident_k, drop_k, pop, seg
             "hazard_ratio_by_nps_group": dict(CHURN_HR_GROUP),
             "hazard_ratio_by_plan": dict(CHURN_HR_PLAN),
             "nps_group_definition": "group of the style-free (true) ltr of the current quarter, the latent score the survey ltr is generated from",
+            "observable": _observable_churn(obs),
         },
         touchpoint_csat={
             "intercept": TP_INTERCEPT, "slope_per_sd_satisfaction": TP_SLOPE, "noise_sd": TP_NOISE_SD,

@@ -1,0 +1,242 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Loyalty and churn
+#
+# **Question:** how much revenue depends on experience? Do detractors leave sooner than
+# promoters, by how much, and what would moving detractors to passives protect?
+#
+# **Method.** Each surveyed customer is followed from her first response up to the end of
+# the reporting quarter (churn = the customer's churn date; still active = censored).
+# Kaplan–Meier curves by NPS group with Greenwood-based log(−log) bands, medians with
+# intervals and a log-rank test. A Cox proportional-hazards model (NPS group, with plan as
+# a control where it varies) with a Schoenfeld-residual check of proportional hazards, and
+# a logistic model of churn within the horizon as the cruder alternative. A time-varying
+# Cox model follows every response to the end of its quarter, with the time-varying flag
+# "after a negative episode this quarter". Monthly churn = events / months at risk (constant
+# hazard, exact Poisson interval); CLV = margin × expected lifetime (geometric,
+# undiscounted). Revenue at risk = Σ churn probability within the horizon × monthly
+# revenue × horizon, from the Cox model, with a customer bootstrap refitting the model.
+# **Assumptions:** the NPS group is measured once, at the first response (it changes
+# later, which dilutes its effect); the move scenario reads the hazard ratio causally;
+# revenue is constant and lost in full on churn; the gross margin share is a parameter.
+# Groups below the minimum base are flagged and suppressed.
+
+# %% tags=["parameters"]
+quarter: str = None  # required: reporting quarter, e.g. "2026Q3"; follow-up ends with it
+data_dir: str = "data/synthetic"  # dataset directory with the Parquet tables
+horizon: int = 12  # months: churn-within horizon, revenue-at-risk period
+segment_column: str = "plan"  # customer attribute for revenue at risk by segment
+min_base: int = 30  # minimum base; smaller groups are flagged and suppressed
+confidence_level: float = 0.95  # level of every interval and test
+subset_column: str = None  # fan-out: restrict to customers with this attribute, or None
+subset_value: str = None  # fan-out: the value of subset_column to keep, or None
+margin_share: float = 0.7  # gross margin as a share of revenue (CLV assumption)
+figures_path: str = None  # where the key figures JSON goes; None in an interactive session
+seed: int = 0  # seed of the bootstrap
+n_boot: int = 40  # bootstrap resamples for revenue at risk (small for speed)
+
+# %%
+import dataclasses
+
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import Markdown, display
+
+import cxlib as cx
+
+cx.set_theme()
+
+# %% [markdown]
+# ## Data
+
+# %%
+data = cx.load_dataset(data_dir)
+survey, n_duplicates = cx.drop_duplicate_responses(data.survey)
+data = cx.subset_dataset(dataclasses.replace(data, survey=survey), subset_column, subset_value)
+scope = "all customers" if subset_value is None else f"customers with {subset_column} = {subset_value}"
+as_of = cx.quarter_bounds(quarter)[1]
+survey = data.survey[data.survey["quarter"] <= quarter]
+first = survey.sort_values("response_date").drop_duplicates("customer_id")
+table = cx.churn_table(data.customers, first.drop(columns=["country", "plan"]), as_of=as_of)
+controls = [c for c in ("plan",) if table.data[c].nunique() > 1]
+display(Markdown(
+    f"Scope: **{scope}**. {len(table):,} surveyed customers followed from their first response "
+    f"to the end of {quarter} ({table.data['event'].sum():,} churned; {n_duplicates:,} duplicate "
+    f"submissions removed)."))
+
+# %% [markdown]
+# ## Survival by NPS group
+
+# %%
+surv = cx.survival(table, duration="duration", event="event", by="nps_group", confidence_level=confidence_level)
+ax = cx.plot_survival(surv)
+ax.set_xlabel("months since first survey response")
+plt.show()
+at_h = cx.survival_at(surv, horizon).assign(small_base=lambda f: f["n"] < min_base, min_base=min_base)
+cx.format_table(at_h.assign(estimate=100 * at_h["estimate"], ci_low=100 * at_h["ci_low"],
+                            ci_high=100 * at_h["ci_high"]),
+                label="group", unit="% still customers", extra=["at_risk"],
+                caption=f"Kaplan–Meier survival {horizon} months after the first response")
+
+# %%
+medians = surv.medians.assign(estimate=surv.medians["median"], small_base=surv.medians["n"] < min_base,
+                              min_base=min_base)
+cx.format_table(medians, label="group", unit="months", extra=["events"],
+                caption="Median time to churn (inf = the curve has not reached 50 %)")
+
+# %%
+display(Markdown(f"Log-rank test across NPS groups: χ² = {surv.logrank.statistic:.1f} on {surv.logrank.df} df, "
+                 f"p = {surv.logrank.p_value:.2g}."))
+
+# %% [markdown]
+# ## Churn rate by NPS group
+
+# %%
+rates = cx.churn_rate_by_group(table, by="nps_group", confidence_level=confidence_level, min_base=min_base)
+cx.format_table(rates.assign(estimate=100 * rates["estimate"], ci_low=100 * rates["ci_low"],
+                             ci_high=100 * rates["ci_high"]),
+                label="nps_group", unit="% a month", digits=2, extra=["events"],
+                caption="Churn events per month at risk (exact Poisson interval)")
+
+# %% [markdown]
+# ## Cox model: hazard ratios
+
+# %%
+cox = cx.churn_drivers(table, covariates=["nps_group", *controls], horizon=horizon,
+                       reference={"plan": "standard"} if controls else None, confidence_level=confidence_level)
+hr = cox.hazard_ratios.assign(estimate=cox.hazard_ratios["hazard_ratio"], n=cox.n)
+ax = cx.plot_estimates(hr, y="term", reference=1.0, significant=None,
+                       title=f"Churn hazard ratios (n = {cox.n:,}, {cox.n_events:,} churned)",
+                       xlabel="hazard ratio (1 = reference: promoter, standard plan)")
+plt.show()
+cx.format_table(hr.assign(p=hr["p_value"].map(lambda p: f"{p:.2g}")), label="term", digits=2, extra=["p"],
+                show_test=False, caption=f"Cox model; {cox.method}")
+
+# %%
+cx.format_table(cox.ph_test.assign(estimate=cox.ph_test["statistic"], ci_low=np.nan, ci_high=np.nan, n=cox.n,
+                                   p=cox.ph_test["p_value"].map(lambda p: f"{p:.2g}")),
+                label="term", digits=2, extra=["p"], show_test=False,
+                caption="Proportional-hazards check (Schoenfeld residuals vs rank of time): small p = "
+                        "a hazard ratio that changes over follow-up")
+
+# %% [markdown]
+# ## Logistic alternative: churn within the horizon
+
+# %%
+odds = cox.odds_ratios.assign(estimate=cox.odds_ratios["odds_ratio"], n=cox.n_logit)
+cx.format_table(odds, label="term", digits=2, show_test=False,
+                caption=f"Odds ratios of churning within {horizon} months ({cox.n_logit:,} customers with a "
+                        f"known outcome; {cox.n_logit_censored_excluded:,} censored earlier excluded)")
+
+# %% [markdown]
+# ## Time-varying model: the quarter's NPS group and negative episodes
+
+# %%
+intervals = cx.churn_intervals(data.customers, survey.drop(columns=["country", "plan"]), as_of=as_of,
+                               journeys=data.journeys, until="quarter_end")
+tv = cx.churn_drivers(intervals, duration="stop", start="start",
+                      covariates=["nps_group", "negative_episode", *controls],
+                      reference={"plan": "standard"} if controls else None, confidence_level=confidence_level)
+tvh = tv.hazard_ratios.assign(estimate=tv.hazard_ratios["hazard_ratio"], n=tv.n)
+cx.format_table(tvh, label="term", digits=2, show_test=False,
+                caption=f"Every response followed to the end of its quarter ({tv.n:,} intervals, "
+                        f"{tv.n_events:,} churned); negative_episode = after a negative episode in the quarter")
+
+# %% [markdown]
+# ## Retention by cohort
+
+# %%
+cohorts = cx.cohort_retention(data.customers, as_of=as_of, confidence_level=confidence_level, min_base=min_base)
+recent = cohorts.pivot().loc[lambda f: f.index >= cx.quarter_range(quarter, 8)[0]]
+fig, ax = plt.subplots(figsize=(8, 3.8))
+im = ax.imshow(100 * recent.to_numpy(dtype=float), aspect="auto", cmap="viridis", vmin=50, vmax=100)
+ax.set_yticks(range(len(recent)), recent.index)
+ax.set_xlabel("quarters since signup")
+ax.set_ylabel("signup cohort")
+ax.set_title("Share of each signup cohort still customers (%)")
+fig.colorbar(im, ax=ax, label="% retained")
+plt.show()
+
+# %%
+resp = first.merge(table.data[["response_id", "nps_group"]], on="response_id").merge(
+    data.customers[["customer_id", "churn_date"]], on="customer_id")
+by_group = cx.cohort_retention(resp, signup="response_date", as_of=as_of, by="nps_group",
+                               confidence_level=confidence_level, min_base=min_base)
+cx.format_table(by_group.to_frame().loc[lambda f: (f["period_index"] == 2) & f["observable"]].assign(
+                    estimate=lambda f: 100 * f["retention"], ci_low=lambda f: 100 * f["ci_low"],
+                    ci_high=lambda f: 100 * f["ci_high"], n=lambda f: f["at_risk"]).sort_values(
+                    ["cohort", "nps_group"]).tail(12),
+                label=["cohort", "nps_group"], unit="% retained", show_test=False,
+                caption="Survey cohorts (quarter of first response): share still customers two quarters later")
+
+# %% [markdown]
+# ## Customer lifetime value by NPS group
+
+# %%
+margin = (table.data.groupby("nps_group", observed=True)["monthly_revenue"].mean() * margin_share).rename("margin")
+clv = cx.simple_clv(rates.merge(margin, left_on="nps_group", right_index=True), margin="margin",
+                    monthly_churn="estimate", churn_ci=("ci_low", "ci_high"), by="nps_group",
+                    confidence_level=confidence_level)
+clv = clv.assign(estimate=clv["clv"], n=rates["n"].to_numpy(), small_base=rates["small_base"].to_numpy(),
+                 min_base=min_base, expected_lifetime=clv["expected_lifetime"].round(1))
+cx.format_table(clv, label="nps_group", unit="margin per customer", digits=0, extra=["expected_lifetime"],
+                caption=f"CLV = mean monthly revenue × {margin_share:.0%} margin × expected lifetime "
+                        "(months, 1 / monthly churn); interval from the churn interval")
+
+# %% [markdown]
+# ## Revenue at risk
+
+# %%
+latest = survey.sort_values("response_date").drop_duplicates("customer_id", keep="last")
+current = cx.churn_table(data.customers, latest.drop(columns=["country", "plan"]), as_of=as_of).data
+current = current.loc[current["event"] == 0]
+base_cox = cx.churn_drivers(table, covariates=["nps_group", *controls], horizon=None,
+                            reference={"plan": "standard"} if controls else None, confidence_level=confidence_level)
+risk = cx.revenue_at_risk(current, model=base_cox, fit_data=table, by=[segment_column, "nps_group"],
+                          horizon=horizon, n_boot=n_boot, seed=seed, confidence_level=confidence_level)
+rt = risk.table.assign(small_base=lambda f: f["n"] < min_base, min_base=min_base)
+rt = rt.loc[(rt["quantity"] == "revenue_at_risk") | (rt["nps_group"] == "detractor")]
+cx.format_table(rt, label=[segment_column, "nps_group", "quantity"], unit="revenue", digits=0, show_test=False,
+                caption=f"Active customers at the end of {quarter} by their latest NPS group; revenue over the next "
+                        f"{horizon} months; percentile bootstrap ({n_boot} resamples, model refitted)")
+
+# %%
+total = cx.revenue_at_risk(current, model=base_cox, fit_data=table, horizon=horizon, n_boot=n_boot, seed=seed,
+                           confidence_level=confidence_level).table.set_index("quantity")
+display(Markdown(f"**Assumptions:** {risk.assumptions}."))
+
+# %% [markdown]
+# ## Findings
+
+# %%
+findings = cx.churn_findings(rates=rates, drivers=cox, at_risk=risk)
+display(Markdown("\n".join(f"- {s}" for s in findings)))
+
+
+def _fig(row, n):
+    return {"estimate": float(row["estimate"]), "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"]),
+            "n": int(n)}
+
+
+det = rates.set_index("nps_group").loc["detractor"]
+hr_det = hr.set_index("term").loc["nps_group[detractor]"]
+headline = {
+    "Monthly churn, detractors (%)": {**_fig(100 * det[["estimate", "ci_low", "ci_high"]], det["n"]),
+                                      "small_base": bool(det["small_base"])},
+    "Hazard ratio detractor vs promoter": _fig(hr_det, cox.n),
+    f"Revenue at risk, {horizon} months": _fig(total.loc["revenue_at_risk"], len(current)),
+    "Revenue protected, detractors to passives": _fig(total.loc["protected_if_detractor_to_passive"], len(current)),
+}
+figures = cx.save_key_figures({"scope": scope, "quarter": quarter, "horizon_months": horizon,
+                               "headline": headline, "findings": findings}, figures_path)
