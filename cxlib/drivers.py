@@ -50,10 +50,16 @@ __all__ = [
     "KeyDriversByGroupResult",
     "PenaltyRewardResult",
     "driver_stability",
+    "driver_summary",
+    "format_penalty_reward",
     "importance_performance",
+    "key_driver_figures",
+    "key_driver_findings",
     "key_drivers",
     "key_drivers_by_group",
     "penalty_reward",
+    "r_squared_interval",
+    "segment_driver_differences",
     "plot_importance_performance",
     "plot_penalty_reward",
 ]
@@ -1321,3 +1327,392 @@ def plot_penalty_reward(result: PenaltyRewardResult, ax=None):
     ax.set_title(f"Penalty–reward (n = {result.n})")
     ax.legend(loc="lower right", fontsize=8)
     return ax
+
+
+# ---------------------------------------------------------------------------
+# report helpers: tidy summaries, key figures and findings written from results
+# ---------------------------------------------------------------------------
+def _sums_to_r2(result: KeyDriverResult) -> bool:
+    return result.method in ("shapley", "relative_weights") or result.outcome_type == "binary"
+
+
+def _replicate_shares(result: KeyDriverResult) -> np.ndarray:
+    """Bootstrap replicates of the shares (%), shape (replicates, drivers)."""
+    reps = result.bootstrap_importances
+    if reps.shape[0] == 0:
+        return reps
+    tot = reps.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 100.0 * reps / tot
+
+
+def driver_summary(result: KeyDriverResult) -> pd.DataFrame:
+    """Tidy per-driver summary of a key-driver result, in rank order, for tables and plots.
+
+    Parameters
+    ----------
+    result : KeyDriverResult
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``driver, rank, sign, importance, importance_ci_low, importance_ci_high,
+        estimate, ci_low, ci_high, n, small_base, min_base, confidence_level`` where
+        ``estimate`` is the driver's share of the total importance (%, for Shapley the
+        share of the explained variance) and ``ci_low``/``ci_high`` its percentile
+        bootstrap interval. The frame has the fields :func:`cxlib.format_table` and
+        :func:`cxlib.plot_estimates` expect.
+
+    Notes
+    -----
+    The share interval is taken from the replicates of ``share_j = 100 · I_j / Σ_k I_k``
+    (each replicate normalised by its own total), not from the importance interval divided
+    by the point total. Without a bootstrap the intervals are NaN.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"y": [1, 2, 3, 4], "a": [1, -1, 1, -1], "b": [-1, -1, 1, 1]})
+    >>> res = key_drivers(df, outcome="y", drivers=["a", "b"], bootstrap=0, min_base=1)
+    >>> driver_summary(res)[["driver", "rank", "estimate"]].values.tolist()
+    [['b', 1, 80.0], ['a', 2, 20.0]]
+    """
+    t = result.table
+    lo, hi = _percentile_ci(_replicate_shares(result), result.confidence_level)
+    out = pd.DataFrame(
+        {
+            "driver": t["driver"],
+            "rank": t["rank"],
+            "sign": t["sign"],
+            "importance": t["importance"],
+            "importance_ci_low": t["ci_low"],
+            "importance_ci_high": t["ci_high"],
+            "estimate": t["share"],
+            "ci_low": lo,
+            "ci_high": hi,
+        }
+    )
+    out["n"] = result.n
+    out["small_base"] = result.small_base
+    out["min_base"] = result.min_base
+    out["confidence_level"] = result.confidence_level
+    return out.sort_values(["rank", "driver"], kind="stable").reset_index(drop=True)
+
+
+def r_squared_interval(result: KeyDriverResult) -> tuple[float, float]:
+    """Percentile bootstrap interval of the model R² (McFadden's for binary outcomes).
+
+    For Shapley/LMG, relative weights and logistic dominance the importances of each
+    replicate sum to that replicate's R², so the interval comes from the row sums of
+    ``result.bootstrap_importances``. For "ols" and "correlation" (which do not sum to
+    R²), or without a bootstrap, it is (NaN, NaN).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame(rng.normal(size=(200, 2)), columns=["a", "b"])
+    >>> df["y"] = df["a"] + rng.normal(size=200)
+    >>> res = key_drivers(df, outcome="y", drivers=["a", "b"], bootstrap=100, seed=1)
+    >>> lo, hi = r_squared_interval(res)
+    >>> bool(lo < res.r_squared < hi)
+    True
+    """
+    reps = result.bootstrap_importances
+    if reps.shape[0] == 0 or not _sums_to_r2(result):
+        return float("nan"), float("nan")
+    lo, hi = _percentile_ci(reps.sum(axis=1)[:, None], result.confidence_level)
+    return float(lo[0]), float(hi[0])
+
+
+def key_driver_figures(result: KeyDriverResult, *, label: str | None = None) -> dict[str, dict[str, Any]]:
+    """Headline key figures of a key-driver result, for :func:`cxlib.save_key_figures`.
+
+    Parameters
+    ----------
+    result : KeyDriverResult
+    label : str, optional
+        Prefix of the entries (default: the outcome name).
+
+    Returns
+    -------
+    dict
+        ``"<label> R² (%)"`` and ``"<label> top driver: <driver> (% of R²)"``, each a dict
+        ``estimate, ci_low, ci_high, n, small_base, confidence_level`` in percent (the R²
+        interval from :func:`r_squared_interval`, the share interval from
+        :func:`driver_summary`). Estimates are None when the base is small, so no reader
+        of the JSON mistakes them for solid numbers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"y": [1, 2, 3, 4], "a": [1, -1, 1, -1], "b": [-1, -1, 1, 1]})
+    >>> res = key_drivers(df, outcome="y", drivers=["a", "b"], bootstrap=0, min_base=1)
+    >>> figs = key_driver_figures(res)
+    >>> list(figs), figs["y top driver: b (% of R²)"]["estimate"]
+    (['y R² (%)', 'y top driver: b (% of R²)'], 80.0)
+    """
+    label = result.outcome if label is None else label
+    top = driver_summary(result).iloc[0]
+    r2_lo, r2_hi = r_squared_interval(result)
+    r2_name = "McFadden R² (%)" if result.outcome_type == "binary" else "R² (%)"
+
+    def entry(est: float, lo: float, hi: float) -> dict[str, Any]:
+        solid = not result.small_base
+        return {
+            "estimate": float(est) if solid else None,
+            "ci_low": float(lo) if solid and np.isfinite(lo) else None,
+            "ci_high": float(hi) if solid and np.isfinite(hi) else None,
+            "n": int(result.n),
+            "small_base": bool(result.small_base),
+            "confidence_level": result.confidence_level,
+        }
+
+    return {
+        f"{label} {r2_name}": entry(100 * result.r_squared, 100 * r2_lo, 100 * r2_hi),
+        f"{label} top driver: {top['driver']} (% of R²)": entry(top["estimate"], top["ci_low"], top["ci_high"]),
+    }
+
+
+def segment_driver_differences(result: KeyDriversByGroupResult) -> pd.DataFrame:
+    """Differences in driver importance between segments, tidy and ready to format.
+
+    Parameters
+    ----------
+    result : KeyDriversByGroupResult
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group_a, group_b, driver, estimate, ci_low, ci_high, p_value, p_value_adj,
+        significant, n, small_base, min_base, confidence_level``: ``estimate`` is the
+        difference in importance ×100 (percentage points of R², group_a − group_b);
+        ``n`` the smaller of the two segments' bases; ``small_base`` is True when either
+        segment is below its minimum base (those rows are not called significant);
+        ``significant`` means ``p_value_adj`` (Benjamini–Hochberg) < 1 − confidence level.
+        Sorted by adjusted p-value.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame(rng.normal(size=(200, 2)), columns=["a", "b"])
+    >>> df["y"] = df["a"] + rng.normal(size=200)
+    >>> df["seg"] = np.repeat(["x", "z"], 100)
+    >>> res = key_drivers_by_group(df, by="seg", outcome="y", drivers=["a", "b"], bootstrap=50, seed=1)
+    >>> segment_driver_differences(res)[["group_a", "group_b", "n"]].values.tolist()
+    [['x', 'z', 100], ['x', 'z', 100]]
+    """
+    res_by_label = {_group_label(k): v for k, v in result.results.items()}
+    d = result.differences
+    ra = [res_by_label[g] for g in d["group_a"]]
+    rb = [res_by_label[g] for g in d["group_b"]]
+    small = np.array([a.small_base or b.small_base for a, b in zip(ra, rb)], dtype=bool)
+    alpha = 1 - result.confidence_level
+    out = pd.DataFrame(
+        {
+            "group_a": d["group_a"],
+            "group_b": d["group_b"],
+            "driver": d["driver"],
+            "estimate": 100 * d["difference"],
+            "ci_low": 100 * d["ci_low"],
+            "ci_high": 100 * d["ci_high"],
+            "p_value": d["p_value"],
+            "p_value_adj": d["p_value_adj"],
+            "significant": (d["p_value_adj"] < alpha).to_numpy() & ~small,
+            "n": [min(a.n, b.n) for a, b in zip(ra, rb)],
+            "small_base": small,
+            "min_base": [max(a.min_base, b.min_base) for a, b in zip(ra, rb)],
+            "confidence_level": result.confidence_level,
+        }
+    )
+    return out.sort_values(["p_value_adj", "group_a", "group_b", "driver"], kind="stable",
+                           na_position="last").reset_index(drop=True)
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1f}%"
+
+
+def _ci(lo: float, hi: float, digits: int = 1) -> str:
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "no interval"
+    return f"[{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+def _names(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def key_driver_findings(
+    result: KeyDriverResult,
+    *,
+    loyalty: KeyDriverResult | None = None,
+    ipa: ImportancePerformanceResult | None = None,
+    penalty: PenaltyRewardResult | None = None,
+    differences: pd.DataFrame | None = None,
+    stability: DriverStabilityResult | None = None,
+    top: int = 3,
+) -> list[str]:
+    """Plain-language findings of a key-driver analysis, written from the result objects.
+
+    Parameters
+    ----------
+    result : KeyDriverResult
+        The main analysis (e.g. osat on the drivers).
+    loyalty : KeyDriverResult, optional
+        A binary (promoter vs not) analysis.
+    ipa : ImportancePerformanceResult, optional
+    penalty : PenaltyRewardResult, optional
+    differences : DataFrame, optional
+        From :func:`segment_driver_differences`.
+    stability : DriverStabilityResult, optional
+    top : int
+        How many drivers to name.
+
+    Returns
+    -------
+    list of str
+        One sentence per topic. Every number comes from the arguments; a result below
+        its minimum base yields a suppression sentence instead of estimates.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"y": [1, 2, 3, 4], "a": [1, -1, 1, -1], "b": [-1, -1, 1, 1]})
+    >>> res = key_drivers(df, outcome="y", drivers=["a", "b"], bootstrap=0, min_base=1)
+    >>> key_driver_findings(res)[0]
+    "The 2 drivers explain 100.0% of the variance in 'y' (R²; no interval; n = 4 complete responses, 0 dropped for a missing answer)."
+    """
+    level = f"{result.confidence_level:.0%}"
+    if result.small_base:
+        return [
+            f"Base too small for a key-driver analysis of {result.outcome!r}: n = {result.n:,} complete "
+            f"responses, below the minimum base of {result.min_base:,}; estimates are suppressed."
+        ]
+    out = []
+    lo, hi = r_squared_interval(result)
+    out.append(
+        f"The {len(result.drivers)} drivers explain {_pct(100 * result.r_squared)} of the variance in "
+        f"{result.outcome!r} (R²; {f'{level} CI ' + _ci(100 * lo, 100 * hi) if np.isfinite(lo) else 'no interval'}; "
+        f"n = {result.n:,} complete responses, "
+        f"{result.n_dropped:,} dropped for a missing answer)."
+    )
+    s = driver_summary(result)
+    k = min(top, len(s))
+    parts = [f"{r.driver} {_pct(r.estimate)} {_ci(r.ci_low, r.ci_high)}" for r in s.head(k).itertuples()]
+    sentence = f"Largest shares of the explained variance ({level} CI): {'; '.join(parts)}."
+    reps = result.bootstrap_importances
+    if len(s) > 1 and reps.shape[0]:
+        j1 = result.drivers.index(s["driver"].iloc[0])
+        j2 = result.drivers.index(s["driver"].iloc[1])
+        dlo, dhi = _percentile_ci((reps[:, j1] - reps[:, j2])[:, None] * 100, result.confidence_level)
+        diff = 100 * (s["importance"].iloc[0] - s["importance"].iloc[1])
+        verdict = "clearly ahead" if dlo[0] > 0 else "not separable from the second"
+        sentence += (
+            f" The top driver, {s['driver'].iloc[0]}, leads {s['driver'].iloc[1]} by {diff:.1f} R² points "
+            f"({_ci(dlo[0], dhi[0])}): {verdict}."
+        )
+    out.append(sentence)
+    if loyalty is not None:
+        if loyalty.small_base:
+            out.append(f"Loyalty view ({loyalty.outcome!r}): base too small (n = {loyalty.n:,} < "
+                       f"{loyalty.min_base:,}); suppressed.")
+        else:
+            ls = driver_summary(loyalty)
+            llo, lhi = r_squared_interval(loyalty)
+            parts = [f"{r.driver} {_pct(r.estimate)} {_ci(r.ci_low, r.ci_high)}" for r in ls.head(k).itertuples()]
+            same = set(ls["driver"].head(k)) == set(s["driver"].head(k))
+            out.append(
+                f"For {loyalty.outcome!r} (McFadden R² {_pct(100 * loyalty.r_squared)} {_ci(100 * llo, 100 * lhi)}, "
+                f"n = {loyalty.n:,}) the largest shares are {'; '.join(parts)} — "
+                f"{'the same top ' + str(k) + ' as for ' + repr(result.outcome) if same else 'a different top ' + str(k) + ' from ' + repr(result.outcome)}."
+            )
+    if ipa is not None:
+        t = ipa.table
+        conc = t.loc[t["quadrant"] == "concentrate here", "driver"].tolist()
+        keep = t.loc[t["quadrant"] == "keep up the good work", "driver"].tolist()
+        cut = f"cut-offs at the {ipa.cutoff} importance {ipa.importance_cutoff:.3f} and {ipa.cutoff} rating {ipa.performance_cutoff:.2f}"
+        if conc:
+            out.append(f"Act first on {_names(conc)}: importance above and performance at or below the cut-offs "
+                       f"('concentrate here'; {cut}).")
+        else:
+            out.append(f"No driver falls in 'concentrate here' ({cut}); "
+                       + (f"the important drivers {_names(keep)} already perform above average — protect them."
+                          if keep else "no driver is both important and above average either."))
+    if penalty is not None:
+        t = penalty.table
+        pure = t[(t["penalty_ci_low"] > 0) & (t["reward_ci_low"] <= 0)].sort_values("asymmetry", ascending=False)
+        n_basic = int((t["category"] == "basic").sum())
+        if len(pure):
+            parts = [f"{r.driver} (penalty {r.penalty:.2f} {_ci(r.penalty_ci_low, r.penalty_ci_high, 2)}, "
+                     f"reward {r.reward:.2f} {_ci(r.reward_ci_low, r.reward_ci_high, 2)})" for r in pure.itertuples()]
+            what = repr(penalty.model.model.endog_names)
+            out.append(f"Penalty without a detectable reward (a low rating lowers {what}, a top rating adds nothing "
+                       f"distinguishable from zero; {what} scale points, {level} CI): {'; '.join(parts)}.")
+        out.append(f"{n_basic} of {len(t)} drivers test as 'basic' (penalty larger than reward); with an ordinal "
+                   "1–5 outcome that bunches at the top, many drivers can look basic — compare the sizes.")
+    if differences is not None and len(differences):
+        solid = differences[~differences["small_base"].astype(bool)]
+        sig = solid[solid["significant"].astype(bool)]
+        thin = int(differences["small_base"].astype(bool).sum())
+        extra = f" ({thin} comparisons involving a segment below the minimum base not tested)" if thin else ""
+        if len(sig):
+            parts = [f"{r.driver}: {r.group_a} − {r.group_b} = {r.estimate:+.1f} R² points {_ci(r.ci_low, r.ci_high)}"
+                     for r in sig.itertuples()]
+            out.append(f"{len(sig)} of {len(solid)} segment differences are significant after Benjamini–Hochberg "
+                       f"adjustment: {'; '.join(parts)}{extra}.")
+        else:
+            out.append(f"None of the {len(solid)} segment differences in driver importance is significant after "
+                       f"Benjamini–Hochberg adjustment{extra}: no evidence that segments need different priorities.")
+    if stability is not None and len(stability.rank_correlation):
+        rc = stability.rank_correlation
+        per = stability.period
+        parts = [f"{getattr(r, per)} vs {getattr(r, 'previous_' + per)}: {r.spearman_rho:.2f}" for r in rc.itertuples()]
+        out.append(f"Stability of the ranking between consecutive periods (Spearman ρ): {'; '.join(parts)}.")
+    return out
+
+
+def format_penalty_reward(result: PenaltyRewardResult, *, digits: int = 2, caption: str | None = None):
+    """A penalty–reward result formatted for reviewers (intervals as ``[low, high]``).
+
+    Parameters
+    ----------
+    result : PenaltyRewardResult
+    digits : int
+        Decimals of effects and intervals (outcome scale points).
+    caption : str, optional
+
+    Returns
+    -------
+    cxlib.DisplayTable
+        driver, penalty [CI], reward [CI], asymmetry [CI], p-value, category and the
+        numbers of low and high ratings, in the order of ``result.table``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame(rng.integers(1, 6, size=(500, 2)), columns=["a", "b"])
+    >>> df["y"] = 3 - 1.0 * (df["a"] <= 2) + 1.0 * (df["b"] == 5) + rng.normal(0, 0.5, 500)
+    >>> format_penalty_reward(penalty_reward(df, outcome="y", drivers=["a", "b"])).to_frame().columns.tolist()
+    ['driver', 'penalty [95% CI]', 'reward [95% CI]', 'penalty − reward [95% CI]', 'p-value', 'category', 'n low', 'n high']
+    """
+    from .tables import DisplayTable, format_interval
+
+    lv = f"{result.confidence_level:.0%}"
+    rows = []
+    for r in result.table.itertuples():
+        rows.append({
+            "driver": r.driver,
+            f"penalty [{lv} CI]": f"{r.penalty:.{digits}f} {format_interval(r.penalty_ci_low, r.penalty_ci_high, digits=digits)}",
+            f"reward [{lv} CI]": f"{r.reward:.{digits}f} {format_interval(r.reward_ci_low, r.reward_ci_high, digits=digits)}",
+            f"penalty − reward [{lv} CI]": (f"{r.asymmetry:.{digits}f} "
+                                            f"{format_interval(r.asymmetry_ci_low, r.asymmetry_ci_high, digits=digits)}"),
+            "p-value": "< 0.001" if r.p_value < 0.001 else f"{r.p_value:.3f}",
+            "category": r.category,
+            "n low": f"{r.n_low:,}",
+            "n high": f"{r.n_high:,}",
+        })
+    return DisplayTable(pd.DataFrame(rows), caption=caption)

@@ -12,6 +12,7 @@ total with FDR-corrected tests, :func:`plot_profile` draws it. :func:`response_s
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ __all__ = [
     "plot_response_styles",
     "segment_findings",
     "segment_key_figures",
+    "profile_table",
 ]
 
 _DAYS_PER_MONTH = 365.25 / 12
@@ -587,7 +589,7 @@ def value_tiers(
             )
         edges = raw
         method = (
-            f"quantile cut-offs at {list(q)} of {value!r} = {[float(e) for e in edges]} "
+            f"quantile cut-offs at {[float(x) for x in q]} of {value!r} = {[float(e) for e in edges]} "
             "(numpy linear interpolation; tiers closed on the left)"
         )
     return _cut_segments(vals, data.index, edges, labels, value, method)
@@ -1997,6 +1999,8 @@ def segment_outcomes(
     NPS in points (Rocks 2016 variance); CSAT top-2-box on osat 1-5 and CES "easy" 5-7
     on 1-7 with Wilson intervals; churn is the share of the ``churn`` rows with
     ``churned == 1`` (Wilson). Tests: each segment vs the rest (see :func:`cxlib.by_group`).
+    Interval bounds that floating-point rounding puts a hair past the estimate (a share of
+    exactly 0 % or 100 %) are set to the estimate.
 
     Examples
     --------
@@ -2029,6 +2033,9 @@ def segment_outcomes(
     pct = out["unit"].eq("%")
     for col in ("estimate", "std_err", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high"):
         out.loc[pct, col] = out.loc[pct, col] * 100.0
+    # floating-point rounding at 0% or 100% can put a Wilson bound a hair past the estimate
+    out["ci_low"] = np.fmin(out["ci_low"], out["estimate"])
+    out["ci_high"] = np.fmax(out["ci_high"], out["estimate"])
     p = out["p_value"].to_numpy(dtype=float)
     tested = np.isfinite(p)
     p_adj = np.full(len(p), np.nan)
@@ -2261,3 +2268,50 @@ def segment_key_figures(
     table = [{c: (None if pd.isna(v) else v) for c, v in zip(cols, row)}
              for row in outcomes[cols].astype(object).itertuples(index=False)]
     return {"headline": head, "k": result.k, "method": result.method, "sizes": sizes, "outcomes": table, **extra}
+
+
+def profile_table(result: pd.DataFrame, *, names: Mapping[Any, str] | None = None, digits: int = 2) -> Any:
+    """A :func:`profile` table formatted for reviewers: one row per variable (level),
+    one column per segment showing ``estimate (index)`` with ``*`` when FDR-significant.
+
+    Means are shown with ``digits`` decimals, shares in percent; low-base cells read
+    ``suppressed (n < min_base)``. Column headers carry the segment's name and base.
+
+    Returns
+    -------
+    cxlib.DisplayTable
+
+    Examples
+    --------
+    >>> import pandas as pd, cxlib as cx
+    >>> df = pd.DataFrame({"seg": ["a"] * 4 + ["b"] * 4, "quality": [5, 4, 5, 4, 2, 3, 2, 3]})
+    >>> cx.profile_table(cx.profile(df, segment="seg", variables=["quality"], min_base=2)).to_frame()
+      variable total      a (n=4)     b (n=4)
+    0  quality  3.50  4.50 (129)*  2.50 (71)*
+    """
+    from .tables import DisplayTable
+
+    if not isinstance(result, pd.DataFrame):
+        raise CXDataError(f"`result` must be the DataFrame returned by cx.profile, got {type(result).__name__}")
+    check_columns(result, ["segment", "variable", "level", "measure", "estimate", "total", "index",
+                           "significant", "low_base", "n", "min_base"], argument="result")
+    names = dict(names or {})
+
+    def fmt(v: float, measure: str) -> str:
+        return f"{v:.{digits}f}" if measure == "mean" else f"{100 * v:.0f}%"
+
+    rows: dict[str, dict[str, str]] = {}
+    base = result.groupby("segment", sort=False)["n"].max()
+    head = {s: (f"{s} {names[s]}" if s in names else f"{s}") + f" (n={int(base[s]):,})" for s in base.index}
+    for r in result.itertuples(index=False):
+        key = r.variable if r.measure == "mean" else f"{r.variable} = {r.level}"
+        row = rows.setdefault(key, {"variable": key, "total": fmt(r.total, r.measure)})
+        if r.low_base:
+            row[head[r.segment]] = f"suppressed (n < {int(r.min_base)})"
+        else:
+            idx = "—" if not np.isfinite(r.index) else f"{r.index:.0f}"
+            row[head[r.segment]] = f"{fmt(r.estimate, r.measure)} ({idx})" + ("*" if r.significant else "")
+    level = result["confidence_level"].iloc[0] if "confidence_level" in result and len(result) else 0.95
+    caption = (f"estimate (index vs total, 100 = average); * = differs from the rest of the sample, "
+               f"Benjamini–Hochberg adjusted p < {1 - level:.2g}")
+    return DisplayTable(pd.DataFrame(list(rows.values())), caption=caption)

@@ -1,0 +1,228 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Key drivers of satisfaction and loyalty
+#
+# **Question:** which parts of the experience move satisfaction and loyalty, and where
+# should we act first?
+#
+# **Method.** Relative importance of the eight driver ratings (1–5) for the overall rating
+# by the Shapley value / LMG (general dominance; Lindeman, Merenda & Gold 1980; Grömping
+# 2006): each driver's average gain in R² over all 2^p orders of entry, computed exactly from
+# the survey-weighted correlation matrix, so the importances add up to the model R². Rows
+# with a missing answer in the outcome or any driver are dropped (listwise; the count is
+# reported — most come from *support*, asked only of customers with a ticket, and
+# *onboarding*, skipped by longer-tenured customers, so the analysis describes customers who
+# answered all eight). Intervals are percentile bootstrap intervals (rows resampled with
+# their weights). The minimum base is max(30, 10 × number of drivers) complete responses;
+# below it estimates are suppressed. Loyalty: the same decomposition of McFadden's
+# pseudo-R² of a logistic regression of *promoter* (likelihood to recommend 9–10) vs the
+# rest. Importance–performance (Martilla & James 1977) and penalty–reward (Mittal, Ross &
+# Baldasare 1998) show *where* to act; segment differences use a bootstrap test with
+# Benjamini–Hochberg adjustment; stability is the Spearman rank correlation of the
+# importances between consecutive quarters.
+
+# %% tags=["parameters"]
+quarter: str = None  # required: quarter to report, e.g. "2026Q3"
+data_dir: str = "data/synthetic"  # dataset directory with the Parquet tables
+outcome: str = "osat"  # overall rating to explain, "osat" (1-5) or "ltr" (0-10)
+drivers: list = ["product_quality", "reliability", "ease_of_use", "value_for_money", "support", "billing_clarity", "onboarding", "communication"]  # driver ratings (1-5)
+method: str = "shapley"  # importance method, "shapley" or "relative_weights"
+n_boot: int = 200  # bootstrap resamples for every interval and test
+ipa_cutoff: str = "mean"  # importance-performance cut-offs, "mean" or "median" over the drivers
+low: list = [1, 2]  # penalty-reward: ratings coded as low
+high: list = [5]  # penalty-reward: ratings coded as high (the rest is the reference)
+segment_column: str = "plan"  # survey column for the by-segment comparison, or None
+stability_quarters: int = 4  # number of quarters in the stability check
+subset_column: str = None  # fan-out: restrict to customers with this attribute, or None
+subset_value: str = None  # fan-out: the value of subset_column to keep, or None
+min_base: int = 30  # minimum base; the analysis uses max(min_base, 10 x number of drivers)
+confidence_level: float = 0.95  # level of every interval and test
+figures_path: str = None  # where the key figures JSON goes; None in an interactive session
+seed: int = 0  # seed of every bootstrap
+
+# %%
+import dataclasses
+
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+import cxlib as cx
+
+cx.set_theme()
+driver_base = max(min_base, 10 * len(drivers))
+compare_segments = segment_column is not None and not (subset_value is not None and segment_column == subset_column)
+options = dict(drivers=drivers, weights="weight", confidence_level=confidence_level, seed=seed,
+               min_base=driver_base)
+
+# %% [markdown]
+# ## Data
+
+# %%
+data = cx.load_dataset(data_dir)
+survey, n_duplicates = cx.drop_duplicate_responses(data.survey)
+data = cx.subset_dataset(dataclasses.replace(data, survey=survey), subset_column, subset_value)
+scope = "all customers" if subset_value is None else f"customers with {subset_column} = {subset_value}"
+responses = data.survey[data.survey["quarter"] == quarter].assign(promoter=lambda d: (d["ltr"] >= 9).astype(int))
+n_missing = responses[[outcome, *drivers]].isna().sum()
+display(Markdown(
+    f"Scope: **{scope}**, {quarter}: {len(responses):,} survey responses ({n_duplicates:,} duplicate "
+    f"submissions removed from the whole survey). Missing answers: "
+    + ", ".join(f"{c} {k:,}" for c, k in n_missing.items() if k) + ". "
+    f"Minimum base for a key-driver analysis: **{driver_base}** complete responses."))
+
+# %% [markdown]
+# ## What moves the overall rating
+
+# %%
+kd = cx.key_drivers(responses, outcome=outcome, method=method, bootstrap=n_boot, **options)
+summary = cx.driver_summary(kd)
+r2_low, r2_high = cx.r_squared_interval(kd)
+display(Markdown(
+    f"Model: {kd.description}. "
+    + (f"**Base too small** (n = {kd.n:,} < {kd.min_base:,}): estimates suppressed." if kd.small_base else
+       f"R² = **{kd.r_squared:.1%}** ({confidence_level:.0%} CI {r2_low:.1%} to {r2_high:.1%}), "
+       f"n = {kd.n:,} complete responses (Kish n_eff {kd.n_eff:,.0f}), {kd.n_dropped:,} dropped.")))
+cx.format_table(summary, label=["rank", "driver"], unit="% of R²", extra=["sign"],
+                caption=f"Share of the explained variance in {outcome} by driver (bootstrap intervals; "
+                        "sign of the multiple-regression coefficient)")
+
+# %%
+ax = cx.plot_estimates(summary, y="driver", significant=None,
+                       title=f"Key drivers of {outcome}, {quarter} ({scope})",
+                       xlabel=f"share of the explained variance in {outcome} (%)")
+plt.show()
+
+# %% [markdown]
+# Takeaway: the drivers at the top of the chart move the overall rating most; overlapping
+# intervals mean the order between them is not settled by this sample.
+#
+# ## Loyalty: what separates promoters from the rest
+
+# %%
+loyalty = cx.key_drivers(responses, outcome="promoter", method="shapley", bootstrap=n_boot, **options)
+loyalty_summary = cx.driver_summary(loyalty)
+display(Markdown(
+    f"Promoters (likelihood to recommend 9–10): {responses['promoter'].mean():.1%} of responses, unweighted. "
+    + (f"**Base too small** (n = {loyalty.n:,}): suppressed." if loyalty.small_base else
+       f"McFadden pseudo-R² = **{loyalty.r_squared:.1%}**, n = {loyalty.n:,}.")))
+fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * len(drivers) + 1.6), sharex=True)
+cx.plot_estimates(summary, y="driver", significant=None, ax=axes[0],
+                  title=f"{outcome} (R²)", xlabel="share of R² (%)")
+cx.plot_estimates(loyalty_summary, y="driver", significant=None, ax=axes[1],
+                  title="promoter vs not (McFadden R²)", xlabel="share of pseudo-R² (%)")
+fig.suptitle(f"Satisfaction and loyalty drivers side by side, {quarter}", y=1.02)
+plt.show()
+cx.format_table(loyalty_summary, label=["rank", "driver"], unit="% of pseudo-R²", extra=["sign"],
+                caption="Logistic dominance: share of McFadden's pseudo-R² for promoter vs not")
+
+# %% [markdown]
+# ## Where to act: importance–performance
+
+# %%
+ipa = cx.importance_performance(kd, cutoff=ipa_cutoff)
+if kd.small_base:
+    display(Markdown("Suppressed: the base is below the minimum."))
+else:
+    ax = cx.plot_importance_performance(ipa)
+    ax.set_ylabel(f"importance (R² contribution to {outcome})")
+    plt.show()
+    ipa_rows = summary.merge(ipa.table[["driver", "performance", "quadrant"]])
+    display(cx.format_table(ipa_rows.assign(performance=ipa_rows["performance"].map("{:.2f}".format)),
+                            label="driver", unit="% of R²", extra=["performance", "quadrant"],
+                            caption=f"Quadrants with cut-offs at the {ipa.cutoff} importance "
+                                    f"({ipa.importance_cutoff:.3f}) and the {ipa.cutoff} of the drivers' mean ratings "
+                                    f"({ipa.performance_cutoff:.2f}); a value equal to a cut-off counts as low"))
+
+# %% [markdown]
+# Performance is the weighted mean rating (1–5) on the same rows. "Concentrate here" =
+# above-cut-off importance with performance at or below the cut-off.
+#
+# ## Asymmetric drivers: penalty–reward
+#
+# One joint regression of the overall rating on two dummies per driver — *low* and *high*
+# rating (see the caption), the rest as reference. Penalty = how much a low rating lowers
+# the overall rating, reward = how much a top rating raises it (outcome scale points). With
+# an ordinal 1–5 outcome that bunches at the top, a top rating has little room to add, so
+# several drivers may test as "basic"; read the sizes, not only the labels.
+
+# %%
+if kd.small_base:
+    display(Markdown("Suppressed: the base is below the minimum."))
+else:
+    pr = cx.penalty_reward(responses, outcome=outcome, drivers=drivers, low=low, high=high, weights="weight",
+                           confidence_level=confidence_level)
+    ax = cx.plot_penalty_reward(pr)
+    ax.set_title(f"Penalty–reward on {outcome}, {quarter} (n = {pr.n:,})")
+    plt.show()
+    display(cx.format_penalty_reward(pr, caption=f"Low = {list(pr.low)}, high = {list(pr.high)}; "
+                                                  f"{confidence_level:.0%} t intervals; category from the "
+                                                  "test of penalty − reward"))
+
+# %% [markdown]
+# ## By segment
+
+# %%
+if compare_segments:
+    by_seg = cx.key_drivers_by_group(responses, by=segment_column, outcome=outcome, method=method,
+                                     bootstrap=n_boot, **options)
+    seg_summary = {g: cx.driver_summary(r) for g, r in by_seg.results.items()}
+    fig, axes = plt.subplots(1, len(seg_summary), figsize=(4.6 * len(seg_summary), 0.45 * len(drivers) + 1.6),
+                             sharex=True, squeeze=False)
+    for ax, (g, s) in zip(axes[0], seg_summary.items()):
+        cx.plot_estimates(s, y="driver", significant=None, ax=ax, title=f"{segment_column} = {g}",
+                          xlabel="share of R² (%)")
+    fig.suptitle(f"Key drivers of {outcome} by {segment_column}, {quarter}", y=1.02)
+    plt.show()
+    differences = cx.segment_driver_differences(by_seg)
+    display(cx.format_table(differences.assign(**{"p (BH-adj.)": differences["p_value_adj"].round(3)}),
+                            label=["group_a", "group_b", "driver"], unit="R² points",
+                            extra=["p (BH-adj.)", "significant"], show_test=False,
+                            caption=f"Difference in importance (group_a − group_b, ×100), {n_boot} bootstrap "
+                                    "resamples per segment; Benjamini–Hochberg across the table"))
+else:
+    differences = None
+    display(Markdown(f"Not applicable: this run covers a single {subset_column}." if segment_column
+                     else "No segment column chosen."))
+
+# %% [markdown]
+# ## Stability over recent quarters
+
+# %%
+recent = data.survey[data.survey["quarter"].isin(cx.quarter_range(quarter, stability_quarters))]
+stability = cx.driver_stability(recent, period="quarter", outcome=outcome, method=method, bootstrap=0,
+                                drivers=drivers, weights="weight", min_base=driver_base)
+shares = stability.importances.pivot(index="quarter", columns="driver", values="share")[drivers]
+ax = shares.plot(marker="o", figsize=(8, 4.2))
+ax.set(title=f"Share of R² per driver by quarter ({outcome})", ylabel="share of the explained variance (%)",
+       xlabel=f"quarter (n {stability.importances['n'].min():,}–{stability.importances['n'].max():,})")
+ax.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+plt.show()
+(stability.rank_correlation.style.format({"spearman_rho": "{:.2f}"}).hide(axis="index")
+ .set_caption("Spearman rank correlation of driver importances between consecutive quarters"))
+
+# %% [markdown]
+# ## Findings
+
+# %%
+findings = cx.key_driver_findings(kd, loyalty=loyalty, ipa=None if kd.small_base else ipa,
+                                  penalty=None if kd.small_base else pr, differences=differences,
+                                  stability=stability)
+display(Markdown("\n".join(f"- {s}" for s in findings)))
+figures = cx.save_key_figures(
+    {"headline": {**cx.key_driver_figures(kd), **cx.key_driver_figures(loyalty)},
+     "scope": scope, "quarter": quarter, "outcome": outcome, "method": method, "n_boot": n_boot,
+     "min_base": driver_base,
+     "importance": None if kd.small_base else summary.to_dict(orient="records"),
+     "findings": findings},
+    figures_path)
