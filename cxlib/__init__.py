@@ -58,7 +58,7 @@ from .data import (
     write_dataset,
 )
 from .synth import synthesize
-from . import data  # noqa: E402  (cx.data.default_data_dir)
+from . import data as data  # noqa: E402  (re-exported: cx.data.default_data_dir)
 # --- end synth / data ---
 
 # --- drivers ---

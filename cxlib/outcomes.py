@@ -1753,7 +1753,9 @@ def churn_findings(
         if term in hr.index:
             h = hr.loc[term]
             lvl = f"{drivers.confidence_level:.0%}"
-            sig = "a difference" if h["ci_low"] > 1 or h["ci_high"] < 1 else "no clear difference"
+            sig = ("the interval excludes 1, so the difference in churn is significant"
+                   if h["ci_low"] > 1 or h["ci_high"] < 1
+                   else "the interval includes 1, so no difference in churn can be claimed")
             out.append(
                 f"Holding the model's other terms fixed, the churn hazard ratio for {term} is "
                 f"{h['hazard_ratio']:.2f} ({lvl} CI {h['ci_low']:.2f}–{h['ci_high']:.2f}; "

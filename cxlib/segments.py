@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import _show, check_columns, check_confidence_level, numeric_scores, resolve_weights
+from ._checks import _show, as_datetimes, check_columns, check_confidence_level, numeric_scores, resolve_weights
 from .errors import CXDataError, SmallBaseWarning
 from .results import Estimate
 
@@ -86,19 +86,6 @@ def _as_list(columns: Any, *, argument: str) -> list[str]:
     if dup:
         raise CXDataError(f"`{argument}` lists {dup} more than once")
     return cols
-
-
-def _to_datetime(values: pd.Series, name: str) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return values
-    conv = pd.to_datetime(values, errors="coerce")
-    bad = values.notna() & conv.isna()
-    if bad.any():
-        raise CXDataError(
-            f"column {name!r} has {int(bad.sum())} value(s) that are not dates "
-            f"{_show(pd.unique(values[bad]))}; expected datetime64 values"
-        )
-    return conv
 
 
 def _as_timestamp(as_of: Any) -> pd.Timestamp:
@@ -325,7 +312,7 @@ def rfm(
         check_columns(data, [date], argument="date")
         check_columns(data, [amount], argument="amount")
         as_of_ts = _as_timestamp(as_of)
-        dates = _to_datetime(data[date], date)
+        dates = as_datetimes(data[date], date)
         if dates.isna().any():
             raise CXDataError(f"column {date!r} has {int(dates.isna().sum())} missing date(s)")
         amounts = numeric_scores(data[amount], amount, allow_missing=False)
@@ -647,11 +634,11 @@ def tenure_bands(
     data = _check_data(data)
     check_columns(data, [start], argument="start")
     as_of_ts = _as_timestamp(as_of)
-    s = _to_datetime(data[start], start)
+    s = as_datetimes(data[start], start)
     stop = pd.Series(as_of_ts, index=data.index)
     if end is not None:
         check_columns(data, [end], argument="end")
-        e = _to_datetime(data[end], end)
+        e = as_datetimes(data[end], end)
         stop = e.where(e.notna() & (e < as_of_ts), as_of_ts)
     months = ((stop - s) / pd.Timedelta(days=1)).to_numpy(dtype=float) / _DAYS_PER_MONTH
     neg = months < 0

@@ -478,3 +478,23 @@ def test_integer_dtype_fast_path_checks_range():
     assert ok.estimate == pytest.approx(20.0)
     with pytest.raises(CXDataError, match=r"'ltr' has 1 value\(s\) outside the scale 0–10: \[-1\]"):
         cx.nps(pd.DataFrame({"ltr": np.array([10, -1, 3], dtype=np.int16)}))
+
+
+def test_object_factorize_shortcut_equals_pandas():
+    """The pointer shortcut for text keys gives exactly pd.factorize(sort=True)'s codes,
+    including equal strings held in distinct objects, None and NaN."""
+    from cxlib.metrics import _factorize_objects
+
+    rng = np.random.default_rng(3)
+    pool = np.array(["b", "a", None, "c", np.nan, "".join(["a"]), "d" * 3], dtype=object)
+    values = pd.Series(pool[rng.integers(0, len(pool), 250_000)])
+    codes, levels = _factorize_objects(values)
+    ref_codes, ref_levels = pd.factorize(values, sort=True, use_na_sentinel=True)
+    np.testing.assert_array_equal(codes, ref_codes)
+    assert list(levels) == list(ref_levels)
+    # mostly distinct objects take the plain path and agree too
+    distinct = pd.Series([f"id{i}" for i in rng.integers(0, 200_000, 150_000)], dtype=object)
+    c2, l2 = _factorize_objects(distinct)
+    r2, rl2 = pd.factorize(distinct, sort=True)
+    np.testing.assert_array_equal(c2, r2)
+    assert list(l2) == list(rl2)
