@@ -111,6 +111,20 @@ def _normalise(nb: nbformat.NotebookNode) -> None:
                     out["execution_count"] = None
 
 
+_STYLER_UUID = re.compile(r"\bT_([0-9a-f]{5})(?=[_\"\s])")
+
+
+def _stable_styler_ids(body: str) -> str:
+    """pandas ``Styler`` tables carry a random uuid (``id="T_2b18d"``) on every render;
+    replace each distinct one by a sequential id so reruns produce the same bytes."""
+    mapping: dict[str, str] = {}
+    for m in _STYLER_UUID.finditer(body):
+        mapping.setdefault(m.group(1), f"cx{len(mapping):03d}")
+    if not mapping:
+        return body
+    return _STYLER_UUID.sub(lambda m: f"T_{mapping[m.group(1)]}", body)
+
+
 _HEADING = re.compile(r'<h([1-3]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
 
 
@@ -208,6 +222,7 @@ def render_html(
                             exclude_output_prompt=True)
     exporter.register_preprocessor(tag_remove, enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body = _stable_styler_ids(body)
     body, headings = _add_toc(body)
     body = body.replace("</head>", _TOC_CSS + "</head>", 1)
     return RenderedNotebook(html=body, log=log, had_warnings=had_warnings, error=error, headings=headings)

@@ -50,6 +50,11 @@ if subset_value == sleep_on:
 warnings.warn("a noisy warning that must not reach the HTML")
 print("visible output for", subset_value)
 
+# %%
+import pandas as pd
+
+pd.DataFrame({"a": [1.234, 2.5]}).style.format(precision=1)  # Styler: random ids unless normalised
+
 # %% tags=["remove-cell"]
 print("REMOVED-CELL-MARKER")
 
