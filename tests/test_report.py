@@ -137,6 +137,7 @@ def test_failure_is_isolated_and_reported(first_batch, workspace):
     index = (out / "index.html").read_text()
     assert "planted failure in B" in index and "failed" in index
     assert "tiny/grp-A.html" in index
+    assert "warnings: see log" in index  # successful runs that warned are marked
     manifest = json.loads((out / "runs.json").read_text())
     assert manifest["runs"]["tiny/grp-B"]["status"] == "failed"
     # key figures are read by the index from the JSON, not from the HTML
@@ -226,3 +227,28 @@ values = ["A", "B"]
     assert "timed out" in status["grp-B"][1].lower() or "timeout" in status["grp-B"][1].lower(), status
     index = (tmp_path / "reports" / "2026Q3" / "index.html").read_text()
     assert index.count("failed") >= 2
+
+
+def test_index_links_previous_quarter_and_shows_signed_changes(tmp_path):
+    from cxlib.report import ReportDefinition
+    from cxlib.report_index import write_index
+
+    prev = tmp_path / "2026Q2"
+    prev.mkdir()
+    (prev / "index.html").write_text("<html></html>")
+    out = tmp_path / "2026Q3"
+    (out / "nb").mkdir(parents=True)
+    figures = {"headline": {"NPS": {"estimate": 18.8, "ci_low": 14.7, "ci_high": 22.9, "n": 1906}},
+               "changes": [{"metric": "NPS", "current": {"estimate": 18.8, "ci_low": 14.7, "ci_high": 22.9,
+                                                         "n": 1906},
+                            "previous": {"estimate": 28.6, "ci_low": 24.5, "ci_high": 32.6, "n": 1857},
+                            "diff": -9.8, "diff_ci_low": -15.5, "diff_ci_high": -4.0, "p_value": 0.003,
+                            "significant": True, "confidence_level": 0.95}]}
+    (out / "nb" / "overall.json").write_text(json.dumps(figures))
+    manifest = {"runs": {"nb/overall": {"notebook": "nb", "run": "overall", "status": "ok", "seconds": 1.0,
+                                        "figures": "nb/overall.json", "html": "nb/overall.html"}}}
+    d = ReportDefinition(title="T", notebooks=())
+    html = write_index(out, definition=d, quarter="2026Q3", data_dir="data", manifest=manifest).read_text()
+    assert "href='../2026Q2/index.html'" in html
+    assert "-9.8 [-15.5, -4.0]" in html and ">yes<" in html
+    assert "18.8 [14.7, 22.9] (n = 1,906)" in html
