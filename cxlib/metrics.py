@@ -849,6 +849,16 @@ _RESULT_FIELDS = {
 }
 
 
+def _operational(metric: Any) -> Callable | None:
+    """The grouped implementation of a helpdesk metric (cx.reopen_rate, ...), or None."""
+    from .operations import GROUPED_OPERATIONS  # local: operations is the other module's concern
+
+    for name, (func, grouped) in GROUPED_OPERATIONS.items():
+        if metric is func or metric == name:
+            return grouped
+    return None
+
+
 def _resolve_metric(metric: Any) -> tuple[str, Callable]:
     if isinstance(metric, str):
         if metric in _REGISTRY:
@@ -945,6 +955,9 @@ def by_group(data: pd.DataFrame, metric: Any, *, by: str | Sequence[str], min_ba
     data : DataFrame
     metric : callable or str
         ``cx.nps``, ``cx.csat``, ``cx.ces``, ``cx.top_box``, ``cx.mean_score`` or its name.
+        The helpdesk metrics ``cx.reopen_rate``, ``cx.first_contact_resolution``,
+        ``cx.first_response_time`` and ``cx.resolution_time`` are grouped too (their own
+        result fields per group; ``compare`` is not available for them).
     by : str or list of str
         Grouping column(s). Rows with a missing key are dropped (as pandas ``groupby``).
     min_base : float, default 30
@@ -1012,6 +1025,12 @@ def by_group(data: pd.DataFrame, metric: Any, *, by: str | Sequence[str], min_ba
     if len(data) == 0:
         raise CXDataError("`data` is empty: no rows to analyse")
     level = check_confidence_level(confidence_level)
+    grouped_operation = _operational(metric)
+    if grouped_operation is not None:
+        if compare is not None or period is not None:
+            raise CXDataError("`compare`/`period` are not available for the helpdesk metrics; "
+                              "group by the period column instead (e.g. by=['quarter', 'channel'])")
+        return grouped_operation(data, by=by, min_base=min_base, confidence_level=level, **metric_kwargs)
     name, prepare = _resolve_metric(metric)
     by_cols = [by] if isinstance(by, str) else list(by)
     if not by_cols:

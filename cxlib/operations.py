@@ -418,10 +418,9 @@ def reopen_rate(
     *,
     reopen_count: str = "reopen_count",
     resolved: str = "first_resolved_at",
-    by: str | Sequence[str] | None = None,
     confidence_level: float = 0.95,
     min_base: int = 30,
-) -> RateEstimate | pd.DataFrame:
+) -> RateEstimate:
     """Reopen rate: share of solved tickets reopened at least once, with a Wilson interval.
 
     Parameters
@@ -432,9 +431,6 @@ def reopen_rate(
         Column with the number of times the ticket was reopened (whole number >= 0).
     resolved : str
         Timestamp of the first solve; a ticket is *solved* when it is present.
-    by : str or list of str, optional
-        Group columns; returns a tidy DataFrame (group columns, then the fields of
-        :class:`RateEstimate`), one row per group.
     confidence_level : float
         Level of the interval.
     min_base : int
@@ -443,7 +439,7 @@ def reopen_rate(
 
     Returns
     -------
-    RateEstimate or DataFrame
+    RateEstimate
         ``estimate`` = reopened / solved, ``count`` = reopened, ``n`` = solved,
         ``n_excluded`` = never-solved tickets.
 
@@ -477,8 +473,8 @@ def reopen_rate(
     >>> r.count, r.n, r.estimate, r.n_excluded
     (2, 4, 0.5, 1)
     """
-    return _share(tickets, count_col=reopen_count, resolved=resolved, by=by, confidence_level=confidence_level,
-                  min_base=min_base, success=lambda c: c >= 1, what="reopen rate", argument="reopen_count")
+    return _reopen_rate_by(tickets, by=None, reopen_count=reopen_count, resolved=resolved,
+                           confidence_level=confidence_level, min_base=min_base)
 
 
 def first_contact_resolution(
@@ -486,10 +482,9 @@ def first_contact_resolution(
     *,
     contacts: str = "contacts",
     resolved: str = "first_resolved_at",
-    by: str | Sequence[str] | None = None,
     confidence_level: float = 0.95,
     min_base: int = 30,
-) -> RateEstimate | pd.DataFrame:
+) -> RateEstimate:
     """First-contact resolution (FCR): share of solved tickets solved with one customer contact.
 
     Parameters
@@ -500,12 +495,12 @@ def first_contact_resolution(
         Column with the number of customer contacts on the ticket (whole number >= 0).
     resolved : str
         Timestamp of the first solve; a ticket is *solved* when it is present.
-    by, confidence_level, min_base
+    confidence_level, min_base
         As in :func:`reopen_rate`.
 
     Returns
     -------
-    RateEstimate or DataFrame
+    RateEstimate
         ``estimate`` = solved with ``contacts == 1`` / solved.
 
     Raises
@@ -535,9 +530,8 @@ def first_contact_resolution(
     >>> r.count, r.n, r.estimate
     (2, 4, 0.5)
     """
-    return _share(tickets, count_col=contacts, resolved=resolved, by=by, confidence_level=confidence_level,
-                  min_base=min_base, success=lambda c: c == 1, what="first-contact resolution",
-                  argument="contacts")
+    return _first_contact_resolution_by(tickets, by=None, contacts=contacts, resolved=resolved,
+                                        confidence_level=confidence_level, min_base=min_base)
 
 
 # ---------------------------------------------------------------------------
@@ -631,10 +625,9 @@ def first_response_time(
     first_response: str = "first_response_at",
     quantiles: Sequence[float] = (0.5, 0.9),
     unit: str = "h",
-    by: str | Sequence[str] | None = None,
     confidence_level: float = 0.95,
     min_base: int = 30,
-) -> DurationSummary | pd.DataFrame:
+) -> DurationSummary:
     """First-response time: creation -> first agent reply; quantiles with order-statistic CIs.
 
     Parameters
@@ -648,9 +641,6 @@ def first_response_time(
         Quantiles to report, each strictly between 0 and 1 (default median and p90).
     unit : {"s", "min", "h", "D"}
         Unit of the reported times (``"d"`` is accepted for days).
-    by : str or list of str, optional
-        Group columns; returns a tidy DataFrame (group columns, then the columns of
-        :meth:`DurationSummary.to_frame`), one row per group and quantile.
     confidence_level : float
         Nominal level of the intervals.
     min_base : int
@@ -658,7 +648,7 @@ def first_response_time(
 
     Returns
     -------
-    DurationSummary or DataFrame
+    DurationSummary
 
     Raises
     ------
@@ -701,9 +691,9 @@ def first_response_time(
     >>> r.median.estimate, r.n, r.n_open
     (2.0, 3, 1)
     """
-    return _durations(tickets, created=created, end=first_response, end_argument="first_response",
-                      quantiles=quantiles, unit=unit, by=by, confidence_level=confidence_level,
-                      min_base=min_base, metric="first_response_time")
+    return _first_response_time_by(tickets, by=None, created=created, first_response=first_response,
+                                   quantiles=quantiles, unit=unit, confidence_level=confidence_level,
+                                   min_base=min_base)
 
 
 def resolution_time(
@@ -714,10 +704,9 @@ def resolution_time(
     resolved: str | None = None,
     quantiles: Sequence[float] = (0.5, 0.9),
     unit: str = "h",
-    by: str | Sequence[str] | None = None,
     confidence_level: float = 0.95,
     min_base: int = 30,
-) -> DurationSummary | pd.DataFrame:
+) -> DurationSummary:
     """Resolution time (first or full): quantiles with order-statistic CIs.
 
     Parameters
@@ -732,12 +721,12 @@ def resolution_time(
         Creation timestamp column.
     resolved : str, optional
         Override the solve-time column implied by ``kind``.
-    quantiles, unit, by, confidence_level, min_base
+    quantiles, unit, confidence_level, min_base
         As in :func:`first_response_time`.
 
     Returns
     -------
-    DurationSummary or DataFrame
+    DurationSummary
 
     Raises
     ------
@@ -771,6 +760,38 @@ def resolution_time(
     >>> cx.resolution_time(t, kind="full", unit="D", quantiles=(0.5,), min_base=0).median.estimate
     3.0
     """
+    return _resolution_time_by(tickets, by=None, kind=kind, created=created, resolved=resolved,
+                               quantiles=quantiles, unit=unit, confidence_level=confidence_level,
+                               min_base=min_base)
+
+
+# Grouped forms. The public ticket functions return one result type; per-group tables come
+# from ``cx.by_group(tickets, cx.reopen_rate, by="channel")``, which dispatches here (one
+# pass over group codes, like the survey metrics).
+
+
+def _reopen_rate_by(tickets, *, by, reopen_count="reopen_count", resolved="first_resolved_at",
+                    confidence_level=0.95, min_base=30):
+    return _share(tickets, count_col=reopen_count, resolved=resolved, by=by, confidence_level=confidence_level,
+                  min_base=min_base, success=lambda c: c >= 1, what="reopen rate", argument="reopen_count")
+
+
+def _first_contact_resolution_by(tickets, *, by, contacts="contacts", resolved="first_resolved_at",
+                                 confidence_level=0.95, min_base=30):
+    return _share(tickets, count_col=contacts, resolved=resolved, by=by, confidence_level=confidence_level,
+                  min_base=min_base, success=lambda c: c == 1, what="first-contact resolution",
+                  argument="contacts")
+
+
+def _first_response_time_by(tickets, *, by, created="created_at", first_response="first_response_at",
+                            quantiles=(0.5, 0.9), unit="h", confidence_level=0.95, min_base=30):
+    return _durations(tickets, created=created, end=first_response, end_argument="first_response",
+                      quantiles=quantiles, unit=unit, by=by, confidence_level=confidence_level,
+                      min_base=min_base, metric="first_response_time")
+
+
+def _resolution_time_by(tickets, *, by, kind="first", created="created_at", resolved=None,
+                        quantiles=(0.5, 0.9), unit="h", confidence_level=0.95, min_base=30):
     kinds = {"first": ("first_resolved_at", "first_resolution_time"), "full": ("resolved_at", "full_resolution_time")}
     if kind not in kinds:
         raise CXDataError(f"`kind`={kind!r} is not supported; use one of {list(kinds)}")
@@ -778,6 +799,15 @@ def resolution_time(
     return _durations(tickets, created=created, end=resolved or column, end_argument="resolved",
                       quantiles=quantiles, unit=unit, by=by, confidence_level=confidence_level,
                       min_base=min_base, metric=metric)
+
+
+#: name -> (public function, grouped implementation), used by :func:`cxlib.by_group`
+GROUPED_OPERATIONS = {
+    "reopen_rate": (reopen_rate, _reopen_rate_by),
+    "first_contact_resolution": (first_contact_resolution, _first_contact_resolution_by),
+    "first_response_time": (first_response_time, _first_response_time_by),
+    "resolution_time": (resolution_time, _resolution_time_by),
+}
 
 
 # ---------------------------------------------------------------------------

@@ -123,7 +123,7 @@ def test_wilson_matches_statsmodels(level):
 
 def test_rate_grouped_equals_per_group_calls(tickets):
     for fn in (cx.reopen_rate, cx.first_contact_resolution):
-        grouped = fn(tickets, by=["channel", "category"])
+        grouped = cx.by_group(tickets, fn, by=["channel", "category"])
         assert list(grouped.columns[:2]) == ["channel", "category"]
         assert len(grouped) == 6
         for _, row in grouped.iterrows():
@@ -239,7 +239,7 @@ def test_quantile_interval_coverage_by_simulation():
     created = pd.Timestamp("2026-01-01")
     t = pd.DataFrame({"rep": np.repeat(np.arange(reps), n), "created_at": created,
                       "first_response_at": created + pd.to_timedelta(hours, unit="h")})
-    out = cx.first_response_time(t, by="rep", quantiles=(0.5, 0.9))
+    out = cx.by_group(t, cx.first_response_time, by="rep", quantiles=(0.5, 0.9))
     truth = {0.5: math.exp(mu), 0.9: math.exp(mu + 1.2815515655446004 * sigma)}
     for q, true_value in truth.items():
         sub = out[out["quantile"] == q]
@@ -262,7 +262,7 @@ def test_resolution_time_first_and_full(tickets):
 
 
 def test_durations_grouped_equals_per_group_calls(tickets):
-    grouped = cx.resolution_time(tickets, kind="full", by="channel", quantiles=(0.25, 0.5, 0.9))
+    grouped = cx.by_group(tickets, cx.resolution_time, kind="full", by="channel", quantiles=(0.25, 0.5, 0.9))
     assert list(grouped.columns[:3]) == ["channel", "metric", "quantile"]
     for ch, sub in grouped.groupby("channel"):
         with warnings.catch_warnings():
@@ -421,8 +421,8 @@ def test_cohort_retention_grouped_equals_per_group_calls(customers):
 
 def test_inputs_not_modified(tickets, customers):
     t0, c0 = tickets.copy(deep=True), customers.copy(deep=True)
-    cx.reopen_rate(tickets, by="channel")
-    cx.first_response_time(tickets, by="channel")
+    cx.by_group(tickets, cx.reopen_rate, by="channel")
+    cx.by_group(tickets, "first_response_time", by="channel")
     cx.churn_rate(customers, by="plan")
     cx.cohort_retention(customers, by="plan")
     pd.testing.assert_frame_equal(tickets, t0)
@@ -485,7 +485,7 @@ def test_unknown_columns_and_empty_data_raise(tickets, customers):
     with pytest.raises(CXDataError, match="`reopen_count`='reopens' is not a column"):
         cx.reopen_rate(tickets, reopen_count="reopens")
     with pytest.raises(CXDataError, match="`by`='region' is not a column"):
-        cx.first_response_time(tickets, by="region")
+        cx.by_group(tickets, cx.first_response_time, by="region")
     with pytest.raises(CXDataError, match="`signup`='signed' is not a column"):
         cx.churn_rate(customers, signup="signed")
     with pytest.raises(CXDataError, match="empty"):
@@ -509,3 +509,13 @@ def test_bad_options_raise(tickets, customers):
         cx.reopen_rate(tickets, confidence_level=95)
     with pytest.raises(CXDataError, match="open|missing in all"):
         cx.resolution_time(tickets.assign(first_resolved_at=pd.NaT))
+
+
+def test_ticket_functions_have_one_return_type_and_group_through_by_group(tickets):
+    """STYLE: one return type per function; per-group tables come from cx.by_group."""
+    import inspect
+
+    for fn in (cx.reopen_rate, cx.first_contact_resolution, cx.first_response_time, cx.resolution_time):
+        assert "by" not in inspect.signature(fn).parameters
+    with pytest.raises(CXDataError, match="not available for the helpdesk metrics"):
+        cx.by_group(tickets, cx.reopen_rate, by="channel", compare="rest")
