@@ -120,13 +120,14 @@ ax = cx.plot_estimates(hr, y="term", reference=1.0, significant=None,
                        title=f"Churn hazard ratios (n = {cox.n:,}, {cox.n_events:,} churned)",
                        xlabel="hazard ratio (1 = reference: promoter, standard plan)")
 plt.show()
-cx.format_table(hr.assign(p=hr["p_value"].map(lambda p: f"{p:.2g}")), label="term", digits=2, extra=["p"],
+cx.format_table(hr.assign(p=hr["p_value"].map(lambda p: f"{p:.2g}")), label="term", digits=2,
+                unit="hazard ratio", extra=["p"],
                 show_test=False, caption=f"Cox model; {cox.method}")
 
 # %%
 cx.format_table(cox.ph_test.assign(estimate=cox.ph_test["statistic"], ci_low=np.nan, ci_high=np.nan, n=cox.n,
                                    p=cox.ph_test["p_value"].map(lambda p: f"{p:.2g}")),
-                label="term", digits=2, extra=["p"], show_test=False,
+                label="term", digits=2, unit="test statistic, χ² 1 df", extra=["p"], show_test=False,
                 caption="Proportional-hazards check (Schoenfeld residuals vs rank of time): small p = "
                         "a hazard ratio that changes over follow-up")
 
@@ -135,7 +136,7 @@ cx.format_table(cox.ph_test.assign(estimate=cox.ph_test["statistic"], ci_low=np.
 
 # %%
 odds = cox.odds_ratios.assign(estimate=cox.odds_ratios["odds_ratio"], n=cox.n_logit)
-cx.format_table(odds, label="term", digits=2, show_test=False,
+cx.format_table(odds, label="term", digits=2, unit="odds ratio", show_test=False,
                 caption=f"Odds ratios of churning within {horizon} months ({cox.n_logit:,} customers with a "
                         f"known outcome; {cox.n_logit_censored_excluded:,} censored earlier excluded)")
 
@@ -149,7 +150,7 @@ tv = cx.churn_drivers(intervals, duration="stop", start="start",
                       covariates=["nps_group", "negative_episode", *controls],
                       reference={"plan": "standard"} if controls else None, confidence_level=confidence_level)
 tvh = tv.hazard_ratios.assign(estimate=tv.hazard_ratios["hazard_ratio"], n=tv.n)
-cx.format_table(tvh, label="term", digits=2, show_test=False,
+cx.format_table(tvh, label="term", digits=2, unit="hazard ratio", show_test=False,
                 caption=f"Every response followed to the end of its quarter ({tv.n:,} intervals, "
                         f"{tv.n_events:,} churned); negative_episode = after a negative episode in the quarter")
 
