@@ -51,6 +51,7 @@ def plot_estimates(
     xlabel: str | None = None,
     reference: float | None = None,
     significant: str | None = "significant",
+    legend: bool | None = None,
 ):
     """Horizontal point estimates with their confidence intervals, one row per group.
 
@@ -67,6 +68,10 @@ def plot_estimates(
         A vertical reference line (e.g. the total).
     significant : str or None
         Column flagging significant groups (drawn with a filled marker and "*").
+    legend : bool, optional
+        Draw the legend (outside the axes, on the right). Default: only when there is
+        something to explain beyond "estimate with CI" (significant groups or a reference
+        line). Pass ``False`` in small multiples and explain the markers in the title.
 
     Returns
     -------
@@ -106,7 +111,10 @@ def plot_estimates(
     ax.set_ylabel("")
     if title:
         ax.set_title(title)
-    ax.legend(loc="best", fontsize="small", frameon=True)
+    if legend is None:
+        legend = bool((solid & sig).any()) or reference is not None
+    if legend:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     return ax
 
 
@@ -148,5 +156,5 @@ def plot_trend(
     if title:
         ax.set_title(title)
     if hue is not None:
-        ax.legend(title=hue, fontsize="small", loc="best")
+        ax.legend(title=hue, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax

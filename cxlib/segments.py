@@ -2118,6 +2118,7 @@ def plot_response_styles(result: ResponseStyles, ax: Any = None) -> Any:
     ax.set_ylabel("share of answers (%)")
     ax.set_xlabel(group)
     ax.set_title(f"Response styles on the {lo}–{hi} items, by {group}")
+    ax.legend(title="style", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
 
 

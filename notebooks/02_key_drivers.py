@@ -116,12 +116,12 @@ display(Markdown(
     f"Promoters (likelihood to recommend 9–10): {responses['promoter'].mean():.1%} of responses, unweighted. "
     + (f"**Base too small** (n = {loyalty.n:,}): suppressed." if loyalty.small_base else
        f"McFadden pseudo-R² = **{loyalty.r_squared:.1%}**, n = {loyalty.n:,}.")))
-fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * len(drivers) + 1.6), sharex=True)
+fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * len(drivers) + 1.6), sharex=True, constrained_layout=True)
 cx.plot_estimates(summary, y="driver", significant=None, ax=axes[0],
                   title=f"{outcome} (R²)", xlabel="share of R² (%)")
 cx.plot_estimates(loyalty_summary, y="driver", significant=None, ax=axes[1],
                   title="promoter vs not (McFadden R²)", xlabel="share of pseudo-R² (%)")
-fig.suptitle(f"Satisfaction and loyalty drivers side by side, {quarter}", y=1.02)
+fig.suptitle(f"Satisfaction and loyalty drivers side by side, {quarter}")
 plt.show()
 cx.format_table(loyalty_summary, label=["rank", "driver"], unit="% of pseudo-R²", extra=["sign"],
                 caption="Logistic dominance: share of McFadden's pseudo-R² for promoter vs not")
@@ -178,11 +178,11 @@ if compare_segments:
                                      bootstrap=n_boot, **options)
     seg_summary = {g: cx.driver_summary(r) for g, r in by_seg.results.items()}
     fig, axes = plt.subplots(1, len(seg_summary), figsize=(4.6 * len(seg_summary), 0.45 * len(drivers) + 1.6),
-                             sharex=True, squeeze=False)
+                             sharex=True, squeeze=False, constrained_layout=True)
     for ax, (g, s) in zip(axes[0], seg_summary.items()):
         cx.plot_estimates(s, y="driver", significant=None, ax=ax, title=f"{segment_column} = {g}",
                           xlabel="share of R² (%)")
-    fig.suptitle(f"Key drivers of {outcome} by {segment_column}, {quarter}", y=1.02)
+    fig.suptitle(f"Key drivers of {outcome} by {segment_column}, {quarter}")
     plt.show()
     differences = cx.segment_driver_differences(by_seg)
     display(cx.format_table(differences.assign(**{"p (BH-adj.)": differences["p_value_adj"].round(3)}),

@@ -134,8 +134,9 @@ fig, axes = plt.subplots(2, 2, figsize=(15, 7), constrained_layout=True)
 for ax, (metric, (label, unit)) in zip(axes.flat, cx.segments.SEGMENT_OUTCOMES.items()):
     part = outcomes[outcomes["metric"] == metric]
     cx.plot_estimates(part, y="name", ax=ax, title=f"{label} (n {part['n'].min():,}–{part['n'].max():,})",
-                      xlabel="points" if unit == "points" else "%")
-fig.suptitle(f"By segment, {confidence_level:.0%} intervals; * = differs from the rest (BH-adjusted)")
+                      xlabel="points" if unit == "points" else "%", legend=False)
+fig.suptitle(f"By segment, {confidence_level:.0%} intervals; red diamond and * = differs from the rest "
+             "(BH-adjusted)")
 plt.show()
 cx.format_table(outcomes, label=["label", "name"], digits=1,
                 caption=f"NPS in points, shares in %; churn = share of {prev} respondents at risk on the first "
