@@ -44,6 +44,7 @@ from ._checks import (
     numeric_scores,
     resolve_weights,
 )
+from ._intervals import wilson_interval
 from .errors import CXDataError, SmallBaseWarning
 from .results import Estimate
 
@@ -479,20 +480,14 @@ def _prop_core(st: dict, weighted: bool):
 
 def _estimate_proportion(st: dict, weighted: bool, level: float, options: dict) -> dict[str, Any]:
     cnt, n, p, base = _prop_core(st, weighted)
-    z = _z(level)
-    z2 = z * z
+    low, high = wilson_interval(p, base, _z(level))
     with np.errstate(invalid="ignore", divide="ignore"):
-        denom = 1.0 + z2 / base
-        centre = (p + z2 / (2.0 * base)) / denom
-        half = z / denom * np.sqrt(p * (1.0 - p) / base + z2 / (4.0 * base * base))
         se = np.sqrt(p * (1.0 - p) / base)
     basis = "Kish n_eff, weighted share" if weighted else "n"
     label = f"Wilson score interval on base {basis}; std_err is the Wald SE sqrt(p(1-p)/base)"
     g = len(n)
     return {
-        # the Wilson bounds lie in [0, 1]; clipping only removes floating-point dust
-        "estimate": p, "std_err": se, "ci_low": np.clip(centre - half, 0.0, 1.0),
-        "ci_high": np.clip(centre + half, 0.0, 1.0),
+        "estimate": p, "std_err": se, "ci_low": low, "ci_high": high,
         "n": n.astype(np.int64), "confidence_level": np.full(g, level),
         "method": np.full(g, label, dtype=object),
         "n_eff": base, "n_missing": cnt[:, 2].astype(np.int64),
@@ -851,7 +846,9 @@ _RESULT_FIELDS = {
 
 def _operational(metric: Any) -> Callable | None:
     """The grouped implementation of a helpdesk metric (cx.reopen_rate, ...), or None."""
-    from .operations import GROUPED_OPERATIONS  # local: operations is the other module's concern
+    from .operations import (
+        GROUPED_OPERATIONS,  # local: operations is the other module's concern
+    )
 
     for name, (func, grouped) in GROUPED_OPERATIONS.items():
         if metric is func or metric == name:

@@ -34,6 +34,7 @@ from ._checks import (
     check_confidence_level,
     non_negative_counts,
 )
+from ._intervals import wilson_interval
 from .errors import CXDataError, SmallBaseWarning
 from .results import Estimate
 
@@ -223,15 +224,10 @@ def _wilson(count: np.ndarray, n: np.ndarray, confidence_level: float) -> tuple[
     """Share, Wald standard error and Wilson score interval (NaN where n == 0)."""
     count = np.asarray(count, dtype=float)
     n = np.asarray(n, dtype=float)
-    z = _z(confidence_level)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = count / n
         se = np.sqrt(p * (1.0 - p) / n)
-        denom = n + z * z
-        centre = (count + z * z / 2.0) / denom
-        half = z / denom * np.sqrt(count * (n - count) / n + z * z / 4.0)
-    low = np.clip(centre - half, 0.0, 1.0)
-    high = np.clip(centre + half, 0.0, 1.0)
+    low, high = wilson_interval(p, n, _z(confidence_level))
     empty = n == 0
     for arr in (p, se, low, high):
         arr[empty] = np.nan

@@ -22,7 +22,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import _show, as_datetimes, check_columns, check_confidence_level, numeric_scores, resolve_weights
+from ._checks import (
+    _show,
+    as_datetimes,
+    check_columns,
+    check_confidence_level,
+    numeric_scores,
+    resolve_weights,
+)
+from ._intervals import wilson_interval
 from .errors import CXDataError, SmallBaseWarning
 from .results import Estimate
 
@@ -112,15 +120,6 @@ def _check_edges(edges: Any, *, argument: str) -> np.ndarray:
     if np.any(np.diff(arr) <= 0):
         raise CXDataError(f"`{argument}`={list(arr)} must be strictly increasing")
     return arr
-
-
-def _wilson(p: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a share ``p`` on (effective) base ``n``."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        denom = 1.0 + z * z / n
-        centre = (p + z * z / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return centre - half, centre + half
 
 
 # ----------------------------------------------------------------------------------------
@@ -1270,7 +1269,7 @@ def profile(
                 total = tot_s1 / tot_w
                 rest = rest_s1 / rest_w
                 se = np.sqrt(est * (1 - est) / n_eff)
-                lo, hi = _wilson(est, n_eff, z)
+                lo, hi = wilson_interval(est, n_eff, z)
                 pooled = (s1 / sw * n_eff + rest * rest_n_eff) / (n_eff + rest_n_eff)
                 stat = (est - rest) / np.sqrt(pooled * (1 - pooled) * (1 / n_eff + 1 / rest_n_eff))
                 pval = 2 * stats.norm.sf(np.abs(stat))

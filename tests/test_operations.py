@@ -519,3 +519,13 @@ def test_ticket_functions_have_one_return_type_and_group_through_by_group(ticket
         assert "by" not in inspect.signature(fn).parameters
     with pytest.raises(CXDataError, match="not available for the helpdesk metrics"):
         cx.by_group(tickets, cx.reopen_rate, by="channel", compare="rest")
+
+
+def test_wilson_bounds_bracket_the_estimate_at_zero_and_one():
+    """Regression: at p = 0 the Wilson lower bound came out as 5.6e-17 > 0 (float dust)."""
+    from cxlib._intervals import wilson_interval
+
+    for n in (1, 2, 3, 7, 10, 49, 1000):
+        for p in (0.0, 1.0):
+            lo, hi = wilson_interval(np.array([p]), np.array([float(n)]), 1.959963984540054)
+            assert 0.0 <= lo[0] <= p <= hi[0] <= 1.0
