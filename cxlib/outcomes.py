@@ -1331,6 +1331,16 @@ def _churn_prob(model: ChurnDriversResult, d: pd.DataFrame, horizon: float) -> n
     return 1.0 - np.exp(-h0 * cph.predict_partial_hazard(X).to_numpy(dtype=float))
 
 
+#: label of the total rows that :func:`revenue_at_risk` adds when grouping by ``by``
+TOTAL_LABEL = "(all)"
+
+
+def _members(inverse: np.ndarray, n_ids: int) -> list[np.ndarray]:
+    """Row indices of each id (ids coded 0..n_ids-1 in ``inverse``), in one sort."""
+    order = np.argsort(inverse, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(inverse, minlength=n_ids))[:-1])
+
+
 def revenue_at_risk(
     table: Any,
     *,
@@ -1389,6 +1399,8 @@ def revenue_at_risk(
     RevenueAtRiskResult
         ``table`` with, per group, the expected revenue at risk and (with a model) the
         revenue protected by the move, each with bootstrap ``std_err``/``ci_low``/``ci_high``.
+        With ``by`` and more than one group, total rows (every ``by`` column set to
+        ``"(all)"``) follow, computed from the same resamples.
 
     Raises
     ------
@@ -1425,9 +1437,10 @@ def revenue_at_risk(
     ...                   "p": [0.1, 0.2, 0.1, 0.5], "plan": ["a", "a", "b", "b"]})
     >>> res = revenue_at_risk(d, churn_probability="p", by="plan", horizon=12, n_boot=0)
     >>> res.table[["plan", "quantity", "estimate"]]
-      plan         quantity  estimate
-    0    a  revenue_at_risk      60.0
-    1    b  revenue_at_risk     276.0
+        plan         quantity  estimate
+    0      a  revenue_at_risk      60.0
+    1      b  revenue_at_risk     276.0
+    2  (all)  revenue_at_risk     336.0
     """
     level = check_confidence_level(confidence_level)
     df = _frame(table)
@@ -1504,13 +1517,12 @@ def revenue_at_risk(
         rng = np.random.default_rng(seed)
         ids = d[id_col].to_numpy() if id_col else all_rows
         uniq, inv = np.unique(ids, return_inverse=True)
-        members = [np.flatnonzero(inv == k) for k in range(len(uniq))] if id_col else None
+        members = _members(inv, len(uniq)) if id_col else None
         if fit_data is not None:
             fd = _frame(fit_data).reset_index(drop=True)
             f_ids = fd[id_col].to_numpy() if id_col else np.arange(len(fd))
             f_uniq, f_inv = np.unique(f_ids, return_inverse=True)
-            order = np.argsort(f_inv, kind="stable")
-            f_members = np.split(order, np.cumsum(np.bincount(f_inv, minlength=len(f_uniq)))[:-1])
+            f_members = _members(f_inv, len(f_uniq))
         for _ in range(int(n_boot)):
             draw = rng.integers(0, len(uniq), len(uniq))
             rows = np.concatenate([members[k] for k in draw]) if id_col else draw
@@ -1538,6 +1550,13 @@ def revenue_at_risk(
     revenue_total = np.bincount(key_idx, weights=rev * horizon, minlength=len(labels))
     n_by = np.bincount(key_idx, minlength=len(labels))
     quantities = ["revenue_at_risk"] + ([f"protected_if_{move_from}_to_{move_to}"] if scenario else [])
+    if by_cols and len(labels) > 1:
+        # a total over the groups, from the same resamples (so its interval is consistent)
+        labels = [*labels, tuple(TOTAL_LABEL for _ in by_cols)]
+        point = np.vstack([point, point.sum(axis=0, keepdims=True)])
+        boots = np.concatenate([boots, boots.sum(axis=1, keepdims=True)], axis=1)
+        revenue_total = np.append(revenue_total, revenue_total.sum())
+        n_by = np.append(n_by, n_by.sum())
     for gi, lab in enumerate(labels):
         for qi, qname in enumerate(quantities):
             b = boots[:, gi, qi] if len(boots) else np.array([])

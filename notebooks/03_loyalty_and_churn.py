@@ -207,14 +207,14 @@ base_cox = cx.churn_drivers(table, covariates=["nps_group", *controls], horizon=
 risk = cx.revenue_at_risk(current, model=base_cox, fit_data=table, by=[segment_column, "nps_group"],
                           horizon=horizon, n_boot=n_boot, seed=seed, confidence_level=confidence_level)
 rt = risk.table.assign(small_base=lambda f: f["n"] < min_base, min_base=min_base)
-rt = rt.loc[(rt["quantity"] == "revenue_at_risk") | (rt["nps_group"] == "detractor")]
+rt = rt.loc[(rt["quantity"] == "revenue_at_risk") | rt["nps_group"].isin(["detractor", "(all)"])]
 cx.format_table(rt, label=[segment_column, "nps_group", "quantity"], unit="revenue", digits=0, show_test=False,
                 caption=f"Active customers at the end of {quarter} by their latest NPS group; revenue over the next "
                         f"{horizon} months; percentile bootstrap ({n_boot} resamples, model refitted)")
 
 # %%
-total = cx.revenue_at_risk(current, model=base_cox, fit_data=table, horizon=horizon, n_boot=n_boot, seed=seed,
-                           confidence_level=confidence_level).table.set_index("quantity")
+all_rows = risk.table[segment_column] == "(all)"
+total = (risk.table.loc[all_rows] if all_rows.any() else risk.table).groupby("quantity").first()
 display(Markdown(f"**Assumptions:** {risk.assumptions}."))
 
 # %% [markdown]

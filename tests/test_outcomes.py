@@ -477,7 +477,10 @@ def test_revenue_at_risk_from_probabilities():
     t = res.table.set_index("plan")
     # hand: a = (0.1*10 + 0.2*20)*12 = 60; b = (0.1*30 + 0.5*40)*12 = 276
     assert t.loc["a", "estimate"] == pytest.approx(60.0) and t.loc["b", "estimate"] == pytest.approx(276.0)
-    assert list(t["quantity"]) == ["revenue_at_risk"] * 2
+    assert list(t["quantity"]) == ["revenue_at_risk"] * 3
+    # the total row sums the groups, and its interval comes from the same resamples
+    assert t.loc["(all)", "estimate"] == pytest.approx(336.0)
+    assert t.loc["(all)", "ci_low"] <= 336.0 <= t.loc["(all)", "ci_high"]
     again = revenue_at_risk(d, revenue="rev", churn_probability="p", by="plan", horizon=12, n_boot=50, seed=1)
     pd.testing.assert_frame_equal(res.table, again.table)
     with pytest.raises(CXDataError, match="exactly one"):
