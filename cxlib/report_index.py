@@ -33,6 +33,8 @@ def format_estimate(value: Mapping[str, Any] | None, *, digits: int = 1) -> str:
     --------
     >>> format_estimate({"estimate": 12.34, "ci_low": 9.1, "ci_high": 15.52, "n": 1234})
     '12.3 [9.1, 15.5] (n = 1,234)'
+    >>> format_estimate({"estimate": 1046670.4, "ci_low": 987859.4, "ci_high": 1112510.9, "n": 8400})
+    '1,046,670 [987,859, 1,112,511] (n = 8,400)'
     >>> format_estimate({"estimate": 12.3, "ci_low": 1, "ci_high": 20, "n": 12, "small_base": True})
     'suppressed (n = 12 < minimum base)'
     """
@@ -43,9 +45,10 @@ def format_estimate(value: Mapping[str, Any] | None, *, digits: int = 1) -> str:
     if value.get("small_base") or value.get("estimate") is None:
         return f"suppressed ({n_txt} < minimum base)" if value.get("small_base") else "—"
     est = float(value["estimate"])
-    out = f"{est:.{digits}f}"
+    d = 0 if abs(est) >= 1000 else digits  # money-sized figures: whole units, thousands separated
+    out = f"{est:,.{d}f}"
     if value.get("ci_low") is not None and value.get("ci_high") is not None:
-        out += f" [{float(value['ci_low']):.{digits}f}, {float(value['ci_high']):.{digits}f}]"
+        out += f" [{float(value['ci_low']):,.{d}f}, {float(value['ci_high']):,.{d}f}]"
     if n_txt:
         out += f" ({n_txt})"
     return out
