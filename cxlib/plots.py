@@ -88,13 +88,14 @@ def plot_estimates(
            if significant and significant in f else np.zeros(len(f), bool))
     pos = np.arange(len(f))[::-1]
     solid = ~small
-    ax.errorbar(f.loc[solid, x], pos[solid],
-                xerr=[f.loc[solid, x] - f.loc[solid, "ci_low"], f.loc[solid, "ci_high"] - f.loc[solid, x]],
+    est = f[x].to_numpy(dtype=float)
+    low, high = f["ci_low"].to_numpy(dtype=float), f["ci_high"].to_numpy(dtype=float)
+    ax.errorbar(est[solid], pos[solid], xerr=[est[solid] - low[solid], high[solid] - est[solid]],
                 fmt="none", ecolor="0.35", elinewidth=1.6, capsize=3)
-    ax.scatter(f.loc[solid & ~sig, x], pos[solid & ~sig], s=40, color="C0", zorder=3,
+    ax.scatter(est[solid & ~sig], pos[solid & ~sig], s=40, color="C0", zorder=3,
                label="estimate with CI")
     if (solid & sig).any():
-        ax.scatter(f.loc[solid & sig, x], pos[solid & sig], s=55, color="C3", marker="D", zorder=3,
+        ax.scatter(est[solid & sig], pos[solid & sig], s=55, color="C3", marker="D", zorder=3,
                    label="significant difference")
     labels = []
     for i, row in f.iterrows():

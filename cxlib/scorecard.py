@@ -260,12 +260,9 @@ def operational_metrics(tickets: pd.DataFrame, *, quarter: str, confidence_level
     return out
 
 
-def _fig(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    est = row[f"{prefix}estimate" if not prefix else prefix]
-    return {"estimate": est, "ci_low": row[f"{prefix}ci_low" if prefix else "ci_low"],
-            "ci_high": row[f"{prefix}ci_high" if prefix else "ci_high"],
-            "n": row[f"{prefix}n" if prefix else "n"],
-            "small_base": bool(row[f"{prefix}small_base" if prefix else "small_base"])}
+def _fig(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"estimate": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"], "n": row["n"],
+            "small_base": bool(row["small_base"])}
 
 
 def scorecard_key_figures(headline: pd.DataFrame, **extra: Any) -> dict[str, Any]:
