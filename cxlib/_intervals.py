@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["wilson_interval"]
+__all__ = ["normal_quantile", "wilson_interval"]
+
+
+def normal_quantile(confidence_level: float) -> float:
+    """Two-sided standard-normal critical value ``z`` for a confidence level (0.95 → 1.96).
+
+    >>> round(normal_quantile(0.95), 4)
+    1.96
+    """
+    from scipy import stats
+
+    return float(stats.norm.ppf(0.5 + confidence_level / 2.0))
 
 
 def wilson_interval(p, base, z: float) -> tuple[np.ndarray, np.ndarray]:

@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 from ._checks import check_columns, check_confidence_level
+from ._intervals import normal_quantile
 from .errors import CXDataError
 
 __all__ = [
@@ -81,7 +82,7 @@ def _rfm(data: pd.DataFrame, frequency: str, recency: str, T: str) -> tuple[np.n
 def _param_table(names: list[str], theta_log: np.ndarray, cov_log: np.ndarray | None, level: float) -> pd.DataFrame:
     """Estimates on the natural scale; SE by the delta method, CI from the log scale."""
     est = np.exp(theta_log)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = normal_quantile(level)
     if cov_log is None or not np.all(np.isfinite(cov_log)):
         se_log = np.full(len(names), np.nan)
     else:

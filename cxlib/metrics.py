@@ -44,7 +44,7 @@ from ._checks import (
     numeric_scores,
     resolve_weights,
 )
-from ._intervals import wilson_interval
+from ._intervals import normal_quantile, wilson_interval
 from .errors import CXDataError, SmallBaseWarning
 from .results import Estimate
 
@@ -185,9 +185,6 @@ class _Prepared:
     weights: np.ndarray | None
     options: dict
 
-
-def _z(level: float) -> float:
-    return float(stats.norm.ppf(0.5 + level / 2.0))
 
 
 def _integer_scores(values: pd.Series, name: str, low: float, high: float) -> tuple[np.ndarray, np.ndarray | None]:
@@ -400,7 +397,7 @@ def _estimate_nps(st: dict, weighted: bool, level: float, options: dict) -> dict
     cnt, n, shares, base = _nps_core(st, weighted)
     p_d, p_pa, p_p = shares[:, 0], shares[:, 1], shares[:, 2]
     est = 100.0 * (p_p - p_d)
-    z = _z(level)
+    z = normal_quantile(level)
     method = options.get("method", "wald")
     basis = "Kish n_eff, weighted shares" if weighted else "n"
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -480,7 +477,7 @@ def _prop_core(st: dict, weighted: bool):
 
 def _estimate_proportion(st: dict, weighted: bool, level: float, options: dict) -> dict[str, Any]:
     cnt, n, p, base = _prop_core(st, weighted)
-    low, high = wilson_interval(p, base, _z(level))
+    low, high = wilson_interval(p, base, normal_quantile(level))
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(p * (1.0 - p) / base)
     basis = "Kish n_eff, weighted share" if weighted else "n"

@@ -34,7 +34,7 @@ from ._checks import (
     check_confidence_level,
     non_negative_counts,
 )
-from ._intervals import wilson_interval
+from ._intervals import normal_quantile, wilson_interval
 from .errors import CXDataError, SmallBaseWarning
 from .results import Estimate
 
@@ -216,9 +216,6 @@ class CohortRetention:
 # ---------------------------------------------------------------------------
 
 
-def _z(confidence_level: float) -> float:
-    return float(stats.norm.ppf(0.5 + confidence_level / 2.0))
-
 
 def _wilson(count: np.ndarray, n: np.ndarray, confidence_level: float) -> tuple[np.ndarray, ...]:
     """Share, Wald standard error and Wilson score interval (NaN where n == 0)."""
@@ -227,7 +224,7 @@ def _wilson(count: np.ndarray, n: np.ndarray, confidence_level: float) -> tuple[
     with np.errstate(invalid="ignore", divide="ignore"):
         p = count / n
         se = np.sqrt(p * (1.0 - p) / n)
-    low, high = wilson_interval(p, n, _z(confidence_level))
+    low, high = wilson_interval(p, n, normal_quantile(confidence_level))
     empty = n == 0
     for arr in (p, se, low, high):
         arr[empty] = np.nan

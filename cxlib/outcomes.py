@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from ._checks import _show, check_columns, check_confidence_level, resolve_weights
+from ._intervals import normal_quantile
 from .errors import CXDataError
 
 __all__ = [
@@ -42,9 +43,6 @@ __all__ = [
 NPS_GROUPS = ("promoter", "passive", "detractor")
 _UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12}
 
-
-def _z(level: float) -> float:
-    return float(stats.norm.ppf(0.5 + level / 2))
 
 
 def _frame(data: Any) -> pd.DataFrame:
@@ -927,7 +925,7 @@ def _fit_cox(d, duration, event, covariates, levels, weights, level, robust):
 
 
 def _coef_table(names, coef, se, level, ratio_name):
-    z = _z(level)
+    z = normal_quantile(level)
     coef = np.asarray(coef, dtype=float)
     se = np.asarray(se, dtype=float)
     return pd.DataFrame(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ._io import atomic_write_text
+from .data import previous_quarter
 
 __all__ = ["write_index", "format_estimate"]
 
@@ -54,11 +55,6 @@ def format_estimate(value: Mapping[str, Any] | None, *, digits: int = 1) -> str:
     return out
 
 
-def _previous_quarter(quarter: str) -> str:
-    year, q = int(quarter[:4]), int(quarter[-1])
-    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
-
-
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -80,7 +76,7 @@ def write_index(out_dir: str | os.PathLike, *, definition, quarter: str, data_di
     """Write ``<out_dir>/index.html`` from the runs manifest and the runs' key figures."""
     out_dir = Path(out_dir)
     runs: Mapping[str, Any] = manifest.get("runs", {})
-    prev = _previous_quarter(quarter)
+    prev = previous_quarter(quarter)
     prev_index = out_dir.parent / prev / "index.html"
     n_ok = sum(1 for r in runs.values() if r.get("status") == "ok")
     n_failed = sum(1 for r in runs.values() if r.get("status") != "ok")

@@ -30,7 +30,7 @@ from ._checks import (
     numeric_scores,
     resolve_weights,
 )
-from ._intervals import wilson_interval
+from ._intervals import normal_quantile, wilson_interval
 from .errors import CXDataError, SmallBaseWarning
 from .results import Estimate
 
@@ -1229,7 +1229,7 @@ def profile(
     w = np.ones(int(keep.sum())) if w_all is None else w_all[keep]
     codes = pd.Categorical(seg_vals, categories=segs).codes
     n_seg = len(segs)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = normal_quantile(level)
     out = []
 
     def sums(mask: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
