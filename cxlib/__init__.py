@@ -1,13 +1,18 @@
 """cxlib: customer-experience research with honest statistics.
 
-Use as ``import cxlib as cx``. Every public name is imported explicitly below, grouped
-by the module that defines it. Importing cxlib does no I/O.
+Use as ``import cxlib as cx``. This file is the one list of the public API: every public
+name is imported explicitly below, grouped by the module that defines it, and ``__all__``
+is derived from these imports (modules carry no ``__all__`` of their own). Result classes
+stay importable from their modules (``from cxlib.metrics import NPSResult``). Importing
+cxlib does no I/O.
 """
 
 from __future__ import annotations
 
+import sys as _sys
+
 from .errors import CXDataError, SmallBaseWarning
-from .results import Estimate
+from .core.results import Estimate
 
 # --- metrics (survey metrics) ---
 from .metrics import (
@@ -159,140 +164,9 @@ from .tables import DisplayTable, format_interval, format_table
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "CXDataError",
-    "SmallBaseWarning",
-    "Estimate",
-    # metrics
-    "nps",
-    "compare_nps",
-    "top_box",
-    "csat",
-    "ces",
-    "mean_score",
-    "by_group",
-    "suppress_small_bases",
-    "NPSResult",
-    "NPSComparison",
-    "ProportionResult",
-    "MeanResult",
-    # end metrics
-    # operations
-    "RateEstimate",
-    "QuantileEstimate",
-    "DurationSummary",
-    "ChurnRates",
-    "CohortRetention",
-    "reopen_rate",
-    "first_contact_resolution",
-    "first_response_time",
-    "resolution_time",
-    "churn_rate",
-    "cohort_retention",
-    # end operations
-    # synth / data
-    "CXData",
-    "PlantedTruth",
-    "synthesize",
-    "write_dataset",
-    "load_dataset",
-    "ensure_dataset",
-    "fingerprint",
-    "drop_duplicate_responses",
-    "latest_quarter",
-    "quarter_of",
-    "previous_quarter",
-    "quarter_range",
-    "quarter_bounds",
-    # end synth / data
-    # drivers
-    "KeyDriverResult",
-    "KeyDriversByGroupResult",
-    "DriverStabilityResult",
-    "ImportancePerformanceResult",
-    "PenaltyRewardResult",
-    "key_drivers",
-    "key_drivers_by_group",
-    "driver_stability",
-    "importance_performance",
-    "penalty_reward",
-    "plot_importance_performance",
-    "plot_penalty_reward",
-    "driver_summary",
-    "r_squared_interval",
-    "key_driver_figures",
-    "segment_driver_differences",
-    "key_driver_findings",
-    "format_penalty_reward",
-    # end drivers
-    # outcomes
-    "BGNBDResult",
-    "GammaGammaResult",
-    "bg_nbd",
-    "bg_nbd_log_likelihood",
-    "gamma_gamma",
-    "gamma_gamma_log_likelihood",
-    "ChurnDriversResult",
-    "ChurnTable",
-    "LogRankResult",
-    "RevenueAtRiskResult",
-    "SurvivalResult",
-    "churn_drivers",
-    "churn_findings",
-    "churn_intervals",
-    "churn_rate_by_group",
-    "churn_table",
-    "plot_survival",
-    "revenue_at_risk",
-    "simple_clv",
-    "survival",
-    "survival_at",
-    # end outcomes
-    # segments
-    "RFM_SEGMENT_MAP",
-    "AttitudinalSegments",
-    "ResponseStyles",
-    "RFMResult",
-    "RuleSegments",
-    "attitudinal_segments",
-    "k_selection_table",
-    "name_segments",
-    "plot_response_styles",
-    "segment_association",
-    "segment_findings",
-    "segment_key_figures",
-    "segment_outcomes",
-    "nps_groups",
-    "plot_profile",
-    "profile",
-    "profile_table",
-    "response_styles",
-    "rfm",
-    "segment_scorecard",
-    "standardize_within",
-    "tenure_bands",
-    "value_tiers",
-    # end segments
-    # plots / report
-    "load_key_figures",
-    "provenance_table",
-    "save_key_figures",
-    "ReportDefinitionError",
-    "load_definition",
-    "run_report",
-    "plot_estimates",
-    "plot_trend",
-    "set_theme",
-    "churn_at_risk",
-    "headline_metrics",
-    "metric_trend",
-    "operational_metrics",
-    "scorecard_findings",
-    "scorecard_key_figures",
-    "segment_breakdown",
-    "subset_dataset",
-    "DisplayTable",
-    "format_interval",
-    "format_table",
-    # end plots / report
-]
+# The public names are exactly the imports above (sub-packages such as ``cx.data`` are
+# reachable as attributes but are not names of their own in ``__all__``).
+__all__ = sorted(
+    _name for _name, _value in list(globals().items())
+    if not _name.startswith("_") and _name != "annotations" and not isinstance(_value, type(_sys))
+)

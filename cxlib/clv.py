@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from ._checks import check_columns, check_confidence_level
-from ._intervals import normal_quantile
+from .core.checks import check_columns, check_confidence_level
+from .core.inference import normal_quantile
 from .errors import CXDataError
 
 __all__ = [

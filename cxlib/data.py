@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import check_columns
-from ._io import atomic_write_with
+from .core.checks import check_columns
+from .core.io import atomic_write_with
 from .errors import CXDataError
 
 __all__ = [
@@ -339,7 +339,7 @@ def default_data_dir() -> Path:
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``
-    (see :func:`cxlib._io.atomic_write_with`)."""
+    (see :func:`cxlib.core.io.atomic_write_with`)."""
     atomic_write_with(path, write)
 
 

@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import (
-    _show,
+from .core.checks import (
+    show_values,
     check_columns,
     check_confidence_level,
     numeric_scores,
@@ -623,7 +623,7 @@ def key_drivers(
             bad = values[(values != 0) & (values != 1)] if not set(values) <= {0.0, 1.0} else values
             raise CXDataError(
                 f"outcome {outcome!r} is not binary: outcome_type='binary' needs both values 0 and 1, "
-                f"found {_show(bad)}; recode it (e.g. promoter = ltr >= 9) or use outcome_type='continuous'"
+                f"found {show_values(bad)}; recode it (e.g. promoter = ltr >= 9) or use outcome_type='continuous'"
             )
         if method != "shapley":
             raise CXDataError(
@@ -1201,7 +1201,7 @@ def penalty_reward(
             if not m.any():
                 raise CXDataError(
                     f"driver {d!r} has no rows in the {label} category "
-                    f"(low={low}, high={high}; observed values {_show(np.unique(x))}); adjust `low`/`high`"
+                    f"(low={low}, high={high}; observed values {show_values(np.unique(x))}); adjust `low`/`high`"
                 )
         cols[f"{d}_low"] = lo_.astype(float)
         cols[f"{d}_high"] = hi_.astype(float)

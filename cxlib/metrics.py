@@ -36,17 +36,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import (
-    _show,
+from .core.checks import (
+    show_values,
     as_series,
     check_columns,
     check_confidence_level,
     numeric_scores,
     resolve_weights,
 )
-from ._intervals import normal_quantile, wilson_interval
+from .core.inference import normal_quantile, wilson_interval
 from .errors import CXDataError, SmallBaseWarning
-from .results import Estimate
+from .core.results import Estimate
 
 __all__ = [
     "NPSResult",
@@ -77,7 +77,7 @@ _PROP_NCAT = 3  # not top, top, missing
 class NPSResult(Estimate):
     """Net Promoter Score in points with its interval.
 
-    Attributes (beyond :class:`~cxlib.results.Estimate`)
+    Attributes (beyond :class:`~cxlib.core.results.Estimate`)
     ----------------------------------------------------
     n_eff : float
         Kish effective sample size (equals ``n`` when unweighted).
@@ -103,7 +103,7 @@ class NPSResult(Estimate):
 class ProportionResult(Estimate):
     """A top-box share (proportion 0–1) with a Wilson score interval.
 
-    Attributes (beyond :class:`~cxlib.results.Estimate`)
+    Attributes (beyond :class:`~cxlib.core.results.Estimate`)
     ----------------------------------------------------
     n_eff : float
         Kish effective sample size (equals ``n`` when unweighted).
@@ -126,7 +126,7 @@ class ProportionResult(Estimate):
 class MeanResult(Estimate):
     """A (weighted) mean score with a t interval.
 
-    Attributes (beyond :class:`~cxlib.results.Estimate`)
+    Attributes (beyond :class:`~cxlib.core.results.Estimate`)
     ----------------------------------------------------
     n_eff : float
         Kish effective sample size (equals ``n`` when unweighted).
@@ -149,7 +149,7 @@ class MeanResult(Estimate):
 class NPSComparison(Estimate):
     """Signed difference of two NPS, ``a − b``, in points.
 
-    Attributes (beyond :class:`~cxlib.results.Estimate`)
+    Attributes (beyond :class:`~cxlib.core.results.Estimate`)
     ----------------------------------------------------
     statistic : float
         z = (NPS_a − NPS_b) / SE_diff.
@@ -191,7 +191,7 @@ def _integer_scores(values: pd.Series, name: str, low: float, high: float) -> tu
     """Integer scores in [low, high] as an int array plus a missing mask (or None).
 
     Fast path for integer dtypes (min/max only); other dtypes go through
-    :func:`cxlib._checks.numeric_scores`.
+    :func:`cxlib.core.checks.numeric_scores`.
     """
     if len(values) == 0:
         raise CXDataError(f"column {name!r} is empty: no rows to analyse")
@@ -204,7 +204,7 @@ def _integer_scores(values: pd.Series, name: str, low: float, high: float) -> tu
             bad = np.unique(arr[bad_mask])
             raise CXDataError(
                 f"column {name!r} has {int(bad_mask.sum())} value(s) outside the scale "
-                f"{low:g}–{high:g}: {_show(bad)}"
+                f"{low:g}–{high:g}: {show_values(bad)}"
             )
         return arr, None
     arr = numeric_scores(values, name, low=low, high=high, integer=True)

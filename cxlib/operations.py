@@ -27,16 +27,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import (
-    _show,
+from .core.checks import (
+    show_values,
     as_datetimes,
     check_columns,
     check_confidence_level,
     non_negative_counts,
 )
-from ._intervals import normal_quantile, wilson_interval
+from .core.inference import normal_quantile, wilson_interval
 from .errors import CXDataError, SmallBaseWarning
-from .results import Estimate
+from .core.results import Estimate
 
 __all__ = [
     "RateEstimate",
@@ -65,7 +65,7 @@ _PERIODS = ("Q", "M")
 class RateEstimate(Estimate):
     """A share of tickets with its Wilson interval.
 
-    Attributes (beyond :class:`~cxlib.results.Estimate`)
+    Attributes (beyond :class:`~cxlib.core.results.Estimate`)
     ----------------------------------------------------
     count : int
         Numerator: tickets with the property (reopened; solved on first contact).
@@ -320,7 +320,7 @@ def _check_order(data: pd.DataFrame, start: pd.Series, end: pd.Series, start_col
         shown = [str(g) for g in (end[neg] - start[neg]).iloc[:5]]
         raise CXDataError(
             f"column {end_col!r} is earlier than {start_col!r} in {int(neg.sum())} row(s) "
-            f"(row labels {_show(data.index[neg])}; differences {shown}); "
+            f"(row labels {show_values(data.index[neg])}; differences {shown}); "
             f"fix the timestamps or drop those rows"
         )
 
@@ -352,7 +352,7 @@ def _customer_dates(customers: pd.DataFrame, signup: str, churn: str) -> tuple[n
     if s.isna().any():
         raise CXDataError(
             f"column {signup!r} is missing in {int(s.isna().sum())} row(s) "
-            f"(row labels {_show(customers.index[s.isna().to_numpy()])}); every customer needs a signup date"
+            f"(row labels {show_values(customers.index[s.isna().to_numpy()])}); every customer needs a signup date"
         )
     _check_order(customers, s, c, signup, churn)
     return s.to_numpy(dtype="datetime64[ns]"), c.to_numpy(dtype="datetime64[ns]")
@@ -375,7 +375,7 @@ def _share(tickets, *, count_col, resolved, by, confidence_level, min_base, succ
     if missing.any():
         raise CXDataError(
             f"column {count_col!r} is missing for {int(missing.sum())} solved ticket(s) "
-            f"(row labels {_show(tickets.index[missing])}); fill it (0 if none) or drop those tickets"
+            f"(row labels {show_values(tickets.index[missing])}); fill it (0 if none) or drop those tickets"
         )
     hit = solved & success(counts)
     method = f"Wilson score interval; base = solved tickets ({resolved!r} present)"
@@ -556,7 +556,7 @@ def _durations(tickets, *, created, end, end_argument, quantiles, unit, by, conf
     if start.isna().any():
         miss = start.isna().to_numpy()
         raise CXDataError(
-            f"column {created!r} is missing in {int(miss.sum())} row(s) (row labels {_show(tickets.index[miss])}); "
+            f"column {created!r} is missing in {int(miss.sum())} row(s) (row labels {show_values(tickets.index[miss])}); "
             "every ticket needs a creation time"
         )
     _check_order(tickets, start, stop, created, end)

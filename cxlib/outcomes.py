@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import _show, check_columns, check_confidence_level, resolve_weights
-from ._intervals import normal_quantile
+from .core.checks import show_values, check_columns, check_confidence_level, resolve_weights
+from .core.inference import normal_quantile
 from .errors import CXDataError
 
 __all__ = [
@@ -60,7 +60,7 @@ def _durations_events(df: pd.DataFrame, duration: str, event: str) -> tuple[np.n
     neg = t < 0
     if neg.any():
         raise CXDataError(
-            f"column {duration!r} has {int(neg.sum())} negative duration(s) {_show(np.unique(t[neg]))}; "
+            f"column {duration!r} has {int(neg.sum())} negative duration(s) {show_values(np.unique(t[neg]))}; "
             "durations run from the start of observation to churn or censoring and must be >= 0"
         )
     e_raw = df[event]
@@ -69,7 +69,7 @@ def _durations_events(df: pd.DataFrame, duration: str, event: str) -> tuple[np.n
     bad = ~np.isnan(e) & ~np.isin(e, [0.0, 1.0])
     if bad.any():
         raise CXDataError(
-            f"column {event!r} has {int(bad.sum())} value(s) other than 0/1 {_show(np.unique(e[bad]))}; "
+            f"column {event!r} has {int(bad.sum())} value(s) other than 0/1 {show_values(np.unique(e[bad]))}; "
             "code churn as 1 and still-active (censored) as 0"
         )
     return t, e
@@ -408,7 +408,7 @@ def _dates(df: pd.DataFrame, col: str, frame: str) -> pd.Series:
 
 
 def _ids_sample(ids: pd.Series) -> str:
-    return _show(pd.unique(ids))
+    return show_values(pd.unique(ids))
 
 
 def churn_table(
@@ -1161,7 +1161,7 @@ def simple_clv(
     ----------
     data : pandas.DataFrame, optional
         One row per segment or customer when the inputs are column names; ``None`` when
-        every input is a number (or an :class:`~cxlib.results.Estimate`).
+        every input is a number (or an :class:`~cxlib.core.results.Estimate`).
     margin : str or float
         Margin per period (e.g. monthly revenue × gross margin %).
     monthly_churn : str, float or Estimate
@@ -1224,7 +1224,7 @@ def simple_clv(
        expected_lifetime     clv  ci_low  ci_high
     0               50.0  1500.0  1200.0   2000.0
     """
-    from .results import Estimate
+    from .core.results import Estimate
 
     if (monthly_churn is None) == (retention is None):
         raise CXDataError("give exactly one of `monthly_churn` and `retention`")
@@ -1247,7 +1247,7 @@ def simple_clv(
         bad = ~np.isnan(v) & ((v <= 0) | (v > 1))
         if bad.any():
             raise CXDataError(
-                f"`{name}` has {int(bad.sum())} value(s) outside (0, 1] {_show(np.unique(v[bad]))}; "
+                f"`{name}` has {int(bad.sum())} value(s) outside (0, 1] {show_values(np.unique(v[bad]))}; "
                 "churn is a probability per period (0.02 = 2 %)"
             )
     if discount_rate < 0:

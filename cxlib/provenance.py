@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._io import atomic_write_json
+from .core.io import atomic_write_json
 from .data import fingerprint
 from .errors import CXDataError
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_write_json, atomic_write_text
+from .core.io import atomic_write_json, atomic_write_text
 
 __all__ = [
     "ReportDefinitionError",

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_write_text
+from .core.io import atomic_write_text
 from .data import previous_quarter
 
 __all__ = ["write_index", "format_estimate"]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import check_columns, check_confidence_level
+from .core.checks import check_columns, check_confidence_level
 from .data import CXData, previous_quarter, quarter_bounds
 from .errors import CXDataError, SmallBaseWarning
 from .metrics import by_group, ces, csat, nps, top_box

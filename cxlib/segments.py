@@ -22,17 +22,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import (
-    _show,
+from .core.checks import (
+    show_values,
     as_datetimes,
     check_columns,
     check_confidence_level,
     numeric_scores,
     resolve_weights,
 )
-from ._intervals import normal_quantile, wilson_interval
+from .core.inference import normal_quantile, wilson_interval
 from .errors import CXDataError, SmallBaseWarning
-from .results import Estimate
+from .core.results import Estimate
 
 __all__ = [
     "RFMResult",
@@ -319,7 +319,7 @@ def rfm(
         if late.any():
             raise CXDataError(
                 f"column {date!r} has {int(late.sum())} transaction(s) after `as_of`={as_of_ts.date()}: "
-                f"{_show(pd.unique(dates[late]))}; choose a later `as_of` or filter the rows"
+                f"{show_values(pd.unique(dates[late]))}; choose a later `as_of` or filter the rows"
             )
         frame = pd.DataFrame({"_id": ids.to_numpy(), "_date": dates.to_numpy(), "_amount": amounts})
         agg = frame.groupby("_id", sort=True).agg(
@@ -342,7 +342,7 @@ def rfm(
         dup = ids.duplicated(keep=False)
         if dup.any():
             raise CXDataError(
-                f"column {customer!r} repeats {int(dup.sum())} row(s) {_show(pd.unique(ids[dup]))}; "
+                f"column {customer!r} repeats {int(dup.sum())} row(s) {show_values(pd.unique(ids[dup]))}; "
                 "customer input needs one row per customer (pass transactions with `date`/`amount` instead)"
             )
         table = pd.DataFrame(
@@ -645,7 +645,7 @@ def tenure_bands(
         raise CXDataError(
             f"column {start!r} has {int(neg.sum())} date(s) after `as_of`={as_of_ts.date()}"
             + (f" or after {end!r}" if end else "")
-            + f": {_show(pd.unique(s[neg]))}"
+            + f": {show_values(pd.unique(s[neg]))}"
         )
     edges = _check_edges(cutoffs, argument="cutoffs")
     if edges[0] <= 0:
@@ -752,7 +752,7 @@ def _rating_matrix(
             rows = np.flatnonzero(miss.any(axis=1))
             raise CXDataError(
                 f"column {first!r} has missing values (missing per column: {per}; "
-                f"{len(rows)} row(s), e.g. index {_show(data.index[rows])}); "
+                f"{len(rows)} row(s), e.g. index {show_values(data.index[rows])}); "
                 "use missing='drop' to exclude those respondents or missing='mean' to impute"
             )
         if missing == "mean":
@@ -995,7 +995,7 @@ def attitudinal_segments(
     if const:
         vals = np.unique(x[:, variables.index(const[0])])
         raise CXDataError(
-            f"column {const[0]!r} is constant ({_show(vals)} in all {n} usable rows); "
+            f"column {const[0]!r} is constant ({show_values(vals)} in all {n} usable rows); "
             f"constant variables {const} cannot separate segments: drop them from `variables`"
         )
     need = _MIN_PER_SEGMENT * max(ks)
@@ -1225,7 +1225,7 @@ def profile(
     seg_vals = data[segment][keep]
     segs = sorted(pd.unique(seg_vals), key=lambda v: (str(type(v)), v))
     if len(segs) < 2:
-        raise CXDataError(f"column {segment!r} has {len(segs)} segment(s) {_show(segs)}; need at least 2 to profile")
+        raise CXDataError(f"column {segment!r} has {len(segs)} segment(s) {show_values(segs)}; need at least 2 to profile")
     w = np.ones(int(keep.sum())) if w_all is None else w_all[keep]
     codes = pd.Categorical(seg_vals, categories=segs).codes
     n_seg = len(segs)

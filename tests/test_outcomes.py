@@ -30,7 +30,7 @@ from cxlib.outcomes import (
     simple_clv,
     survival,
 )
-from cxlib.results import Estimate
+from cxlib.core.results import Estimate
 
 
 # ----------------------------------------------------------------------------- fixtures

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cxlib._io import atomic_write_bytes, atomic_write_with
+from cxlib.core.io import atomic_write_bytes, atomic_write_with
 from cxlib.cli import main
 from cxlib.report import (
     ReportDefinitionError,

@@ -1,4 +1,4 @@
-"""Input validation shared by every estimator.
+"""Input validation shared by every estimator (the one input-checking module).
 
 Each check raises :class:`cxlib.errors.CXDataError` with a message that names the
 column, shows (a sample of) the bad values with their row count, and lists what is
@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import CXDataError
+from ..errors import CXDataError
 
 _MAX_SHOWN = 5
 
 
-def _show(values: Iterable[Any]) -> str:
+def show_values(values: Iterable[Any]) -> str:
     vals = list(values)
     shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in vals[:_MAX_SHOWN])
     more = f", ... ({len(vals) - _MAX_SHOWN} more)" if len(vals) > _MAX_SHOWN else ""
@@ -98,7 +98,7 @@ def numeric_scores(
     if bad_text.any():
         bad = pd.unique(s[bad_text])
         raise CXDataError(
-            f"column {name!r} has {int(bad_text.sum())} non-numeric value(s) {_show(bad)}; "
+            f"column {name!r} has {int(bad_text.sum())} non-numeric value(s) {show_values(bad)}; "
             "expected numeric scores (recode text labels first)"
         )
     arr = num.to_numpy(dtype=float, na_value=np.nan)
@@ -119,14 +119,14 @@ def numeric_scores(
         bad = np.unique(ok[out_of_range])
         raise CXDataError(
             f"column {name!r} has {int(out_of_range.sum())} value(s) outside the scale "
-            f"{'-inf' if low is None else f'{low:g}'}–{'inf' if high is None else f'{high:g}'}: {_show(bad)}"
+            f"{'-inf' if low is None else f'{low:g}'}–{'inf' if high is None else f'{high:g}'}: {show_values(bad)}"
         )
     if integer:
         frac = ok != np.round(ok)
         if frac.any():
             bad = np.unique(ok[frac])
             raise CXDataError(
-                f"column {name!r} has {int(frac.sum())} non-integer value(s) {_show(bad)}; "
+                f"column {name!r} has {int(frac.sum())} non-integer value(s) {show_values(bad)}; "
                 "expected whole-number scale points"
             )
     return arr
@@ -144,7 +144,7 @@ def check_weights(weights: Any, n: int, *, name: str = "weights") -> np.ndarray:
     neg = w < 0
     if neg.any():
         raise CXDataError(
-            f"weights column {name!r} has {int(neg.sum())} negative value(s) {_show(np.unique(w[neg]))}; "
+            f"weights column {name!r} has {int(neg.sum())} negative value(s) {show_values(np.unique(w[neg]))}; "
             "weights must be >= 0"
         )
     if not (w > 0).any():
@@ -195,7 +195,7 @@ def as_datetimes(values: Any, name: str) -> pd.Series:
     if bad.any():
         raise CXDataError(
             f"column {name!r} has {int(bad.sum())} value(s) that are not dates "
-            f"{_show(pd.unique(s[bad]))}; fix or blank them (missing dates are allowed as NaT)"
+            f"{show_values(pd.unique(s[bad]))}; fix or blank them (missing dates are allowed as NaT)"
         )
     return parsed
 
@@ -210,7 +210,7 @@ def non_negative_counts(values: Any, name: str) -> np.ndarray:
     if bad_text.any():
         raise CXDataError(
             f"column {name!r} has {int(bad_text.sum())} non-numeric value(s) "
-            f"{_show(pd.unique(s[bad_text]))}; expected whole-number counts >= 0"
+            f"{show_values(pd.unique(s[bad_text]))}; expected whole-number counts >= 0"
         )
     arr = num.to_numpy(dtype=float, na_value=np.nan)
     ok = np.isfinite(arr)
@@ -218,6 +218,99 @@ def non_negative_counts(values: Any, name: str) -> np.ndarray:
     if bad.any():
         raise CXDataError(
             f"column {name!r} has {int(bad.sum())} value(s) that are not whole-number counts >= 0 "
-            f"{_show(np.unique(arr[bad]))}"
+            f"{show_values(np.unique(arr[bad]))}"
         )
     return arr
+
+
+def check_choice(value: Any, options: Sequence[Any], *, argument: str) -> Any:
+    """Return ``value`` if it is one of ``options``; else a message listing them.
+
+    >>> check_choice("wald", ("wald", "bootstrap"), argument="method")
+    'wald'
+    """
+    try:
+        ok = value in options
+    except TypeError:  # unhashable or incomparable
+        ok = False
+    if not ok:
+        raise CXDataError(f"`{argument}`={value!r} is not valid; choose one of {list(options)}")
+    return value
+
+
+def check_frame(data: Any, *, argument: str = "data") -> pd.DataFrame:
+    """Return ``data`` if it is a non-empty DataFrame."""
+    if not isinstance(data, pd.DataFrame):
+        raise CXDataError(f"`{argument}` must be a pandas DataFrame, got {type(data).__name__}")
+    if len(data) == 0:
+        raise CXDataError(f"`{argument}` has no rows: nothing to analyse")
+    return data
+
+
+def check_min_base(min_base: Any) -> int:
+    """Return ``min_base`` if it is a whole number >= 0."""
+    if isinstance(min_base, bool) or not isinstance(min_base, (int, np.integer)) or min_base < 0:
+        raise CXDataError(f"`min_base`={min_base!r} must be a whole number >= 0 (e.g. 30)")
+    return int(min_base)
+
+
+def check_n_boot(n_boot: Any, *, minimum: int = 0) -> int:
+    """Return the number of bootstrap resamples if it is a whole number >= ``minimum``."""
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < minimum:
+        raise CXDataError(f"`n_boot`={n_boot!r} must be a whole number >= {minimum} (e.g. 200)")
+    return int(n_boot)
+
+
+def column_list(columns: Any, *, argument: str, allow_empty: bool = False) -> list[str]:
+    """One column name or a list of them as a list, without duplicates."""
+    if isinstance(columns, str):
+        return [columns]
+    cols = [] if columns is None else list(columns)
+    if not cols and not allow_empty:
+        raise CXDataError(f"`{argument}` must name at least one column")
+    dup = sorted({str(c) for c in cols if cols.count(c) > 1})
+    if dup:
+        raise CXDataError(f"`{argument}` lists {dup} more than once")
+    return cols
+
+
+def check_scale(scale: Any, *, integer: bool = False, argument: str = "scale") -> tuple[float, float]:
+    """A rating scale ``(low, high)`` with ``low < high``; whole numbers at least 2 apart
+    when ``integer`` (a scale with a middle, e.g. for response styles).
+
+    >>> check_scale((1, 5))
+    (1.0, 5.0)
+    """
+    try:
+        low, high = (float(v) for v in scale)
+    except (TypeError, ValueError):
+        raise CXDataError(f"`{argument}`={scale!r} must be a pair (low, high), e.g. (1, 5)") from None
+    if not low < high:
+        raise CXDataError(f"`{argument}`={scale!r} must have low < high")
+    if integer and (low != round(low) or high != round(high) or high - low < 2):
+        raise CXDataError(f"`{argument}`={scale!r} must be two whole numbers at least 2 apart, e.g. (1, 5)")
+    return low, high
+
+
+def as_timestamp(value: Any, *, argument: str = "as_of") -> pd.Timestamp:
+    """A single reference date, timezone-naive (an aware date is converted to UTC first)."""
+    if value is None:
+        raise CXDataError(f"`{argument}` is required: a date, e.g. {argument}='2026-09-30'")
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise CXDataError(f"`{argument}`={value!r} is not a date; use e.g. '2026-09-30'") from None
+    if pd.isna(ts):
+        raise CXDataError(f"`{argument}`={value!r} is not a date; use e.g. '2026-09-30'")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts
+
+
+def date_column(data: pd.DataFrame, column: str, *, argument: str) -> pd.Series:
+    """Column ``column`` of ``data`` as timezone-naive datetimes (aware ones in UTC)."""
+    check_columns(data, [column], argument=argument)
+    s = as_datetimes(data[column], column)
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    return s

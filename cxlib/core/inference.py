@@ -1,0 +1,214 @@
+"""The inference core: one implementation of each interval, test adjustment and its text.
+
+Every estimator in cxlib takes its critical values, Wilson and percentile-bootstrap
+intervals and multiple-testing adjustment from here, and every display layer writes an
+interval, an estimate with its base, or a suppressed cell with the functions below, so the
+same number reads the same everywhere (a missing interval is always "no interval").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CXDataError
+
+#: Multiple-testing corrections accepted wherever a table of tests is adjusted
+#: (statsmodels ``multipletests`` names); ``None`` leaves p-values unadjusted.
+CORRECTIONS = ("fdr_bh", "fdr_by", "bonferroni", "holm", None)
+
+#: The text of a missing interval (no base, too few resamples, an unestimable bound).
+NO_INTERVAL = "no interval"
+
+
+def normal_quantile(confidence_level: float) -> float:
+    """Two-sided standard-normal critical value ``z`` for a confidence level (0.95 → 1.96).
+
+    >>> round(normal_quantile(0.95), 4)
+    1.96
+    """
+    from scipy import stats
+
+    return float(stats.norm.ppf(0.5 + confidence_level / 2.0))
+
+
+def wilson_interval(p, base, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson (1927) score interval for a share ``p`` on (effective) base ``base``.
+
+    ``(p + z²/2b) / (1 + z²/b) ± z / (1 + z²/b) · sqrt(p(1 − p)/b + z²/4b²)``.
+    The bounds are kept inside [0, 1] and on either side of ``p``: mathematically they
+    are, and clipping only removes floating-point dust (e.g. 5.6e-17 above 0 when p = 0).
+    Where ``base`` is 0 the bounds are NaN.
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+    inference. *JASA* 22(158), 209–212.
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(np.array([0.0, 0.5]), np.array([10.0, 100.0]), 1.959963984540054)
+    >>> float(lo[0]), round(float(hi[0]), 4), round(float(lo[1]), 4), round(float(hi[1]), 4)
+    (0.0, 0.2775, 0.4038, 0.5962)
+    """
+    p = np.asarray(p, dtype=float)
+    b = np.asarray(base, dtype=float)
+    z2 = z * z
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denom = 1.0 + z2 / b
+        centre = (p + z2 / (2.0 * b)) / denom
+        half = z / denom * np.sqrt(p * (1.0 - p) / b + z2 / (4.0 * b * b))
+        low = np.clip(np.minimum(centre - half, p), 0.0, 1.0)
+        high = np.clip(np.maximum(centre + half, p), 0.0, 1.0)
+    return low, high
+
+
+def percentile_interval(replicates: Any, confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap interval of each column of ``replicates`` (resamples × stats).
+
+    The bounds are the ``(1 − level)/2`` and ``(1 + level)/2`` quantiles of the
+    replicates (Efron & Tibshirani 1993, §13.3), NaN replicates ignored. With no
+    replicates (zero rows) the bounds are NaN.
+
+    Examples
+    --------
+    >>> lo, hi = percentile_interval(np.arange(101.0)[:, None], 0.9)
+    >>> float(lo[0]), float(hi[0])
+    (5.0, 95.0)
+    >>> percentile_interval(np.empty((0, 2)), 0.95)[0]
+    array([nan, nan])
+    """
+    reps = np.asarray(replicates, dtype=float)
+    if reps.ndim == 1:
+        reps = reps[:, None]
+    if reps.shape[0] == 0:
+        nan = np.full(reps.shape[1], np.nan)
+        return nan, nan.copy()
+    a = (1.0 - confidence_level) / 2.0
+    with np.errstate(invalid="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column gives NaN bounds
+            return np.nanquantile(reps, a, axis=0), np.nanquantile(reps, 1.0 - a, axis=0)
+
+
+def adjust_p_values(p_values: Any, method: str | None = "fdr_bh") -> np.ndarray:
+    """Adjust p-values for multiple testing; NaN (untested cells) stay NaN and do not count.
+
+    ``method`` is a statsmodels ``multipletests`` name (``"fdr_bh"`` — Benjamini &
+    Hochberg 1995 — ``"fdr_by"``, ``"bonferroni"``, ``"holm"``) or ``None`` for no
+    adjustment. Only the finite p-values form the family.
+
+    Examples
+    --------
+    >>> adjust_p_values([0.01, np.nan, 0.04, 0.03]).round(3)
+    array([0.03, nan, 0.04, 0.04])
+    >>> adjust_p_values([0.01, np.nan], None)
+    array([0.01,  nan])
+    """
+    if method not in CORRECTIONS:
+        raise CXDataError(f"`correction`={method!r} is not valid; choose one of {list(CORRECTIONS)}")
+    p = np.asarray(p_values, dtype=float).copy()
+    tested = np.isfinite(p)
+    if method is not None and tested.any():
+        from statsmodels.stats.multitest import multipletests
+
+        p[tested] = multipletests(p[tested], method=method)[1]
+    p[~tested] = np.nan
+    return p
+
+
+def significance(p_adjusted: Any, confidence_level: float) -> pd.arrays.BooleanArray:
+    """``p < 1 − confidence_level`` as a nullable boolean; missing (``<NA>``) where untested.
+
+    >>> significance([0.01, np.nan, 0.2], 0.95).tolist()
+    [True, <NA>, False]
+    """
+    p = np.asarray(p_adjusted, dtype=float)
+    out = pd.array(np.where(np.isfinite(p), p < 1.0 - confidence_level, False), dtype="boolean")
+    out[~np.isfinite(p)] = pd.NA
+    return out
+
+
+def _finite(x: Any) -> bool:
+    try:
+        return x is not None and bool(np.isfinite(float(x)))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_interval(low: Any, high: Any, *, digits: int = 1, thousands: bool = False) -> str:
+    """``[low, high]`` rounded for display, or ``"no interval"`` when a bound is missing.
+
+    Examples
+    --------
+    >>> format_interval(1.234, 5.678)
+    '[1.2, 5.7]'
+    >>> format_interval(float("nan"), 3.0)
+    'no interval'
+    >>> format_interval(987859.4, 1112510.9, digits=0, thousands=True)
+    '[987,859, 1,112,511]'
+    """
+    if not (_finite(low) and _finite(high)):
+        return NO_INTERVAL
+    sep = "," if thousands else ""
+    return f"[{float(low):{sep}.{digits}f}, {float(high):{sep}.{digits}f}]"
+
+
+def format_suppressed(n: Any, min_base: Any = None) -> str:
+    """The text of a cell withheld for a small base.
+
+    >>> format_suppressed(12, 30)
+    'suppressed (n = 12 < minimum base 30)'
+    >>> format_suppressed(26.3)
+    'suppressed (effective n = 26.3 < minimum base)'
+    """
+    if not _finite(n):
+        n_txt = "n = ?"
+    elif float(n) == round(float(n)):
+        n_txt = f"n = {int(round(float(n))):,}"
+    else:  # a weighted (Kish effective) base
+        n_txt = f"effective n = {float(n):,.1f}"
+    base = f" {int(min_base):,}" if _finite(min_base) else ""
+    return f"suppressed ({n_txt} < minimum base{base})"
+
+
+def format_estimate(value: Mapping[str, Any] | Any, *, digits: int = 1, unit: str = "") -> str:
+    """An estimate with its interval and base: ``12.3 [9.1, 15.5] (n = 1,234)``.
+
+    ``value`` is a mapping or a result object with ``estimate``, ``ci_low``, ``ci_high``,
+    ``n`` and optionally ``small_base`` / ``min_base``. A small base gives the suppression
+    text; money-sized figures (|estimate| ≥ 1000) are written in whole units with
+    thousands separators; ``unit`` is appended to the estimate (e.g. ``"%"``).
+
+    Examples
+    --------
+    >>> format_estimate({"estimate": 12.34, "ci_low": 9.1, "ci_high": 15.52, "n": 1234})
+    '12.3 [9.1, 15.5] (n = 1,234)'
+    >>> format_estimate({"estimate": 1046670.4, "ci_low": 987859.4, "ci_high": 1112510.9, "n": 8400})
+    '1,046,670 [987,859, 1,112,511] (n = 8,400)'
+    >>> format_estimate({"estimate": 12.3, "ci_low": 1, "ci_high": 20, "n": 12, "small_base": True})
+    'suppressed (n = 12 < minimum base)'
+    >>> format_estimate({"estimate": 40.0, "ci_low": None, "ci_high": None, "n": 1}, unit="%")
+    '40.0% no interval (n = 1)'
+    """
+    if value is None:
+        return "—"
+    get = value.get if isinstance(value, Mapping) else (lambda k, d=None: getattr(value, k, d))
+    n = get("n")
+    small = get("small_base", False)
+    if small is not None and small is not pd.NA and bool(small):
+        return format_suppressed(n, get("min_base"))
+    est = get("estimate")
+    if not _finite(est):
+        return "—"
+    est = float(est)
+    d = 0 if abs(est) >= 1000 else digits
+    out = f"{est:,.{d}f}{unit} " + format_interval(get("ci_low"), get("ci_high"), digits=d, thousands=True)
+    if _finite(n):
+        out += f" (n = {int(round(float(n))):,})"
+    return out
