@@ -146,9 +146,11 @@ from .segments import (
 # --- end segments ---
 
 # --- plots / report ---
-from .provenance import load_key_figures, provenance_table, save_key_figures
-from .plots import plot_estimates, plot_trend, set_theme
-from .report import ReportDefinitionError, load_definition, run_report
+from . import report as report  # the report layer: cx.report.format_table, ...
+from .report.figures import load_key_figures, save_key_figures
+from .report.provenance import provenance_table
+from .viz.estimates import plot_estimates, plot_trend, set_theme
+from .report.runner import ReportDefinitionError, load_definition, run_report
 from .scorecard import (
     churn_at_risk,
     headline_metrics,
@@ -159,7 +161,7 @@ from .scorecard import (
     segment_breakdown,
     subset_dataset,
 )
-from .tables import DisplayTable, format_interval, format_table
+from .report.tables import DisplayTable, format_interval, format_table
 # --- end plots / report ---
 
 __version__ = "0.1.0"

@@ -49,8 +49,8 @@ def run_notebook(tmp_path_factory):
 
     Returns a function ``(name, **parameters) -> (RunResult, key_figures dict, html str)``.
     """
-    from cxlib.provenance import load_key_figures
-    from cxlib.report import RunSpec, execute_run, validate_runs
+    from cxlib.report.figures import load_key_figures
+    from cxlib.report.runner import RunSpec, execute_run, validate_runs
 
     out = tmp_path_factory.mktemp("nbruns")
 

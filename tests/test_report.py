@@ -12,7 +12,7 @@ import pytest
 
 from cxlib.core.io import atomic_write_bytes, atomic_write_with
 from cxlib.cli import main
-from cxlib.report import (
+from cxlib.report.runner import (
     ReportDefinitionError,
     load_definition,
     plan_runs,
@@ -230,8 +230,8 @@ values = ["A", "B"]
 
 
 def test_index_links_previous_quarter_and_shows_signed_changes(tmp_path):
-    from cxlib.report import ReportDefinition
-    from cxlib.report_index import write_index
+    from cxlib.report.runner import ReportDefinition
+    from cxlib.report.index import write_index
 
     prev = tmp_path / "2026Q2"
     prev.mkdir()

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .core.io import atomic_write_text
-from .data import previous_quarter
+from ..core.io import atomic_write_text
+from ..data import previous_quarter
 
 __all__ = ["write_index", "format_estimate"]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import CXDataError
+from ..errors import CXDataError
 
 __all__ = ["DisplayTable", "format_table", "format_interval"]
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import CXDataError
+from ..errors import CXDataError
 
 __all__ = ["set_theme", "plot_estimates", "plot_trend"]
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .core.io import atomic_write_json, atomic_write_text
+from ..core.io import atomic_write_json, atomic_write_text
 
 __all__ = [
     "ReportDefinitionError",
@@ -661,7 +661,7 @@ def run_report(
     if bar is not None:
         bar.close()
 
-    from .report_index import write_index
+    from .index import write_index
 
     write_index(out_dir, definition=definition, quarter=quarter, data_dir=data_dir, manifest=manifest)
     order = {r.key: i for i, r in enumerate(plan_runs(definition, quarter=quarter, data_dir=data_dir,

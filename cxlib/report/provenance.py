@@ -8,29 +8,16 @@ Nothing here records wall-clock time, so reruns on the same inputs are byte-iden
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import platform
 import subprocess
 from collections.abc import Iterable, Mapping
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .core.io import atomic_write_json
-from .data import fingerprint
-from .errors import CXDataError
-
-__all__ = [
-    "git_commit",
-    "package_versions",
-    "provenance_table",
-    "save_key_figures",
-    "load_key_figures",
-]
+from ..data import fingerprint
 
 _PACKAGES = ("cxlib", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
              "scikit-learn", "lifelines", "papermill", "nbconvert")
@@ -98,43 +85,3 @@ def provenance_table(parameters: Mapping[str, Any] | None = None, *,
     for name, version in package_versions().items():
         rows.append(("provenance", f"{name} version", version))
     return pd.DataFrame(rows, columns=["section", "item", "value"])
-
-
-def _clean(obj: Any) -> Any:
-    """JSON-safe copy: NaN/inf become None, numpy scalars become Python numbers."""
-    if isinstance(obj, Mapping):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, pd.Timestamp):
-        return obj.isoformat()
-    return obj
-
-
-def save_key_figures(figures: Mapping[str, Any], path: str | os.PathLike | None) -> dict[str, Any]:
-    """Write a run's key figures as stable JSON (atomically) and return what was written.
-
-    ``path=None`` (an interactive session) writes nothing. Values may be numbers, strings,
-    or nested dicts/lists of them; NaN becomes ``null``.
-
-    Examples
-    --------
-    >>> save_key_figures({"nps": {"estimate": 12.5, "n": 400}}, None)
-    {'nps': {'estimate': 12.5, 'n': 400}}
-    """
-    clean = _clean(dict(figures))
-    if path is not None:
-        atomic_write_json(path, clean, sort_keys=False)  # keep the notebook's order of figures
-    return clean
-
-
-def load_key_figures(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a key-figures JSON written by :func:`save_key_figures`."""
-    p = Path(path)
-    if not p.is_file():
-        raise CXDataError(f"no key-figures file at {str(p)!r}")
-    return json.loads(p.read_text(encoding="utf-8"))
