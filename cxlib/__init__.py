@@ -15,20 +15,8 @@ from .errors import CXDataError, SmallBaseWarning
 from .core.results import Estimate
 
 # --- metrics (survey metrics) ---
-from .metrics import (
-    MeanResult,
-    NPSComparison,
-    NPSResult,
-    ProportionResult,
-    by_group,
-    ces,
-    compare_nps,
-    csat,
-    mean_score,
-    nps,
-    suppress_small_bases,
-    top_box,
-)
+from .grouping import by_group, suppress_small_bases
+from .metrics import ces, compare_nps, csat, mean_score, nps, top_box
 # --- end metrics ---
 
 # --- operations (helpdesk metrics, churn rate, cohort retention) ---
@@ -156,8 +144,6 @@ from .scorecard import (
     headline_metrics,
     metric_trend,
     operational_metrics,
-    scorecard_findings,
-    scorecard_key_figures,
     segment_breakdown,
     subset_dataset,
 )

@@ -1,5 +1,6 @@
 """The quarterly CX scorecard: headline metrics with change vs the previous quarter,
-trends, segment breakdowns and operational metrics, as tidy frames for notebooks.
+trends, segment breakdowns and operational metrics, as tidy frames for notebooks
+(their sentences and key figures are in :mod:`cxlib.report.findings.scorecard`).
 
 Everything here composes the estimators of :mod:`cxlib.metrics` and
 :mod:`cxlib.operations`; it adds no statistics of its own beyond collecting the
@@ -10,28 +11,20 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .core.checks import check_columns, check_confidence_level
+from .core.inference import adjust_p_values, significance
+from .core.results import to_percent
 from .data import CXData, previous_quarter, quarter_bounds
 from .errors import CXDataError, SmallBaseWarning
-from .metrics import by_group, ces, csat, nps, top_box
+from .grouping import by_group
+from .metrics import ces, csat, nps, top_box
 from .operations import first_contact_resolution, first_response_time, reopen_rate, resolution_time
-
-__all__ = [
-    "subset_dataset",
-    "churn_at_risk",
-    "headline_metrics",
-    "metric_trend",
-    "segment_breakdown",
-    "operational_metrics",
-    "scorecard_key_figures",
-    "scorecard_findings",
-]
 
 #: The headline survey metrics: (label, metric, unit, keyword arguments, percent scale?)
 HEADLINE_METRICS: tuple[tuple[str, Any, str, dict[str, Any], bool], ...] = (
@@ -39,7 +32,6 @@ HEADLINE_METRICS: tuple[tuple[str, Any, str, dict[str, Any], bool], ...] = (
     ("CSAT top-2-box", csat, "%", {"score": "osat"}, True),
     ("CES easy (5–7)", ces, "%", {"score": "ces"}, True),
 )
-_PCT_COLUMNS = ("estimate", "std_err", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high")
 
 
 def subset_dataset(data: CXData, column: str | None, value: Any) -> CXData:
@@ -99,14 +91,6 @@ def _with_constant(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(_all="all")
 
 
-def _as_percent(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for c in _PCT_COLUMNS:
-        if c in out:
-            out[c] = out[c] * 100.0
-    return out
-
-
 def headline_metrics(
     survey: pd.DataFrame,
     customers: pd.DataFrame | None = None,
@@ -157,7 +141,7 @@ def headline_metrics(
                          score="churned", top=(1, 1), scale=(0, 1))
             frames.append(("Churn rate (quarterly)", "%", True, g))
     for label, unit, pct, g in frames:
-        g = _as_percent(g) if pct else g
+        g = to_percent(g) if pct else g
         cur = g[g["quarter"] == quarter]
         old = g[g["quarter"] == prev]
         if cur.empty:
@@ -180,14 +164,8 @@ def headline_metrics(
         })
     out = pd.DataFrame(rows)
     p = out["p_value"].to_numpy(dtype=float)
-    out["p_adjusted"] = p
-    tested = np.isfinite(p)
-    if correction and tested.any():
-        from statsmodels.stats.multitest import multipletests
-
-        out.loc[tested, "p_adjusted"] = multipletests(p[tested], method=correction)[1]
-    out["significant"] = pd.array([bool(x < 1 - level) if np.isfinite(x) else pd.NA
-                                   for x in out["p_adjusted"]], dtype="boolean")
+    out["p_adjusted"] = adjust_p_values(p, correction)
+    out["significant"] = significance(out["p_adjusted"], level)
     out["confidence_level"] = level
     out["min_base"] = min_base
     return out
@@ -207,7 +185,7 @@ def metric_trend(survey: pd.DataFrame, metric: Any, *, quarters: Sequence[str] |
         g = by_group(data, metric, by=keys, min_base=min_base, confidence_level=confidence_level,
                      weights=weights, **metric_kwargs)
     pct = (getattr(metric, "__name__", str(metric)) not in ("nps", "mean_score")) if percent is None else percent
-    return _as_percent(g) if pct else g
+    return to_percent(g) if pct else g
 
 
 def segment_breakdown(survey: pd.DataFrame, metric: Any, *, quarter: str, by: str,
@@ -224,7 +202,7 @@ def segment_breakdown(survey: pd.DataFrame, metric: Any, *, quarter: str, by: st
         g = by_group(data, metric, by=by, compare="rest", min_base=min_base,
                      confidence_level=confidence_level, correction=correction, weights=weights, **metric_kwargs)
     pct = (getattr(metric, "__name__", str(metric)) not in ("nps", "mean_score")) if percent is None else percent
-    return _as_percent(g) if pct else g
+    return to_percent(g) if pct else g
 
 
 def operational_metrics(tickets: pd.DataFrame, *, quarter: str, confidence_level: float = 0.95,
@@ -257,77 +235,4 @@ def operational_metrics(tickets: pd.DataFrame, *, quarter: str, confidence_level
     out = pd.DataFrame(rows)
     out["quarter"] = quarter
     out["confidence_level"] = confidence_level
-    return out
-
-
-def _fig(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {"estimate": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"], "n": row["n"],
-            "small_base": bool(row["small_base"])}
-
-
-def scorecard_key_figures(headline: pd.DataFrame, **extra: Any) -> dict[str, Any]:
-    """The key-figures dict a scorecard run saves: ``headline`` (metric → estimate, CI,
-    n, small_base) and ``changes`` (vs the previous quarter, for the quarter's index)."""
-    head: dict[str, Any] = {}
-    changes = []
-    for _, r in headline.iterrows():
-        unit = " (%)" if r["unit"] == "%" else ""
-        head[f"{r['metric']}{unit}"] = _fig(r)
-        changes.append({
-            "metric": f"{r['metric']}{unit}",
-            "current": _fig(r),
-            "previous": {"estimate": r["previous"], "ci_low": r["previous_ci_low"],
-                         "ci_high": r["previous_ci_high"], "n": r["previous_n"],
-                         "small_base": bool(r["previous_small_base"])},
-            "diff": r["diff"], "diff_ci_low": r["diff_ci_low"], "diff_ci_high": r["diff_ci_high"],
-            "p_value": r["p_adjusted"],
-            "significant": None if pd.isna(r["significant"]) else bool(r["significant"]),
-            "confidence_level": r["confidence_level"],
-        })
-    return {"headline": head, "changes": changes, **extra}
-
-
-def _fmt(x: float, unit: str) -> str:
-    return f"{x:.1f}" + ("%" if unit == "%" else (" points" if unit == "points" else f" {unit}"))
-
-
-def scorecard_findings(headline: pd.DataFrame, breakdown: pd.DataFrame | None = None, *,
-             segment_column: str | None = None) -> list[str]:
-    """Plain-language findings written from the results (numbers are never typed by hand).
-
-    One sentence per headline metric (level, interval, change vs the previous quarter and
-    whether it is significant after correction), then the segments whose NPS differs
-    significantly from the rest.
-    """
-    out = []
-    for _, r in headline.iterrows():
-        if r["small_base"]:
-            out.append(f"{r['metric']}: base too small to report (n = {r['n']}, minimum {r['min_base']}).")
-            continue
-        level = f"{r['confidence_level']:.0%}"
-        s = (f"{r['metric']} in {r['quarter']} is {_fmt(r['estimate'], r['unit'])} "
-             f"({level} CI {r['ci_low']:.1f} to {r['ci_high']:.1f}, n = {r['n']:,})")
-        if pd.isna(r["diff"]):
-            s += f"; no comparison with {r['previous_quarter']} (no data or a small base)."
-        else:
-            direction = "up" if r["diff"] > 0 else "down"
-            change = f"{direction} {abs(r['diff']):.1f} {'points' if r['unit'] == 'points' else 'percentage points'}"
-            verdict = ("a significant change" if bool(r["significant"]) else "not a significant change")
-            s += (f", {change} on {r['previous_quarter']} "
-                  f"(CI {r['diff_ci_low']:+.1f} to {r['diff_ci_high']:+.1f}; adjusted p = {r['p_adjusted']:.3f}: "
-                  f"{verdict}).")
-        out.append(s)
-    if breakdown is not None and segment_column is not None and "significant" in breakdown:
-        sig = breakdown[breakdown["significant"].fillna(False).astype(bool)]
-        for _, r in sig.iterrows():
-            direction = "above" if r["diff"] > 0 else "below"
-            out.append(f"NPS of {segment_column} {r[segment_column]} is {abs(r['diff']):.1f} points {direction} "
-                       f"the rest of the customers (CI {r['diff_ci_low']:+.1f} to {r['diff_ci_high']:+.1f}, "
-                       f"adjusted p = {r['p_adjusted']:.3f}).")
-        if sig.empty:
-            out.append(f"No {segment_column} differs significantly in NPS from the rest after FDR correction.")
-        small = breakdown[breakdown["small_base"].astype(bool)]
-        if not small.empty:
-            names = ", ".join(map(str, small[segment_column]))
-            out.append(f"Suppressed for small bases (n < {int(small['min_base'].iloc[0])}): {names}.")
     return out

@@ -1797,7 +1797,7 @@ def segment_scorecard(
     """
     from statsmodels.stats.multitest import multipletests
 
-    from .metrics import by_group
+    from .grouping import by_group
 
     data = _check_data(data)
     check_columns(data, [segment], argument="segment")

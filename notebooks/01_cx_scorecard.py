@@ -15,14 +15,6 @@
 #
 # **Question:** how satisfied and loyal were our customers this quarter, did that change
 # since last quarter, which segments differ, and how did support perform?
-#
-# **Method.** NPS (promoters 9–10 minus detractors 0–6, in points) with a Wald interval
-# (Rocks 2016); CSAT top-2-box and CES "easy" (5–7) shares with Wilson intervals; survey
-# design weights with Kish effective base. Changes are signed (this quarter − last) with
-# two-sided tests, Benjamini–Hochberg-corrected across the table. Segments are tested
-# against the rest of the sample. Groups below the minimum base are flagged and
-# suppressed. Churn is the share of customers at risk at the start of the quarter who
-# left during it.
 
 # %% tags=["parameters"]
 quarter: str = None  # required: quarter to report, e.g. "2026Q3"
@@ -46,7 +38,7 @@ import cxlib as cx
 cx.set_theme()
 
 # %% [markdown]
-# ## Data
+# ## Summary
 
 # %%
 data = cx.load_dataset(data_dir)
@@ -55,22 +47,34 @@ data = cx.subset_dataset(dataclasses.replace(data, survey=survey), subset_column
 scope = "all customers" if subset_value is None else f"customers with {subset_column} = {subset_value}"
 quarters = cx.quarter_range(quarter, trend_quarters)
 in_quarter = data.survey[data.survey["quarter"] == quarter]
+headline = cx.headline_metrics(data.survey, data.customers, quarter=quarter, min_base=min_base,
+                               confidence_level=confidence_level)
+breakdown = cx.segment_breakdown(data.survey, cx.nps, quarter=quarter, by=segment_column,
+                                 min_base=min_base, confidence_level=confidence_level)
+display(Markdown("\n".join(f"- {s}" for s in cx.report.scorecard_findings(headline)
+                            + cx.report.breakdown_findings(breakdown, by=segment_column))))
 display(Markdown(
     f"Scope: **{scope}**. {len(in_quarter):,} survey responses in {quarter} "
     f"({n_duplicates:,} duplicate submissions removed from the whole survey), "
     f"{(data.tickets['quarter'] == quarter).sum():,} support tickets opened in the quarter."))
 
 # %% [markdown]
+# ## Method
+#
+# NPS (promoters 9–10 minus detractors 0–6, in points) with a Wald interval
+# (Rocks 2016); CSAT top-2-box and CES "easy" (5–7) shares with Wilson intervals; survey
+# design weights with Kish effective base. Changes are signed (this quarter − last) with
+# two-sided tests, Benjamini–Hochberg-corrected across the table. Segments are tested
+# against the rest of the sample. Groups below the minimum base are flagged and
+# suppressed. Churn is the share of customers at risk at the start of the quarter who
+# left during it.
+
+# %% [markdown]
 # ## Headline metrics
 
 # %%
-headline = cx.headline_metrics(data.survey, data.customers, quarter=quarter, min_base=min_base,
-                               confidence_level=confidence_level)
-cx.format_table(headline, label=["metric", "unit"],
-                caption=f"{quarter} vs {cx.previous_quarter(quarter)}: signed change, BH-adjusted p-values")
-
-# %%
-display(Markdown("\n".join(f"- {s}" for s in cx.scorecard_findings(headline))))
+cx.report.format_table(headline, label=["metric", "unit"],
+                       caption=f"{quarter} vs {cx.previous_quarter(quarter)}: signed change, BH-adjusted p-values")
 
 # %% [markdown]
 # ## Trend over quarters
@@ -94,18 +98,15 @@ plt.show()
 # ## NPS by segment
 
 # %%
-breakdown = cx.segment_breakdown(data.survey, cx.nps, quarter=quarter, by=segment_column,
-                                 min_base=min_base, confidence_level=confidence_level)
 total_nps = headline.loc[headline["metric"] == "NPS", "estimate"].iloc[0]
 ax = cx.plot_estimates(breakdown, y=segment_column, reference=total_nps,
                        title=f"NPS by {segment_column}, {quarter}", xlabel="NPS (points)")
 plt.show()
-cx.format_table(breakdown, label=segment_column, unit="points",
-                caption=f"Each {segment_column} vs the rest of the sample (BH-adjusted)")
+cx.report.format_table(breakdown, label=segment_column, unit="points",
+                       caption=f"Each {segment_column} vs the rest of the sample (BH-adjusted)")
 
 # %%
-display(Markdown("\n".join(f"- {s}" for s in cx.scorecard_findings(headline.iloc[0:0], breakdown,
-                                                                     segment_column=segment_column))))
+display(Markdown("\n".join(f"- {s}" for s in cx.report.breakdown_findings(breakdown, by=segment_column))))
 
 # %% [markdown]
 # ## Segment trend
@@ -132,7 +133,7 @@ ax = cx.plot_trend(churn_pct, title=f"Quarterly churn rate (customers at risk pe
                                    f"{churn_pct['n'].min():,}–{churn_pct['n'].max():,})",
                    ylabel="churned during the quarter (%)")
 plt.show()
-cx.format_table(churn_pct.tail(4), label="quarter", unit="%", digits=2,
+cx.report.format_table(churn_pct.tail(4), label="quarter", unit="%", digits=2,
                 caption="Customers at risk at the start of the quarter (n) and the share who left")
 
 # %% [markdown]
@@ -141,13 +142,11 @@ cx.format_table(churn_pct.tail(4), label="quarter", unit="%", digits=2,
 # %%
 ops = cx.operational_metrics(data.tickets, quarter=quarter, confidence_level=confidence_level,
                              min_base=min_base)
-cx.format_table(ops, label=["metric", "unit"], digits={"%": 1, "hours": 2},
+cx.report.format_table(ops, label=["metric", "unit"], digits={"%": 1, "hours": 2},
                 caption=f"Tickets opened in {quarter}; times in hours, order-statistic intervals")
 
 # %% [markdown]
-# ## Findings
+# ## Key figures
 
 # %%
-display(Markdown("\n".join(f"- {s}" for s in cx.scorecard_findings(headline, breakdown,
-                                                                     segment_column=segment_column))))
-figures = cx.save_key_figures(cx.scorecard_key_figures(headline, scope=scope), figures_path)
+figures = cx.report.save_key_figures(cx.report.scorecard_key_figures(headline, scope=scope), figures_path)

@@ -483,7 +483,7 @@ def test_integer_dtype_fast_path_checks_range():
 def test_object_factorize_shortcut_equals_pandas():
     """The pointer shortcut for text keys gives exactly pd.factorize(sort=True)'s codes,
     including equal strings held in distinct objects, None and NaN."""
-    from cxlib.metrics import _factorize_objects
+    from cxlib.grouping import _factorize_objects
 
     rng = np.random.default_rng(3)
     pool = np.array(["b", "a", None, "c", np.nan, "".join(["a"]), "d" * 3], dtype=object)

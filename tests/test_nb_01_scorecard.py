@@ -25,8 +25,10 @@ def test_scorecard_notebook_overall_and_fan_out(run_notebook, small_data_dir, sm
     assert nps["n"] == direct.n
     assert {c["metric"] for c in figs["changes"]} >= {"NPS", "CSAT top-2-box (%)", "Churn rate (quarterly) (%)"}
     # reviewer HTML: sections present, no code
-    for heading in ("Headline metrics", "NPS by segment", "Churn", "Support operations", "Findings"):
-        assert heading in html
+    for heading in ("Summary", "Method", "Headline metrics", "NPS by segment", "Churn", "Support operations"):
+        assert f">{heading}<" in html, heading
+    # reviewer-first: the summary (with the findings) comes before the detail
+    assert html.index('<h2 id="Summary"') < html.index(f"NPS in {quarter} is") < html.index('<h2 id="Headline-metrics"')
     assert "import cxlib" not in html and "cx.headline_metrics" not in html
     assert f"NPS in {quarter} is" in html
     assert html.count("data:image/png;base64") >= 4  # trend, segments, segment trend, churn

@@ -89,10 +89,29 @@ def test_segment_breakdown_and_findings(ds):
                           weights="weight")
     pd.testing.assert_series_equal(b["estimate"], ref["estimate"])
     h = cx.headline_metrics(ds.survey, ds.customers, quarter=q)
-    text = cx.scorecard_findings(h, b, segment_column="plan")
+    text = cx.report.scorecard_findings(h)
     nps = h.set_index("metric").loc["NPS"]
-    assert text[0].startswith(f"NPS in {q} is {nps['estimate']:.1f} points")
-    assert any("plan" in s for s in text[len(h):])
+    assert len(text) == len(h)
+    assert text[0].startswith(f"NPS in {q} is {nps['estimate']:.1f} points "
+                              f"(95% CI {nps['ci_low']:.1f} to {nps['ci_high']:.1f}, n = {nps['n']:,})")
+    seg = cx.report.breakdown_findings(b, by="plan")
+    sig = b[b["significant"].fillna(False).astype(bool)]
+    for (_, r), sentence in zip(sig.iterrows(), seg):
+        assert sentence.startswith(f"NPS of plan {r['plan']} is {abs(r['diff']):.1f} points")
+    if sig.empty:
+        assert seg[0] == "No plan differs significantly in NPS from the rest after FDR correction."
+
+
+def test_scorecard_key_figures_carry_the_headline_table(ds):
+    q = cx.latest_quarter(ds)
+    h = cx.headline_metrics(ds.survey, ds.customers, quarter=q)
+    figs = cx.report.scorecard_key_figures(h, scope="all")
+    assert figs["scope"] == "all" and len(figs["changes"]) == len(h)
+    for (_, r), change in zip(h.iterrows(), figs["changes"]):
+        label = f"{r['metric']}{' (%)' if r['unit'] == '%' else ''}"
+        assert figs["headline"][label] == change["current"]
+        assert change["current"]["estimate"] == r["estimate"] and change["current"]["n"] == r["n"]
+        assert change["diff"] == r["diff"] and change["p_value"] == r["p_adjusted"]
 
 
 def test_format_table_suppresses_and_formats():

@@ -23,6 +23,7 @@ from .tables import DisplayTable, format_table
 # --- end display and figures ---
 
 # --- scorecard findings ---
+from .findings.scorecard import breakdown_findings, scorecard_findings, scorecard_key_figures
 # --- end scorecard findings ---
 
 # --- drivers findings ---

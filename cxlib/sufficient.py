@@ -1,0 +1,425 @@
+"""Sufficient statistics of survey metrics: the engine behind :mod:`cxlib.metrics` and
+:func:`cxlib.by_group`.
+
+Every metric is computed in three steps that the single-sample functions and
+:func:`~cxlib.grouping.by_group` share:
+
+1. *prepare*: validate the scores once and code them (NPS categories, top-box yes/no,
+   or the score itself for means), with weights;
+2. *reduce*: turn rows into per-group **sufficient statistics** in one pass over integer
+   group codes with :func:`numpy.bincount` (counts of promoters / passives / detractors
+   and their weighted sums; or n, Σw, Σw², Σwx, Σwx² for means);
+3. *estimate*: compute point estimates, standard errors and intervals from that small
+   table, vectorised over groups.
+
+Because the statistics are additive, "each group vs the rest" is a subtraction from the
+total, and the same estimator can run on counts produced by SQL (DuckDB, Spark).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .core.checks import as_series, check_scale, numeric_scores, resolve_weights, show_values
+from .core.inference import normal_quantile, wilson_interval
+from .errors import CXDataError
+
+NPS_METHODS = ("wald", "adjusted_wald", "bootstrap")
+
+# score 0..10 -> 0 detractor, 1 passive, 2 promoter; index 11 is "missing" (3)
+_NPS_LUT = np.array([0] * 7 + [1] * 2 + [2] * 2 + [3], dtype=np.int8)
+_NPS_NCAT = 4  # detractor, passive, promoter, missing
+_PROP_NCAT = 3  # not top, top, missing
+
+
+# ------------------------------------------------------------------ prepared inputs
+@dataclass
+class _Prepared:
+    """Validated per-row inputs of one metric, ready for a reducer."""
+
+    kind: str  # "nps" | "proportion" | "mean"
+    column: str
+    values: np.ndarray  # category codes (nps, proportion) or float scores with NaN (mean)
+    weights: np.ndarray | None
+    options: dict
+
+
+
+def _integer_scores(values: pd.Series, name: str, low: float, high: float) -> tuple[np.ndarray, np.ndarray | None]:
+    """Integer scores in [low, high] as an int array plus a missing mask (or None).
+
+    Fast path for integer dtypes (min/max only); other dtypes go through
+    :func:`cxlib.core.checks.numeric_scores`.
+    """
+    if len(values) == 0:
+        raise CXDataError(f"column {name!r} is empty: no rows to analyse")
+    dtype = values.dtype
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
+        arr = values.to_numpy()
+        lo, hi = arr.min(), arr.max()
+        if lo < low or hi > high:
+            bad_mask = (arr < low) | (arr > high)
+            bad = np.unique(arr[bad_mask])
+            raise CXDataError(
+                f"column {name!r} has {int(bad_mask.sum())} value(s) outside the scale "
+                f"{low:g}–{high:g}: {show_values(bad)}"
+            )
+        return arr, None
+    arr = numeric_scores(values, name, low=low, high=high, integer=True)
+    missing = np.isnan(arr)
+    if not missing.any():
+        return arr.astype(np.int64), None
+    filled = np.where(missing, low, arr).astype(np.int64)
+    return filled, missing
+
+
+def _prepare_nps(data: Any, *, score: str | None = "ltr", weights: Any = None,
+                 method: str = "wald", n_boot: int = 2000, seed: Any = None) -> _Prepared:
+    if method not in NPS_METHODS:
+        raise CXDataError(f"`method`={method!r} is not an NPS interval method; valid: {list(NPS_METHODS)}")
+    if method == "bootstrap" and (not isinstance(n_boot, (int, np.integer)) or n_boot < 100):
+        raise CXDataError(f"`n_boot`={n_boot!r} must be an integer >= 100")
+    values, name = as_series(data, score, argument="score")
+    arr, missing = _integer_scores(values, name, 0, 10)
+    if missing is not None:
+        arr = np.where(missing, 11, arr)
+    cats = _NPS_LUT[arr]
+    w = resolve_weights(data, weights, len(values))
+    return _Prepared("nps", name, cats, w, dict(method=method, n_boot=int(n_boot), seed=seed))
+
+
+def _top_range(top: Any, scale: tuple[float, float], argument: str) -> tuple[float, float]:
+    low, high = scale
+    if isinstance(top, (tuple, list)) and len(top) == 2:
+        t_low, t_high = float(top[0]), float(top[1])
+    elif isinstance(top, (int, float, np.integer, np.floating)) and not isinstance(top, bool):
+        t_low, t_high = float(top), float(high)
+    else:
+        raise CXDataError(
+            f"`{argument}`={top!r} must be an inclusive range (low, high) of scale points "
+            f"or a single threshold (score >= threshold)"
+        )
+    if not (low <= t_low <= t_high <= high):
+        raise CXDataError(f"`{argument}`={top!r} is not within the scale {low:g}–{high:g}")
+    return t_low, t_high
+
+
+def _prepare_top_box(data: Any, *, score: str | None = None, top: Any = None,
+                     scale: Any = None, weights: Any = None, _argument: str = "top") -> _Prepared:
+    if scale is None:
+        raise CXDataError("`scale` is required for a top-box share, e.g. scale=(1, 5)")
+    if top is None:
+        raise CXDataError(f"`{_argument}` is required, e.g. (4, 5) or a threshold like 4")
+    low, high = check_scale(scale)
+    t_low, t_high = _top_range(top, (low, high), _argument)
+    values, name = as_series(data, score, argument="score")
+    arr, missing = _integer_scores(values, name, low, high)
+    cats = ((arr >= t_low) & (arr <= t_high)).astype(np.int8)
+    if missing is not None:
+        cats[missing] = 2
+    w = resolve_weights(data, weights, len(values))
+    return _Prepared("proportion", name, cats, w, dict(top_low=t_low, top_high=t_high))
+
+
+def _prepare_csat(data: Any, *, score: str | None = "osat", top: int = 2,
+                  scale: Any = (1, 5), weights: Any = None) -> _Prepared:
+    low, high = check_scale(scale)
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or not 1 <= top <= high - low + 1:
+        raise CXDataError(f"`top`={top!r} must be the number of top scale points (1–{int(high - low + 1)})")
+    return _prepare_top_box(data, score=score, top=(high - top + 1, high), scale=(low, high), weights=weights)
+
+
+def _prepare_ces(data: Any, *, score: str | None = "ces", easy: Any = (5, 7),
+                 scale: Any = (1, 7), weights: Any = None) -> _Prepared:
+    return _prepare_top_box(data, score=score, top=easy, scale=scale, weights=weights, _argument="easy")
+
+
+def _prepare_mean(data: Any, *, score: str | None = None, scale: Any = None, weights: Any = None) -> _Prepared:
+    values, name = as_series(data, score, argument="score")
+    if scale is not None:
+        low, high = check_scale(scale)
+        arr = numeric_scores(values, name, low=low, high=high)
+    else:
+        arr = numeric_scores(values, name)
+    w = resolve_weights(data, weights, len(values))
+    return _Prepared("mean", name, arr, w, dict(scale=scale))
+
+
+# ------------------------------------------------------------------------- reducers
+def _reduce(prep: _Prepared, codes: np.ndarray | None, n_groups: int) -> dict[str, np.ndarray]:
+    """Rows -> per-group sufficient statistics (arrays of length ``n_groups``).
+
+    ``codes`` are group ids in ``0 .. n_groups-1`` (``None``: one group).
+    """
+    if prep.kind == "mean":
+        return _reduce_moments(prep.values, prep.weights, codes, n_groups)
+    ncat = _NPS_NCAT if prep.kind == "nps" else _PROP_NCAT
+    return _reduce_categories(prep.values, ncat, prep.weights, codes, n_groups)
+
+
+def _reduce_categories(cats, ncat, w, codes, n_groups):
+    """Counts (and weighted sums Σw, Σw²) per group × category; last category = missing."""
+    key = cats if codes is None else codes * ncat + cats
+    size = n_groups * ncat
+    counts = np.bincount(key, minlength=size).reshape(n_groups, ncat).astype(np.float64)
+    out = {"count": counts}
+    if w is not None:
+        out["wsum"] = np.bincount(key, weights=w, minlength=size).reshape(n_groups, ncat)
+        out["w2sum"] = np.bincount(key, weights=w * w, minlength=size).reshape(n_groups, ncat)
+    return out
+
+
+def _reduce_moments(x, w, codes, n_groups):
+    """n, n_missing, Σw, Σw², Σw(x−c), Σw(x−c)² per group (c: overall mean, for stability)."""
+    missing = np.isnan(x)
+    c = float(np.mean(x[~missing]))
+    d = np.where(missing, 0.0, x - c)
+    g = np.zeros(len(x), dtype=np.intp) if codes is None else codes
+    ok = (~missing).astype(np.float64)
+    n = np.bincount(g, weights=ok, minlength=n_groups)
+    rows = np.bincount(g, minlength=n_groups).astype(np.float64)
+    ww = ok if w is None else np.where(missing, 0.0, w)
+    out = {
+        "n": n,
+        "n_missing": rows - n,
+        "sw": n if w is None else np.bincount(g, weights=ww, minlength=n_groups),
+        "sw2": n if w is None else np.bincount(g, weights=ww * ww, minlength=n_groups),
+        "swd": np.bincount(g, weights=ww * d, minlength=n_groups),
+        "swdd": np.bincount(g, weights=ww * d * d, minlength=n_groups),
+        "shift": np.full(n_groups, c),
+    }
+    return out
+
+
+def _stat_rows(st: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows (incl. missing scores) per group, used to drop groups with no rows."""
+    if "count" in st:
+        return st["count"].sum(axis=1)
+    return st["n"] + st["n_missing"]
+
+
+def _take(st: dict, idx: np.ndarray) -> dict:
+    return {k: v[idx] for k, v in st.items()}
+
+
+def _rest(st: dict) -> dict:
+    """Statistics of "all other rows" per group: total minus the group (they are additive)."""
+    out = {}
+    for k, v in st.items():
+        out[k] = v if k == "shift" else v.sum(axis=0, keepdims=True) - v
+    return out
+
+
+# ----------------------------------------------------------------------- estimators
+def _bases(st: dict, n_key: np.ndarray, weighted: bool):
+    """n (rows used) and the base of the variance: n, or Kish n_eff when weighted."""
+    if not weighted:
+        return n_key, n_key.astype(np.float64)
+    sw, sw2 = st["_sw"], st["_sw2"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_eff = np.where(sw2 > 0, sw * sw / np.where(sw2 > 0, sw2, 1.0), 0.0)
+    return n_key, n_eff
+
+
+def _nps_core(st: dict, weighted: bool):
+    cnt = st["count"]
+    n = cnt[:, :3].sum(axis=1)
+    if weighted:
+        ws = st["wsum"][:, :3]
+        tot = ws.sum(axis=1)
+        st = dict(st, _sw=tot, _sw2=st["w2sum"][:, :3].sum(axis=1))
+    else:
+        ws, tot = cnt[:, :3], n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = ws / tot[:, None]
+    _, base = _bases(st, n, weighted)
+    return cnt, n, shares, base
+
+
+def _nps_var(p_d, p_p):
+    """Per-respondent variance of the +1/0/−1 codes (Rocks 2016)."""
+    return (p_p + p_d) - (p_p - p_d) ** 2
+
+
+def _estimate_nps(st: dict, weighted: bool, level: float, options: dict) -> dict[str, Any]:
+    cnt, n, shares, base = _nps_core(st, weighted)
+    p_d, p_pa, p_p = shares[:, 0], shares[:, 1], shares[:, 2]
+    est = 100.0 * (p_p - p_d)
+    z = normal_quantile(level)
+    method = options.get("method", "wald")
+    basis = "Kish n_eff, weighted shares" if weighted else "n"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "wald":
+            se = 100.0 * np.sqrt(_nps_var(p_d, p_p) / base)
+            lo, hi = est - z * se, est + z * se
+            label = f"Wald interval, Var=(pP+pD)-(pP-pD)^2 on base {basis} (Rocks 2016)"
+        elif method == "adjusted_wald":
+            b3 = base + 3.0
+            a_d = (p_d * base + 0.75) / b3
+            a_p = (p_p * base + 0.75) / b3
+            adj = 100.0 * (a_p - a_d)
+            se = 100.0 * np.sqrt(_nps_var(a_d, a_p) / b3)
+            lo, hi = adj - z * se, adj + z * se
+            label = (f"adjusted Wald interval (Rocks 2016: +0.75 detractors, +1.5 passives, "
+                     f"+0.75 promoters, base {basis} + 3) centred on the adjusted NPS; "
+                     f"estimate is the raw NPS")
+        else:
+            se, lo, hi = _bootstrap_nps(shares, base, level, options)
+            label = (f"percentile bootstrap ({options['n_boot']} multinomial resamples of the "
+                     f"category counts, base {'round(Kish n_eff), weighted shares' if weighted else 'n'}, "
+                     f"seed={options.get('seed')!r})")
+    lo, hi = np.clip(lo, -100.0, 100.0), np.clip(hi, -100.0, 100.0)
+    return {
+        "estimate": est, "std_err": se, "ci_low": lo, "ci_high": hi,
+        "n": n.astype(np.int64), "confidence_level": np.full(len(n), level),
+        "method": np.full(len(n), label, dtype=object),
+        "n_eff": base, "n_missing": cnt[:, 3].astype(np.int64),
+        "promoters": p_p, "passives": p_pa, "detractors": p_d,
+        "n_promoters": cnt[:, 2].astype(np.int64), "n_passives": cnt[:, 1].astype(np.int64),
+        "n_detractors": cnt[:, 0].astype(np.int64),
+    }
+
+
+def _bootstrap_nps(shares, base, level, options):
+    """Percentile bootstrap from the multinomial of the three category counts."""
+    rng = np.random.default_rng(options.get("seed"))
+    n_boot = options["n_boot"]
+    g = len(base)
+    size_n = np.rint(base).astype(np.int64)
+    ok = (size_n > 0) & np.isfinite(shares).all(axis=1)
+    p = np.where(ok[:, None], shares, 1.0 / 3.0)
+    p = p / p.sum(axis=1, keepdims=True)
+    se = np.full(g, np.nan)
+    lo = np.full(g, np.nan)
+    hi = np.full(g, np.nan)
+    alpha = 1.0 - level
+    chunk = max(1, 4_000_000 // (3 * n_boot))
+    for start in range(0, g, chunk):
+        sl = slice(start, min(g, start + chunk))
+        nn = np.where(ok[sl], size_n[sl], 0)
+        draws = rng.multinomial(nn, p[sl], size=(n_boot, len(nn)))  # (n_boot, groups, 3)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            boot = 100.0 * (draws[..., 2] - draws[..., 0]) / nn
+        se[sl] = np.std(boot, axis=0, ddof=1)
+        q = np.quantile(boot, [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
+        lo[sl], hi[sl] = q[0], q[1]
+    se[~ok], lo[~ok], hi[~ok] = np.nan, np.nan, np.nan
+    return se, lo, hi
+
+
+def _prop_core(st: dict, weighted: bool):
+    cnt = st["count"]
+    n = cnt[:, :2].sum(axis=1)
+    if weighted:
+        ws = st["wsum"][:, :2]
+        tot = ws.sum(axis=1)
+        st = dict(st, _sw=tot, _sw2=st["w2sum"][:, :2].sum(axis=1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = ws[:, 1] / tot
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = cnt[:, 1] / n
+    _, base = _bases(st, n, weighted)
+    return cnt, n, p, base
+
+
+def _estimate_proportion(st: dict, weighted: bool, level: float, options: dict) -> dict[str, Any]:
+    cnt, n, p, base = _prop_core(st, weighted)
+    low, high = wilson_interval(p, base, normal_quantile(level))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(p * (1.0 - p) / base)
+    basis = "Kish n_eff, weighted share" if weighted else "n"
+    label = f"Wilson score interval on base {basis}; std_err is the Wald SE sqrt(p(1-p)/base)"
+    g = len(n)
+    return {
+        "estimate": p, "std_err": se, "ci_low": low, "ci_high": high,
+        "n": n.astype(np.int64), "confidence_level": np.full(g, level),
+        "method": np.full(g, label, dtype=object),
+        "n_eff": base, "n_missing": cnt[:, 2].astype(np.int64),
+        "n_top": cnt[:, 1].astype(np.int64),
+        "top_low": np.full(g, options["top_low"]), "top_high": np.full(g, options["top_high"]),
+    }
+
+
+def _mean_core(st: dict, weighted: bool):
+    n = st["n"]
+    sw, sw2 = st["sw"], st["sw2"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dm = st["swd"] / sw
+        mean = st["shift"] + dm
+        ss = np.maximum(st["swdd"] - sw * dm * dm, 0.0)  # Σw(x − mean)²
+        base = sw * sw / sw2 if weighted else n.astype(np.float64)
+        var = ss / sw * base / (base - 1.0)  # on the effective-n scale
+    return n, mean, var, base
+
+
+def _estimate_mean(st: dict, weighted: bool, level: float, options: dict) -> dict[str, Any]:
+    n, mean, var, base = _mean_core(st, weighted)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(var / base)
+        df = base - 1.0
+        tq = stats.t.ppf(0.5 + level / 2.0, np.where(df > 0, df, np.nan))
+    basis = "Kish n_eff, weighted mean" if weighted else "n"
+    label = f"t interval, df = base - 1, base {basis}"
+    g = len(n)
+    return {
+        "estimate": mean, "std_err": se, "ci_low": mean - tq * se, "ci_high": mean + tq * se,
+        "n": n.astype(np.int64), "confidence_level": np.full(g, level),
+        "method": np.full(g, label, dtype=object),
+        "n_eff": base, "n_missing": st["n_missing"].astype(np.int64),
+        "std_dev": np.sqrt(var), "df": df,
+    }
+
+
+_ESTIMATORS = {"nps": _estimate_nps, "proportion": _estimate_proportion, "mean": _estimate_mean}
+
+
+def _compute(prep: _Prepared, st: dict, level: float) -> dict[str, Any]:
+    return _ESTIMATORS[prep.kind](st, prep.weights is not None, level, prep.options)
+
+
+def _diff(prep: _Prepared, st1: dict, st2: dict, level: float):
+    """Signed difference 1 − 2 with SE, CI and two-sided p-value, vectorised.
+
+    NPS: SE = sqrt(Var₁/n₁ + Var₂/n₂) (Wald, points), z test. Proportions: unpooled
+    Wald SE, z test. Means: Welch SE and Welch–Satterthwaite df, t test.
+    """
+    weighted = prep.weights is not None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if prep.kind == "nps":
+            _, _, s1, b1 = _nps_core(st1, weighted)
+            _, _, s2, b2 = _nps_core(st2, weighted)
+            d = 100.0 * ((s1[:, 2] - s1[:, 0]) - (s2[:, 2] - s2[:, 0]))
+            se = 100.0 * np.sqrt(_nps_var(s1[:, 0], s1[:, 2]) / b1 + _nps_var(s2[:, 0], s2[:, 2]) / b2)
+            df = np.full(len(d), np.inf)
+        elif prep.kind == "proportion":
+            _, _, p1, b1 = _prop_core(st1, weighted)
+            _, _, p2, b2 = _prop_core(st2, weighted)
+            d = p1 - p2
+            se = np.sqrt(p1 * (1 - p1) / b1 + p2 * (1 - p2) / b2)
+            df = np.full(len(d), np.inf)
+        else:
+            _, m1, v1, b1 = _mean_core(st1, weighted)
+            _, m2, v2, b2 = _mean_core(st2, weighted)
+            d = m1 - m2
+            a1, a2 = v1 / b1, v2 / b2
+            se = np.sqrt(a1 + a2)
+            df = (a1 + a2) ** 2 / (a1 * a1 / (b1 - 1) + a2 * a2 / (b2 - 1))
+        stat = d / se
+        stat = np.where(se == 0, np.where(d == 0, 0.0, np.sign(d) * np.inf), stat)
+        p = 2.0 * stats.t.sf(np.abs(stat), df)
+        q = stats.t.ppf(0.5 + level / 2.0, df)
+    return d, se, d - q * se, d + q * se, stat, p
+
+
+
+def one_sample(prep: _Prepared, level: float) -> dict[str, Any]:
+    """Estimate a metric on all rows of ``prep`` (one group) as a dict of scalars."""
+    st = _reduce(prep, None, 1)
+    row = _compute(prep, st, level)
+    return {k: (v[0].item() if isinstance(v[0], np.generic) else v[0]) for k, v in row.items()}
