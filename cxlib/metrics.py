@@ -18,14 +18,15 @@ Conventions
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from .core.checks import check_confidence_level
+from .core.checks import check_confidence_level, check_min_base
 from .core.results import Estimate
-from .errors import CXDataError
+from .errors import CXDataError, SmallBaseWarning
 from .sufficient import (
     _diff,
     _prepare_ces,
@@ -34,6 +35,7 @@ from .sufficient import (
     _prepare_nps,
     _prepare_top_box,
     _reduce,
+    not_estimable,
     one_sample,
 )
 
@@ -62,6 +64,8 @@ class NPSResult(Estimate):
     n_promoters: int
     n_passives: int
     n_detractors: int
+    small_base: bool = False
+    min_base: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class ProportionResult(Estimate):
     n_top: int
     top_low: float
     top_high: float
+    small_base: bool = False
+    min_base: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,8 @@ class MeanResult(Estimate):
     n_missing: int
     std_dev: float
     df: float
+    small_base: bool = False
+    min_base: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -128,11 +136,14 @@ class NPSComparison(Estimate):
     p_value: float
     nps_a: NPSResult
     nps_b: NPSResult
+    small_base: bool = False
+    min_base: float = 30.0
 
     def to_frame(self) -> pd.DataFrame:
         """One row: the difference, then each sample's NPS, std_err and n."""
         row = {f.name: getattr(self, f.name) for f in dataclasses.fields(Estimate)}
-        row.update(statistic=self.statistic, p_value=self.p_value)
+        row.update(statistic=self.statistic, p_value=self.p_value, small_base=self.small_base,
+                   min_base=self.min_base)
         for tag, r in (("a", self.nps_a), ("b", self.nps_b)):
             row.update({f"estimate_{tag}": r.estimate, f"std_err_{tag}": r.std_err,
                         f"n_{tag}": r.n, f"n_eff_{tag}": r.n_eff})
@@ -140,9 +151,24 @@ class NPSComparison(Estimate):
 
 
 # ------------------------------------------------------------------ public: samples
+def _flagged(row: dict[str, Any], min_base: Any, what: str) -> dict[str, Any]:
+    """Add ``small_base``/``min_base`` to a one-sample result and warn about a thin base
+    or an interval the data cannot give (a :class:`SmallBaseWarning` either way)."""
+    min_base = check_min_base(min_base)
+    small = not row["n_eff"] >= min_base
+    if small:
+        warnings.warn(f"{what} rests on a base of "
+                      f"{row['n_eff']:.4g} (n_eff when weighted) < min_base={min_base}; it is flagged small_base",
+                      SmallBaseWarning, stacklevel=3)
+    if not_estimable(row):
+        warnings.warn(f"{what}: no interval, the data cannot estimate one (a single response, or every "
+                      "response in the same category, has no variance)", SmallBaseWarning, stacklevel=3)
+    return {**row, "small_base": small, "min_base": float(min_base)}
+
+
 
 def nps(data: Any, *, score: str | None = "ltr", weights: Any = None, confidence_level: float = 0.95,
-        method: str = "wald", n_boot: int = 2000, seed: Any = None) -> NPSResult:
+        method: str = "wald", n_boot: int = 2000, seed: Any = 0, min_base: int = 30) -> NPSResult:
     """Net Promoter Score (points, −100 … 100) with a confidence interval.
 
     Parameters
@@ -155,12 +181,16 @@ def nps(data: Any, *, score: str | None = "ltr", weights: Any = None, confidence
     weights : str or array-like, optional
         Survey weights (column name or array, >= 0).
     confidence_level : float, default 0.95
+    min_base : int, default 30
+        Minimum base (n, or Kish n_eff when weighted): below it the result is flagged
+        ``small_base`` and a :class:`~cxlib.SmallBaseWarning` is issued. With no variance
+        (one response, or all in one category) there is no interval (NaN), with a warning.
     method : {"wald", "adjusted_wald", "bootstrap"}, default "wald"
         Interval method (see Notes).
     n_boot : int, default 2000
         Bootstrap resamples (``method="bootstrap"`` only).
-    seed : int or numpy Generator seed, optional
-        Seeds the bootstrap.
+    seed : int, default 0
+        Seeds the bootstrap (the same seed gives the same interval).
 
     Returns
     -------
@@ -214,11 +244,11 @@ def nps(data: Any, *, score: str | None = "ltr", weights: Any = None, confidence
     """
     level = check_confidence_level(confidence_level)
     prep = _prepare_nps(data, score=score, weights=weights, method=method, n_boot=n_boot, seed=seed)
-    return NPSResult(**one_sample(prep, level))
+    return NPSResult(**_flagged(one_sample(prep, level), min_base, f"NPS of {prep.column!r}"))
 
 
 def compare_nps(a: Any, b: Any, *, score: str | None = "ltr", weights: Any = None,
-                confidence_level: float = 0.95) -> NPSComparison:
+                confidence_level: float = 0.95, min_base: int = 30) -> NPSComparison:
     """Signed difference of two independent NPS, ``a − b``, with a z test.
 
     Parameters
@@ -230,6 +260,10 @@ def compare_nps(a: Any, b: Any, *, score: str | None = "ltr", weights: Any = Non
     weights : str, or a pair (weights_a, weights_b), optional
         A column name present in both frames, or one weight array per sample.
     confidence_level : float, default 0.95
+    min_base : int, default 30
+        Minimum base (n, or Kish n_eff when weighted): below it the result is flagged
+        ``small_base`` and a :class:`~cxlib.SmallBaseWarning` is issued. With no variance
+        (one response, or all in one category) there is no interval (NaN), with a warning.
 
     Returns
     -------
@@ -268,8 +302,8 @@ def compare_nps(a: Any, b: Any, *, score: str | None = "ltr", weights: Any = Non
     if (pa.weights is None) != (pb.weights is None):
         raise CXDataError("`weights`: give weights for both samples or for neither")
     sa, sb = _reduce(pa, None, 1), _reduce(pb, None, 1)
-    ra = NPSResult(**one_sample(pa, level))
-    rb = NPSResult(**one_sample(pb, level))
+    ra = NPSResult(**_flagged(one_sample(pa, level), min_base, "NPS of `a`"))
+    rb = NPSResult(**_flagged(one_sample(pb, level), min_base, "NPS of `b`"))
     d, se, lo, hi, zstat, p = _diff(pa, sa, sb, level)
     return NPSComparison(
         estimate=float(d[0]), std_err=float(se[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
@@ -277,11 +311,12 @@ def compare_nps(a: Any, b: Any, *, score: str | None = "ltr", weights: Any = Non
         method="difference a - b, Wald SE sqrt(Var_a/n_a + Var_b/n_b), z test"
         + (" (Kish n_eff, weighted shares)" if pa.weights is not None else ""),
         statistic=float(zstat[0]), p_value=float(p[0]), nps_a=ra, nps_b=rb,
+        small_base=ra.small_base or rb.small_base, min_base=ra.min_base,
     )
 
 
 def top_box(data: Any, *, score: str | None, top: Any = None, scale: Any = None, weights: Any = None,
-            confidence_level: float = 0.95) -> ProportionResult:
+            confidence_level: float = 0.95, min_base: int = 30) -> ProportionResult:
     """Share of responses in the top box (proportion 0–1) with a Wilson interval.
 
     Parameters
@@ -296,6 +331,10 @@ def top_box(data: Any, *, score: str | None, top: Any = None, scale: Any = None,
         The scale's end points, e.g. ``(1, 5)``; scores outside raise.
     weights : str or array-like, optional
     confidence_level : float, default 0.95
+    min_base : int, default 30
+        Minimum base (n, or Kish n_eff when weighted): below it the result is flagged
+        ``small_base`` and a :class:`~cxlib.SmallBaseWarning` is issued. With no variance
+        (one response, or all in one category) there is no interval (NaN), with a warning.
 
     Returns
     -------
@@ -322,11 +361,11 @@ def top_box(data: Any, *, score: str | None, top: Any = None, scale: Any = None,
     """
     level = check_confidence_level(confidence_level)
     prep = _prepare_top_box(data, score=score, top=top, scale=scale, weights=weights)
-    return ProportionResult(**one_sample(prep, level))
+    return ProportionResult(**_flagged(one_sample(prep, level), min_base, f"Top-box share of {prep.column!r}"))
 
 
 def csat(data: Any, *, score: str | None = "osat", top: int = 2, scale: Any = (1, 5), weights: Any = None,
-         confidence_level: float = 0.95) -> ProportionResult:
+         confidence_level: float = 0.95, min_base: int = 30) -> ProportionResult:
     """CSAT: top-``top``-box share (proportion 0–1) of a satisfaction scale.
 
     The top box is the highest ``top`` scale points (top-2 of 1–5: 4 and 5). Interval
@@ -341,11 +380,11 @@ def csat(data: Any, *, score: str | None = "osat", top: int = 2, scale: Any = (1
     """
     level = check_confidence_level(confidence_level)
     prep = _prepare_csat(data, score=score, top=top, scale=scale, weights=weights)
-    return ProportionResult(**one_sample(prep, level))
+    return ProportionResult(**_flagged(one_sample(prep, level), min_base, f"Top-box share of {prep.column!r}"))
 
 
 def ces(data: Any, *, score: str | None = "ces", easy: Any = (5, 7), scale: Any = (1, 7), weights: Any = None,
-        confidence_level: float = 0.95) -> ProportionResult:
+        confidence_level: float = 0.95, min_base: int = 30) -> ProportionResult:
     """CES: share (proportion 0–1) of "easy" answers on the customer-effort scale.
 
     ``easy`` is an inclusive range of scale points (default 5–7 on 1–7) or a threshold
@@ -359,11 +398,11 @@ def ces(data: Any, *, score: str | None = "ces", easy: Any = (5, 7), scale: Any 
     """
     level = check_confidence_level(confidence_level)
     prep = _prepare_ces(data, score=score, easy=easy, scale=scale, weights=weights)
-    return ProportionResult(**one_sample(prep, level))
+    return ProportionResult(**_flagged(one_sample(prep, level), min_base, f"Top-box share of {prep.column!r}"))
 
 
 def mean_score(data: Any, *, score: str | None, scale: Any = None, weights: Any = None,
-               confidence_level: float = 0.95) -> MeanResult:
+               confidence_level: float = 0.95, min_base: int = 30) -> MeanResult:
     """Mean score with a t interval.
 
     Parameters
@@ -375,6 +414,10 @@ def mean_score(data: Any, *, score: str | None, scale: Any = None, weights: Any 
         If given, scores outside it raise.
     weights : str or array-like, optional
     confidence_level : float, default 0.95
+    min_base : int, default 30
+        Minimum base (n, or Kish n_eff when weighted): below it the result is flagged
+        ``small_base`` and a :class:`~cxlib.SmallBaseWarning` is issued. With no variance
+        (one response, or all in one category) there is no interval (NaN), with a warning.
 
     Notes
     -----
@@ -393,5 +436,5 @@ def mean_score(data: Any, *, score: str | None, scale: Any = None, weights: Any 
     """
     level = check_confidence_level(confidence_level)
     prep = _prepare_mean(data, score=score, scale=scale, weights=weights)
-    return MeanResult(**one_sample(prep, level))
+    return MeanResult(**_flagged(one_sample(prep, level), min_base, f"Mean of {prep.column!r}"))
 

@@ -89,8 +89,26 @@ def _prepare_nps(data: Any, *, score: str | None = "ltr", weights: Any = None,
     if missing is not None:
         arr = np.where(missing, 11, arr)
     cats = _NPS_LUT[arr]
-    w = resolve_weights(data, weights, len(values))
+    w = _score_weights(resolve_weights(data, weights, len(values)), cats != 3, name)
     return _Prepared("nps", name, cats, w, dict(method=method, n_boot=int(n_boot), seed=seed))
+
+
+def _score_weights(w: np.ndarray | None, scored: np.ndarray, name: str) -> np.ndarray | None:
+    """Weights rescaled to a maximum of 1, refused when they are zero on every scored row.
+
+    Every estimate is a ratio of weight sums, so rescaling changes nothing but keeps Σw²
+    (and the Kish base) from underflowing when weights are tiny (e.g. 1e-300).
+    """
+    if w is None:
+        return None
+    top = float(w.max())
+    w = w / top
+    if not (w[scored] > 0).any():
+        raise CXDataError(
+            f"the weights are zero on all {int(scored.sum())} row(s) with a {name!r} score (they are positive "
+            f"only on rows whose score is missing); nothing can be estimated"
+        )
+    return w
 
 
 def _top_range(top: Any, scale: tuple[float, float], argument: str) -> tuple[float, float]:
@@ -122,7 +140,7 @@ def _prepare_top_box(data: Any, *, score: str | None = None, top: Any = None,
     cats = ((arr >= t_low) & (arr <= t_high)).astype(np.int8)
     if missing is not None:
         cats[missing] = 2
-    w = resolve_weights(data, weights, len(values))
+    w = _score_weights(resolve_weights(data, weights, len(values)), cats != 2, name)
     return _Prepared("proportion", name, cats, w, dict(top_low=t_low, top_high=t_high))
 
 
@@ -146,7 +164,7 @@ def _prepare_mean(data: Any, *, score: str | None = None, scale: Any = None, wei
         arr = numeric_scores(values, name, low=low, high=high)
     else:
         arr = numeric_scores(values, name)
-    w = resolve_weights(data, weights, len(values))
+    w = _score_weights(resolve_weights(data, weights, len(values)), ~np.isnan(arr), name)
     return _Prepared("mean", name, arr, w, dict(scale=scale))
 
 
@@ -380,7 +398,21 @@ _ESTIMATORS = {"nps": _estimate_nps, "proportion": _estimate_proportion, "mean":
 
 
 def _compute(prep: _Prepared, st: dict, level: float) -> dict[str, Any]:
-    return _ESTIMATORS[prep.kind](st, prep.weights is not None, level, prep.options)
+    out = _ESTIMATORS[prep.kind](st, prep.weights is not None, level, prep.options)
+    if not (prep.kind == "proportion" or prep.options.get("method") == "adjusted_wald"):
+        # A zero standard error (one response, or every answer the same) would give a
+        # zero-width interval: the data cannot estimate one, so there is none. (Wilson and
+        # adjusted-Wald intervals stay informative in that case and are kept.)
+        with np.errstate(invalid="ignore"):
+            degenerate = ~(out["std_err"] > 0) | ~(out["n_eff"] >= 2)
+        for key in ("std_err", "ci_low", "ci_high"):
+            out[key] = np.where(degenerate, np.nan, out[key])
+    return out
+
+
+def not_estimable(row: dict[str, Any]) -> bool:
+    """True when a one-sample result has an estimate but no interval."""
+    return bool(np.isfinite(row["estimate"]) and not np.isfinite(row["ci_low"]))
 
 
 def _diff(prep: _Prepared, st1: dict, st2: dict, level: float):
@@ -410,8 +442,10 @@ def _diff(prep: _Prepared, st1: dict, st2: dict, level: float):
             a1, a2 = v1 / b1, v2 / b2
             se = np.sqrt(a1 + a2)
             df = (a1 + a2) ** 2 / (a1 * a1 / (b1 - 1) + a2 * a2 / (b2 - 1))
+        # No variance on either side (e.g. [10] vs [0]): no test and no interval, never
+        # an infinite statistic with p = 0.
+        se = np.where(se > 0, se, np.nan)
         stat = d / se
-        stat = np.where(se == 0, np.where(d == 0, 0.0, np.sign(d) * np.inf), stat)
         p = 2.0 * stats.t.sf(np.abs(stat), df)
         q = stats.t.ppf(0.5 + level / 2.0, df)
     return d, se, d - q * se, d + q * se, stat, p

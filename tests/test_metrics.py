@@ -391,8 +391,13 @@ def test_nps_properties(scores, level):
     r = cx.nps(s, confidence_level=level)
     assert r.n == s.notna().sum() and r.n_missing == s.isna().sum()
     assert -100 <= r.estimate <= 100
-    assert r.ci_low - 1e-9 <= r.estimate <= r.ci_high + 1e-9
-    assert -100 <= r.ci_low and r.ci_high <= 100
+    # no interval exactly when the data have no variance (one category only): never a
+    # zero-width interval
+    one_category = max(r.promoters, r.passives, r.detractors) == 1.0
+    assert np.isnan(r.ci_low) == np.isnan(r.ci_high) == one_category
+    if not one_category:
+        assert r.ci_low - 1e-9 <= r.estimate <= r.ci_high + 1e-9 and r.ci_low < r.ci_high
+        assert -100 <= r.ci_low and r.ci_high <= 100
     assert r.promoters + r.passives + r.detractors == pytest.approx(1.0)
     assert r.n_promoters + r.n_passives + r.n_detractors == r.n
 
@@ -406,7 +411,7 @@ def test_top_box_and_weighted_nps_properties(scores, weights):
     assert 0 <= r.ci_low <= r.estimate + 1e-12 and r.estimate <= r.ci_high + 1e-12 <= 1 + 1e-12
     assert r.n == len(scores) and r.n_eff <= r.n + 1e-9
     rn = cx.nps(pd.DataFrame({"ltr": np.array(scores) * 2, "w": w}), weights="w")
-    assert rn.ci_low - 1e-9 <= rn.estimate <= rn.ci_high + 1e-9
+    assert np.isnan(rn.ci_low) or rn.ci_low - 1e-9 <= rn.estimate <= rn.ci_high + 1e-9
     assert rn.promoters + rn.passives + rn.detractors == pytest.approx(1.0)
 
 
@@ -498,3 +503,67 @@ def test_object_factorize_shortcut_equals_pandas():
     r2, rl2 = pd.factorize(distinct, sort=True)
     np.testing.assert_array_equal(c2, r2)
     assert list(l2) == list(rl2)
+
+
+# ------------------------------------------------ edges that used to answer silently
+def test_weights_series_is_matched_by_index_not_position():
+    df = random_survey(n=400)
+    expected = cx.nps(df, weights="weight")
+    shuffled = df["weight"].sample(frac=1.0, random_state=3)
+    assert cx.nps(df, weights=shuffled).estimate == pytest.approx(expected.estimate, rel=1e-12)
+    assert cx.nps(df, weights=df["weight"].to_numpy()).estimate == pytest.approx(expected.estimate, rel=1e-12)
+    with pytest.raises(CXDataError, match=r"index does not match the data's: 5 row label\(s\)"):
+        cx.nps(df, weights=df["weight"].iloc[:-5])
+    with pytest.raises(CXDataError, match="has 395 values but the data has 400 rows"):
+        cx.nps(df, weights=df["weight"].to_numpy()[:-5])
+
+
+@pytest.mark.parametrize("scores", [
+    pd.Series([True, False, True]), pd.Series([True, False, None], dtype="boolean"),
+    pd.Series([True, False, True], dtype=object),
+])
+def test_booleans_are_not_scores(scores):
+    with pytest.raises(CXDataError, match="holds booleans"):
+        cx.nps(scores)
+
+
+def test_dates_are_not_scores_and_the_message_shows_no_epoch_numbers():
+    with pytest.raises(CXDataError, match=r"holds dates or durations \(datetime64") as err:
+        cx.mean_score(pd.Series(pd.to_datetime(["2026-01-01", "2026-02-01"])), score=None)
+    assert "1767225600" not in str(err.value)
+
+
+def test_one_response_has_no_interval_and_a_warning():
+    with pytest.warns(SmallBaseWarning, match="no interval"):
+        r = cx.nps([9])
+    assert r.estimate == 100.0 and np.isnan(r.ci_low) and np.isnan(r.ci_high) and r.small_base
+    with pytest.warns(SmallBaseWarning):
+        m = cx.mean_score([4, 4, 4], score=None, scale=(1, 5))
+    assert m.estimate == 4.0 and np.isnan(m.ci_low)
+
+
+def test_two_samples_without_variance_are_not_tested():
+    with pytest.warns(SmallBaseWarning):
+        d = cx.compare_nps([10], [0])
+    assert d.estimate == 200.0 and np.isnan(d.statistic) and np.isnan(d.p_value) and np.isnan(d.ci_low)
+
+
+def test_tiny_weights_keep_the_effective_base():
+    x = np.array([10, 9, 8, 7, 3] * 20)
+    r = cx.nps(x, weights=np.full(100, 1e-300))
+    assert r.n_eff == pytest.approx(100.0) and r.ci_low == pytest.approx(cx.nps(x).ci_low)
+
+
+def test_weights_only_on_unscored_rows_are_refused():
+    df = pd.DataFrame({"ltr": [10, None, 3], "w": [0.0, 1.0, 0.0]})
+    with pytest.raises(CXDataError, match="zero on all 2 row"):
+        cx.nps(df, weights="w")
+
+
+def test_small_base_is_flagged_on_the_effective_base():
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 11, 40)
+    w = np.r_[np.full(20, 1.0), np.full(20, 8.0)]  # n = 40 but Kish n_eff = 40 * 81/130 ≈ 24.9
+    with pytest.warns(SmallBaseWarning, match="base of 24.92"):
+        r = cx.nps(x, weights=w, min_base=30)
+    assert r.n == 40 and r.small_base and r.n_eff == pytest.approx(40 * 81 / 130)

@@ -91,8 +91,7 @@ def numeric_scores(
     s = pd.Series(values)
     if len(s) == 0:
         raise CXDataError(f"column {name!r} is empty: no rows to analyse")
-    if s.dtype == bool:
-        raise CXDataError(f"column {name!r} is boolean; expected numeric scores")
+    _refuse_non_scores(s, name)
     num = pd.to_numeric(s, errors="coerce")
     bad_text = s.notna() & num.isna()
     if bad_text.any():
@@ -132,6 +131,19 @@ def numeric_scores(
     return arr
 
 
+def _refuse_non_scores(s: pd.Series, name: str) -> None:
+    """Booleans (numpy, nullable or Python objects) and dates are not scores."""
+    dtype = s.dtype
+    if pd.api.types.is_bool_dtype(dtype) or (
+            dtype == object and len(s.dropna()) and s.dropna().map(type).isin([bool, np.bool_]).all()):
+        raise CXDataError(
+            f"column {name!r} holds booleans (True/False); expected numeric scores "
+            "(e.g. the 0–10 ratings themselves, or a 0/1 column with scale=(0, 1))"
+        )
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        raise CXDataError(f"column {name!r} holds dates or durations ({dtype}); expected numeric scores")
+
+
 def check_weights(weights: Any, n: int, *, name: str = "weights") -> np.ndarray:
     """Validate survey weights: numeric, finite, non-negative, not all zero."""
     w = pd.to_numeric(pd.Series(np.asarray(weights)), errors="coerce").to_numpy(dtype=float)
@@ -153,7 +165,12 @@ def check_weights(weights: Any, n: int, *, name: str = "weights") -> np.ndarray:
 
 
 def resolve_weights(data: Any, weights: Any, n: int) -> np.ndarray | None:
-    """Weights given as a column name of ``data`` or as an array; ``None`` stays ``None``."""
+    """Weights given as a column name of ``data``, a Series or an array; ``None`` stays ``None``.
+
+    A weights Series is matched to the rows of ``data`` by index label, never by position
+    (a shuffled Series gives the same answer); a Series whose labels are not exactly the
+    data's is refused. An array must have one value per row.
+    """
     if weights is None:
         return None
     if isinstance(weights, str):
@@ -161,7 +178,29 @@ def resolve_weights(data: Any, weights: Any, n: int) -> np.ndarray | None:
             raise CXDataError(f"`weights`={weights!r} names a column but `data` is not a DataFrame")
         check_columns(data, [weights], argument="weights")
         return check_weights(data[weights], n, name=weights)
+    if isinstance(weights, pd.Series) and isinstance(data, (pd.DataFrame, pd.Series)):
+        weights = _aligned(weights, data.index)
     return check_weights(weights, n)
+
+
+def _aligned(weights: pd.Series, index: pd.Index) -> pd.Series:
+    """``weights`` reordered to ``index`` by label, or a clear error when the labels differ."""
+    if weights.index.equals(index):
+        return weights
+    if not (weights.index.is_unique and index.is_unique):
+        raise CXDataError(
+            "`weights` is a Series whose index differs from the data's and has duplicate labels, so it "
+            "cannot be matched row by row; pass `weights.to_numpy()` if the order is right, or a column name"
+        )
+    missing = index.difference(weights.index)
+    extra = weights.index.difference(index)
+    if len(missing) or len(extra):
+        raise CXDataError(
+            f"`weights` is a Series whose index does not match the data's: {len(missing)} row label(s) of the "
+            f"data have no weight {show_values(missing)}, {len(extra)} weight label(s) are not rows of the data "
+            f"{show_values(extra)}; weights are matched by index label, so align them first (or pass a column name)"
+        )
+    return weights.reindex(index)
 
 
 def kish_n_eff(w: np.ndarray) -> float:
