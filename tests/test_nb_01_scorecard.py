@@ -42,7 +42,8 @@ def test_scorecard_notebook_overall_and_fan_out(run_notebook, small_data_dir, sm
 
 def test_report_definition_matches_notebook_parameters(small_data_dir):
     """What the batch passes must match each notebook's declared parameters."""
-    from cxlib.report.runner import load_definition, plan_runs, validate_runs
+    from cxlib.report.definition import load_definition
+    from cxlib.report.runs import plan_runs, validate_runs
 
     d = load_definition()
     runs = plan_runs(d, quarter="2026Q3", data_dir=small_data_dir, out_dir=small_data_dir / "out")
