@@ -37,7 +37,7 @@ def test_scorecard_notebook_overall_and_fan_out(run_notebook, small_data_dir, sm
                                       subset_value="JP", min_base=400, trend_quarters=3)
     assert figs2["scope"] == "customers with country = JP"
     assert figs2["headline"]["NPS"]["small_base"] is True
-    assert "suppressed (n &lt; 400)" in html2 or "suppressed (n < 400)" in html2
+    assert "&lt; minimum base 400)" in html2 or "< minimum base 400)" in html2  # format_suppressed's text
 
 
 def test_report_definition_matches_notebook_parameters(small_data_dir):

@@ -105,6 +105,11 @@ def test_missing_required_parameter(workspace):
         ('[report]\ntitle = "t"\n[[notebook]]\nname = "a"\npath = "tiny.py"\n'
          '[[notebook]]\nname = "a"\npath = "tiny.py"\n', "duplicate"),
         ('[report\n', "not valid TOML"),
+        ('notebook = [1]\n[report]\ntitle = "t"\n', "must be a table"),
+        ('[report]\ntitle = "t"\n[[notebook]]\nname = "a"\npath = "tiny.py"\ntimeout = true\n', "positive integer"),
+        ('[report]\ntitle = "t"\n[[notebook]]\nname = "a b"\npath = "tiny.py"\n', "must be letters"),
+        ('[report]\ntitle = "t"\n[[notebook]]\nname = "a"\npath = "tiny.py"\n[notebook.fan_out]\n'
+         'parameter = "p"\ncolumn = "c"\nvalues = [1]\n', "'values' must be a list of strings"),
     ],
 )
 def test_definition_validation(workspace, body, message):
