@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import cxlib as cx
-from cxlib.report.runner import load_definition, run_report
+from cxlib.report import load_definition, run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -135,10 +135,9 @@ from .segments import (
 
 # --- plots / report ---
 from . import report as report  # the report layer: cx.report.format_table, ...
-from .report.figures import load_key_figures, save_key_figures
-from .report.provenance import provenance_table
+from .report.figures import save_key_figures  # goes once notebooks call cx.report.save_key_figures
 from .viz.estimates import plot_estimates, plot_trend, set_theme
-from .report.runner import ReportDefinitionError, load_definition, run_report
+from .report import load_definition, run_report
 from .scorecard import (
     churn_at_risk,
     headline_metrics,
@@ -147,7 +146,7 @@ from .scorecard import (
     segment_breakdown,
     subset_dataset,
 )
-from .report.tables import DisplayTable, format_interval, format_table
+from .report.tables import format_table  # goes once notebooks call cx.report.format_table
 # --- end plots / report ---
 
 __version__ = "0.1.0"

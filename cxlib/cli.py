@@ -15,9 +15,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["main"]
-
-
 def _build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -67,7 +64,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from .data import default_data_dir, ensure_dataset, latest_quarter, load_dataset
-    from .report.runner import run_report
+    from .report.execute import run_report
 
     data_dir = Path(args.data) if args.data else default_data_dir()
     if data_dir.is_absolute() and data_dir.is_relative_to(Path.cwd()):
@@ -90,7 +87,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cx`` console script."""
     from .errors import CXDataError
-    from .report.runner import ReportDefinitionError
+    from .report.definition import ReportDefinitionError
 
     parser = _build_parser()
     args = parser.parse_args(argv)

@@ -49,8 +49,9 @@ def run_notebook(tmp_path_factory):
 
     Returns a function ``(name, **parameters) -> (RunResult, key_figures dict, html str)``.
     """
+    from cxlib.report.execute import execute_run
     from cxlib.report.figures import load_key_figures
-    from cxlib.report.runner import RunSpec, execute_run, validate_runs
+    from cxlib.report.runs import RunSpec, validate_runs
 
     out = tmp_path_factory.mktemp("nbruns")
 

@@ -39,12 +39,13 @@ def test_scorecard_notebook_overall_and_fan_out(run_notebook, small_data_dir, sm
                                       subset_value="JP", min_base=400, trend_quarters=3)
     assert figs2["scope"] == "customers with country = JP"
     assert figs2["headline"]["NPS"]["small_base"] is True
-    assert "suppressed (n &lt; 400)" in html2 or "suppressed (n < 400)" in html2
+    assert "&lt; minimum base 400)" in html2 or "< minimum base 400)" in html2  # format_suppressed's text
 
 
 def test_report_definition_matches_notebook_parameters(small_data_dir):
     """What the batch passes must match each notebook's declared parameters."""
-    from cxlib.report.runner import load_definition, plan_runs, validate_runs
+    from cxlib.report.definition import load_definition
+    from cxlib.report.runs import plan_runs, validate_runs
 
     d = load_definition()
     runs = plan_runs(d, quarter="2026Q3", data_dir=small_data_dir, out_dir=small_data_dir / "out")

@@ -61,7 +61,8 @@ def test_loyalty_notebook_fan_out_small_base(run_notebook, small_data_dir, small
 
 
 def test_report_runs_loyalty_per_plan(small_data_dir):
-    from cxlib.report.runner import load_definition, plan_runs, validate_runs
+    from cxlib.report.definition import load_definition
+    from cxlib.report.runs import plan_runs, validate_runs
 
     runs = plan_runs(load_definition(), quarter="2026Q3", data_dir=small_data_dir, out_dir=small_data_dir / "out")
     validate_runs(runs)

@@ -1,5 +1,7 @@
-"""The batch report runner: fan-out, validation, failure isolation, resume, atomic and
-reproducible outputs, reviewer HTML. Uses the tiny notebook in tests/notebooks/."""
+"""The batch report (definition, runs, execute): fan-out, validation, failure isolation,
+resume, atomic and reproducible outputs, reviewer HTML end to end. Uses the tiny notebook in
+tests/notebooks/. Rendering, provenance, display tables and the index have tests of their own
+(test_render, test_provenance, test_tables, test_index)."""
 
 from __future__ import annotations
 
@@ -12,13 +14,9 @@ import pytest
 
 from cxlib.core.io import atomic_write_bytes, atomic_write_with
 from cxlib.cli import main
-from cxlib.report.runner import (
-    ReportDefinitionError,
-    load_definition,
-    plan_runs,
-    run_report,
-    validate_runs,
-)
+from cxlib.report.definition import ReportDefinitionError, load_definition
+from cxlib.report.execute import run_report
+from cxlib.report.runs import plan_runs, validate_runs
 
 HERE = Path(__file__).parent / "notebooks"
 
@@ -107,6 +105,11 @@ def test_missing_required_parameter(workspace):
         ('[report]\ntitle = "t"\n[[notebook]]\nname = "a"\npath = "tiny.py"\n'
          '[[notebook]]\nname = "a"\npath = "tiny.py"\n', "duplicate"),
         ('[report\n', "not valid TOML"),
+        ('notebook = [1]\n[report]\ntitle = "t"\n', "must be a table"),
+        ('[report]\ntitle = "t"\n[[notebook]]\nname = "a"\npath = "tiny.py"\ntimeout = true\n', "positive integer"),
+        ('[report]\ntitle = "t"\n[[notebook]]\nname = "a b"\npath = "tiny.py"\n', "must be letters"),
+        ('[report]\ntitle = "t"\n[[notebook]]\nname = "a"\npath = "tiny.py"\n[notebook.fan_out]\n'
+         'parameter = "p"\ncolumn = "c"\nvalues = [1]\n', "'values' must be a list of strings"),
     ],
 )
 def test_definition_validation(workspace, body, message):
@@ -150,7 +153,11 @@ def test_reviewer_html_has_no_code_params_or_warnings(first_batch, workspace):
     for forbidden in ("import cxlib", "raise RuntimeError", "injected-parameters", "REMOVED-CELL-MARKER",
                       "REMOVED-OUTPUT-MARKER", "noisy warning", "Traceback", "hl-ipython3"):
         assert forbidden not in html, forbidden
-    assert "Parameters and provenance" in html and "data fingerprint" in html
+    # parameters and provenance: an appendix after the notebook's last section, not where the cell stood
+    appendix = html.index('id="Appendix:-parameters-and-provenance"')
+    assert html.index('id="Section-B"') < html.rindex("data:image/png;base64") < appendix  # the figure is in B
+    assert "data fingerprint" in html[appendix:] and "<td>subset_value</td><td><code>A</code>" in html[appendix:]
+    assert html.count("data fingerprint") == 1
     assert '<nav class="cx-toc">' in html and 'href="#Section-A"' in html
     assert "data:image/png;base64" in html  # figures embedded
     log = (workspace / "reports" / "2026Q3" / "tiny" / "grp-A.log").read_text()
@@ -227,28 +234,3 @@ values = ["A", "B"]
     assert "timed out" in status["grp-B"][1].lower() or "timeout" in status["grp-B"][1].lower(), status
     index = (tmp_path / "reports" / "2026Q3" / "index.html").read_text()
     assert index.count("failed") >= 2
-
-
-def test_index_links_previous_quarter_and_shows_signed_changes(tmp_path):
-    from cxlib.report.runner import ReportDefinition
-    from cxlib.report.index import write_index
-
-    prev = tmp_path / "2026Q2"
-    prev.mkdir()
-    (prev / "index.html").write_text("<html></html>")
-    out = tmp_path / "2026Q3"
-    (out / "nb").mkdir(parents=True)
-    figures = {"headline": {"NPS": {"estimate": 18.8, "ci_low": 14.7, "ci_high": 22.9, "n": 1906}},
-               "changes": [{"metric": "NPS", "current": {"estimate": 18.8, "ci_low": 14.7, "ci_high": 22.9,
-                                                         "n": 1906},
-                            "previous": {"estimate": 28.6, "ci_low": 24.5, "ci_high": 32.6, "n": 1857},
-                            "diff": -9.8, "diff_ci_low": -15.5, "diff_ci_high": -4.0, "p_value": 0.003,
-                            "significant": True, "confidence_level": 0.95}]}
-    (out / "nb" / "overall.json").write_text(json.dumps(figures))
-    manifest = {"runs": {"nb/overall": {"notebook": "nb", "run": "overall", "status": "ok", "seconds": 1.0,
-                                        "figures": "nb/overall.json", "html": "nb/overall.html"}}}
-    d = ReportDefinition(title="T", notebooks=())
-    html = write_index(out, definition=d, quarter="2026Q3", data_dir="data", manifest=manifest).read_text()
-    assert "href='../2026Q2/index.html'" in html
-    assert "-9.8 [-15.5, -4.0]" in html and ">yes<" in html
-    assert "18.8 [14.7, 22.9] (n = 1,906)" in html

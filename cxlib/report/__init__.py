@@ -1,6 +1,8 @@
 """The report layer: what turns results into what a reviewer reads.
 
-- :mod:`~cxlib.report.runner` — the batch (report definition, papermill runs, resume);
+- the batch: :mod:`~cxlib.report.definition` (the report definition, validated),
+  :mod:`~cxlib.report.runs` (runs planned and checked against the notebooks' parameters),
+  :mod:`~cxlib.report.execute` (papermill runs in parallel, failures isolated, resume);
 - :mod:`~cxlib.report.render` — reviewer HTML; :mod:`~cxlib.report.index` — the quarter's index;
 - :mod:`~cxlib.report.provenance` — parameters, data fingerprint, versions;
 - :mod:`~cxlib.report.tables` — display tables; :mod:`~cxlib.report.figures` — key figures;
@@ -13,10 +15,12 @@ here is imported by the analysis modules (data → analysis → report, never ba
 from __future__ import annotations
 
 # --- batch ---
-from .runner import ReportDefinitionError, load_definition, run_report
+from .definition import ReportDefinitionError, load_definition
+from .execute import run_report
 # --- end batch ---
 
 # --- display and figures ---
+from ..core.inference import format_estimate, format_interval
 from .figures import key_figure, key_figures, load_key_figures, save_key_figures
 from .provenance import provenance_table
 from .tables import DisplayTable, format_table

@@ -10,10 +10,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..core.inference import format_estimate
 from ..core.io import atomic_write_text
 from ..data import previous_quarter
-
-__all__ = ["write_index", "format_estimate"]
 
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}
@@ -25,34 +24,6 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .warn{color:#9a6700}.muted{color:#777}.sig{font-weight:600}
 code{font-size:.9em}
 """
-
-
-def format_estimate(value: Mapping[str, Any] | None, *, digits: int = 1) -> str:
-    """``12.3 [9.1, 15.5] (n = 1,234)``, or a suppression note for a small base.
-
-    Examples
-    --------
-    >>> format_estimate({"estimate": 12.34, "ci_low": 9.1, "ci_high": 15.52, "n": 1234})
-    '12.3 [9.1, 15.5] (n = 1,234)'
-    >>> format_estimate({"estimate": 1046670.4, "ci_low": 987859.4, "ci_high": 1112510.9, "n": 8400})
-    '1,046,670 [987,859, 1,112,511] (n = 8,400)'
-    >>> format_estimate({"estimate": 12.3, "ci_low": 1, "ci_high": 20, "n": 12, "small_base": True})
-    'suppressed (n = 12 < minimum base)'
-    """
-    if not value:
-        return "—"
-    n = value.get("n")
-    n_txt = f"n = {int(n):,}" if n is not None else ""
-    if value.get("small_base") or value.get("estimate") is None:
-        return f"suppressed ({n_txt} < minimum base)" if value.get("small_base") else "—"
-    est = float(value["estimate"])
-    d = 0 if abs(est) >= 1000 else digits  # money-sized figures: whole units, thousands separated
-    out = f"{est:,.{d}f}"
-    if value.get("ci_low") is not None and value.get("ci_high") is not None:
-        out += f" [{float(value['ci_low']):,.{d}f}, {float(value['ci_high']):,.{d}f}]"
-    if n_txt:
-        out += f" ({n_txt})"
-    return out
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -72,12 +43,94 @@ def _headline_rows(out_dir: Path, runs: Mapping[str, Any]) -> list[dict[str, Any
     return []
 
 
+def _headline_section(changes: list[Mapping[str, Any]], *, quarter: str, prev: str) -> list[str]:
+    """The headline metrics of this quarter against the previous one (signed changes)."""
+    parts = [f"<h2>Headline metrics: {quarter} vs {prev}</h2>",
+             "<table><thead><tr><th>metric</th><th>" + quarter + "</th><th>" + prev +
+             "</th><th>change [CI]</th><th>p-value (BH-adjusted)</th><th>significant</th></tr></thead><tbody>"]
+    for c in changes:
+        digits = c.get("digits", 1)
+        sig = c.get("significant")
+        change = format_estimate({"estimate": c.get("diff"), "ci_low": c.get("diff_ci_low"),
+                                  "ci_high": c.get("diff_ci_high")}, digits=digits)
+        if c.get("diff") is not None:
+            change = ("+" if c["diff"] > 0 else "") + change
+        p = c.get("p_value")
+        parts.append(
+            f"<tr><td>{html.escape(str(c.get('metric')))}</td>"
+            f"<td class='num'>{html.escape(format_estimate(c.get('current'), digits=digits))}</td>"
+            f"<td class='num'>{html.escape(format_estimate(c.get('previous'), digits=digits))}</td>"
+            f"<td class='num'>{html.escape(change)}</td>"
+            f"<td class='num'>{'—' if p is None else f'{p:.3f}'}</td>"
+            f"<td class='{'sig' if sig else 'muted'}'>{'yes' if sig else ('no' if sig is not None else '—')}</td></tr>")
+    parts.append("</tbody></table>")
+    level = changes[0].get("confidence_level")
+    if level:
+        parts.append(f"<p class='muted'>Changes are signed ({quarter} − {prev}) with {level:.0%} confidence "
+                     "intervals; significance is a two-sided test at the same level.</p>")
+    return parts
+
+
+def _run_order(key: str) -> tuple[str, int, str]:
+    """Runs by notebook, the overall run first, then the fan-out runs by name."""
+    notebook, _, run = key.partition("/")
+    return notebook, 0 if run == "overall" else 1, run
+
+
+def _run_row(out_dir: Path, r: Mapping[str, Any]) -> str:
+    """One run's row: status (with warnings and error), its headline key figures, links."""
+    status = r.get("status", "?")
+    status_html = f"<span class='{'ok' if status == 'ok' else 'failed'}'>{html.escape(status)}</span>"
+    if r.get("had_warnings"):
+        status_html += " <span class='warn'>(warnings: see log)</span>"
+    if r.get("error"):
+        status_html += f"<br><code>{html.escape(str(r['error']))}</code>"
+    figs_html = ""
+    if r.get("figures"):
+        figs = _read_json(out_dir / r["figures"]) or {}
+        head = figs.get("headline", {})
+        figs_html = "<br>".join(f"{html.escape(str(k))}: {html.escape(format_estimate(v))}"
+                                for k, v in head.items())
+    links = " · ".join(f"<a href='{html.escape(r[k])}'>{label}</a>"
+                       for k, label in (("html", "report"), ("ipynb", "notebook"), ("log", "log")) if r.get(k))
+    return (f"<tr><td>{html.escape(r.get('notebook', ''))}</td><td>{html.escape(r.get('run', ''))}</td>"
+            f"<td>{status_html}</td><td class='num'>{r.get('seconds', 0):.1f}</td>"
+            f"<td>{figs_html}</td><td>{links}</td></tr>")
+
+
 def write_index(out_dir: str | os.PathLike, *, definition, quarter: str, data_dir, manifest: Mapping[str, Any]) -> Path:
-    """Write ``<out_dir>/index.html`` from the runs manifest and the runs' key figures."""
+    """Write ``<out_dir>/index.html`` from the runs manifest and the runs' key figures.
+
+    Parameters
+    ----------
+    out_dir : path
+        The quarter's report directory (``reports/<quarter>``); the runs' files named in the
+        manifest are relative to it.
+    definition : ReportDefinition
+        Gives the title.
+    quarter : str
+        The quarter reported; the previous quarter's index is linked when it exists beside
+        this one.
+    data_dir : path
+        The input data, named in the header.
+    manifest : mapping
+        ``{"runs": {"<notebook>/<run>": {status, seconds, error, had_warnings, html, ipynb,
+        figures, log}}}`` (``runs.json``).
+
+    Returns
+    -------
+    pathlib.Path
+        The index written (atomically).
+
+    Notes
+    -----
+    Each run's ``headline`` key figures are shown with
+    :func:`cxlib.core.inference.format_estimate`; the overall run whose key figures have a
+    ``changes`` list also fills the table of headline metrics against the previous quarter.
+    """
     out_dir = Path(out_dir)
     runs: Mapping[str, Any] = manifest.get("runs", {})
     prev = previous_quarter(quarter)
-    prev_index = out_dir.parent / prev / "index.html"
     n_ok = sum(1 for r in runs.values() if r.get("status") == "ok")
     n_failed = sum(1 for r in runs.values() if r.get("status") != "ok")
 
@@ -86,59 +139,14 @@ def write_index(out_dir: str | os.PathLike, *, definition, quarter: str, data_di
              f"<h1>{html.escape(definition.title)} — {quarter}</h1>",
              f"<p>{n_ok} run(s) succeeded, <span class='{'failed' if n_failed else 'muted'}'>{n_failed} failed</span>. "
              f"Data: <code>{html.escape(str(data_dir))}</code>."]
-    if prev_index.exists():
+    if (out_dir.parent / prev / "index.html").exists():
         parts.append(f" Previous quarter: <a href='../{prev}/index.html'>{prev}</a>.")
     parts.append("</p>")
-
     changes = _headline_rows(out_dir, runs)
     if changes:
-        parts.append(f"<h2>Headline metrics: {quarter} vs {prev}</h2>")
-        parts.append("<table><thead><tr><th>metric</th><th>" + quarter + "</th><th>" + prev +
-                     "</th><th>change [CI]</th><th>p-value (BH-adjusted)</th><th>significant</th></tr></thead><tbody>")
-        for c in changes:
-            sig = c.get("significant")
-            change = format_estimate({"estimate": c.get("diff"), "ci_low": c.get("diff_ci_low"),
-                                      "ci_high": c.get("diff_ci_high")}, digits=c.get("digits", 1))
-            if c.get("diff") is not None:
-                change = ("+" if c["diff"] > 0 else "") + change
-            p = c.get("p_value")
-            parts.append(
-                f"<tr><td>{html.escape(str(c.get('metric')))}</td>"
-                f"<td class='num'>{html.escape(format_estimate(c.get('current'), digits=c.get('digits', 1)))}</td>"
-                f"<td class='num'>{html.escape(format_estimate(c.get('previous'), digits=c.get('digits', 1)))}</td>"
-                f"<td class='num'>{html.escape(change)}</td>"
-                f"<td class='num'>{'—' if p is None else f'{p:.3f}'}</td>"
-                f"<td class='{'sig' if sig else 'muted'}'>{'yes' if sig else ('no' if sig is not None else '—')}</td></tr>")
-        parts.append("</tbody></table>")
-        level = changes[0].get("confidence_level")
-        if level:
-            parts.append(f"<p class='muted'>Changes are signed ({quarter} − {prev}) with {level:.0%} confidence "
-                         "intervals; significance is a two-sided test at the same level.</p>")
-
+        parts += _headline_section(changes, quarter=quarter, prev=prev)
     parts.append("<h2>Runs</h2><table><thead><tr><th>notebook</th><th>run</th><th>status</th>"
                  "<th>seconds</th><th>key figures</th><th>outputs</th></tr></thead><tbody>")
-    def _order(key: str) -> tuple[str, int, str]:
-        notebook, _, run = key.partition("/")
-        return notebook, 0 if run == "overall" else 1, run
-
-    for key in sorted(runs, key=_order):
-        r = runs[key]
-        status = r.get("status", "?")
-        status_html = f"<span class='{'ok' if status == 'ok' else 'failed'}'>{html.escape(status)}</span>"
-        if r.get("had_warnings"):
-            status_html += " <span class='warn'>(warnings: see log)</span>"
-        if r.get("error"):
-            status_html += f"<br><code>{html.escape(str(r['error']))}</code>"
-        figs_html = ""
-        if r.get("figures"):
-            figs = _read_json(out_dir / r["figures"]) or {}
-            head = figs.get("headline", {})
-            figs_html = "<br>".join(f"{html.escape(str(k))}: {html.escape(format_estimate(v))}"
-                                    for k, v in head.items())
-        links = " · ".join(f"<a href='{html.escape(r[k])}'>{label}</a>"
-                           for k, label in (("html", "report"), ("ipynb", "notebook"), ("log", "log")) if r.get(k))
-        parts.append(f"<tr><td>{html.escape(r.get('notebook', ''))}</td><td>{html.escape(r.get('run', ''))}</td>"
-                     f"<td>{status_html}</td><td class='num'>{r.get('seconds', 0):.1f}</td>"
-                     f"<td>{figs_html}</td><td>{links}</td></tr>")
+    parts += [_run_row(out_dir, runs[key]) for key in sorted(runs, key=_run_order)]
     parts.append("</tbody></table></body></html>\n")
     return atomic_write_text(out_dir / "index.html", "".join(parts))

@@ -19,8 +19,9 @@ import pandas as pd
 
 from ..data import fingerprint
 
-_PACKAGES = ("cxlib", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
-             "scikit-learn", "lifelines", "papermill", "nbconvert")
+#: The packages whose versions a report states (with Python's).
+REPORT_PACKAGES = ("cxlib", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
+                   "scikit-learn", "lifelines", "papermill", "nbconvert")
 
 
 def git_commit(cwd: str | os.PathLike | None = None) -> str:
@@ -35,7 +36,7 @@ def git_commit(cwd: str | os.PathLike | None = None) -> str:
     return f"{sha}-dirty" if dirty else sha
 
 
-def package_versions(packages: Iterable[str] = _PACKAGES) -> dict[str, str]:
+def package_versions(packages: Iterable[str] = REPORT_PACKAGES) -> dict[str, str]:
     """Installed versions of the packages a report depends on (and Python's)."""
     out = {"python": platform.python_version()}
     for name in packages:

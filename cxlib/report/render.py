@@ -3,8 +3,9 @@
 Reviewers never run code, so the HTML they read has:
 
 - no code: inputs are removed from the document (not hidden with CSS), and so are the
-  ``parameters`` cell and papermill's ``injected-parameters`` cell; in their place a
-  "Parameters and provenance" table states what the run used;
+  ``parameters`` cell and papermill's ``injected-parameters`` cell; what the run used is
+  stated in an appendix at the end, "Appendix: parameters and provenance", so that the
+  reader meets the question and the findings first;
 - cells tagged ``remove-cell`` dropped, ``remove-output`` outputs dropped (``remove-input``
   is implied for every cell), after the MyST / Jupyter Book tag names;
 - no warnings, stderr or tracebacks of a successful run (they go to the run's log);
@@ -20,14 +21,17 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
-
-__all__ = ["RenderedNotebook", "render_html", "split_logs"]
+if TYPE_CHECKING:  # nbformat is imported where it is used: ``import cxlib`` stays light
+    import nbformat
 
 REMOVE_CELL_TAGS = frozenset({"remove-cell", "remove_cell", "parameters", "injected-parameters"})
 REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
+PARAMETER_TAGS = frozenset({"parameters", "injected-parameters"})
+
+#: The heading of the appendix that states the run's parameters and provenance.
+APPENDIX_HEADING = "Appendix: parameters and provenance"
 
 _TOC_CSS = """
 <style>
@@ -87,7 +91,10 @@ def _error_text(out: Mapping[str, Any]) -> str:
 
 
 def _provenance_cell(rows: list[tuple[str, str, str]]) -> nbformat.NotebookNode:
-    body = ["<h2>Parameters and provenance</h2>", '<table class="cx-provenance">',
+    """The appendix: a markdown heading (so it gets an anchor and a TOC entry) and the table."""
+    import nbformat
+
+    body = [f"## {APPENDIX_HEADING}", "", '<table class="cx-provenance">',
             "<thead><tr><th>section</th><th>item</th><th>value</th></tr></thead><tbody>"]
     for section, item, value in rows:
         body.append(f"<tr><td>{html.escape(section)}</td><td>{html.escape(item)}</td>"
@@ -148,6 +155,37 @@ def _add_toc(body: str) -> tuple[str, list[tuple[int, str, str]]]:
     return body, found
 
 
+def _failure_banner(nb: nbformat.NotebookNode, error: str) -> None:
+    """Say at the top that the run failed; keep the error output visible, without ANSI escapes."""
+    import nbformat
+
+    banner = nbformat.v4.new_markdown_cell(
+        f'<div class="cx-failed"><strong>This run failed</strong> in {html.escape(error)}. '
+        "The output below stops where the error occurred; the full traceback is in the run's log.</div>")
+    nb.cells.insert(1 if nb.cells and nb.cells[0].get("cell_type") == "markdown" else 0, banner)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            if out.get("output_type") == "error":
+                out["traceback"] = [_ANSI.sub("", line) for line in out.get("traceback", [])]
+
+
+def _export(nb: nbformat.NotebookNode, title: str) -> str:
+    """nbconvert's lab template without inputs or prompts, removal tags honoured."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    tag_remove = TagRemovePreprocessor(
+        remove_cell_tags=set(REMOVE_CELL_TAGS),
+        remove_all_outputs_tags=set(REMOVE_OUTPUT_TAGS),
+        enabled=True,
+    )
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    exporter.register_preprocessor(tag_remove, enabled=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
 def render_html(
     nb: nbformat.NotebookNode,
     *,
@@ -159,21 +197,20 @@ def render_html(
     Parameters
     ----------
     nb : nbformat.NotebookNode
-        The executed notebook (papermill's output).
+        The executed notebook (papermill's output). It is not modified.
     title : str
         The HTML document title.
     provenance : list of (section, item, value), optional
-        Rows of the "Parameters and provenance" table, placed where the parameters cell was.
+        Rows of the parameters-and-provenance table, rendered as the last section of the
+        document under the heading :data:`APPENDIX_HEADING`.
 
     Returns
     -------
     RenderedNotebook
         ``html``, the ``log`` (stderr of all cells, and the traceback if a cell failed),
-        ``had_warnings`` and ``error`` (the failing cell's error, or ``None``).
+        ``had_warnings``, ``error`` (the failing cell's error, or ``None``) and the
+        ``headings`` found (level, anchor, text).
     """
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
     nb, log, had_warnings = split_logs(nb)
     failure = _first_error(nb)
     error = None
@@ -183,46 +220,15 @@ def render_html(
         tb = _ANSI.sub("", "\n".join(out.get("traceback", [])))
         log = f"{log}\n--- cell {idx} (error) ---\n{tb}".strip()
 
-    # Where the parameters cells stood, put the provenance table.
-    cells = []
-    inserted = False
-    for cell in nb.cells:
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        if tags & {"parameters", "injected-parameters"}:
-            if provenance is not None and not inserted:
-                cells.append(_provenance_cell(provenance))
-                inserted = True
-            continue
-        cells.append(cell)
-    if provenance is not None and not inserted:
-        cells.insert(1 if cells and cells[0].get("cell_type") == "markdown" else 0, _provenance_cell(provenance))
-    nb.cells = cells
-
-    if failure is not None:
-        banner = nbformat.v4.new_markdown_cell(
-            f'<div class="cx-failed"><strong>This run failed</strong> in {html.escape(error)}. '
-            "The output below stops where the error occurred; the full traceback is in the run's log.</div>")
-        nb.cells.insert(1 if nb.cells and nb.cells[0].get("cell_type") == "markdown" else 0, banner)
-        # Keep the error output visible in a failed run (reviewers should see what broke),
-        # but without ANSI escapes.
-        for cell in nb.cells:
-            for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-                if out.get("output_type") == "error":
-                    out["traceback"] = [_ANSI.sub("", line) for line in out.get("traceback", [])]
-
+    nb.cells = [c for c in nb.cells if not set(c.get("metadata", {}).get("tags", [])) & PARAMETER_TAGS]
+    if provenance is not None:
+        nb.cells.append(_provenance_cell(provenance))
+    if error is not None:
+        _failure_banner(nb, error)
     _normalise(nb)
     nb.metadata["title"] = title
 
-    tag_remove = TagRemovePreprocessor(
-        remove_cell_tags=set(REMOVE_CELL_TAGS),
-        remove_all_outputs_tags=set(REMOVE_OUTPUT_TAGS),
-        enabled=True,
-    )
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    exporter.register_preprocessor(tag_remove, enabled=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    body = _stable_styler_ids(body)
+    body = _stable_styler_ids(_export(nb, title))
     body, headings = _add_toc(body)
     body = body.replace("</head>", _TOC_CSS + "</head>", 1)
     return RenderedNotebook(html=body, log=log, had_warnings=had_warnings, error=error, headings=headings)

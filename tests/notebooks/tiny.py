@@ -70,5 +70,5 @@ fig, ax = plt.subplots(figsize=(3, 2))
 ax.plot(rng.normal(size=10))
 ax.set_title("random walk")
 plt.show()
-cx.save_key_figures({"headline": {"x": {"estimate": 1.0, "ci_low": 0.5, "ci_high": 1.5, "n": 10}},
-                     "subset": subset_value}, figures_path)
+cx.report.save_key_figures({"headline": {"x": {"estimate": 1.0, "ci_low": 0.5, "ci_high": 1.5, "n": 10}},
+                            "subset": subset_value}, figures_path)
