@@ -119,11 +119,11 @@ def test_format_table_suppresses_and_formats():
                       "n": [1234, 12], "small_base": [False, True], "min_base": [30, 30], "diff": [2.0, 9.0],
                       "diff_ci_low": [-1.0, 1.0], "diff_ci_high": [5.0, 17.0], "p_adjusted": [0.2, 0.01],
                       "significant": [False, True], "confidence_level": [0.95, 0.95]})
-    t = cx.format_table(f, label="g", unit="points").to_frame()
+    t = cx.report.format_table(f, label="g", unit="points").to_frame()
     assert t.loc[0].tolist() == ["a", "12.3", "[5.0, 19.7]", "1,234", "+2.0 [-1.0, 5.0]", "0.200", "no"]
-    assert t.loc[1, "estimate (points)"] == "suppressed (n < 30)" and t.loc[1, "difference [CI]"] == "not tested"
+    assert t.loc[1, "estimate (points)"] == "suppressed (n = 12 < minimum base 30)" and t.loc[1, "difference [CI]"] == "not tested"
     assert "95% CI" in t.columns
-    html = cx.format_table(f, label="g")._repr_html_()
+    html = cx.report.format_table(f, label="g")._repr_html_()
     assert "50.0" not in html  # a suppressed estimate never reaches the HTML
 
 
