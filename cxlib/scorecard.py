@@ -8,7 +8,6 @@ comparisons of several metrics into one table and correcting them together.
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,13 +16,12 @@ import numpy as np
 import pandas as pd
 
 from .core.checks import check_columns, check_confidence_level
-from .data import CXData, previous_quarter, quarter_bounds
+from .data.calendar import previous_quarter, quarter_bounds
 from .errors import CXDataError, SmallBaseWarning
 from .metrics import by_group, ces, csat, nps, top_box
 from .operations import first_contact_resolution, first_response_time, reopen_rate, resolution_time
 
 __all__ = [
-    "subset_dataset",
     "churn_at_risk",
     "headline_metrics",
     "metric_trend",
@@ -40,36 +38,6 @@ HEADLINE_METRICS: tuple[tuple[str, Any, str, dict[str, Any], bool], ...] = (
     ("CES easy (5–7)", ces, "%", {"score": "ces"}, True),
 )
 _PCT_COLUMNS = ("estimate", "std_err", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high")
-
-
-def subset_dataset(data: CXData, column: str | None, value: Any) -> CXData:
-    """The dataset restricted to customers whose ``column`` equals ``value``.
-
-    ``column`` is a customer attribute (e.g. ``"country"`` or ``"plan"``); every table is
-    restricted to those customers, so a fan-out run sees one segment's survey, tickets,
-    touchpoints and journeys. ``column=None`` or ``value=None`` returns ``data`` unchanged.
-
-    Raises
-    ------
-    CXDataError
-        If ``column`` is not a customer attribute or no customer has ``value``.
-    """
-    if column is None or value is None:
-        return data
-    check_columns(data.customers, [column], argument="subset_column")
-    col = data.customers[column].astype("string")
-    keep = data.customers.loc[col == str(value), "customer_id"]
-    if keep.empty:
-        levels = sorted(col.dropna().unique().tolist())
-        raise CXDataError(f"no customer has {column} = {value!r}; values of {column!r}: {levels}")
-    ids = set(keep.tolist())
-    tables = {}
-    for f in dataclasses.fields(data):
-        t = getattr(data, f.name)
-        if isinstance(t, pd.DataFrame) and "customer_id" in t.columns:
-            t = t[t["customer_id"].isin(ids)].reset_index(drop=True)
-        tables[f.name] = t
-    return type(data)(**tables)
 
 
 def churn_at_risk(customers: pd.DataFrame, *, quarters: Sequence[str], signup: str = "signup_date",

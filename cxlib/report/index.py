@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.io import atomic_write_text
-from ..data import previous_quarter
+from ..data.calendar import previous_quarter
 
 __all__ = ["write_index", "format_estimate"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..data import fingerprint
+from ..data.store import fingerprint
 
 _PACKAGES = ("cxlib", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
              "scikit-learn", "lifelines", "papermill", "nbconvert")
