@@ -36,22 +36,11 @@ from .operations import (
 # --- end operations ---
 
 # --- synth / data ---
-from .data import (
-    CXData,
-    PlantedTruth,
-    drop_duplicate_responses,
-    ensure_dataset,
-    fingerprint,
-    latest_quarter,
-    load_dataset,
-    previous_quarter,
-    quarter_bounds,
-    quarter_of,
-    quarter_range,
-    write_dataset,
-)
-from .synth import synthesize
-from . import data as data  # noqa: E402  (re-exported: cx.data.default_data_dir)
+from . import data as data  # the data layer, reachable as cx.data (cx.data.default_data_dir, ...)
+from .data.calendar import latest_quarter, previous_quarter, quarter_bounds, quarter_of, quarter_range
+from .data.prepare import drop_duplicate_responses, subset_dataset
+from .data.store import ensure_dataset, fingerprint, load_dataset, write_dataset
+from .data.synthetic.generator import synthesize
 # --- end synth / data ---
 
 # --- drivers ---
@@ -144,7 +133,6 @@ from .scorecard import (
     metric_trend,
     operational_metrics,
     segment_breakdown,
-    subset_dataset,
 )
 from .report.tables import format_table  # goes once notebooks call cx.report.format_table
 # --- end plots / report ---

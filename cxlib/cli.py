@@ -50,8 +50,8 @@ def _build_parser() -> argparse.ArgumentParser:
 def _cmd_synth(args: argparse.Namespace) -> int:
     import time
 
-    from .data import default_data_dir, write_dataset
-    from .synth import synthesize
+    from .data.store import default_data_dir, write_dataset
+    from .data.synthetic.generator import synthesize
 
     out = Path(args.out) if args.out else default_data_dir()
     t0 = time.perf_counter()
@@ -63,7 +63,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .data import default_data_dir, ensure_dataset, latest_quarter, load_dataset
+    from .data.calendar import latest_quarter
+    from .data.store import default_data_dir, ensure_dataset, load_dataset
     from .report.execute import run_report
 
     data_dir = Path(args.data) if args.data else default_data_dir()

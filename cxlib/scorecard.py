@@ -9,7 +9,6 @@ comparisons of several metrics into one table and correcting them together.
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -20,7 +19,7 @@ import pandas as pd
 from .core.checks import check_columns, check_confidence_level
 from .core.inference import adjust_p_values, significance
 from .core.results import to_percent
-from .data import CXData, previous_quarter, quarter_bounds
+from .data.calendar import previous_quarter, quarter_bounds
 from .errors import CXDataError, SmallBaseWarning
 from .grouping import by_group
 from .metrics import ces, csat, nps, top_box
@@ -32,36 +31,6 @@ HEADLINE_METRICS: tuple[tuple[str, Any, str, dict[str, Any], bool], ...] = (
     ("CSAT top-2-box", csat, "%", {"score": "osat"}, True),
     ("CES easy (5–7)", ces, "%", {"score": "ces"}, True),
 )
-
-
-def subset_dataset(data: CXData, column: str | None, value: Any) -> CXData:
-    """The dataset restricted to customers whose ``column`` equals ``value``.
-
-    ``column`` is a customer attribute (e.g. ``"country"`` or ``"plan"``); every table is
-    restricted to those customers, so a fan-out run sees one segment's survey, tickets,
-    touchpoints and journeys. ``column=None`` or ``value=None`` returns ``data`` unchanged.
-
-    Raises
-    ------
-    CXDataError
-        If ``column`` is not a customer attribute or no customer has ``value``.
-    """
-    if column is None or value is None:
-        return data
-    check_columns(data.customers, [column], argument="subset_column")
-    col = data.customers[column].astype("string")
-    keep = data.customers.loc[col == str(value), "customer_id"]
-    if keep.empty:
-        levels = sorted(col.dropna().unique().tolist())
-        raise CXDataError(f"no customer has {column} = {value!r}; values of {column!r}: {levels}")
-    ids = set(keep.tolist())
-    tables = {}
-    for f in dataclasses.fields(data):
-        t = getattr(data, f.name)
-        if isinstance(t, pd.DataFrame) and "customer_id" in t.columns:
-            t = t[t["customer_id"].isin(ids)].reset_index(drop=True)
-        tables[f.name] = t
-    return type(data)(**tables)
 
 
 def churn_at_risk(customers: pd.DataFrame, *, quarters: Sequence[str], signup: str = "signup_date",

@@ -1,9 +1,16 @@
-"""Tests of cxlib.data: quarter helpers, atomic Parquet I/O, fingerprints, de-duplication."""
+"""Tests of cxlib.data: quarter helpers (calendar), atomic Parquet I/O and fingerprints
+(store), de-duplication and subsets (prepare), and the layering of the data package."""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import hashlib
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,8 +19,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cxlib as cx
-from cxlib.data import SCHEMA, TABLES, CXData
+from cxlib.data.schema import DRIVERS, SCHEMA, TABLES, CXData
 from cxlib.errors import CXDataError
+
+DATA_PKG = Path(cx.__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
@@ -120,16 +129,45 @@ def test_ensure_dataset(tmp_path, monkeypatch):
         cx.ensure_dataset(seed=3, n_customers=300, quarters=2)
 
 
+def _documented_digest(files: dict[str, bytes]) -> str:
+    # The formula in fingerprint's Notes, written out here: SHA-256 over, in name order,
+    # name + NUL + size + NUL + bytes; the first 16 hex characters.
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + str(len(files[name])).encode() + b"\0" + files[name])
+    return h.hexdigest()[:16]
+
+
+def test_fingerprint_by_hand(tmp_path):
+    d = tmp_path / "ds"
+    d.mkdir()
+    (d / "b.txt").write_bytes(b"xyz")
+    (d / "a.txt").write_bytes(b"x")
+    expected = hashlib.sha256(b"a.txt\x001\x00x" + b"b.txt\x003\x00xyz").hexdigest()[:16]
+    assert cx.fingerprint(d) == expected
+
+
 def test_fingerprint(small, tmp_path):
     a = cx.write_dataset(small, tmp_path / "a")
     b = cx.write_dataset(small, tmp_path / "b")
     fa = cx.fingerprint(a)
-    assert len(fa) == 16 and int(fa, 16) >= 0
+    assert fa == _documented_digest({f.name: f.read_bytes() for f in a.iterdir()})
     assert cx.fingerprint(a) == fa == cx.fingerprint(b)  # stable, location-free
     (a / ".survey.parquet.123.tmp").write_bytes(b"junk")  # hidden temp files are ignored
     assert cx.fingerprint(a) == fa
     files = [a / "survey.parquet", a / "customers.parquet"]
     assert cx.fingerprint(files) == cx.fingerprint(list(reversed(files)))
+    # one byte of one file changed -> a different fingerprint (and back again -> the same)
+    raw = bytearray((b / "tickets.parquet").read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    (b / "tickets.parquet").write_bytes(bytes(raw))
+    assert cx.fingerprint(b) != fa
+    raw[len(raw) // 2] ^= 0x01
+    (b / "tickets.parquet").write_bytes(bytes(raw))
+    assert cx.fingerprint(b) == fa
+    # the same rows in another order are other data
+    shuffled = dataclasses.replace(small, survey=small.survey.iloc[::-1].reset_index(drop=True))
+    assert cx.fingerprint(cx.write_dataset(shuffled, tmp_path / "c")) != fa
     with open(a / "truth.json", "a") as fh:
         fh.write(" ")
     assert cx.fingerprint(a) != fa
@@ -159,6 +197,98 @@ def test_drop_duplicate_responses_by_hand():
 def test_drop_duplicate_responses_synthetic(small):
     out, n = cx.drop_duplicate_responses(small.survey)
     assert n > 0 and len(out) == len(small.survey) - n
-    key = ["customer_id", "quarter", "ltr", "osat", "ces", "comment", *cx.data.DRIVERS]
+    key = ["customer_id", "quarter", "ltr", "osat", "ces", "comment", *DRIVERS]
     assert not out.duplicated(subset=key).any()
     assert np.all(np.diff(out["response_id"].to_numpy()) > 0)  # original order kept
+
+
+# ----------------------------------------------------------------------------- subsets
+def test_subset_dataset_keeps_truth_and_input(small):
+    before = {t: len(getattr(small, t)) for t in TABLES}
+    plans = small.customers.set_index("customer_id")["plan"]
+    sub = cx.subset_dataset(small, "plan", "premium")
+    for t in TABLES:
+        frame = getattr(sub, t)
+        # rows = the table's rows whose customer is on the premium plan (counted directly)
+        assert len(frame) == int((getattr(small, t)["customer_id"].map(plans) == "premium").sum()), t
+        assert list(frame.index) == list(range(len(frame))), t
+    assert sub.truth is small.truth  # the planted truth travels with the subset
+    assert {t: len(getattr(small, t)) for t in TABLES} == before  # input untouched
+    assert cx.subset_dataset(small, None, "premium") is small
+
+
+# ----------------------------------------------------------------------------- layering
+def _imports(path: Path) -> list[tuple[str, bool]]:
+    """(absolute module, at module level?) of every cxlib import in ``path``; imports
+    under ``if TYPE_CHECKING:`` are skipped (they never run)."""
+    rel = path.relative_to(DATA_PKG.parent.parent).with_suffix("")
+    package = list(rel.parts[:-1])  # the package a relative import starts from
+    out = []
+
+    def visit(node, top):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                continue
+            inner = top and not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            if isinstance(child, ast.ImportFrom):
+                base = package[: len(package) - child.level + 1] if child.level else []
+                mod = ".".join([*base, *(child.module.split(".") if child.module else [])])
+                if child.module is None:  # from . import x: x is a module of the package
+                    out.extend((f"{mod}.{a.name}", top) for a in child.names)
+                else:
+                    out.append((mod, top))
+            elif isinstance(child, ast.Import):
+                out.extend((a.name, top) for a in child.names)
+            visit(child, inner)
+
+    visit(ast.parse(path.read_text()), True)
+    return [(m, top) for m, top in out if m == "cxlib" or m.startswith("cxlib.")]
+
+
+def test_data_layer_imports_nothing_above_it():
+    allowed = ("cxlib.data", "cxlib.core", "cxlib.errors")
+    for path in sorted(DATA_PKG.rglob("*.py")):
+        for mod, _ in _imports(path):
+            assert mod.startswith(allowed), f"{path.relative_to(DATA_PKG)} imports {mod}"
+
+
+def test_data_layer_has_no_import_cycle():
+    # every import, local ones included, forms an acyclic graph between the modules
+    graph = {}
+    for path in sorted(DATA_PKG.rglob("*.py")):
+        rel = path.relative_to(DATA_PKG.parent.parent).with_suffix("")
+        name = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+        graph[name] = {m for m, _ in _imports(path) if m.startswith("cxlib.data")}
+    state = {}
+
+    def visit(node, trail):
+        if state.get(node) == "done":
+            return
+        assert state.get(node) != "open", f"import cycle: {' -> '.join([*trail, node])}"
+        state[node] = "open"
+        for nxt in graph.get(node, ()):
+            visit(nxt, [*trail, node])
+        state[node] = "done"
+
+    for node in graph:
+        visit(node, [])
+    # and no module outside synthetic/ imports it at module level (store does, inside the
+    # functions that need it)
+    for path in sorted(DATA_PKG.glob("*.py")):
+        top = [m for m, at_top in _imports(path) if at_top and m.startswith("cxlib.data.synthetic")]
+        assert not top, f"{path.name} imports {top} at module level"
+
+
+def test_importing_the_data_layer_does_not_import_the_generator():
+    # a fresh interpreter; the cxlib package itself is stubbed so that only cxlib.data runs
+    code = (
+        "import sys, types\n"
+        f"pkg = types.ModuleType('cxlib'); pkg.__path__ = [{str(DATA_PKG.parent)!r}]; sys.modules['cxlib'] = pkg\n"
+        "import cxlib.data.calendar, cxlib.data.schema, cxlib.data.store, cxlib.data.prepare\n"
+        "print(sorted(m for m in sys.modules if m.startswith('cxlib.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded = ast.literal_eval(out.strip())
+    assert "cxlib.data.store" in loaded
+    assert not [m for m in loaded if m.startswith("cxlib.data.synthetic")], loaded
+    assert all(m.startswith(("cxlib.data", "cxlib.core", "cxlib.errors")) for m in loaded), loaded

@@ -464,7 +464,7 @@ DRIVERS = ["product_quality", "reliability", "ease_of_use", "value_for_money", "
 
 @pytest.fixture(scope="module")
 def synth_survey():
-    synth = pytest.importorskip("cxlib.synth")
+    synth = pytest.importorskip("cxlib.data.synthetic")
     data = synth.synthesize(seed=0, n_customers=4000, quarters=4)
     survey = data.survey.drop_duplicates("customer_id", keep="last")  # one answer per customer
     truth = data.truth.customer_segments.set_index("customer_id")["segment"]

@@ -1,4 +1,4 @@
-"""Tests of cxlib.synth: determinism, schema, realism ranges (shared/DATA.md) and the
+"""Tests of cxlib.data.synthetic: determinism, schema, realism ranges (shared/DATA.md) and the
 planted structure, each checked by a small independent computation written here."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import cxlib as cx
-from cxlib.data import DRIVERS, SCHEMA, TABLES
+from cxlib.data.schema import DRIVERS, SCHEMA, TABLES
 from cxlib.errors import CXDataError
 
 

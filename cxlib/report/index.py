@@ -12,7 +12,7 @@ from typing import Any
 
 from ..core.inference import format_estimate
 from ..core.io import atomic_write_text
-from ..data import previous_quarter
+from ..data.calendar import previous_quarter
 
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..data import fingerprint
+from ..data.store import fingerprint
 
 #: The packages whose versions a report states (with Python's).
 REPORT_PACKAGES = ("cxlib", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
