@@ -32,4 +32,13 @@ from .tables import DisplayTable, format_table
 # --- end churn findings ---
 
 # --- segments findings ---
+from .findings.segments import (
+    association_table,
+    outcome_table,
+    profile_table,
+    segment_findings,
+    segment_key_figures,
+    segment_share_table,
+    segment_sizes_table,
+)
 # --- end segments findings ---
