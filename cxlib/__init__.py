@@ -119,7 +119,7 @@ from .outcomes import (
 
 # --- segments ---
 from .segments.rules import nps_groups, rfm, tenure_bands, value_tiers
-from .segments.attitudinal import attitudinal_segments, k_selection_table, name_segments
+from .segments.attitudinal import attitudinal_segments, k_selection_table, name_segments, segment_agreement
 from .segments.profile import profile
 from .segments.styles import response_styles, standardize_within
 from .segments.compare import segment_association, segment_outcomes, segment_scorecard

@@ -616,3 +616,167 @@ def test_findings_and_key_figures_quote_the_results():
         assert f["estimate"] == r["estimate"] and f["n"] == r["n"] and f["name"] == names[s]
     assert figs["headline"]["Segment stability (bootstrap ARI)"]["n"] == 120
     assert sum(s["n"] for s in figs["sizes"]) == 120
+
+
+def test_segment_association_is_a_tidy_row():
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"segment": rng.integers(1, 4, 300), "country": rng.choice(["A", "B"], 300)})
+    out = cx.segment_association(df, by="country")
+    assert list(out.columns[:4]) == ["estimate", "ci_low", "ci_high", "n"]
+    r = out.iloc[0]
+    assert r["n"] == 300 and np.isnan(r["ci_low"]) and np.isnan(r["ci_high"])  # V has no interval (see Notes)
+    assert r["significant"] == (r["p_value"] < 0.05) and r["measure"] == "Cramér's V"
+
+
+def test_segment_agreement_is_the_adjusted_rand_index():
+    a = pd.Series([1, 1, 2, 2, 3, 3, pd.NA], dtype="Int64")
+    b = ["x", "x", "y", "z", "z", "z", "y"]
+    # rows with a missing label are left out; sklearn on the 6 complete rows is the oracle
+    assert cx.segment_agreement(a, b) == pytest.approx(adjusted_rand_score([1, 1, 2, 2, 3, 3], b[:6]))
+    assert cx.segment_agreement([1, 1, 2, 2], [5, 5, 7, 7]) == 1.0  # same partition, other names
+    with pytest.raises(CXDataError, match="same rows"):
+        cx.segment_agreement([1, 2], [1, 2, 3])
+
+
+# ------------------------------------------------------------------------------ charts (cxlib.viz.segments)
+
+
+def _profile_for_plots():
+    df = _profile_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)
+        return cx.profile(df, by="seg", variables=["quality", "plan"], min_base=100)
+
+
+def test_plot_profile_draws_the_result():
+    import matplotlib.pyplot as plt
+
+    p = _profile_for_plots()
+    assert p["small_base"].tolist() == [False, False, True] * 3  # segment sizes 183, 118, 99 (seed 0)
+    ax = cx.plot_profile(p)
+    rows = ["quality", "plan = basic", "plan = pro"]
+    segs = ["a", "b", "c"]
+    key = p.assign(row=np.where(p["measure"] == "mean", p["variable"], p["variable"] + " = " + p["level"].astype(str)))
+    expected = key.pivot(index="row", columns="segment", values="index").reindex(index=rows, columns=segs)
+    small = key.pivot(index="row", columns="segment", values="small_base").reindex(index=rows, columns=segs)
+    drawn = ax.collections[0].get_array()  # the heat map's colours, row by row
+    drawn = np.ma.masked_invalid(np.ma.asarray(drawn)).reshape(len(rows), len(segs))
+    np.testing.assert_array_equal(np.ma.getmaskarray(drawn), small.to_numpy(dtype=bool))
+    np.testing.assert_allclose(drawn.compressed(), expected.to_numpy()[~small.to_numpy(dtype=bool)])
+    # the annotations are the estimates (means with 2 decimals, shares in %), * when significant
+    texts = [t.get_text() for t in ax.texts]
+    for r in key[~key["small_base"]].itertuples():
+        txt = f"{r.estimate:.2f}" if r.measure == "mean" else f"{100 * r.estimate:.0f}%"
+        assert txt + ("*" if r.significant is not pd.NA and r.significant else "") in texts
+    # the column labels carry each segment's base
+    n = p.groupby("segment")["n"].max()
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"{s}\n(n={n[s]})" for s in segs]
+    plt.close("all")
+
+
+def test_plot_response_styles_bars_are_the_summary():
+    import matplotlib.pyplot as plt
+
+    df = pd.DataFrame({"country": ["BR"] * 3 + ["JP"] * 3, "q1": [5, 1, 5, 3, 3, 2], "q2": [5, 4, 5, 3, 3, 3]})
+    rs = cx.response_styles(df, items=["q1", "q2"])
+    ax = cx.plot_response_styles(rs)
+    # one bar container per style (ERS, MRS, ARS), bars in the order of the groups
+    heights = [[bar.get_height() for bar in c] for c in ax.containers]
+    expected = [list(100 * rs.summary[s]) for s in ("ers", "mrs", "ars")]
+    np.testing.assert_allclose(heights, expected)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["BR\n(n=3)", "JP\n(n=3)"]
+    with pytest.raises(CXDataError):
+        cx.plot_response_styles(rs.summary)
+    plt.close("all")
+
+
+def test_plot_segment_outcomes_draws_each_interval():
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(3)
+    n = 400
+    df = pd.DataFrame({"segment": rng.integers(1, 4, n), "ltr": rng.integers(0, 11, n),
+                       "osat": rng.integers(1, 6, n), "ces": rng.integers(1, 8, n), "weight": 1.0})
+    out = cx.segment_outcomes(df, by="segment", min_base=30)
+    names = {1: "one", 2: "two", 3: "three"}
+    axes = cx.plot_segment_outcomes(out, names=names)
+    assert len(axes) == 3
+    for ax, metric in zip(axes, ["nps", "csat", "ces"]):
+        part = out[out["metric"] == metric]
+        assert ax.get_title().startswith(part["label"].iloc[0])
+        # the error bars span exactly [ci_low, ci_high] of each (solid) segment, top to bottom
+        segs = ax.collections[0].get_segments()
+        drawn = sorted((float(s[0][0]), float(s[1][0])) for s in segs)
+        expected = sorted(zip(part["ci_low"], part["ci_high"]))
+        np.testing.assert_allclose(drawn, expected)
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        for r in part.itertuples():
+            assert any(lab.startswith(f"{r.segment} {names[r.segment]}  (n = {r.n:,}") for lab in labels)
+    plt.close("all")
+
+
+# ------------------------------------------------------------------------------ findings (cxlib.report.findings.segments)
+
+
+def _findings_inputs(n_boot=5):
+    df = _three_groups().assign(ltr=[9] * 40 + [3] * 40 + [7] * 40, osat=4, ces=6, weight=1.0,
+                                country=["A", "B"] * 60)
+    seg = cx.attitudinal_segments(df, variables=["q", "p"], k=3, n_init=3, n_boot=n_boot)
+    df["segment"] = seg.labels
+    out = cx.segment_outcomes(df, by="segment", min_base=30)
+    return df, seg, out, cx.name_segments(seg)
+
+
+def test_segment_findings_numbers_are_the_results():
+    df, seg, out, names = _findings_inputs()
+    assoc = cx.segment_association(df, by="country")
+    text = cx.report.segment_findings(seg, out, names=names, association=assoc)
+    st = seg.stability
+    assert f"ARI {st.estimate:.2f} [{st.ci_low:.2f}, {st.ci_high:.2f}] (95% interval, 5 resamples)" in text[0]
+    assert f"among {int(seg.sizes['n'].sum()):,} respondents" in text[0]
+    for r in seg.sizes.itertuples():
+        assert f"{r.segment} ({names[r.segment]}) {100 * r.share:.0f}%" in text[1]
+    nps = out[out["metric"] == "nps"]
+    lo, hi = nps.loc[nps["estimate"].idxmin()], nps.loc[nps["estimate"].idxmax()]
+    assert (f"NPS ranges from {lo['estimate']:.1f} points [{lo['ci_low']:.1f}, {lo['ci_high']:.1f}] "
+            f"in segment {lo['segment']} ({names[lo['segment']]})") in text[2]
+    assert f"to {hi['estimate']:.1f} points [{hi['ci_low']:.1f}, {hi['ci_high']:.1f}]" in text[2]
+    assert f"{int(nps['significant'].sum())} of 3 segments differ" in text[2]
+    a = assoc.iloc[0]
+    assert f"Cramér's V {a['estimate']:.2f} on raw ratings (chi-square p = {a['p_value']:.3g})" in text[-1]
+    # a small base is suppressed, and said so
+    out_small = cx.segment_outcomes(df, by="segment", min_base=50)
+    text_small = cx.report.segment_findings(seg, out_small, names=names)
+    assert text_small[-1] == "Suppressed for small bases (n < 50): segment(s) 1, 2, 3 in some metrics."
+    assert not any("ranges from" in t for t in text_small)
+
+
+def test_segment_key_figures_are_the_results():
+    _, seg, out, names = _findings_inputs()
+    figs = cx.report.segment_key_figures(seg, out, names=names, min_base=200, quarter="2026Q3")
+    st = figs["headline"]["Segment stability (bootstrap ARI)"]
+    assert (st["estimate"], st["ci_low"], st["ci_high"]) == (seg.stability.estimate, seg.stability.ci_low,
+                                                            seg.stability.ci_high)
+    assert st["n_boot"] == 5 and st["n"] == 120 and st["small_base"] is True  # 120 < min_base 200
+    assert figs["k"] == 3 and figs["quarter"] == "2026Q3"
+    assert [s["share"] for s in figs["sizes"]] == seg.sizes["share"].tolist()
+    assert len(figs["outcomes"]) == len(out)
+
+
+def test_display_tables_show_the_results():
+    df, seg, out, names = _findings_inputs(n_boot=0)
+    sizes = cx.report.segment_sizes_table(seg, names=names).to_frame()
+    assert sizes["n"].tolist() == [f"{n:,}" for n in seg.sizes["n"]]
+    assert sizes["share"].tolist() == [f"{100 * s:.1f}%" for s in seg.sizes["share"]]
+    assert sizes["name"].tolist() == [names[s] for s in seg.sizes["segment"]]
+    table = cx.report.outcome_table(out, names=names).to_frame()
+    assert table["estimate"].tolist() == [f"{e:.1f}" for e in out["estimate"]]
+    assert table["segment"].tolist() == [f"{s} {names[s]}" for s in out["segment"]]
+    raw = cx.segment_association(df, by="country")
+    assoc = cx.report.association_table(raw, raw, by="country").to_frame()
+    assert assoc["Cramér's V"].tolist() == [f"{raw['estimate'].iloc[0]:.2f}"] * 2
+    assert assoc["ratings"].tolist() == ["raw", "z-scored within country"]
+    # shares within each country, by hand: A has segments 1, 1, 2 -> 67% / 33% / 0%
+    hand = pd.DataFrame({"country": ["A", "A", "A", "B"], "segment": [1, 1, 2, 3]})
+    shares = cx.report.segment_share_table(hand, by="country").to_frame()
+    assert shares.values.tolist() == [["A", "67%", "33%", "0%", "3"], ["B", "0%", "0%", "100%", "1"]]

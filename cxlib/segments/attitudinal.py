@@ -4,7 +4,8 @@
 the number of segments by a stated criterion, measures bootstrap stability and returns a
 frozen :class:`AttitudinalSegments` that can :meth:`~AttitudinalSegments.assign` next
 wave's respondents to the same segments. :func:`k_selection_table` puts the criteria of
-several fits side by side; :func:`name_segments` gives short descriptive names.
+several fits side by side; :func:`name_segments` gives short descriptive names;
+:func:`segment_agreement` compares two segmentations of the same rows.
 """
 
 from __future__ import annotations
@@ -545,3 +546,50 @@ def k_selection_table(*results: AttitudinalSegments) -> pd.DataFrame:
             "smallest_share": f"{r.method} smallest share"})
         out = t if out is None else out.merge(t, on="k", suffixes=("", " (2)"))
     return out.merge(results[0].criteria[["k", "chosen"]], on="k")
+
+
+def segment_agreement(a: Any, b: Any) -> float:
+    """Agreement of two segmentations of the same rows: the adjusted Rand index.
+
+    Parameters
+    ----------
+    a, b : array-like or pandas.Series
+        Segment labels per row, aligned by position (e.g. the ``labels`` of two
+        :class:`AttitudinalSegments` of the same data, or a segmentation and a planted
+        truth). The label values need not match: only the partitions are compared.
+
+    Returns
+    -------
+    float
+        1 for identical partitions, about 0 for chance agreement (it can be negative).
+        Rows where either label is missing are left out.
+
+    Raises
+    ------
+    CXDataError
+        Different lengths, or no row labelled in both.
+
+    Notes
+    -----
+    Hubert & Arabie's (1985) adjusted Rand index, as in the stability of
+    :func:`attitudinal_segments` (scikit-learn ``adjusted_rand_score``).
+
+    References
+    ----------
+    Hubert, L. & Arabie, P. (1985). Comparing partitions. *J. Classification* 2, 193-218.
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> cx.segment_agreement([1, 1, 2, 2, 3], ["x", "x", "y", "y", None])
+    1.0
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    sa, sb = pd.Series(list(a), dtype=object), pd.Series(list(b), dtype=object)
+    if len(sa) != len(sb):
+        raise CXDataError(f"the two segmentations label {len(sa)} and {len(sb)} rows; they must label the same rows")
+    both = sa.notna() & sb.notna()
+    if not both.any():
+        raise CXDataError("no row is labelled in both segmentations: nothing to compare")
+    return float(adjusted_rand_score(sa[both].astype(str), sb[both].astype(str)))
