@@ -715,7 +715,7 @@ def test_plot_segment_outcomes_draws_each_interval():
     plt.close("all")
 
 
-# ------------------------------------------------------------------------------ findings (cxlib.report.findings.segments)
+# -------------------------------------------------------------------- findings (cxlib.report.findings.segments)
 
 
 def _findings_inputs(n_boot=5):

@@ -22,6 +22,7 @@ from ..core.checks import check_columns, check_confidence_level, check_frame
 from ..core.inference import adjust_p_values, significance
 from ..core.results import SCALED_COLUMNS, to_percent
 from ..errors import CXDataError, SmallBaseWarning
+from ..metrics import by_group
 
 #: Outcome labels and units of :func:`segment_outcomes`: metric name -> (label, unit).
 SEGMENT_OUTCOMES: dict[str, tuple[str, str]] = {
@@ -105,8 +106,6 @@ def segment_scorecard(
     0    nps   a      20.0  5
     1    nps   b     -20.0  5
     """
-    from ..metrics import by_group
-
     data = check_frame(data)
     check_columns(data, [by], argument="by")
     level = check_confidence_level(confidence_level)

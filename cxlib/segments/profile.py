@@ -29,7 +29,7 @@ from ..core.checks import (
 from ..core.inference import adjust_p_values, normal_quantile, significance, wilson_interval
 from ..errors import CXDataError, SmallBaseWarning
 
-PROFILE_COLUMNS = (
+_COLUMNS = (
     "segment", "variable", "level", "measure", "estimate", "std_err", "ci_low", "ci_high", "n",
     "n_eff", "total", "index", "rest", "difference", "statistic", "p_value", "p_adjusted",
     "significant", "small_base", "confidence_level", "min_base", "method",
@@ -281,6 +281,6 @@ def profile(
     res["significant"] = significance(res["p_adjusted"].to_numpy(), level)
     res["confidence_level"] = level
     res["min_base"] = min_base
-    res = res[list(PROFILE_COLUMNS)]
+    res = res[list(_COLUMNS)]
     _warn_small(res, min_base)
     return res

@@ -25,11 +25,6 @@ _PROFILE_TITLES = {
 _PROFILE_BAR = {"index": "index (100 = total)", "estimate": "estimate", "difference": "difference vs rest"}
 
 
-def _flag(value: Any) -> bool:
-    """A nullable flag as a plain bool (missing = False)."""
-    return value is not None and value is not pd.NA and bool(value)
-
-
 def _profile_grid(result: pd.DataFrame, value: str, annotate: bool) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
     """The profile as variable (level) x segment grids: values, the small-base mask, labels."""
     df = result.copy()
@@ -43,9 +38,10 @@ def _profile_grid(result: pd.DataFrame, value: str, annotate: bool) -> tuple[pd.
     mask = grid("small_base").fillna(True).astype(bool)
     if not annotate:
         return grid(value), mask, False
+    sig = df["significant"].fillna(False).astype(bool)  # untested cells (missing) are not marked
     df["label"] = [
-        (f"{e:.2f}" if m == "mean" else f"{100 * e:.0f}%") + ("*" if _flag(s) else "")
-        for e, m, s in zip(df["estimate"], df["measure"], df["significant"])
+        (f"{e:.2f}" if m == "mean" else f"{100 * e:.0f}%") + ("*" if s else "")
+        for e, m, s in zip(df["estimate"], df["measure"], sig)
     ]
     return grid(value), mask, grid("label").to_numpy()
 

@@ -24,10 +24,6 @@ _CRITERIA = {"kmeans": "highest silhouette", "gmm": "lowest BIC"}
 _STABILITY = "Segment stability (bootstrap ARI)"
 
 
-def _flag(value: Any) -> bool:
-    return value is not None and value is not pd.NA and bool(value)
-
-
 def _named(segment: Any, names: Mapping[Any, str]) -> str:
     """``"2 (low support)"``, or just the segment when it has no name."""
     key = int(segment) if isinstance(segment, (int, np.integer, float)) else segment
@@ -44,7 +40,7 @@ def _outcome_sentence(t: pd.DataFrame, by: str, names: Mapping[Any, str]) -> str
     """The range of one outcome across segments (solid bases only) and how many differ."""
     hi, lo = t.loc[t["estimate"].idxmax()], t.loc[t["estimate"].idxmin()]
     u = " points" if t["unit"].iloc[0] == "points" else "%"
-    n_sig = int(sum(_flag(s) for s in t["significant"]))
+    n_sig = int(t["significant"].fillna(False).astype(bool).sum())
     return (
         f"{t['label'].iloc[0]} ranges from {lo['estimate']:.1f}{u} {format_interval(lo['ci_low'], lo['ci_high'])} "
         f"in segment {_named(lo[by], names)} to {hi['estimate']:.1f}{u} "
@@ -316,14 +312,15 @@ def profile_table(result: pd.DataFrame, *, names: Mapping[Any, str] | None = Non
     rows: dict[str, dict[str, str]] = {}
     base = result.groupby("segment", sort=False)["n"].max()
     head = {s: (f"{s} {names[s]}" if s in names else f"{s}") + f" (n={int(base[s]):,})" for s in base.index}
-    for r in result.itertuples(index=False):
+    sig = result["significant"].fillna(False).astype(bool).to_numpy()  # untested (missing) = not marked
+    for r, significant in zip(result.itertuples(index=False), sig):
         key = r.variable if r.measure == "mean" else f"{r.variable} = {r.level}"
         row = rows.setdefault(key, {"variable": key, "total": fmt(r.total, r.measure)})
         if r.small_base:
             row[head[r.segment]] = f"suppressed (n < {int(r.min_base)})"
         else:
             idx = "—" if not np.isfinite(r.index) else f"{r.index:.0f}"
-            row[head[r.segment]] = f"{fmt(r.estimate, r.measure)} ({idx})" + ("*" if _flag(r.significant) else "")
+            row[head[r.segment]] = f"{fmt(r.estimate, r.measure)} ({idx})" + ("*" if significant else "")
     level = result["confidence_level"].iloc[0] if "confidence_level" in result and len(result) else 0.95
     caption = (f"estimate (index vs total, 100 = average); * = differs from the rest of the sample, "
                f"Benjamini–Hochberg adjusted p < {1 - level:.2g}")
