@@ -95,31 +95,12 @@ from .outcomes import (
 # --- end outcomes ---
 
 # --- segments ---
-from .segments import (
-    RFM_SEGMENT_MAP,
-    AttitudinalSegments,
-    ResponseStyles,
-    RFMResult,
-    RuleSegments,
-    attitudinal_segments,
-    k_selection_table,
-    name_segments,
-    nps_groups,
-    plot_profile,
-    plot_response_styles,
-    profile,
-    profile_table,
-    response_styles,
-    rfm,
-    segment_association,
-    segment_findings,
-    segment_key_figures,
-    segment_outcomes,
-    segment_scorecard,
-    standardize_within,
-    tenure_bands,
-    value_tiers,
-)
+from .segments.rules import nps_groups, rfm, tenure_bands, value_tiers
+from .segments.attitudinal import attitudinal_segments, k_selection_table, name_segments, segment_agreement
+from .segments.profile import profile
+from .segments.styles import response_styles, standardize_within
+from .segments.compare import segment_association, segment_outcomes, segment_scorecard
+from .viz.segments import plot_profile, plot_response_styles, plot_segment_outcomes
 # --- end segments ---
 
 # --- plots / report ---

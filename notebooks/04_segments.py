@@ -15,22 +15,6 @@
 #
 # **Question:** which groups of customers want different things from us, how large and
 # how stable are those groups, and how do their loyalty, satisfaction and churn differ?
-#
-# **Method.** Attitudinal (needs-based) segments from this quarter's eight driver ratings
-# (1–5), z-scored, clustered by k-means; the number of segments is the k with the highest
-# mean silhouette width. A Gaussian mixture is fitted alongside for its BIC, but it is not
-# used for the segments: on 5-point ratings the data are discrete, and full-covariance
-# mixtures keep adding components to fit the grid of answer values, so BIC falls as k
-# grows instead of pointing to a structure. Stability is the mean adjusted Rand index
-# (ARI) between the segments and refits on bootstrap resamples, with a percentile interval.
-# Segments are profiled against the total (means and shares, index 100 = average; Welch
-# and two-proportion tests vs the rest of the sample, Benjamini–Hochberg across the table).
-# NPS (Wald, Rocks 2016), CSAT top-2-box, CES "easy" (Wilson intervals) and next-quarter
-# churn are compared by segment, each against the rest, with one BH correction across all of
-# them. Survey weights are used throughout with the Kish effective base. Groups below the
-# minimum base are flagged and suppressed. Country response styles are checked before any
-# conclusion about countries; within-country standardisation is shown as an alternative,
-# never applied silently.
 
 # %% tags=["parameters"]
 quarter: str = None  # required: quarter to report, e.g. "2026Q3"
@@ -54,27 +38,16 @@ import dataclasses
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
-from sklearn.metrics import adjusted_rand_score
-from threadpoolctl import threadpool_limits
 
 import cxlib as cx
 
 cx.set_theme()
-threadpool_limits(limits=1)  # small k-means fits: OpenMP threads only contend with the batch's other workers
 other_method = "gmm" if method == "kmeans" else "kmeans"
 profile_vars = [c for c in profile_columns if c != subset_column]
-z_drivers = [f"{d}_z" for d in drivers]
-
-
-def pct_table(frame, caption):
-    """Display a small frame of shares as percentages, without the index."""
-    return frame.style.format("{:.0%}").set_caption(caption)
-
-
-# %% [markdown]
-# ## Data
 
 # %%
+# Data: this quarter's respondents are segmented; last quarter's are assigned to the same
+# segments so that their churn during this quarter can be followed.
 data = cx.load_dataset(data_dir)
 survey, n_duplicates = cx.drop_duplicate_responses(data.survey)
 data = cx.subset_dataset(dataclasses.replace(data, survey=survey), subset_column, subset_value)
@@ -82,31 +55,67 @@ scope = "all customers" if subset_value is None else f"customers with {subset_co
 prev = cx.previous_quarter(quarter)
 wave = data.survey[data.survey["quarter"] == quarter].reset_index(drop=True)
 prev_wave = data.survey[data.survey["quarter"] == prev].reset_index(drop=True)
-display(Markdown(
-    f"Scope: **{scope}**. {len(wave):,} survey responses in {quarter} are segmented "
-    f"({n_duplicates:,} duplicate submissions removed from the whole survey); {len(prev_wave):,} "
-    f"responses in {prev} are assigned to the same segments to follow their churn in {quarter}."))
-
-# %% [markdown]
-# ## How many segments, and how stable are they
 
 # %%
+# Analysis: segments, their outcomes, and the cross-country check; displayed below.
 seg = cx.attitudinal_segments(wave, variables=drivers, k=k, method=method, missing=missing, seed=seed,
                               n_boot=n_boot, confidence_level=confidence_level)
 alt = cx.attitudinal_segments(wave, variables=drivers, k=k, method=other_method, missing=missing, seed=seed,
                               n_boot=0, n_init=2)
 names = cx.name_segments(seg)
 wave["segment"] = seg.labels
+prev_wave["segment"] = seg.assign(prev_wave)
+at_risk = cx.churn_at_risk(data.customers, quarters=[quarter])[["customer_id", "churned"]]
+outcomes = cx.segment_outcomes(wave, by="segment", churn=prev_wave.merge(at_risk, on="customer_id", how="inner"),
+                               min_base=min_base, confidence_level=confidence_level)
+assoc_raw = assoc_std = None
+if wave["country"].nunique() > 1:
+    std = cx.standardize_within(wave, by="country", items=drivers)
+    seg_std = cx.attitudinal_segments(std, variables=[f"{d}_z" for d in drivers], k=seg.k, method=method,
+                                      missing=missing, seed=seed, n_boot=0)
+    std["segment"] = seg_std.labels
+    assoc_raw = cx.segment_association(wave, by="country", confidence_level=confidence_level)
+    assoc_std = cx.segment_association(std, by="country", confidence_level=confidence_level)
+
+# %% [markdown]
+# ## Summary
+
+# %%
+display(Markdown(
+    f"Scope: **{scope}**. {len(wave):,} survey responses in {quarter} are segmented "
+    f"({n_duplicates:,} duplicate submissions removed from the whole survey); {len(prev_wave):,} "
+    f"responses in {prev} are assigned to the same segments to follow their churn in {quarter}.\n\n"
+    + "\n".join(f"- {s}" for s in cx.report.segment_findings(
+        seg, outcomes, names=names, association=assoc_raw, association_standardized=assoc_std, by="country"))))
+
+# %% [markdown]
+# ## Method
+#
+# Attitudinal (needs-based) segments from this quarter's driver ratings (1–5), z-scored,
+# clustered by k-means; the number of segments is the k with the highest mean silhouette
+# width. A Gaussian mixture is fitted alongside for its BIC, but it is not used for the
+# segments: on 5-point ratings the data are discrete, and full-covariance mixtures keep
+# adding components to fit the grid of answer values, so BIC falls as k grows instead of
+# pointing to a structure. Stability is the mean adjusted Rand index (ARI) between the
+# segments and refits on bootstrap resamples, with a percentile interval. Segments are
+# profiled against the total (means and shares, index 100 = average; Welch and
+# two-proportion tests vs the rest of the sample, Benjamini–Hochberg across the table).
+# NPS (Wald, Rocks 2016), CSAT top-2-box, CES "easy" (Wilson intervals) and next-quarter
+# churn are compared by segment, each against the rest, with one BH correction across all
+# of them. Survey weights are used throughout with the Kish effective base. Groups below
+# the minimum base are flagged and suppressed. Country response styles are checked before
+# any conclusion about countries; within-country standardisation is shown as an
+# alternative, never applied silently.
+
+# %% [markdown]
+# ## How many segments, and how stable are they
+
+# %%
 (cx.k_selection_table(seg, alt).style.hide(axis="index").format(precision=3)
  .set_caption(f"Choice of k: {seg.method} is used ({'highest silhouette' if method == 'kmeans' else 'lowest BIC'})"))
 
 # %%
-sizes = seg.sizes.assign(name=seg.sizes["segment"].map(names), share=100 * seg.sizes["share"])
-stability = seg.stability.to_frame().assign(measure="bootstrap ARI vs full-data segments")
-display(sizes[["segment", "name", "n", "share"]].style.hide(axis="index").format({"share": "{:.1f}%"})
-        .set_caption(f"Segment sizes ({seg.description})"))
-cx.format_table(stability, label="measure", digits=2,
-                caption=f"Stability: n = {seg.stability.n} bootstrap refits (1 = identical partitions, 0 = chance)")
+cx.report.segment_sizes_table(seg, names=names)
 
 # %% [markdown]
 # ## Segment profiles
@@ -114,39 +123,27 @@ cx.format_table(stability, label="measure", digits=2,
 # %%
 with_attrs = wave.merge(data.customers[["customer_id", *[c for c in profile_vars if c not in wave]]],
                         on="customer_id", how="left")
-prof = cx.profile(with_attrs, segment="segment", variables=[*drivers, *profile_vars], weights="weight",
+prof = cx.profile(with_attrs, by="segment", variables=[*drivers, *profile_vars], weights="weight",
                   min_base=min_base, confidence_level=confidence_level)
 ax = cx.plot_profile(prof[prof["measure"] == "mean"])
 plt.show()
-cx.profile_table(prof, names=names)
+cx.report.profile_table(prof, names=names)
 
 # %% [markdown]
 # ## Loyalty, satisfaction and churn by segment
 
 # %%
-prev_wave["segment"] = seg.assign(prev_wave)
-risk = cx.churn_at_risk(data.customers, quarters=[quarter])[["customer_id", "churned"]]
-churn_rows = prev_wave.merge(risk, on="customer_id", how="inner")
-outcomes = cx.segment_outcomes(wave, segment="segment", churn=churn_rows, min_base=min_base,
-                               confidence_level=confidence_level).assign(
-    name=lambda t: t["segment"].astype(int).astype(str) + " " + t["segment"].map(names))
-fig, axes = plt.subplots(2, 2, figsize=(15, 7), constrained_layout=True)
-for ax, (metric, (label, unit)) in zip(axes.flat, cx.segments.SEGMENT_OUTCOMES.items()):
-    part = outcomes[outcomes["metric"] == metric]
-    cx.plot_estimates(part, y="name", ax=ax, title=f"{label} (n {part['n'].min():,}–{part['n'].max():,})",
-                      xlabel="points" if unit == "points" else "%", legend=False)
-fig.suptitle(f"By segment, {confidence_level:.0%} intervals; red diamond and * = differs from the rest "
-             "(BH-adjusted)")
+cx.plot_segment_outcomes(outcomes, names=names)
 plt.show()
-cx.format_table(outcomes, label=["label", "name"], digits=1,
-                caption=f"NPS in points, shares in %; churn = share of {prev} respondents at risk on the first "
-                        f"day of {quarter} who left during {quarter}; each segment vs the rest")
+cx.report.outcome_table(outcomes, names=names,
+                        caption=f"NPS in points, shares in %; churn = share of {prev} respondents at risk on the "
+                                f"first day of {quarter} who left during {quarter}; each segment vs the rest")
 
 # %% [markdown]
 # ## Response styles across countries
 
 # %%
-styles = cx.response_styles(wave, group="country", items=drivers, scale=(1, 5))
+styles = cx.response_styles(wave, by="country", items=drivers, scale=(1, 5))
 ax = cx.plot_response_styles(styles)
 plt.show()
 styles.summary.style.hide(axis="index").format(precision=3).set_caption(styles.method)
@@ -158,25 +155,15 @@ styles.summary.style.hide(axis="index").format(precision=3).set_caption(styles.m
 # alternative view only**: the segments used elsewhere in this report are on raw ratings.
 
 # %%
-if wave["country"].nunique() > 1:
-    std = cx.standardize_within(wave, group="country", items=drivers)
-    seg_std = cx.attitudinal_segments(std, variables=z_drivers, k=seg.k, method=method, missing=missing,
-                                      seed=seed, n_boot=0)
-    std["segment"] = seg_std.labels
-    assoc_raw = cx.segment_association(wave, segment="segment", group="country")
-    assoc_std = cx.segment_association(std, segment="segment", group="country")
-    agreement = adjusted_rand_score(seg.labels.astype(str), seg_std.labels.astype(str))
-    display(pd.concat([assoc_raw.assign(ratings="raw"), assoc_std.assign(ratings="z-scored within country")])
-            [["ratings", "cramers_v", "statistic", "dof", "p_value", "n"]]
-            .style.hide(axis="index").format(precision=3)
-            .set_caption("Does segment membership depend on country? (chi-square test, Cramér's V)"))
-    display(pct_table(pd.crosstab(wave["country"], wave["segment"], normalize="index"),
-                      "Raw ratings: segment shares within each country"))
-    display(pct_table(pd.crosstab(std["country"], std["segment"], normalize="index"),
-                      "Within-country z-scores: segment shares within each country"))
-    display(Markdown(f"Agreement between the raw and the standardised segmentation: ARI {agreement:.2f}."))
+if assoc_raw is not None:
+    display(cx.report.association_table(assoc_raw, assoc_std, by="country"))
+    display(cx.report.segment_share_table(wave, by="country",
+                                          caption="Raw ratings: segment shares within each country"))
+    display(cx.report.segment_share_table(std, by="country",
+                                          caption="Within-country z-scores: segment shares within each country"))
+    display(Markdown("Agreement between the raw and the standardised segmentation: "
+                     f"ARI {cx.segment_agreement(seg.labels, seg_std.labels):.2f}."))
 else:
-    assoc_raw = assoc_std = None
     display(Markdown("Only one country in scope: no cross-country comparison."))
 
 # %% [markdown]
@@ -196,26 +183,6 @@ for title, rule in rules.items():
             .format({"share": "{:.1%}", "min": "{:.1f}", "max": "{:.1f}"}).set_caption(f"{title}: {rule.method}"))
 display(Markdown("RFM is not shown: this dataset has no transaction history (only a monthly revenue)."))
 
-# %% [markdown]
-# ## Validation against planted truth (synthetic data only)
-
 # %%
-if data.truth is None:
-    display(Markdown("This dataset has no planted truth (real data): validation skipped."))
-else:
-    planted = wave["customer_id"].map(data.truth.customer_segments.set_index("customer_id")["segment"])
-    ari_raw = adjusted_rand_score(planted, seg.labels.astype(str))
-    ari_std = adjusted_rand_score(planted, seg_std.labels.astype(str)) if assoc_std is not None else float("nan")
-    display(Markdown(f"Recovered vs planted segments: ARI {ari_raw:.2f} on raw ratings, {ari_std:.2f} on "
-                     f"within-country z-scores (the data documentation expects about 0.7)."))
-    display(pd.crosstab(planted.rename("planted"), wave["segment"].map(lambda s: f"{s} {names[s]}"))
-            .style.set_caption("Respondents: planted segment (rows) vs recovered segment (columns)"))
-
-# %% [markdown]
-# ## Findings
-
-# %%
-display(Markdown("\n".join(f"- {s}" for s in cx.segment_findings(
-    seg, outcomes, names=names, association=assoc_raw, association_standardized=assoc_std))))
-figures = cx.save_key_figures(cx.segment_key_figures(seg, outcomes, names=names, min_base=min_base, scope=scope,
-                                                     quarter=quarter), figures_path)
+figures = cx.save_key_figures(cx.report.segment_key_figures(seg, outcomes, names=names, min_base=min_base,
+                                                            scope=scope, quarter=quarter), figures_path)

@@ -1,4 +1,6 @@
-"""Tests for cxlib.segments. Every expected number says where it came from."""
+"""Tests for cxlib.segments (rules, attitudinal, profile, styles, compare), its charts in
+cxlib.viz.segments and its findings in cxlib.report.findings.segments. Every expected number
+says where it came from."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from statsmodels.stats.proportion import proportions_ztest
 
 import cxlib as cx
 from cxlib.errors import CXDataError, SmallBaseWarning
-from cxlib.segments import RFM_SEGMENT_MAP
+from cxlib.segments.rules import RFM_SEGMENT_MAP
 
 # ------------------------------------------------------------------------------ RFM
 
@@ -293,7 +295,7 @@ def _profile_data(seed=0, n=400):
 
 def test_profile_means_vs_scipy_welch_and_index_by_hand():
     df = _profile_data()
-    p = cx.profile(df, segment="seg", variables=["quality"])
+    p = cx.profile(df, by="seg", variables=["quality"])
     total = df["quality"].mean()
     for _, row in p.iterrows():
         inside = df.loc[df["seg"] == row["segment"], "quality"]
@@ -311,7 +313,7 @@ def test_profile_means_vs_scipy_welch_and_index_by_hand():
 
 def test_profile_shares_vs_statsmodels_and_bh():
     df = _profile_data()
-    p = cx.profile(df, segment="seg", variables=["quality", "plan"])
+    p = cx.profile(df, by="seg", variables=["quality", "plan"])
     shares = p[p["measure"] == "share"]
     assert len(shares) == 3 * 2  # one row per segment x level
     for _, row in shares.iterrows():
@@ -331,10 +333,10 @@ def test_profile_shares_vs_statsmodels_and_bh():
 
 def test_profile_weights():
     df = _profile_data()
-    p1 = cx.profile(df, segment="seg", variables=["quality", "plan"])
-    p_unit = cx.profile(df.assign(one=1.0), segment="seg", variables=["quality", "plan"], weights="one")
+    p1 = cx.profile(df, by="seg", variables=["quality", "plan"])
+    p_unit = cx.profile(df.assign(one=1.0), by="seg", variables=["quality", "plan"], weights="one")
     np.testing.assert_allclose(p1["p_value"], p_unit["p_value"])
-    pw = cx.profile(df, segment="seg", variables=["quality"], weights="w")
+    pw = cx.profile(df, by="seg", variables=["quality"], weights="w")
     a = df[df["seg"] == "a"]
     row = pw[pw["segment"] == "a"].iloc[0]
     assert row["estimate"] == pytest.approx(np.average(a["quality"], weights=a["w"]))
@@ -342,13 +344,13 @@ def test_profile_weights():
     assert "Kish" in row["method"]
 
 
-def test_profile_low_base_flagged_not_tested():
+def test_profile_small_base_flagged_not_tested():
     df = _profile_data(n=120)
     with pytest.warns(SmallBaseWarning, match="min_base=40"):
-        p = cx.profile(df, segment="seg", variables=["quality"], min_base=40)
+        p = cx.profile(df, by="seg", variables=["quality"], min_base=40)
     small = p["n"] < 40
     assert small.any()
-    assert (p["low_base"] == small).all()
+    assert (p["small_base"] == small).all()
     assert p.loc[small, "p_value"].isna().all() and not p.loc[small, "significant"].any()
     np.testing.assert_allclose(
         p.loc[~small, "p_adjusted"], multipletests(p.loc[~small, "p_value"], method="fdr_bh")[1]
@@ -358,10 +360,10 @@ def test_profile_low_base_flagged_not_tested():
 def test_profile_errors_and_plot():
     df = _profile_data()
     with pytest.raises(CXDataError, match="'nps' is not a column"):
-        cx.profile(df, segment="seg", variables=["nps"])
+        cx.profile(df, by="seg", variables=["nps"])
     with pytest.raises(CXDataError, match="need at least 2"):
-        cx.profile(df.assign(seg="x"), segment="seg", variables=["quality"])
-    p = cx.profile(df, segment="seg", variables=["quality", "plan"])
+        cx.profile(df.assign(seg="x"), by="seg", variables=["quality"])
+    p = cx.profile(df, by="seg", variables=["quality", "plan"])
     ax = cx.plot_profile(p)
     assert ax.get_title().startswith("Segment profile")
     assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == ["a", "b", "c"]
@@ -411,19 +413,19 @@ def test_standardize_within_z_and_ipsative():
     df = _profile_data()
     df["q2"] = df["quality"] * 2 + np.where(df["seg"] == "b", 3, 0)
     before = df.copy()
-    out = cx.standardize_within(df, group="seg", items=["quality", "q2"])
+    out = cx.standardize_within(df, by="seg", items=["quality", "q2"])
     pd.testing.assert_frame_equal(df, before)
     assert list(out.columns) == list(df.columns) + ["quality_z", "q2_z"]
     g = out.groupby("seg")[["quality_z", "q2_z"]]
     np.testing.assert_allclose(g.mean().to_numpy(), 0, atol=1e-12)
     np.testing.assert_allclose(g.std().to_numpy(), 1)
-    ips = cx.standardize_within(df, group="seg", items=["quality", "q2"], method="ipsative")
+    ips = cx.standardize_within(df, by="seg", items=["quality", "q2"], method="ipsative")
     np.testing.assert_allclose(ips[["quality_ips", "q2_ips"]].sum(axis=1), 0, atol=1e-12)
     with pytest.raises(CXDataError, match="'quality_z' already exists"):
-        cx.standardize_within(out, group="seg", items=["quality"])
+        cx.standardize_within(out, by="seg", items=["quality"])
     with pytest.raises(CXDataError, match="'quality' cannot be z-scored within seg='a'"):
         cx.standardize_within(df.assign(quality=np.where(df["seg"] == "a", 3.0, df["quality"])),
-                              group="seg", items=["quality"])
+                              by="seg", items=["quality"])
 
 
 # ------------------------------------------------------------------------------ scorecard
@@ -441,7 +443,7 @@ def test_segment_scorecard_matches_by_group_and_bh_across_card():
             "ces": rng.integers(1, 8, n),
         }
     )
-    card = cx.segment_scorecard(df, segment="seg")
+    card = cx.segment_scorecard(df, by="seg")
     assert card["metric"].tolist() == ["nps"] * 3 + ["csat"] * 3 + ["ces"] * 3
     for name, fn in (("nps", cx.nps), ("csat", cx.csat), ("ces", cx.ces)):
         ref = cx.by_group(df, name, by="seg", compare="rest", correction=None)
@@ -453,7 +455,7 @@ def test_segment_scorecard_matches_by_group_and_bh_across_card():
             assert row["estimate"] == pytest.approx(fn(df[df["seg"] == row["seg"]]).estimate)
     np.testing.assert_allclose(card["p_adjusted"], multipletests(card["p_value"], method="fdr_bh")[1])
     with pytest.raises(CXDataError, match="not in `metrics`"):
-        cx.segment_scorecard(df, segment="seg", metric_options={"nsp": {}})
+        cx.segment_scorecard(df, by="seg", metric_options={"nsp": {}})
 
 
 # ------------------------------------------------------------------------------ planted truth
@@ -493,7 +495,7 @@ def test_planted_country_styles_show(synth_survey):
     assert s["ers"].idxmin() == "JP" and set(s["ers"].nlargest(2).index) == {"BR", "MX"}
     assert s["mrs"].idxmax() == "JP"
     assert s["ars"].idxmin() == "JP" and s.loc["BR", "ars"] > s.loc["US", "ars"] > s.loc["JP", "ars"]
-    z = cx.standardize_within(data.survey, group="country", items=DRIVERS)
+    z = cx.standardize_within(data.survey, by="country", items=DRIVERS)
     assert z.groupby("country")["support_z"].mean().abs().max() < 1e-9
 
 
@@ -544,7 +546,7 @@ def test_segment_outcomes_against_direct_metrics():
                        "weight": rng.uniform(0.5, 2, n)})
     churn = pd.DataFrame({"segment": rng.integers(1, 4, n), "churned": rng.integers(0, 2, n).astype(float),
                           "weight": 1.0})
-    out = cx.segment_outcomes(df, segment="segment", churn=churn, min_base=30)
+    out = cx.segment_outcomes(df, by="segment", churn=churn, min_base=30)
     assert set(out["metric"]) == {"nps", "csat", "ces", "churn"}
     for s in (1, 2, 3):
         part = df[df["segment"] == s]
@@ -565,7 +567,7 @@ def test_segment_outcomes_against_direct_metrics():
 
 def test_segment_outcomes_interval_contains_estimate_at_100_percent():
     df = pd.DataFrame({"segment": [1] * 40 + [2] * 40, "ltr": 9, "osat": [5] * 40 + [3] * 40, "ces": 6})
-    out = cx.segment_outcomes(df, segment="segment", weights=None)
+    out = cx.segment_outcomes(df, by="segment", weights=None)
     r = out[(out["metric"] == "csat") & (out["segment"] == 1)].iloc[0]
     assert r["estimate"] == 100 and r["ci_high"] >= r["estimate"]
 
@@ -574,14 +576,14 @@ def test_segment_association_matches_scipy():
     rng = np.random.default_rng(5)
     df = pd.DataFrame({"seg": rng.integers(1, 4, 300), "country": rng.choice(["A", "B"], 300)})
     df.loc[df["country"] == "A", "seg"] = 1  # planted dependence
-    out = cx.segment_association(df, segment="seg", group="country").iloc[0]
+    out = cx.segment_association(df, segment="seg", by="country").iloc[0]
     table = pd.crosstab(df["seg"], df["country"])
     chi2, p, dof, _ = stats.chi2_contingency(table, correction=False)
     assert out["statistic"] == pytest.approx(chi2) and out["p_value"] == pytest.approx(p) and out["dof"] == dof
     # scipy's own Cramér's V as oracle
-    assert out["cramers_v"] == pytest.approx(stats.contingency.association(table, method="cramer"))
+    assert out["estimate"] == pytest.approx(stats.contingency.association(table, method="cramer"))
     with pytest.raises(CXDataError):
-        cx.segment_association(df.assign(country="A"), segment="seg", group="country")
+        cx.segment_association(df.assign(country="A"), segment="seg", by="country")
 
 
 def test_plot_response_styles_and_profile_table():
@@ -591,8 +593,8 @@ def test_plot_response_styles_and_profile_table():
     assert len(ax.patches) >= 6  # 2 countries x 3 styles
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallBaseWarning)
-        prof = cx.profile(df, segment="country", variables=["q1"], min_base=4)
-    t = cx.profile_table(prof, names={"BR": "br"}).to_frame()
+        prof = cx.profile(df, by="country", variables=["q1"], min_base=4)
+    t = cx.report.profile_table(prof, names={"BR": "br"}).to_frame()
     # every cell below min_base=4 is suppressed; the total is the mean over all rows (hand: 19/6)
     assert t.loc[0, "total"] == f"{19 / 6:.2f}"
     assert t.loc[0, "BR br (n=3)"] == "suppressed (n < 4)"
@@ -601,16 +603,180 @@ def test_plot_response_styles_and_profile_table():
 def test_findings_and_key_figures_quote_the_results():
     df = _three_groups().assign(ltr=[9] * 40 + [3] * 40 + [7] * 40, osat=4, ces=6, weight=1.0)
     seg = cx.attitudinal_segments(df, variables=["q", "p"], k=3, n_init=3, n_boot=5)
-    out = cx.segment_outcomes(df.assign(segment=seg.labels), segment="segment")
+    out = cx.segment_outcomes(df.assign(segment=seg.labels), by="segment")
     names = cx.name_segments(seg)
-    text = cx.segment_findings(seg, out, names=names)
+    text = cx.report.segment_findings(seg, out, names=names)
     best = out[out["metric"] == "nps"].sort_values("estimate").iloc[-1]
     assert f"to {best['estimate']:.1f} points" in text[2]
     assert f"ARI {seg.stability.estimate:.2f}" in text[0]
-    figs = cx.segment_key_figures(seg, out, names=names, min_base=30)
+    figs = cx.report.segment_key_figures(seg, out, names=names, min_base=30)
     for s in (1, 2, 3):
         f = figs["headline"][f"NPS, segment {s}"]
         r = out[(out["metric"] == "nps") & (out["segment"] == s)].iloc[0]
         assert f["estimate"] == r["estimate"] and f["n"] == r["n"] and f["name"] == names[s]
     assert figs["headline"]["Segment stability (bootstrap ARI)"]["n"] == 120
     assert sum(s["n"] for s in figs["sizes"]) == 120
+
+
+def test_segment_association_is_a_tidy_row():
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"segment": rng.integers(1, 4, 300), "country": rng.choice(["A", "B"], 300)})
+    out = cx.segment_association(df, by="country")
+    assert list(out.columns[:4]) == ["estimate", "ci_low", "ci_high", "n"]
+    r = out.iloc[0]
+    assert r["n"] == 300 and np.isnan(r["ci_low"]) and np.isnan(r["ci_high"])  # V has no interval (see Notes)
+    assert r["significant"] == (r["p_value"] < 0.05) and r["measure"] == "Cramér's V"
+
+
+def test_segment_agreement_is_the_adjusted_rand_index():
+    a = pd.Series([1, 1, 2, 2, 3, 3, pd.NA], dtype="Int64")
+    b = ["x", "x", "y", "z", "z", "z", "y"]
+    # rows with a missing label are left out; sklearn on the 6 complete rows is the oracle
+    assert cx.segment_agreement(a, b) == pytest.approx(adjusted_rand_score([1, 1, 2, 2, 3, 3], b[:6]))
+    assert cx.segment_agreement([1, 1, 2, 2], [5, 5, 7, 7]) == 1.0  # same partition, other names
+    with pytest.raises(CXDataError, match="same rows"):
+        cx.segment_agreement([1, 2], [1, 2, 3])
+
+
+# ------------------------------------------------------------------------------ charts (cxlib.viz.segments)
+
+
+def _profile_for_plots():
+    df = _profile_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)
+        return cx.profile(df, by="seg", variables=["quality", "plan"], min_base=100)
+
+
+def test_plot_profile_draws_the_result():
+    import matplotlib.pyplot as plt
+
+    p = _profile_for_plots()
+    assert p["small_base"].tolist() == [False, False, True] * 3  # segment sizes 183, 118, 99 (seed 0)
+    ax = cx.plot_profile(p)
+    rows = ["quality", "plan = basic", "plan = pro"]
+    segs = ["a", "b", "c"]
+    key = p.assign(row=np.where(p["measure"] == "mean", p["variable"], p["variable"] + " = " + p["level"].astype(str)))
+    expected = key.pivot(index="row", columns="segment", values="index").reindex(index=rows, columns=segs)
+    small = key.pivot(index="row", columns="segment", values="small_base").reindex(index=rows, columns=segs)
+    drawn = ax.collections[0].get_array()  # the heat map's colours, row by row
+    drawn = np.ma.masked_invalid(np.ma.asarray(drawn)).reshape(len(rows), len(segs))
+    np.testing.assert_array_equal(np.ma.getmaskarray(drawn), small.to_numpy(dtype=bool))
+    np.testing.assert_allclose(drawn.compressed(), expected.to_numpy()[~small.to_numpy(dtype=bool)])
+    # the annotations are the estimates (means with 2 decimals, shares in %), * when significant
+    texts = [t.get_text() for t in ax.texts]
+    for r in key[~key["small_base"]].itertuples():
+        txt = f"{r.estimate:.2f}" if r.measure == "mean" else f"{100 * r.estimate:.0f}%"
+        assert txt + ("*" if r.significant is not pd.NA and r.significant else "") in texts
+    # the column labels carry each segment's base
+    n = p.groupby("segment")["n"].max()
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"{s}\n(n={n[s]})" for s in segs]
+    plt.close("all")
+
+
+def test_plot_response_styles_bars_are_the_summary():
+    import matplotlib.pyplot as plt
+
+    df = pd.DataFrame({"country": ["BR"] * 3 + ["JP"] * 3, "q1": [5, 1, 5, 3, 3, 2], "q2": [5, 4, 5, 3, 3, 3]})
+    rs = cx.response_styles(df, items=["q1", "q2"])
+    ax = cx.plot_response_styles(rs)
+    # one bar container per style (ERS, MRS, ARS), bars in the order of the groups
+    heights = [[bar.get_height() for bar in c] for c in ax.containers]
+    expected = [list(100 * rs.summary[s]) for s in ("ers", "mrs", "ars")]
+    np.testing.assert_allclose(heights, expected)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["BR\n(n=3)", "JP\n(n=3)"]
+    with pytest.raises(CXDataError):
+        cx.plot_response_styles(rs.summary)
+    plt.close("all")
+
+
+def test_plot_segment_outcomes_draws_each_interval():
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(3)
+    n = 400
+    df = pd.DataFrame({"segment": rng.integers(1, 4, n), "ltr": rng.integers(0, 11, n),
+                       "osat": rng.integers(1, 6, n), "ces": rng.integers(1, 8, n), "weight": 1.0})
+    out = cx.segment_outcomes(df, by="segment", min_base=30)
+    names = {1: "one", 2: "two", 3: "three"}
+    axes = cx.plot_segment_outcomes(out, names=names)
+    assert len(axes) == 3
+    for ax, metric in zip(axes, ["nps", "csat", "ces"]):
+        part = out[out["metric"] == metric]
+        assert ax.get_title().startswith(part["label"].iloc[0])
+        # the error bars span exactly [ci_low, ci_high] of each (solid) segment, top to bottom
+        segs = ax.collections[0].get_segments()
+        drawn = sorted((float(s[0][0]), float(s[1][0])) for s in segs)
+        expected = sorted(zip(part["ci_low"], part["ci_high"]))
+        np.testing.assert_allclose(drawn, expected)
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        for r in part.itertuples():
+            assert any(lab.startswith(f"{r.segment} {names[r.segment]}  (n = {r.n:,}") for lab in labels)
+    plt.close("all")
+
+
+# -------------------------------------------------------------------- findings (cxlib.report.findings.segments)
+
+
+def _findings_inputs(n_boot=5):
+    df = _three_groups().assign(ltr=[9] * 40 + [3] * 40 + [7] * 40, osat=4, ces=6, weight=1.0,
+                                country=["A", "B"] * 60)
+    seg = cx.attitudinal_segments(df, variables=["q", "p"], k=3, n_init=3, n_boot=n_boot)
+    df["segment"] = seg.labels
+    out = cx.segment_outcomes(df, by="segment", min_base=30)
+    return df, seg, out, cx.name_segments(seg)
+
+
+def test_segment_findings_numbers_are_the_results():
+    df, seg, out, names = _findings_inputs()
+    assoc = cx.segment_association(df, by="country")
+    text = cx.report.segment_findings(seg, out, names=names, association=assoc)
+    st = seg.stability
+    assert f"ARI {st.estimate:.2f} [{st.ci_low:.2f}, {st.ci_high:.2f}] (95% interval, 5 resamples)" in text[0]
+    assert f"among {int(seg.sizes['n'].sum()):,} respondents" in text[0]
+    for r in seg.sizes.itertuples():
+        assert f"{r.segment} ({names[r.segment]}) {100 * r.share:.0f}%" in text[1]
+    nps = out[out["metric"] == "nps"]
+    lo, hi = nps.loc[nps["estimate"].idxmin()], nps.loc[nps["estimate"].idxmax()]
+    assert (f"NPS ranges from {lo['estimate']:.1f} points [{lo['ci_low']:.1f}, {lo['ci_high']:.1f}] "
+            f"in segment {lo['segment']} ({names[lo['segment']]})") in text[2]
+    assert f"to {hi['estimate']:.1f} points [{hi['ci_low']:.1f}, {hi['ci_high']:.1f}]" in text[2]
+    assert f"{int(nps['significant'].sum())} of 3 segments differ" in text[2]
+    a = assoc.iloc[0]
+    assert f"Cramér's V {a['estimate']:.2f} on raw ratings (chi-square p = {a['p_value']:.3g})" in text[-1]
+    # a small base is suppressed, and said so
+    out_small = cx.segment_outcomes(df, by="segment", min_base=50)
+    text_small = cx.report.segment_findings(seg, out_small, names=names)
+    assert text_small[-1] == "Suppressed for small bases (n < 50): segment(s) 1, 2, 3 in some metrics."
+    assert not any("ranges from" in t for t in text_small)
+
+
+def test_segment_key_figures_are_the_results():
+    _, seg, out, names = _findings_inputs()
+    figs = cx.report.segment_key_figures(seg, out, names=names, min_base=200, quarter="2026Q3")
+    st = figs["headline"]["Segment stability (bootstrap ARI)"]
+    assert (st["estimate"], st["ci_low"], st["ci_high"]) == (seg.stability.estimate, seg.stability.ci_low,
+                                                            seg.stability.ci_high)
+    assert st["n_boot"] == 5 and st["n"] == 120 and st["small_base"] is True  # 120 < min_base 200
+    assert figs["k"] == 3 and figs["quarter"] == "2026Q3"
+    assert [s["share"] for s in figs["sizes"]] == seg.sizes["share"].tolist()
+    assert len(figs["outcomes"]) == len(out)
+
+
+def test_display_tables_show_the_results():
+    df, seg, out, names = _findings_inputs(n_boot=0)
+    sizes = cx.report.segment_sizes_table(seg, names=names).to_frame()
+    assert sizes["n"].tolist() == [f"{n:,}" for n in seg.sizes["n"]]
+    assert sizes["share"].tolist() == [f"{100 * s:.1f}%" for s in seg.sizes["share"]]
+    assert sizes["name"].tolist() == [names[s] for s in seg.sizes["segment"]]
+    table = cx.report.outcome_table(out, names=names).to_frame()
+    assert table["estimate"].tolist() == [f"{e:.1f}" for e in out["estimate"]]
+    assert table["segment"].tolist() == [f"{s} {names[s]}" for s in out["segment"]]
+    raw = cx.segment_association(df, by="country")
+    assoc = cx.report.association_table(raw, raw, by="country").to_frame()
+    assert assoc["Cramér's V"].tolist() == [f"{raw['estimate'].iloc[0]:.2f}"] * 2
+    assert assoc["ratings"].tolist() == ["raw", "z-scored within country"]
+    # shares within each country, by hand: A has segments 1, 1, 2 -> 67% / 33% / 0%
+    hand = pd.DataFrame({"country": ["A", "A", "A", "B"], "segment": [1, 1, 2, 3]})
+    shares = cx.report.segment_share_table(hand, by="country").to_frame()
+    assert shares.values.tolist() == [["A", "67%", "33%", "0%", "3"], ["B", "0%", "0%", "100%", "1"]]

@@ -37,4 +37,13 @@ from .findings.scorecard import breakdown_findings, scorecard_findings, scorecar
 # --- end churn findings ---
 
 # --- segments findings ---
+from .findings.segments import (
+    association_table,
+    outcome_table,
+    profile_table,
+    segment_findings,
+    segment_key_figures,
+    segment_share_table,
+    segment_sizes_table,
+)
 # --- end segments findings ---
