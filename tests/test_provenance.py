@@ -11,7 +11,7 @@ from importlib import metadata
 
 import pytest
 
-from cxlib.data import fingerprint
+from cxlib.data.store import fingerprint
 from cxlib.report.provenance import (
     REPORT_PACKAGES,
     git_commit,
