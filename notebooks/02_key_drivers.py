@@ -59,7 +59,8 @@ data = cx.load_dataset(data_dir)
 survey, n_duplicates = cx.drop_duplicate_responses(data.survey)
 data = cx.subset_dataset(dataclasses.replace(data, survey=survey), subset_column, subset_value)
 scope = "all customers" if subset_value is None else f"customers with {subset_column} = {subset_value}"
-responses = data.survey[data.survey["quarter"] == quarter].assign(promoter=lambda d: (d["ltr"] >= 9).astype(int))
+responses = data.survey[data.survey["quarter"] == quarter].copy()
+responses["promoter"] = (responses["ltr"] >= 9).astype(int)  # likelihood to recommend 9-10
 
 kd = cx.key_drivers(responses, outcome=outcome, method=method, n_boot=n_boot, **options)
 loyalty = cx.key_drivers(responses, outcome="promoter", method="shapley", n_boot=n_boot, **options)
