@@ -1,6 +1,6 @@
 """Benchmark: exact Shapley/LMG key drivers against dominance-analysis and relativeImp.
 
-Times ``cx.key_drivers(method="shapley", bootstrap=0)`` on n = 100,000 rows for
+Times ``cx.key_drivers(method="shapley", n_boot=0)`` on n = 100,000 rows for
 p = 8, 10, 12, 15, 20 drivers and, in the same run, the ``dominance-analysis`` package
 (which refits one scikit-learn regression per subset) and ``relativeImp`` (Johnson's
 relative weights) on the same data, reporting times, ratios and the largest absolute
@@ -134,15 +134,15 @@ def main() -> None:
         args.n, args.p = 20_000, [p for p in args.p if p <= 10]
     have_ext = Path(args.python).exists()
     print(f"n = {args.n:,}; comparison interpreter: {args.python if have_ext else 'NOT FOUND'}")
-    cx.key_drivers(make_data(200, 3, 0), outcome="y", drivers=["x0", "x1", "x2"], bootstrap=0)  # warm-up
+    cx.key_drivers(make_data(200, 3, 0), outcome="y", drivers=["x0", "x1", "x2"], n_boot=0)  # warm-up
     rows = []
     for p in args.p:
         df = make_data(args.n, p, seed=p)
         drivers = [f"x{j}" for j in range(p)]
-        res, t_cx = best_of(lambda df=df, drivers=drivers: cx.key_drivers(df, outcome="y", drivers=drivers, bootstrap=0), 3 if p < 20 else 1)
+        res, t_cx = best_of(lambda df=df, drivers=drivers: cx.key_drivers(df, outcome="y", drivers=drivers, n_boot=0), 3 if p < 20 else 1)
         imp = res.table["importance"].to_numpy()
         rw, t_rw = best_of(
-            lambda df=df, drivers=drivers: cx.key_drivers(df, outcome="y", drivers=drivers, method="relative_weights", bootstrap=0), 3
+            lambda df=df, drivers=drivers: cx.key_drivers(df, outcome="y", drivers=drivers, method="relative_weights", n_boot=0), 3
         )
         row = {"p": p, "subsets": 2**p, "cxlib_shapley_s": t_cx, "sum_minus_r2": abs(imp.sum() - res.r_squared),
                "cxlib_rw_s": t_rw}

@@ -45,25 +45,15 @@ from .data.synthetic.generator import synthesize
 
 # --- drivers ---
 from .drivers import (
-    DriverStabilityResult,
-    ImportancePerformanceResult,
-    KeyDriverResult,
-    KeyDriversByGroupResult,
-    PenaltyRewardResult,
     driver_stability,
     driver_summary,
-    format_penalty_reward,
     importance_performance,
-    key_driver_figures,
-    key_driver_findings,
     key_drivers,
     key_drivers_by_group,
     penalty_reward,
-    plot_importance_performance,
-    plot_penalty_reward,
     r_squared_interval,
-    segment_driver_differences,
 )
+from .viz.drivers import plot_driver_stability, plot_importance_performance, plot_penalty_reward
 # --- end drivers ---
 
 # --- outcomes ---

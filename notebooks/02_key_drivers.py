@@ -15,22 +15,6 @@
 #
 # **Question:** which parts of the experience move satisfaction and loyalty, and where
 # should we act first?
-#
-# **Method.** Relative importance of the eight driver ratings (1–5) for the overall rating
-# by the Shapley value / LMG (general dominance; Lindeman, Merenda & Gold 1980; Grömping
-# 2006): each driver's average gain in R² over all 2^p orders of entry, computed exactly from
-# the survey-weighted correlation matrix, so the importances add up to the model R². Rows
-# with a missing answer in the outcome or any driver are dropped (listwise; the count is
-# reported — most come from *support*, asked only of customers with a ticket, and
-# *onboarding*, skipped by longer-tenured customers, so the analysis describes customers who
-# answered all eight). Intervals are percentile bootstrap intervals (rows resampled with
-# their weights). The minimum base is max(30, 10 × number of drivers) complete responses;
-# below it estimates are suppressed. Loyalty: the same decomposition of McFadden's
-# pseudo-R² of a logistic regression of *promoter* (likelihood to recommend 9–10) vs the
-# rest. Importance–performance (Martilla & James 1977) and penalty–reward (Mittal, Ross &
-# Baldasare 1998) show *where* to act; segment differences use a bootstrap test with
-# Benjamini–Hochberg adjustment; stability is the Spearman rank correlation of the
-# importances between consecutive quarters.
 
 # %% tags=["parameters"]
 quarter: str = None  # required: quarter to report, e.g. "2026Q3"
@@ -66,14 +50,55 @@ options = dict(drivers=drivers, weights="weight", confidence_level=confidence_le
                min_base=driver_base)
 
 # %% [markdown]
-# ## Data
+# ## Summary
 
 # %%
+# Every analysis of this notebook, run once here so that the summary can come first;
+# the sections below show each result in detail.
 data = cx.load_dataset(data_dir)
 survey, n_duplicates = cx.drop_duplicate_responses(data.survey)
 data = cx.subset_dataset(dataclasses.replace(data, survey=survey), subset_column, subset_value)
 scope = "all customers" if subset_value is None else f"customers with {subset_column} = {subset_value}"
-responses = data.survey[data.survey["quarter"] == quarter].assign(promoter=lambda d: (d["ltr"] >= 9).astype(int))
+responses = data.survey[data.survey["quarter"] == quarter].copy()
+responses["promoter"] = (responses["ltr"] >= 9).astype(int)  # likelihood to recommend 9-10
+
+kd = cx.key_drivers(responses, outcome=outcome, method=method, n_boot=n_boot, **options)
+loyalty = cx.key_drivers(responses, outcome="promoter", method="shapley", n_boot=n_boot, **options)
+ipa = cx.importance_performance(kd, cutoff=ipa_cutoff)
+pr = None if kd.small_base else cx.penalty_reward(responses, outcome=outcome, drivers=drivers, low=low, high=high,
+                                                  weights="weight", confidence_level=confidence_level)
+by_seg = (cx.key_drivers_by_group(responses, by=segment_column, outcome=outcome, method=method, n_boot=n_boot,
+                                  **options) if compare_segments else None)
+recent = data.survey[data.survey["quarter"].isin(cx.quarter_range(quarter, stability_quarters))]
+stability = cx.driver_stability(recent, period="quarter", outcome=outcome, method=method, n_boot=0,
+                                drivers=drivers, weights="weight", min_base=driver_base)
+findings = cx.report.key_driver_findings(kd, loyalty=loyalty, ipa=None if kd.small_base else ipa, penalty=pr,
+                                         by_group=by_seg, stability=stability)
+
+# %%
+display(Markdown(f"{quarter}, {scope}:\n\n" + "\n".join(f"- {s}" for s in findings)))
+
+# %% [markdown]
+# ## Method
+#
+# Relative importance of the eight driver ratings (1–5) for the overall rating by the
+# Shapley value / LMG (general dominance; Lindeman, Merenda & Gold 1980; Grömping 2006):
+# each driver's average gain in R² over all 2^p orders of entry, computed exactly from the
+# survey-weighted correlation matrix, so the importances add up to the model R². Rows with a
+# missing answer in the outcome or any driver are dropped (listwise; the count is reported —
+# most come from *support*, asked only of customers with a ticket, and *onboarding*, skipped
+# by longer-tenured customers, so the analysis describes customers who answered all eight).
+# Intervals are percentile bootstrap intervals (rows resampled with their weights). The
+# minimum base is max(30, 10 × number of drivers) complete responses; below it estimates are
+# suppressed. Loyalty: the same decomposition of McFadden's pseudo-R² of a logistic
+# regression of *promoter* (likelihood to recommend 9–10) vs the rest. Importance–performance
+# (Martilla & James 1977) and penalty–reward (Mittal, Ross & Baldasare 1998) show *where* to
+# act; segment differences use a bootstrap test with Benjamini–Hochberg adjustment; stability
+# is the Spearman rank correlation of the importances between consecutive quarters.
+#
+# ## Data
+
+# %%
 n_missing = responses[[outcome, *drivers]].isna().sum()
 display(Markdown(
     f"Scope: **{scope}**, {quarter}: {len(responses):,} survey responses ({n_duplicates:,} duplicate "
@@ -85,17 +110,17 @@ display(Markdown(
 # ## What moves the overall rating
 
 # %%
-kd = cx.key_drivers(responses, outcome=outcome, method=method, bootstrap=n_boot, **options)
 summary = cx.driver_summary(kd)
 r2_low, r2_high = cx.r_squared_interval(kd)
+r2_interval = f"{confidence_level:.0%} CI {r2_low:.1%} to {r2_high:.1%}" if n_boot else "no interval"
 display(Markdown(
     f"Model: {kd.description}. "
     + (f"**Base too small** (n = {kd.n:,} < {kd.min_base:,}): estimates suppressed." if kd.small_base else
-       f"R² = **{kd.r_squared:.1%}** ({confidence_level:.0%} CI {r2_low:.1%} to {r2_high:.1%}), "
+       f"R² = **{kd.r_squared:.1%}** ({r2_interval}), "
        f"n = {kd.n:,} complete responses (Kish n_eff {kd.n_eff:,.0f}), {kd.n_dropped:,} dropped.")))
-cx.format_table(summary, label=["rank", "driver"], unit="% of R²", extra=["sign"],
-                caption=f"Share of the explained variance in {outcome} by driver (bootstrap intervals; "
-                        "sign of the multiple-regression coefficient)")
+cx.report.format_table(summary, label=["rank", "driver"], unit="% of R²", extra=["sign"],
+                       caption=f"Share of the explained variance in {outcome} by driver (bootstrap intervals; "
+                               "sign of the multiple-regression coefficient)")
 
 # %%
 ax = cx.plot_estimates(summary, y="driver", significant=None,
@@ -110,7 +135,6 @@ plt.show()
 # ## Loyalty: what separates promoters from the rest
 
 # %%
-loyalty = cx.key_drivers(responses, outcome="promoter", method="shapley", bootstrap=n_boot, **options)
 loyalty_summary = cx.driver_summary(loyalty)
 display(Markdown(
     f"Promoters (likelihood to recommend 9–10): {responses['promoter'].mean():.1%} of responses, unweighted. "
@@ -123,26 +147,23 @@ cx.plot_estimates(loyalty_summary, y="driver", significant=None, ax=axes[1],
                   title="promoter vs not (McFadden R²)", xlabel="share of pseudo-R² (%)")
 fig.suptitle(f"Satisfaction and loyalty drivers side by side, {quarter}")
 plt.show()
-cx.format_table(loyalty_summary, label=["rank", "driver"], unit="% of pseudo-R²", extra=["sign"],
-                caption="Logistic dominance: share of McFadden's pseudo-R² for promoter vs not")
+cx.report.format_table(loyalty_summary, label=["rank", "driver"], unit="% of pseudo-R²", extra=["sign"],
+                       caption="Logistic dominance: share of McFadden's pseudo-R² for promoter vs not")
 
 # %% [markdown]
 # ## Where to act: importance–performance
 
 # %%
-ipa = cx.importance_performance(kd, cutoff=ipa_cutoff)
 if kd.small_base:
     display(Markdown("Suppressed: the base is below the minimum."))
 else:
-    ax = cx.plot_importance_performance(ipa)
-    ax.set_ylabel(f"importance (R² contribution to {outcome})")
+    cx.plot_importance_performance(ipa, title=f"Importance–performance of {outcome}, {quarter}",
+                                   ylabel=f"importance (% of the explained variance in {outcome})")
     plt.show()
-    ipa_rows = summary.merge(ipa.table[["driver", "performance", "quadrant"]])
-    display(cx.format_table(ipa_rows.assign(performance=ipa_rows["performance"].map("{:.2f}".format)),
-                            label="driver", unit="% of R²", extra=["performance", "quadrant"],
-                            caption=f"Quadrants with cut-offs at the {ipa.cutoff} importance "
-                                    f"({ipa.importance_cutoff:.3f}) and the {ipa.cutoff} of the drivers' mean ratings "
-                                    f"({ipa.performance_cutoff:.2f}); a value equal to a cut-off counts as low"))
+    display(cx.report.format_importance_performance(
+        ipa, caption=f"Quadrants with cut-offs at the {ipa.cutoff} importance ({ipa.importance_cutoff:.3f}) and "
+                     f"the {ipa.cutoff} of the drivers' mean ratings ({ipa.performance_cutoff:.2f}); a value equal "
+                     "to a cut-off counts as low"))
 
 # %% [markdown]
 # Performance is the weighted mean rating (1–5) on the same rows. "Concentrate here" =
@@ -157,41 +178,31 @@ else:
 # several drivers may test as "basic"; read the sizes, not only the labels.
 
 # %%
-if kd.small_base:
+if pr is None:
     display(Markdown("Suppressed: the base is below the minimum."))
 else:
-    pr = cx.penalty_reward(responses, outcome=outcome, drivers=drivers, low=low, high=high, weights="weight",
-                           confidence_level=confidence_level)
-    ax = cx.plot_penalty_reward(pr)
-    ax.set_title(f"Penalty–reward on {outcome}, {quarter} (n = {pr.n:,})")
+    cx.plot_penalty_reward(pr, title=f"Penalty–reward on {outcome}, {quarter}")
     plt.show()
-    display(cx.format_penalty_reward(pr, caption=f"Low = {list(pr.low)}, high = {list(pr.high)}; "
-                                                  f"{confidence_level:.0%} t intervals; category from the "
-                                                  "test of penalty − reward"))
+    display(cx.report.format_penalty_reward(pr, caption=f"Low = {list(pr.low)}, high = {list(pr.high)}; "
+                                                         f"{confidence_level:.0%} t intervals; category from the "
+                                                         "test of penalty − reward"))
 
 # %% [markdown]
 # ## By segment
 
 # %%
-if compare_segments:
-    by_seg = cx.key_drivers_by_group(responses, by=segment_column, outcome=outcome, method=method,
-                                     bootstrap=n_boot, **options)
-    seg_summary = {g: cx.driver_summary(r) for g, r in by_seg.results.items()}
-    fig, axes = plt.subplots(1, len(seg_summary), figsize=(4.6 * len(seg_summary), 0.45 * len(drivers) + 1.6),
+if by_seg is not None:
+    fig, axes = plt.subplots(1, len(by_seg.results), figsize=(4.6 * len(by_seg.results), 0.45 * len(drivers) + 1.6),
                              sharex=True, squeeze=False, constrained_layout=True)
-    for ax, (g, s) in zip(axes[0], seg_summary.items()):
-        cx.plot_estimates(s, y="driver", significant=None, ax=ax, title=f"{segment_column} = {g}",
-                          xlabel="share of R² (%)")
+    for ax, (g, res) in zip(axes[0], by_seg.results.items()):
+        cx.plot_estimates(cx.driver_summary(res), y="driver", significant=None, ax=ax,
+                          title=f"{segment_column} = {g}", xlabel="share of R² (%)")
     fig.suptitle(f"Key drivers of {outcome} by {segment_column}, {quarter}")
     plt.show()
-    differences = cx.segment_driver_differences(by_seg)
-    display(cx.format_table(differences.assign(**{"p (BH-adj.)": differences["p_value_adj"].round(3)}),
-                            label=["group_a", "group_b", "driver"], unit="R² points",
-                            extra=["p (BH-adj.)", "significant"], show_test=False,
-                            caption=f"Difference in importance (group_a − group_b, ×100), {n_boot} bootstrap "
-                                    "resamples per segment; Benjamini–Hochberg across the table"))
+    display(cx.report.format_driver_differences(
+        by_seg, caption=f"Difference in importance (group_a − group_b, ×100), {n_boot} bootstrap resamples per "
+                        "segment; Benjamini–Hochberg across the table"))
 else:
-    differences = None
     display(Markdown(f"Not applicable: this run covers a single {subset_column}." if segment_column
                      else "No segment column chosen."))
 
@@ -199,28 +210,14 @@ else:
 # ## Stability over recent quarters
 
 # %%
-recent = data.survey[data.survey["quarter"].isin(cx.quarter_range(quarter, stability_quarters))]
-stability = cx.driver_stability(recent, period="quarter", outcome=outcome, method=method, bootstrap=0,
-                                drivers=drivers, weights="weight", min_base=driver_base)
-shares = stability.importances.pivot(index="quarter", columns="driver", values="share")[drivers]
-ax = shares.plot(marker="o", figsize=(8, 4.2))
-ax.set(title=f"Share of R² per driver by quarter ({outcome})", ylabel="share of the explained variance (%)",
-       xlabel=f"quarter (n {stability.importances['n'].min():,}–{stability.importances['n'].max():,})")
-ax.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+cx.plot_driver_stability(stability, title=f"Share of R² per driver by quarter ({outcome})")
 plt.show()
 (stability.rank_correlation.style.format({"spearman_rho": "{:.2f}"}).hide(axis="index")
  .set_caption("Spearman rank correlation of driver importances between consecutive quarters"))
 
-# %% [markdown]
-# ## Findings
-
 # %%
-findings = cx.key_driver_findings(kd, loyalty=loyalty, ipa=None if kd.small_base else ipa,
-                                  penalty=None if kd.small_base else pr, differences=differences,
-                                  stability=stability)
-display(Markdown("\n".join(f"- {s}" for s in findings)))
-figures = cx.save_key_figures(
-    {"headline": {**cx.key_driver_figures(kd), **cx.key_driver_figures(loyalty)},
+figures = cx.report.save_key_figures(
+    {"headline": {**cx.report.key_driver_figures(kd), **cx.report.key_driver_figures(loyalty)},
      "scope": scope, "quarter": quarter, "outcome": outcome, "method": method, "n_boot": n_boot,
      "min_base": driver_base,
      "importance": None if kd.small_base else summary.to_dict(orient="records"),

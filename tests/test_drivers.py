@@ -25,15 +25,26 @@ from hypothesis import strategies as st
 
 import cxlib as cx
 from cxlib.drivers import (
+    KeyDriverResult,
     driver_stability,
+    driver_summary,
     importance_performance,
     key_drivers,
     key_drivers_by_group,
     penalty_reward,
-    plot_importance_performance,
-    plot_penalty_reward,
+    r_squared_interval,
+    segment_driver_differences,
+    top_driver_lead,
 )
 from cxlib.errors import CXDataError, SmallBaseWarning
+from cxlib.report.findings.drivers import (
+    format_driver_differences,
+    format_importance_performance,
+    format_penalty_reward,
+    key_driver_figures,
+    key_driver_findings,
+)
+from cxlib.viz.drivers import plot_driver_stability, plot_importance_performance, plot_penalty_reward
 
 
 # ---------------------------------------------------------------------------
@@ -117,7 +128,7 @@ def test_shapley_matches_average_over_orderings(p, seed):
     df, drivers = make_data(n=300, p=p, seed=seed)
     y, X = df["y"].to_numpy(), df[drivers].to_numpy()
     ref = brute_lmg_orderings(cached(lambda S: brute_r2(y, X, sorted(S))), p)
-    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    res = key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
     np.testing.assert_allclose(res.table["importance"], ref, atol=1e-9, rtol=0)
 
 
@@ -126,7 +137,7 @@ def test_shapley_matches_brute_force_subsets(p, seed):
     df, drivers = make_data(n=500, p=p, seed=seed)
     y, X = df["y"].to_numpy(), df[drivers].to_numpy()
     ref = brute_lmg_subsets(cached(lambda S: brute_r2(y, X, sorted(S))), p)
-    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    res = key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
     np.testing.assert_allclose(res.table["importance"], ref, atol=1e-9, rtol=0)
     assert res.r_squared == pytest.approx(brute_r2(y, X, range(p)), abs=1e-12)
     assert res.table["importance"].sum() == pytest.approx(res.r_squared, abs=1e-12)
@@ -137,19 +148,19 @@ def test_weighted_shapley_matches_brute_force_wls():
     df, drivers = make_data(n=400, p=6, seed=6)
     y, X, w = df["y"].to_numpy(), df[drivers].to_numpy(), df["w"].to_numpy()
     ref = brute_lmg_subsets(cached(lambda S: brute_r2(y, X, sorted(S), w)), 6)
-    res = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=0)
+    res = key_drivers(df, outcome="y", drivers=drivers, weights="w", n_boot=0)
     np.testing.assert_allclose(res.table["importance"], ref, atol=1e-9, rtol=0)
     # the statsmodels fit one attribute away is the WLS of y on the drivers
     assert res.model.rsquared == pytest.approx(res.r_squared, abs=1e-10)
     assert isinstance(res.model.model, sm.WLS)
     # weights given as an array are the same as a column name
-    res2 = key_drivers(df, outcome="y", drivers=drivers, weights=df["w"].to_numpy(), bootstrap=0)
+    res2 = key_drivers(df, outcome="y", drivers=drivers, weights=df["w"].to_numpy(), n_boot=0)
     np.testing.assert_allclose(res2.table["importance"], res.table["importance"], atol=1e-14)
 
 
 def test_shapley_larger_p_sums_to_r2_and_matches_statsmodels():
     df, drivers = make_data(n=2000, p=14, seed=7)
-    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    res = key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
     # R² against statsmodels OLS (an independent fit)
     assert res.r_squared == pytest.approx(res.model.rsquared, abs=1e-12)
     assert res.table["importance"].sum() == pytest.approx(res.r_squared, abs=1e-11)
@@ -158,21 +169,23 @@ def test_shapley_larger_p_sums_to_r2_and_matches_statsmodels():
 
 def test_invariant_to_rescaling_and_shifting_drivers():
     df, drivers = make_data(n=300, p=5, seed=8)
-    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    res = key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
     df2 = df.copy()
     df2["d0"] = 1000.0 + 25.0 * df2["d0"]
     df2["d3"] = -0.01 * df2["d3"] - 7.0  # a negative scale flips only the sign
     df2["y"] = 3.0 * df2["y"] + 100.0
-    res2 = key_drivers(df2, outcome="y", drivers=drivers, bootstrap=0)
+    res2 = key_drivers(df2, outcome="y", drivers=drivers, n_boot=0)
     np.testing.assert_allclose(res2.table["importance"], res.table["importance"], atol=1e-10)
     assert res2.table["sign"].tolist() == [s * (-1 if i == 3 else 1) for i, s in enumerate(res.table["sign"])]
 
 
 def test_signs_are_those_of_the_multiple_regression_coefficients():
     df, drivers = make_data(n=300, p=5, seed=9)
-    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    res = key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
     assert res.table["sign"].tolist() == np.sign(res.model.params[drivers]).astype(int).tolist()
-    assert list(res.table.columns) == ["driver", "importance", "share", "rank", "sign", "ci_low", "ci_high"]
+    assert list(res.table.columns) == ["driver", "estimate", "ci_low", "ci_high", "n", "importance", "share", "rank",
+                                       "sign"]
+    assert res.table["estimate"].equals(res.table["importance"]) and (res.table["n"] == res.n).all()
     assert sorted(res.table["rank"]) == [1, 2, 3, 4, 5]
     assert res.table.loc[res.table["rank"] == 1, "importance"].item() == res.table["importance"].max()
 
@@ -184,7 +197,7 @@ def test_property_importances_sum_to_r2(seed, p, n):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallBaseWarning)
         for method in ("shapley", "relative_weights"):
-            res = key_drivers(df, outcome="y", drivers=drivers, method=method, bootstrap=0)
+            res = key_drivers(df, outcome="y", drivers=drivers, method=method, n_boot=0)
             assert res.table["importance"].sum() == pytest.approx(res.r_squared, abs=1e-10)
             assert res.r_squared == pytest.approx(brute_r2(df["y"].to_numpy(), df[drivers].to_numpy(), range(p)), abs=1e-9)
             assert res.n == n
@@ -196,9 +209,9 @@ def test_property_importances_sum_to_r2(seed, p, n):
 def test_relative_weights_match_johnson_svd_and_are_close_to_lmg():
     df, drivers = make_data(n=600, p=5, seed=10)
     y, X = df["y"].to_numpy(), df[drivers].to_numpy()
-    rw = key_drivers(df, outcome="y", drivers=drivers, method="relative_weights", bootstrap=0)
+    rw = key_drivers(df, outcome="y", drivers=drivers, method="relative_weights", n_boot=0)
     np.testing.assert_allclose(rw.table["importance"], johnson_svd(y, X), atol=1e-12)
-    lmg = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    lmg = key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
     # an approximation to general dominance (Thomas et al. 2014): close but not equal
     np.testing.assert_allclose(rw.table["importance"], lmg.table["importance"], atol=0.02)
     assert rw.r_squared == pytest.approx(lmg.r_squared, abs=1e-12)
@@ -206,19 +219,19 @@ def test_relative_weights_match_johnson_svd_and_are_close_to_lmg():
 
 def test_relative_weights_many_drivers_beyond_shapley_limit():
     df, drivers = make_data(n=800, p=30, seed=11)
-    res = key_drivers(df, outcome="y", drivers=drivers, method="relative_weights", bootstrap=0)
+    res = key_drivers(df, outcome="y", drivers=drivers, method="relative_weights", n_boot=0)
     assert res.table["importance"].sum() == pytest.approx(res.model.rsquared, abs=1e-10)
     with pytest.raises(CXDataError, match="too many for exact Shapley"):
-        key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+        key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
 
 
 def test_ols_and_correlation_baselines():
     df, drivers = make_data(n=300, p=4, seed=12)
     std = (df - df.mean()) / df.std()
     fit = sm.OLS(std["y"], std[drivers]).fit()  # standardised coefficients
-    ols = key_drivers(df, outcome="y", drivers=drivers, method="ols", bootstrap=0)
+    ols = key_drivers(df, outcome="y", drivers=drivers, method="ols", n_boot=0)
     np.testing.assert_allclose(ols.table["importance"], fit.params.to_numpy() ** 2, atol=1e-10)
-    cor = key_drivers(df, outcome="y", drivers=drivers, method="correlation", bootstrap=0)
+    cor = key_drivers(df, outcome="y", drivers=drivers, method="correlation", n_boot=0)
     r = df[drivers].corrwith(df["y"]).to_numpy()
     np.testing.assert_allclose(cor.table["importance"], r**2, atol=1e-12)
     assert cor.table["sign"].tolist() == np.sign(r).astype(int).tolist()
@@ -232,9 +245,9 @@ def test_listwise_reports_dropped_rows():
     df, drivers = make_data(n=300, p=4, seed=13)
     df.loc[[0, 5, 9], "d1"] = np.nan
     df.loc[[5, 20], "y"] = np.nan
-    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    res = key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
     assert res.n_dropped == 4 and res.n == 296
-    ref = key_drivers(df.dropna(), outcome="y", drivers=drivers, bootstrap=0)
+    ref = key_drivers(df.dropna(), outcome="y", drivers=drivers, n_boot=0)
     np.testing.assert_allclose(res.table["importance"], ref.table["importance"], atol=1e-14)
     assert res.model.nobs == 296
 
@@ -244,13 +257,13 @@ def test_pairwise_uses_pandas_pairwise_correlations():
     rng = np.random.default_rng(0)
     for c in ["d0", "d2", "y"]:
         df.loc[rng.choice(400, 40, replace=False), c] = np.nan
-    res = key_drivers(df, outcome="y", drivers=drivers, method="correlation", missing="pairwise", bootstrap=0)
+    res = key_drivers(df, outcome="y", drivers=drivers, method="correlation", missing="pairwise", n_boot=0)
     r = df[[*drivers, "y"]].corr()["y"][drivers].to_numpy()  # pandas: pairwise complete
     np.testing.assert_allclose(res.table["importance"], r**2, atol=1e-12)
     counts = df[[*drivers, "y"]].notna().astype(int)
     assert res.n == int((counts.T @ counts).to_numpy().min())
     # Shapley on the pairwise matrix still sums to its R²
-    sh = key_drivers(df, outcome="y", drivers=drivers, missing="pairwise", bootstrap=0)
+    sh = key_drivers(df, outcome="y", drivers=drivers, missing="pairwise", n_boot=0)
     R = df[[*drivers, "y"]].corr().to_numpy()
     r2 = R[-1, :-1] @ np.linalg.solve(R[:-1, :-1], R[-1, :-1])
     assert sh.r_squared == pytest.approx(r2, abs=1e-12)
@@ -262,9 +275,9 @@ def test_pairwise_uses_pandas_pairwise_correlations():
 # ---------------------------------------------------------------------------
 def test_bootstrap_deterministic_with_seed():
     df, drivers = make_data(n=300, p=4, seed=15)
-    a = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=200, seed=42)
-    b = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=200, seed=42)
-    c = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=200, seed=43)
+    a = key_drivers(df, outcome="y", drivers=drivers, weights="w", n_boot=200, seed=42)
+    b = key_drivers(df, outcome="y", drivers=drivers, weights="w", n_boot=200, seed=42)
+    c = key_drivers(df, outcome="y", drivers=drivers, weights="w", n_boot=200, seed=43)
     pd.testing.assert_frame_equal(a.table, b.table)
     assert not np.allclose(a.table["ci_low"], c.table["ci_low"])
     assert (a.table["ci_low"] <= a.table["importance"]).all()
@@ -275,16 +288,16 @@ def test_bootstrap_deterministic_with_seed():
 def test_bootstrap_replicate_equals_analysis_of_resampled_rows():
     """A replicate's counts × weights must equal analysing the physically resampled rows."""
     df, drivers = make_data(n=120, p=3, seed=16)
-    res = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=1, seed=7)
+    res = key_drivers(df, outcome="y", drivers=drivers, weights="w", n_boot=1, seed=7)
     counts = np.random.default_rng(7).multinomial(120, np.full(120, 1 / 120))
     resampled = df.loc[np.repeat(np.arange(120), counts)]
-    ref = key_drivers(resampled, outcome="y", drivers=drivers, weights="w", bootstrap=0)
+    ref = key_drivers(resampled, outcome="y", drivers=drivers, weights="w", n_boot=0)
     np.testing.assert_allclose(res.bootstrap_importances[0], ref.table["importance"], atol=1e-12)
 
 
 def test_bootstrap_zero_disables_intervals():
     df, drivers = make_data(n=100, p=3, seed=17)
-    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    res = key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
     assert res.table["ci_low"].isna().all() and res.table["ci_high"].isna().all()
 
 
@@ -301,7 +314,7 @@ def test_binary_dominance_matches_brute_force_logit():
         return 1.0 - fit.llf / fit.llnull
 
     ref = brute_lmg_orderings(cached(mcfadden), 3)
-    res = key_drivers(df, outcome="promoter", drivers=drivers, bootstrap=0)  # auto-detected 0/1
+    res = key_drivers(df, outcome="promoter", drivers=drivers, n_boot=0)  # auto-detected 0/1
     assert res.outcome_type == "binary"
     np.testing.assert_allclose(res.table["importance"], ref, atol=1e-9)
     assert res.r_squared == pytest.approx(mcfadden({0, 1, 2}), abs=1e-9)
@@ -321,7 +334,7 @@ def test_binary_weighted_matches_glm_var_weights():
     l0 = llf([])
     r2 = {(): 0.0, (0,): 1 - llf([0]) / l0, (1,): 1 - llf([1]) / l0, (0, 1): 1 - llf([0, 1]) / l0}
     ref0 = 0.5 * (r2[(0,)] + r2[(0, 1)] - r2[(1,)])  # LMG with two drivers, by hand
-    res = key_drivers(df, outcome="churned", drivers=drivers, weights="w", outcome_type="binary", bootstrap=0)
+    res = key_drivers(df, outcome="churned", drivers=drivers, weights="w", outcome_type="binary", n_boot=0)
     assert res.table["importance"].iloc[0] == pytest.approx(ref0, abs=1e-9)
     assert res.r_squared == pytest.approx(r2[(0, 1)], abs=1e-9)
 
@@ -329,8 +342,8 @@ def test_binary_weighted_matches_glm_var_weights():
 def test_binary_bootstrap_runs_and_is_seeded():
     df, drivers = make_data(n=200, p=2, seed=20)
     df["b"] = (df["y"] > 0).astype(int)
-    a = key_drivers(df, outcome="b", drivers=drivers, bootstrap=30, seed=1)
-    b = key_drivers(df, outcome="b", drivers=drivers, bootstrap=30, seed=1)
+    a = key_drivers(df, outcome="b", drivers=drivers, n_boot=30, seed=1)
+    b = key_drivers(df, outcome="b", drivers=drivers, n_boot=30, seed=1)
     pd.testing.assert_frame_equal(a.table, b.table)
     assert a.table["ci_low"].notna().all()
 
@@ -339,13 +352,13 @@ def test_binary_errors():
     df, drivers = make_data(n=300, p=13, seed=21)
     df["b"] = (df["y"] > 0).astype(int)
     with pytest.raises(CXDataError, match="limit is 12"):
-        key_drivers(df, outcome="b", drivers=drivers, bootstrap=0)
+        key_drivers(df, outcome="b", drivers=drivers, n_boot=0)
     with pytest.raises(CXDataError, match=r"not binary.*\[2"):
-        key_drivers(df.assign(b=df["b"] * 2), outcome="b", drivers=drivers[:2], outcome_type="binary", bootstrap=0)
+        key_drivers(df.assign(b=df["b"] * 2), outcome="b", drivers=drivers[:2], outcome_type="binary", n_boot=0)
     with pytest.raises(CXDataError, match="not available for a binary outcome"):
-        key_drivers(df, outcome="b", drivers=drivers[:2], method="relative_weights", bootstrap=0)
+        key_drivers(df, outcome="b", drivers=drivers[:2], method="relative_weights", n_boot=0)
     # a 0/1 outcome can be analysed as continuous (linear probability model) on request
-    lpm = key_drivers(df, outcome="b", drivers=drivers[:2], outcome_type="continuous", bootstrap=0)
+    lpm = key_drivers(df, outcome="b", drivers=drivers[:2], outcome_type="continuous", n_boot=0)
     assert lpm.r_squared == pytest.approx(lpm.model.rsquared)
 
 
@@ -355,23 +368,23 @@ def test_binary_errors():
 def test_errors_name_the_problem():
     df, drivers = make_data(n=100, p=3, seed=22)
     with pytest.raises(CXDataError, match=r"driver 'd1' is constant \(4 in all 100 rows"):
-        key_drivers(df.assign(d1=4), outcome="y", drivers=drivers, bootstrap=0)
+        key_drivers(df.assign(d1=4), outcome="y", drivers=drivers, n_boot=0)
     bad = df.astype({"d2": object})
     bad.loc[[3, 4], "d2"] = "n/a"
     with pytest.raises(CXDataError, match=r"'d2' has 2 non-numeric value\(s\) \['n/a'\]"):
-        key_drivers(bad, outcome="y", drivers=drivers, bootstrap=0)
+        key_drivers(bad, outcome="y", drivers=drivers, n_boot=0)
     with pytest.raises(CXDataError, match="only 4 complete row"):
-        key_drivers(df.head(4), outcome="y", drivers=drivers, bootstrap=0)
+        key_drivers(df.head(4), outcome="y", drivers=drivers, n_boot=0)
     with pytest.raises(CXDataError, match=r"`drivers`='nope' is not a column.*available"):
-        key_drivers(df, outcome="y", drivers=["d0", "nope"], bootstrap=0)
-    with pytest.raises(CXDataError, match="`method`='lmg' is not supported"):
-        key_drivers(df, outcome="y", drivers=drivers, method="lmg", bootstrap=0)
+        key_drivers(df, outcome="y", drivers=["d0", "nope"], n_boot=0)
+    with pytest.raises(CXDataError, match=r"`method`='lmg' is not valid; choose one of \['shapley'"):
+        key_drivers(df, outcome="y", drivers=drivers, method="lmg", n_boot=0)
     with pytest.raises(CXDataError, match="collinear"):
-        key_drivers(df.assign(d2=2 * df["d0"] - df["d1"]), outcome="y", drivers=drivers, bootstrap=0)
+        key_drivers(df.assign(d2=2 * df["d0"] - df["d1"]), outcome="y", drivers=drivers, n_boot=0)
     with pytest.raises(CXDataError, match="also listed"):
-        key_drivers(df, outcome="y", drivers=["y", "d0"], bootstrap=0)
-    with pytest.raises(CXDataError, match="bootstrap"):
-        key_drivers(df, outcome="y", drivers=drivers, bootstrap=-1)
+        key_drivers(df, outcome="y", drivers=["y", "d0"], n_boot=0)
+    with pytest.raises(CXDataError, match="`n_boot`=-1 must be a whole number"):
+        key_drivers(df, outcome="y", drivers=drivers, n_boot=-1)
     with pytest.raises(CXDataError, match="confidence_level"):
         key_drivers(df, outcome="y", drivers=drivers, confidence_level=95)
 
@@ -379,17 +392,17 @@ def test_errors_name_the_problem():
 def test_small_base_warns_and_flags():
     df, drivers = make_data(n=35, p=4, seed=23)  # min base max(30, 40) = 40
     with pytest.warns(SmallBaseWarning, match="35 rows, below the minimum base of 40"):
-        res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+        res = key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
     assert res.small_base and res.min_base == 40
     with warnings.catch_warnings():
         warnings.simplefilter("error", SmallBaseWarning)
-        assert not key_drivers(df, outcome="y", drivers=drivers, bootstrap=0, min_base=30).small_base
+        assert not key_drivers(df, outcome="y", drivers=drivers, n_boot=0, min_base=30).small_base
 
 
 def test_inputs_not_modified():
     df, drivers = make_data(n=200, p=3, seed=24)
     before = df.copy()
-    key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=20, seed=1)
+    key_drivers(df, outcome="y", drivers=drivers, weights="w", n_boot=20, seed=1)
     penalty_reward(df.assign(**{d: pd.cut(df[d], 5, labels=False) + 1 for d in drivers}), outcome="y", drivers=drivers)
     pd.testing.assert_frame_equal(df, before)
 
@@ -402,19 +415,21 @@ def test_by_group_detects_a_planted_difference():
     b, _ = make_data(n=500, p=3, seed=26)
     b["y"] = b["y"] + 3.0 * b["d2"]  # d2 matters much more in segment "b"
     df = pd.concat([a.assign(seg="a"), b.assign(seg="b")], ignore_index=True)
-    res = key_drivers_by_group(df, by="seg", outcome="y", drivers=drivers, bootstrap=200, seed=3)
-    ra = key_drivers(a, outcome="y", drivers=drivers, bootstrap=0)
+    res = key_drivers_by_group(df, by="seg", outcome="y", drivers=drivers, n_boot=200, seed=3)
+    ra = key_drivers(a, outcome="y", drivers=drivers, n_boot=0)
     sub = res.importances[res.importances["seg"] == "a"]
     np.testing.assert_allclose(sub["importance"], ra.table["importance"], atol=1e-14)
     d = res.differences.set_index("driver")
-    assert d.loc["d2", "difference"] == pytest.approx(
+    assert d.loc["d2", "estimate"] == pytest.approx(
         ra.table["importance"].iloc[2] - res.results["b"].table["importance"].iloc[2]
     )
     assert d.loc["d2", "p_value"] < 0.01 and d.loc["d2", "ci_high"] < 0
     assert list(res.differences.columns) == [
-        "group_a", "group_b", "driver", "difference", "ci_low", "ci_high", "p_value", "p_value_adj"
+        "group_a", "group_b", "driver", "estimate", "ci_low", "ci_high", "n", "p_value", "p_value_adj",
+        "significant", "small_base", "min_base", "confidence_level"
     ]
-    res2 = key_drivers_by_group(df, by="seg", outcome="y", drivers=drivers, bootstrap=200, seed=3)
+    assert bool(d.loc["d2", "significant"]) and (res.differences["n"] == 500).all()
+    res2 = key_drivers_by_group(df, by="seg", outcome="y", drivers=drivers, n_boot=200, seed=3)
     pd.testing.assert_frame_equal(res.differences, res2.differences)
 
 
@@ -422,7 +437,7 @@ def test_by_group_error_names_segment():
     df, drivers = make_data(n=200, p=3, seed=27)
     df["seg"] = ["big"] * 196 + ["tiny"] * 4
     with pytest.raises(CXDataError, match="segment.*'tiny'"):
-        key_drivers_by_group(df, by="seg", outcome="y", drivers=drivers, bootstrap=0)
+        key_drivers_by_group(df, by="seg", outcome="y", drivers=drivers, n_boot=0)
 
 
 def test_driver_stability_rank_correlation():
@@ -431,7 +446,7 @@ def test_driver_stability_rank_correlation():
         d, drivers = make_data(n=300, p=4, seed=seed)
         frames.append(d.assign(quarter=q))
     df = pd.concat(frames, ignore_index=True)
-    res = driver_stability(df, outcome="y", drivers=drivers, bootstrap=0)
+    res = driver_stability(df, outcome="y", drivers=drivers, n_boot=0)
     from scipy.stats import spearmanr
 
     i = res.importances.pivot(index="driver", columns="quarter", values="importance")
@@ -445,7 +460,7 @@ def test_driver_stability_rank_correlation():
 # ---------------------------------------------------------------------------
 def test_importance_performance_quadrants_by_hand():
     df, drivers = make_data(n=300, p=4, seed=33)
-    kd = key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    kd = key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
     ipa = importance_performance(kd)
     imp = kd.table["importance"].to_numpy()
     perf = df[drivers].mean().to_numpy()
@@ -456,10 +471,10 @@ def test_importance_performance_quadrants_by_hand():
         expected = {(True, False): "concentrate here", (True, True): "keep up the good work",
                     (False, False): "low priority", (False, True): "possible overkill"}[(hi_i, hi_p)]
         assert row["quadrant"] == expected
-    med = importance_performance(df, outcome="y", drivers=drivers, cutoff="median", bootstrap=0)
+    med = importance_performance(df, outcome="y", drivers=drivers, cutoff="median", n_boot=0)
     assert med.importance_cutoff == pytest.approx(np.median(imp))
     # weighted performance = weighted means
-    kw = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=0)
+    kw = key_drivers(df, outcome="y", drivers=drivers, weights="w", n_boot=0)
     np.testing.assert_allclose(
         importance_performance(kw).table["performance"], [np.average(df[d], weights=df["w"]) for d in drivers]
     )
@@ -514,29 +529,114 @@ def test_penalty_reward_errors():
 
 
 # ---------------------------------------------------------------------------
-# plots and the public API
+# charts (cxlib.viz.drivers): they draw the result's own intervals, label axes, note n
 # ---------------------------------------------------------------------------
-def test_plots_return_axes():
+def _errorbar_segments(container) -> np.ndarray:
+    """The (start, end) points of each error bar of an ErrorbarContainer, shape (k, 2, 2)."""
+    (bars,) = container.lines[2]
+    return np.array([np.asarray(seg) for seg in bars.get_segments()])
+
+
+def test_plot_importance_performance_draws_the_share_intervals():
     import matplotlib.pyplot as plt
+    from matplotlib.container import ErrorbarContainer
 
     df, drivers = make_data(n=200, p=3, seed=35)
-    ipa = importance_performance(df, outcome="y", drivers=drivers, bootstrap=20, seed=1)
-    ax = plot_importance_performance(ipa)
-    assert ax.get_ylabel() == "importance" and "n = 200" in ax.get_title()
-    _fig, ax2 = plt.subplots()
-    assert plot_penalty_reward(penalty_reward(ratings_data(300), outcome="osat", drivers=["basic_a", "sym_c"]), ax=ax2) is ax2
+    ipa = importance_performance(df, outcome="y", drivers=drivers, n_boot=20, seed=1)
+    ax = plot_importance_performance(ipa, title="IPA of y")
+    (eb,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    seg = _errorbar_segments(eb)
+    t = ipa.table
+    np.testing.assert_allclose(seg[:, 0, 0], t["performance"])  # vertical bars at each driver's rating
+    np.testing.assert_allclose(seg[:, 0, 1], t["ci_low"], rtol=1e-12)
+    np.testing.assert_allclose(seg[:, 1, 1], t["ci_high"], rtol=1e-12)
+    # the cut-off lines are the result's; the share cut-off is the importance cut-off in % of the total
+    assert ipa.share_cutoff == pytest.approx(100 * ipa.importance_cutoff / t["importance"].sum())
+    assert any(ln.get_ydata()[0] == pytest.approx(ipa.share_cutoff) for ln in ax.lines)
+    assert any(ln.get_xdata()[0] == pytest.approx(ipa.performance_cutoff) for ln in ax.lines)
+    assert ax.get_title() == "IPA of y (n = 200)"
+    assert ax.get_ylabel() == "importance (% of the total importance)"
+    assert ax.get_xlabel().startswith("performance (mean rating")
+    assert sorted(a.get_text() for a in ax.texts if a.get_text() in drivers) == sorted(drivers)
+    # without a bootstrap there are no error bars (nothing to draw), the points are still there
+    ax2 = plot_importance_performance(importance_performance(df, outcome="y", drivers=drivers, n_boot=0))
+    (eb2,) = [c for c in ax2.containers if isinstance(c, ErrorbarContainer)]
+    assert not eb2.has_yerr
     plt.close("all")
+
+
+def test_plot_penalty_reward_draws_the_result_intervals():
+    import matplotlib.pyplot as plt
+
+    pr = penalty_reward(ratings_data(300), outcome="osat", drivers=["basic_a", "sym_c"])
+    _fig, ax = plt.subplots()
+    assert plot_penalty_reward(pr, ax=ax, title="PR") is ax
+    from matplotlib.container import BarContainer
+
+    penalty_bars, reward_bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    t = pr.table
+    np.testing.assert_allclose([b.get_width() for b in penalty_bars], -t["penalty"])
+    np.testing.assert_allclose([b.get_width() for b in reward_bars], t["reward"])
+    pen = np.array([np.asarray(s) for s in penalty_bars.errorbar.lines[2][0].get_segments()])
+    rew = np.array([np.asarray(s) for s in reward_bars.errorbar.lines[2][0].get_segments()])
+    # a penalty is drawn to the left: its interval spans [-ci_high, -ci_low]
+    np.testing.assert_allclose(np.sort(pen[:, :, 0], axis=1), np.column_stack([-t["penalty_ci_high"], -t["penalty_ci_low"]]))
+    np.testing.assert_allclose(np.sort(rew[:, :, 0], axis=1), np.column_stack([t["reward_ci_low"], t["reward_ci_high"]]))
+    assert ax.get_title() == f"PR (n = {pr.n:,})"
+    assert ax.get_xlabel() == "effect on the overall rating (scale points)"
+    assert [lab.get_text() for lab in ax.get_yticklabels()] == [f"{d} ({c})" for d, c in zip(t["driver"], t["category"])]
+    plt.close("all")
+
+
+def test_plot_driver_stability_draws_shares_and_leaves_thin_periods_out():
+    import matplotlib.pyplot as plt
+
+    frames = []
+    for q, seed, n in zip(["2026Q1", "2026Q2", "2026Q3"], [30, 31, 32], [300, 20, 300]):
+        d, drivers = make_data(n=n, p=2, seed=seed)
+        frames.append(d.assign(quarter=q))
+    with pytest.warns(SmallBaseWarning):
+        res = driver_stability(pd.concat(frames, ignore_index=True), outcome="y", drivers=drivers, n_boot=0)
+    ax = plot_driver_stability(res)
+    assert [ln.get_label() for ln in ax.lines] == drivers
+    share = res.importances.pivot(index="quarter", columns="driver", values="share")
+    y = ax.lines[0].get_ydata()
+    assert y[0] == pytest.approx(share.loc["2026Q1", "d0"]) and np.isnan(y[1])  # 2026Q2 is below the minimum base
+    assert ax.get_xlabel() == "quarter (n 20–300)"
+    assert [lab.get_text() for lab in ax.get_xticklabels()] == ["2026Q1", "2026Q2", "2026Q3"]
+    plt.close("all")
+
+
+def test_analysis_modules_import_no_matplotlib():
+    import pathlib
+    import re
+
+    import cxlib.drivers
+
+    for path in pathlib.Path(cxlib.drivers.__file__).parent.glob("*.py"):
+        assert not re.search(r"^\s*(import|from)\s+matplotlib", path.read_text(encoding="utf-8"), re.M), path.name
 
 
 def test_public_names():
     for name in ("key_drivers", "key_drivers_by_group", "driver_stability", "importance_performance",
-                 "driver_summary", "r_squared_interval", "key_driver_figures", "segment_driver_differences",
-                 "key_driver_findings", "format_penalty_reward",
-                 "penalty_reward", "plot_importance_performance", "plot_penalty_reward", "KeyDriverResult"):
+                 "driver_summary", "r_squared_interval", "penalty_reward", "plot_importance_performance",
+                 "plot_penalty_reward", "plot_driver_stability"):
         assert name in cx.__all__ and hasattr(cx, name)
+    for name in ("key_driver_findings", "key_driver_figures", "format_penalty_reward",
+                 "format_importance_performance", "format_driver_differences"):
+        assert hasattr(cx.report, name) and name not in cx.__all__
+    assert "KeyDriverResult" not in cx.__all__  # result classes stay in their module
     df, drivers = make_data(n=100, p=2, seed=36)
-    res = cx.key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)
+    res = cx.key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
+    assert isinstance(res, KeyDriverResult)
     assert res.to_frame() is not res.table and res.to_frame().equals(res.table)
+
+
+def test_seed_defaults_to_zero():
+    df, drivers = make_data(n=150, p=3, seed=37)
+    a = key_drivers(df, outcome="y", drivers=drivers, n_boot=20)
+    b = key_drivers(df, outcome="y", drivers=drivers, n_boot=20, seed=0)
+    np.testing.assert_array_equal(a.bootstrap_importances, b.bootstrap_importances)
 
 
 # ---------------------------------------------------------------------------
@@ -554,7 +654,7 @@ def test_planted_driver_ranking_is_recovered(synthetic):
 
     truth = synthetic.truth.drivers
     drivers = list(truth["weights"])
-    res = key_drivers(synthetic.survey, outcome="osat", drivers=drivers, weights="weight", bootstrap=0)
+    res = key_drivers(synthetic.survey, outcome="osat", drivers=drivers, weights="weight", n_boot=0)
     top2 = res.table.sort_values("rank")["driver"].head(2).tolist()
     assert top2 == truth["population_ranking"][:2]
     pop = truth["population_relative_importance"]
@@ -578,8 +678,8 @@ def test_planted_asymmetric_driver_is_basic(synthetic):
 # ---------------------------------------------------------------------------
 def test_driver_summary_share_interval_from_replicates():
     df, drivers = make_data(n=300, p=4, seed=41)
-    res = key_drivers(df, outcome="y", drivers=drivers, weights="w", bootstrap=60, seed=2)
-    s = cx.driver_summary(res)
+    res = key_drivers(df, outcome="y", drivers=drivers, weights="w", n_boot=60, seed=2)
+    s = driver_summary(res)
     assert s["rank"].tolist() == sorted(s["rank"])
     assert math.isclose(s["estimate"].sum(), 100.0)
     # brute force: normalise each replicate row by hand, percentiles per driver
@@ -596,29 +696,29 @@ def test_driver_summary_share_interval_from_replicates():
 def test_r_squared_interval_is_percentile_of_replicate_r2():
     # each replicate's importances sum to its R² (LMG property), so the interval comes from row sums
     df, drivers = make_data(n=250, p=3, seed=42)
-    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=40, seed=5)
-    lo, hi = cx.r_squared_interval(res)
+    res = key_drivers(df, outcome="y", drivers=drivers, n_boot=40, seed=5)
+    lo, hi = r_squared_interval(res)
     sums = res.bootstrap_importances.sum(axis=1)
     assert math.isclose(lo, np.quantile(sums, 0.025)) and math.isclose(hi, np.quantile(sums, 0.975))
     assert lo < res.r_squared < hi
     # a replicate's row sum equals the R² of a brute-force refit on the resampled rows
-    ols = key_drivers(df, outcome="y", drivers=drivers, method="ols", bootstrap=10, seed=5)
-    assert all(math.isnan(v) for v in cx.r_squared_interval(ols))
-    assert all(math.isnan(v) for v in cx.r_squared_interval(key_drivers(df, outcome="y", drivers=drivers, bootstrap=0)))
+    ols = key_drivers(df, outcome="y", drivers=drivers, method="ols", n_boot=10, seed=5)
+    assert all(math.isnan(v) for v in r_squared_interval(ols))
+    assert all(math.isnan(v) for v in r_squared_interval(key_drivers(df, outcome="y", drivers=drivers, n_boot=0)))
 
 
 def test_key_driver_figures_and_suppression():
     df, drivers = make_data(n=200, p=3, seed=43)
-    res = key_drivers(df, outcome="y", drivers=drivers, bootstrap=30, seed=1)
-    figs = cx.key_driver_figures(res, label="sat")
-    top = cx.driver_summary(res).iloc[0]
+    res = key_drivers(df, outcome="y", drivers=drivers, n_boot=30, seed=1)
+    figs = key_driver_figures(res, label="sat")
+    top = driver_summary(res).iloc[0]
     assert figs["sat R² (%)"]["estimate"] == pytest.approx(100 * res.r_squared)
     assert figs[f"sat top driver: {top['driver']} (% of R²)"]["ci_low"] == pytest.approx(top["ci_low"])
     with pytest.warns(SmallBaseWarning):
-        thin = key_drivers(df.head(25), outcome="y", drivers=drivers, bootstrap=0)
-    f2 = cx.key_driver_figures(thin)
+        thin = key_drivers(df.head(25), outcome="y", drivers=drivers, n_boot=0)
+    f2 = key_driver_figures(thin)
     assert all(v["estimate"] is None and v["small_base"] and v["n"] == 25 for v in f2.values())
-    assert cx.key_driver_findings(thin)[0].startswith("Base too small")
+    assert key_driver_findings(thin)[0].startswith("Base too small")
 
 
 def test_segment_differences_and_findings_name_a_planted_difference():
@@ -627,16 +727,16 @@ def test_segment_differences_and_findings_name_a_planted_difference():
     df = pd.DataFrame(rng.normal(size=(2 * n, 2)), columns=["a", "b"])
     df["seg"] = np.repeat(["x", "z"], n)
     df["y"] = np.where(df["seg"] == "x", 2.0, 0.2) * df["a"] + df["b"] + rng.normal(size=2 * n)
-    by = key_drivers_by_group(df, by="seg", outcome="y", drivers=["a", "b"], bootstrap=100, seed=3)
-    d = cx.segment_driver_differences(by)
+    by = key_drivers_by_group(df, by="seg", outcome="y", drivers=["a", "b"], n_boot=100, seed=3)
+    d = segment_driver_differences(by)
     row = d[d["driver"] == "a"].iloc[0]
     # the estimate is the difference of the two segments' importances, ×100
     assert row["estimate"] == pytest.approx(
         100 * (by.results["x"].table.set_index("driver").loc["a", "importance"]
                - by.results["z"].table.set_index("driver").loc["a", "importance"]))
     assert bool(row["significant"]) and row["n"] == n
-    main = key_drivers(df, outcome="y", drivers=["a", "b"], bootstrap=50, seed=1)
-    text = " ".join(cx.key_driver_findings(main, differences=d))
+    main = key_drivers(df, outcome="y", drivers=["a", "b"], n_boot=50, seed=1)
+    text = " ".join(key_driver_findings(main, by_group=by))
     assert "significant after Benjamini–Hochberg" in text and "a: x − z = +" in text
     assert f"{100 * main.r_squared:.1f}%" in text
 
@@ -645,12 +745,105 @@ def test_findings_penalty_reward_and_ipa_from_results():
     rng = np.random.default_rng(45)
     df = pd.DataFrame(rng.integers(1, 6, size=(800, 3)), columns=["a", "b", "c"])
     df["y"] = 3 - 1.0 * (df["a"] <= 2) + 0.6 * (df["b"] == 5) + 0.3 * df["c"] + rng.normal(0, 0.5, 800)
-    res = key_drivers(df, outcome="y", drivers=["a", "b", "c"], bootstrap=30, seed=0)
+    res = key_drivers(df, outcome="y", drivers=["a", "b", "c"], n_boot=30, seed=0)
     pr = penalty_reward(df, outcome="y", drivers=["a", "b", "c"])
     ipa = importance_performance(res)
-    text = " ".join(cx.key_driver_findings(res, ipa=ipa, penalty=pr))
+    text = " ".join(key_driver_findings(res, ipa=ipa, penalty=pr))
     a = pr.table.set_index("driver").loc["a"]
     assert f"a (penalty {a['penalty']:.2f}" in text  # a: penalty only
     assert "b (penalty" not in text
-    table = cx.format_penalty_reward(pr).to_frame()
+    table = format_penalty_reward(pr).to_frame()
     assert table.loc[0, "penalty [95% CI]"].startswith(f"{a['penalty']:.2f} [")
+
+
+def test_top_driver_lead_is_the_percentile_interval_of_replicate_differences():
+    df, drivers = make_data(n=300, p=4, seed=46)
+    res = key_drivers(df, outcome="y", drivers=drivers, n_boot=80, seed=4)
+    lead = top_driver_lead(res)
+    s = driver_summary(res)
+    assert (lead["driver"], lead["runner_up"]) == tuple(s["driver"].head(2))
+    assert lead["estimate"] == pytest.approx(100 * (s["importance"].iloc[0] - s["importance"].iloc[1]))
+    j1, j2 = drivers.index(lead["driver"]), drivers.index(lead["runner_up"])
+    diffs = 100 * (res.bootstrap_importances[:, j1] - res.bootstrap_importances[:, j2])
+    assert lead["ci_low"] == pytest.approx(np.quantile(diffs, 0.025))
+    assert lead["ci_high"] == pytest.approx(np.quantile(diffs, 0.975))
+
+
+# ---------------------------------------------------------------------------
+# findings and display tables (cxlib.report.findings.drivers): numbers come from the results
+# ---------------------------------------------------------------------------
+def test_findings_numbers_equal_the_result_values():
+    df, drivers = make_data(n=300, p=4, seed=47)
+    df["promoter"] = (df["y"] > 0.5).astype(int)
+    res = key_drivers(df, outcome="y", drivers=drivers, n_boot=40, seed=2)
+    loy = key_drivers(df, outcome="promoter", drivers=drivers, n_boot=10, seed=2)
+    first, shares, loyalty = key_driver_findings(res, loyalty=loy)
+    lo, hi = r_squared_interval(res)
+    assert f"explain {100 * res.r_squared:.1f}% of the variance in 'y'" in first
+    assert f"95% CI [{100 * lo:.1f}, {100 * hi:.1f}]" in first
+    assert f"n = {res.n:,} complete responses, {res.n_dropped:,} dropped" in first
+    s = driver_summary(res)
+    for r in s.head(3).itertuples():
+        assert f"{r.driver} {r.estimate:.1f}% [{r.ci_low:.1f}, {r.ci_high:.1f}]" in shares
+    lead = top_driver_lead(res)
+    assert f"by {lead['estimate']:.1f} R² points ([{lead['ci_low']:.1f}, {lead['ci_high']:.1f}])" in shares
+    llo, lhi = r_squared_interval(loy)
+    assert f"McFadden R² {100 * loy.r_squared:.1f}% [{100 * llo:.1f}, {100 * lhi:.1f}], n = {loy.n:,}" in loyalty
+
+
+def test_findings_say_no_interval_without_a_bootstrap():
+    df, drivers = make_data(n=300, p=3, seed=48)
+    res = key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
+    first, shares = key_driver_findings(res)
+    assert "(R²; no interval;" in first
+    s = driver_summary(res)
+    assert all(f"{r.driver} {r.estimate:.1f}% no interval" in shares for r in s.itertuples())
+    assert "leads" not in shares  # no lead claimed without replicates
+    assert "nan" not in first + shares
+    figs = key_driver_figures(res)
+    assert all(v["ci_low"] is None and v["ci_high"] is None and v["estimate"] is not None for v in figs.values())
+
+
+def test_ipa_stability_and_difference_findings_quote_the_results():
+    frames = []
+    for q, seed in zip(["2026Q1", "2026Q2"], [49, 50]):
+        d, drivers = make_data(n=300, p=3, seed=seed)
+        frames.append(d.assign(quarter=q, seg=np.repeat(["x", "z"], 150)))
+    df = pd.concat(frames, ignore_index=True)
+    res = key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
+    ipa = importance_performance(res, cutoff="median")
+    stab = driver_stability(df, outcome="y", drivers=drivers, n_boot=0)
+    by = key_drivers_by_group(df, by="seg", outcome="y", drivers=drivers, n_boot=30, seed=1)
+    text = key_driver_findings(res, ipa=ipa, stability=stab, by_group=by)
+    assert any(f"median importance {ipa.importance_cutoff:.3f} and median rating {ipa.performance_cutoff:.2f}" in t
+               for t in text)
+    rho = stab.rank_correlation["spearman_rho"].iloc[0]
+    assert text[-1] == f"Stability of the ranking between consecutive periods (Spearman ρ): 2026Q2 vs 2026Q1: {rho:.2f}."
+    d = segment_driver_differences(by)
+    n_sig = int(d["significant"].fillna(False).sum())
+    assert (f"{n_sig} of {len(d)} segment differences" in text[-2]) or (
+        n_sig == 0 and f"None of the {len(d)} segment differences" in text[-2])
+
+
+def test_display_tables_quote_the_results():
+    df = ratings_data(400)
+    pr = penalty_reward(df, outcome="osat", drivers=["basic_a", "excite_b"])
+    t = format_penalty_reward(pr).to_frame()
+    for (_, row), r in zip(t.iterrows(), pr.table.itertuples()):
+        assert row["penalty [95% CI]"] == f"{r.penalty:.2f} [{r.penalty_ci_low:.2f}, {r.penalty_ci_high:.2f}]"
+        assert row["penalty − reward [95% CI]"] == f"{r.estimate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
+        assert row["n low"] == f"{r.n_low:,}"
+    kd = key_drivers(df, outcome="osat", drivers=["basic_a", "excite_b", "sym_c"], n_boot=20, seed=1)
+    ipa = importance_performance(kd)
+    shown = format_importance_performance(ipa).to_frame()
+    assert shown["driver"].tolist() == driver_summary(kd)["driver"].tolist()  # rank order
+    top = ipa.table.set_index("driver").loc[shown["driver"].iloc[0]]
+    assert shown["estimate (% of R²)"].iloc[0] == f"{top['estimate']:.1f}"
+    assert shown["95% CI"].iloc[0] == f"[{top['ci_low']:.1f}, {top['ci_high']:.1f}]"
+    assert shown["performance"].iloc[0] == f"{top['performance']:.2f}"
+    by = key_drivers_by_group(df.assign(seg=np.repeat(["x", "z"], 200)), by="seg", outcome="osat",
+                              drivers=["basic_a", "excite_b"], n_boot=20, seed=1)
+    diff = format_driver_differences(by).to_frame()
+    d = segment_driver_differences(by)
+    assert diff["estimate (R² points)"].tolist() == [f"{v:.1f}" for v in d["estimate"]]
+    assert set(diff["significant"]) <= {"yes", "no"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -38,7 +39,7 @@ def test_key_drivers_notebook_overall_and_small_base(run_notebook, small_data_di
     # key figures equal a direct cxlib computation on the same rows (same seed, same resamples)
     survey, _ = cx.drop_duplicate_responses(small_dataset.survey)
     rows = survey[survey["quarter"] == quarter]
-    direct = cx.key_drivers(rows, outcome="osat", drivers=DRIVERS, weights="weight", bootstrap=N_BOOT,
+    direct = cx.key_drivers(rows, outcome="osat", drivers=DRIVERS, weights="weight", n_boot=N_BOOT,
                             seed=3, min_base=80)
     r2 = figs["headline"]["osat R² (%)"]
     assert math.isclose(r2["estimate"], 100 * direct.r_squared, rel_tol=1e-10)
@@ -52,9 +53,18 @@ def test_key_drivers_notebook_overall_and_small_base(run_notebook, small_data_di
     assert any(k.startswith("promoter McFadden R²") for k in figs["headline"])
 
     # reviewer HTML: every section, numbers with intervals, charts, no code
-    for heading in ("What moves the overall rating", "Loyalty", "importance–performance", "penalty–reward",
-                    "By segment", "Stability over recent quarters", "Findings"):
+    for heading in ("Summary", "Method", "What moves the overall rating", "Loyalty", "importance–performance",
+                    "penalty–reward", "By segment", "Stability over recent quarters"):
         assert heading in html
+    # reviewer-first: the summary (the findings, written from the result objects) comes before the sections
+    def heading_at(text):
+        return re.search(rf"<h2[^>]*>{re.escape(text)}", html).start()
+
+    assert heading_at("Summary") < heading_at("Method") < heading_at("What moves the overall rating")
+    summary_part = html[heading_at("Summary"):heading_at("Method")]
+    assert len(figs["findings"]) >= 6
+    assert f"{100 * direct.r_squared:.1f}% of the variance" in summary_part
+    assert f"[{100 * lo:.1f}, {100 * hi:.1f}]" in summary_part
     assert html.count("<img") >= 5
     assert "import cxlib" not in html and "cx.key_drivers" not in html
     assert f"{100 * direct.r_squared:.1f}%" in html
@@ -70,4 +80,5 @@ def test_key_drivers_notebook_overall_and_small_base(run_notebook, small_data_di
     assert figs2["importance"] is None
     assert "suppressed (n &lt; 400)" in html2 or "suppressed (n < 400)" in html2
     assert "Base too small" in html2
+    assert figs2["findings"] == [f for f in figs2["findings"] if f.startswith("Base too small")]
     assert "Not applicable: this run covers a single plan" in html2

@@ -31,6 +31,13 @@ from .findings.scorecard import breakdown_findings, scorecard_findings, scorecar
 # --- end scorecard findings ---
 
 # --- drivers findings ---
+from .findings.drivers import (
+    format_driver_differences,
+    format_importance_performance,
+    format_penalty_reward,
+    key_driver_figures,
+    key_driver_findings,
+)
 # --- end drivers findings ---
 
 # --- churn findings ---
