@@ -6,7 +6,6 @@ bases (:class:`SmallBaseWarning`), so callers can catch exactly what cxlib raise
 
 from __future__ import annotations
 
-__all__ = ["CXDataError", "SmallBaseWarning"]
 
 
 class CXDataError(ValueError):

@@ -78,7 +78,7 @@ def test_key_drivers_notebook_overall_and_small_base(run_notebook, small_data_di
     assert figs2["headline"]["osat R² (%)"]["small_base"] is True
     assert figs2["headline"]["osat R² (%)"]["estimate"] is None
     assert figs2["importance"] is None
-    assert "suppressed (n &lt; 400)" in html2 or "suppressed (n < 400)" in html2
+    assert "&lt; minimum base 400)" in html2 or "< minimum base 400)" in html2  # format_suppressed's text
     assert "Base too small" in html2
     assert figs2["findings"] == [f for f in figs2["findings"] if f.startswith("Base too small")]
     assert "Not applicable: this run covers a single plan" in html2

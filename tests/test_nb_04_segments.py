@@ -85,7 +85,7 @@ def test_segments_notebook_overall_and_small_base_fan_out(run_notebook, small_da
     nps_figs = [v for key, v in figs2["headline"].items() if key.startswith("NPS, segment")]
     assert nps_figs and all(v["small_base"] for v in nps_figs)
     assert figs2["headline"]["Segment stability (bootstrap ARI)"]["small_base"] is True
-    assert "suppressed (n &lt; 400)" in html2 or "suppressed (n < 400)" in html2
+    assert "&lt; minimum base 400)" in html2 or "< minimum base 400)" in html2  # format_suppressed's text
 
 
 def test_segments_recover_the_planted_truth(small_dataset):

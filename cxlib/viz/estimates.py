@@ -15,7 +15,6 @@ import pandas as pd
 
 from ..errors import CXDataError
 
-__all__ = ["set_theme", "plot_estimates", "plot_trend"]
 
 _PALETTE = "colorblind"
 
