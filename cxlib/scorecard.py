@@ -16,15 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .churn.rates import customers_at_risk
 from .core.checks import check_columns, check_confidence_level
-from .data import CXData, previous_quarter, quarter_bounds
+from .data import CXData, previous_quarter
 from .errors import CXDataError, SmallBaseWarning
 from .metrics import by_group, ces, csat, nps, top_box
 from .operations import first_contact_resolution, first_response_time, reopen_rate, resolution_time
 
 __all__ = [
     "subset_dataset",
-    "churn_at_risk",
     "headline_metrics",
     "metric_trend",
     "segment_breakdown",
@@ -70,29 +70,6 @@ def subset_dataset(data: CXData, column: str | None, value: Any) -> CXData:
             t = t[t["customer_id"].isin(ids)].reset_index(drop=True)
         tables[f.name] = t
     return type(data)(**tables)
-
-
-def churn_at_risk(customers: pd.DataFrame, *, quarters: Sequence[str], signup: str = "signup_date",
-                  churn: str = "churn_date") -> pd.DataFrame:
-    """One row per customer at risk at the start of each quarter, with ``churned`` 0/1.
-
-    At risk: signed up before the quarter starts and not churned before it starts.
-    Churned: the churn date falls inside the quarter. This is the definition of
-    :func:`cxlib.churn_rate` (quarterly), in row form so the survey metrics' two-sample
-    machinery can compare churn between quarters.
-    """
-    check_columns(customers, [signup, churn], argument="customers")
-    parts = []
-    for q in quarters:
-        start, end = quarter_bounds(q)
-        s = customers[signup]
-        c = customers[churn]
-        at_risk = (s < start) & (c.isna() | (c >= start))
-        part = customers.loc[at_risk].copy()
-        part["quarter"] = q
-        part["churned"] = ((part[churn] >= start) & (part[churn] < end)).astype(int)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
 
 
 def _with_constant(frame: pd.DataFrame) -> pd.DataFrame:
@@ -151,7 +128,7 @@ def headline_metrics(
                          weights=weights, **kwargs)
             frames.append((label, unit, pct, g))
         if customers is not None:
-            risk = churn_at_risk(customers, quarters=[prev, quarter])
+            risk = customers_at_risk(customers, quarters=[prev, quarter])
             g = by_group(_with_constant(risk), top_box, by="_all", period="quarter", compare="previous",
                          min_base=min_base, confidence_level=level, correction=None,
                          score="churned", top=(1, 1), scale=(0, 1))

@@ -125,7 +125,7 @@ cx.profile_table(prof, names=names)
 
 # %%
 prev_wave["segment"] = seg.assign(prev_wave)
-risk = cx.churn_at_risk(data.customers, quarters=[quarter])[["customer_id", "churned"]]
+risk = cx.customers_at_risk(data.customers, quarters=[quarter])[["customer_id", "churned"]]
 churn_rows = prev_wave.merge(risk, on="customer_id", how="inner")
 outcomes = cx.segment_outcomes(wave, segment="segment", churn=churn_rows, min_base=min_base,
                                confidence_level=confidence_level).assign(

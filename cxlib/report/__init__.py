@@ -29,6 +29,14 @@ from .tables import DisplayTable, format_table
 # --- end drivers findings ---
 
 # --- churn findings ---
+from .findings.churn import (
+    churn_findings,
+    churn_key_figures,
+    median_table,
+    ph_test_table,
+    ratio_table,
+    survival_findings,
+)
 # --- end churn findings ---
 
 # --- segments findings ---
