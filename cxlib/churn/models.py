@@ -58,7 +58,9 @@ def _design(df: pd.DataFrame, covariates: Sequence[str], levels: dict) -> pd.Dat
             s = df[c]
             extra = set(pd.unique(s.dropna())) - set(levels[c])
             if extra:
-                raise CXDataError(f"column {c!r} has level(s) {sorted(extra, key=str)} unseen when the model was fitted")
+                raise CXDataError(
+                    f"column {c!r} has level(s) {sorted(extra, key=str)} unseen when the model was fitted"
+                )
             for lv in levels[c][1:]:
                 cols[f"{c}[{lv}]"] = (s == lv).astype(float).to_numpy()
         else:

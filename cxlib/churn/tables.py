@@ -371,7 +371,9 @@ def _check_spell_options(until: str, episode_window: Any) -> None:
     if episode_window is not None and episode_window != "quarter" and (
         isinstance(episode_window, (bool, str)) or int(episode_window) != episode_window or episode_window < 1
     ):
-        raise CXDataError(f"`episode_window`={episode_window!r} must be 'quarter', a whole number of days >= 1, or None")
+        raise CXDataError(
+            f"`episode_window`={episode_window!r} must be 'quarter', a whole number of days >= 1, or None"
+        )
 
 
 def _spells_between_responses(base: ChurnTable, until: str) -> tuple[pd.DataFrame, int, int]:

@@ -323,7 +323,8 @@ def _risk_setup(df, *, revenue, churn_probability, model, by_cols, id_col, horiz
     d = df.loc[keep].reset_index(drop=True)
     rev = pd.to_numeric(d[revenue], errors="coerce").to_numpy(dtype=float)
     if (rev < 0).any() or np.isnan(rev).any():
-        raise CXDataError(f"column {revenue!r} has {int(((rev < 0) | np.isnan(rev)).sum())} negative or non-numeric value(s)")
+        n_bad = int(((rev < 0) | np.isnan(rev)).sum())
+        raise CXDataError(f"column {revenue!r} has {n_bad} negative or non-numeric value(s)")
     if churn_probability is not None:
         p = pd.to_numeric(d[churn_probability], errors="coerce").to_numpy(dtype=float)
         bad = np.isnan(p) | (p < 0) | (p > 1)
