@@ -24,14 +24,10 @@ from .operations import (
     RateEstimate,
     QuantileEstimate,
     DurationSummary,
-    ChurnRates,
-    CohortRetention,
     reopen_rate,
     first_contact_resolution,
     first_response_time,
     resolution_time,
-    churn_rate,
-    cohort_retention,
 )
 # --- end operations ---
 
@@ -57,31 +53,13 @@ from .viz.drivers import plot_driver_stability, plot_importance_performance, plo
 # --- end drivers ---
 
 # --- outcomes ---
-from .clv import (
-    BGNBDResult,
-    GammaGammaResult,
-    bg_nbd,
-    bg_nbd_log_likelihood,
-    gamma_gamma,
-    gamma_gamma_log_likelihood,
-)
-from .outcomes import (
-    ChurnDriversResult,
-    ChurnTable,
-    LogRankResult,
-    RevenueAtRiskResult,
-    SurvivalResult,
-    churn_drivers,
-    churn_findings,
-    churn_intervals,
-    churn_rate_by_group,
-    churn_table,
-    plot_survival,
-    revenue_at_risk,
-    simple_clv,
-    survival,
-    survival_at,
-)
+from .churn.rates import churn_hazard_by_group, churn_rate, cohort_retention, customers_at_risk
+from .churn.tables import churn_spells, churn_table
+from .churn.models import churn_drivers
+from .survival import survival, survival_at
+from .value.clv import bg_nbd, gamma_gamma
+from .value.revenue import revenue_at_risk, simple_clv
+from .viz.survival import plot_survival
 # --- end outcomes ---
 
 # --- segments ---
@@ -99,7 +77,6 @@ from .report.figures import save_key_figures  # goes once notebooks call cx.repo
 from .viz.estimates import plot_estimates, plot_trend, set_theme
 from .report import load_definition, run_report
 from .scorecard import (
-    churn_at_risk,
     headline_metrics,
     metric_trend,
     operational_metrics,

@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .churn.rates import customers_at_risk
 from .core.checks import check_columns, check_confidence_level
 from .core.inference import adjust_p_values, significance
 from .core.results import to_percent
-from .data.calendar import previous_quarter, quarter_bounds
+from .data.calendar import previous_quarter
 from .errors import CXDataError, SmallBaseWarning
 from .grouping import by_group
 from .metrics import ces, csat, nps, top_box
@@ -31,29 +32,6 @@ HEADLINE_METRICS: tuple[tuple[str, Any, str, dict[str, Any], bool], ...] = (
     ("CSAT top-2-box", csat, "%", {"score": "osat"}, True),
     ("CES easy (5–7)", ces, "%", {"score": "ces"}, True),
 )
-
-
-def churn_at_risk(customers: pd.DataFrame, *, quarters: Sequence[str], signup: str = "signup_date",
-                  churn: str = "churn_date") -> pd.DataFrame:
-    """One row per customer at risk at the start of each quarter, with ``churned`` 0/1.
-
-    At risk: signed up before the quarter starts and not churned before it starts.
-    Churned: the churn date falls inside the quarter. This is the definition of
-    :func:`cxlib.churn_rate` (quarterly), in row form so the survey metrics' two-sample
-    machinery can compare churn between quarters.
-    """
-    check_columns(customers, [signup, churn], argument="customers")
-    parts = []
-    for q in quarters:
-        start, end = quarter_bounds(q)
-        s = customers[signup]
-        c = customers[churn]
-        at_risk = (s < start) & (c.isna() | (c >= start))
-        part = customers.loc[at_risk].copy()
-        part["quarter"] = q
-        part["churned"] = ((part[churn] >= start) & (part[churn] < end)).astype(int)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
 
 
 def _with_constant(frame: pd.DataFrame) -> pd.DataFrame:
@@ -104,7 +82,7 @@ def headline_metrics(
                          weights=weights, **kwargs)
             frames.append((label, unit, pct, g))
         if customers is not None:
-            risk = churn_at_risk(customers, quarters=[prev, quarter])
+            risk = customers_at_risk(customers, quarters=[prev, quarter])
             g = by_group(_with_constant(risk), top_box, by="_all", period="quarter", compare="previous",
                          min_base=min_base, confidence_level=level, correction=None,
                          score="churned", top=(1, 1), scale=(0, 1))

@@ -15,22 +15,6 @@
 #
 # **Question:** how much revenue depends on experience? Do detractors leave sooner than
 # promoters, by how much, and what would moving detractors to passives protect?
-#
-# **Method.** Each surveyed customer is followed from her first response up to the end of
-# the reporting quarter (churn = the customer's churn date; still active = censored).
-# Kaplan–Meier curves by NPS group with Greenwood-based log(−log) bands, medians with
-# intervals and a log-rank test. A Cox proportional-hazards model (NPS group, with plan as
-# a control where it varies) with a Schoenfeld-residual check of proportional hazards, and
-# a logistic model of churn within the horizon as the cruder alternative. A time-varying
-# Cox model follows every response to the end of its quarter, with the time-varying flag
-# "after a negative episode this quarter". Monthly churn = events / months at risk (constant
-# hazard, exact Poisson interval); CLV = margin × expected lifetime (geometric,
-# undiscounted). Revenue at risk = Σ churn probability within the horizon × monthly
-# revenue × horizon, from the Cox model, with a customer bootstrap refitting the model.
-# **Assumptions:** the NPS group is measured once, at the first response (it changes
-# later, which dilutes its effect); the move scenario reads the hazard ratio causally;
-# revenue is constant and lost in full on churn; the gross margin share is a parameter.
-# Groups below the minimum base are flagged and suppressed.
 
 # %% tags=["parameters"]
 quarter: str = None  # required: reporting quarter, e.g. "2026Q3"; follow-up ends with it
@@ -50,17 +34,14 @@ n_boot: int = 40  # bootstrap resamples for revenue at risk (small for speed)
 import dataclasses
 
 import matplotlib.pyplot as plt
-import numpy as np
 from IPython.display import Markdown, display
 
 import cxlib as cx
 
 cx.set_theme()
 
-# %% [markdown]
-# ## Data
-
 # %%
+# data: every surveyed customer, followed from her first response to the end of the quarter
 data = cx.load_dataset(data_dir)
 survey, n_duplicates = cx.drop_duplicate_responses(data.survey)
 data = cx.subset_dataset(dataclasses.replace(data, survey=survey), subset_column, subset_value)
@@ -70,42 +51,80 @@ survey = data.survey[data.survey["quarter"] <= quarter]
 first = survey.sort_values("response_date").drop_duplicates("customer_id")
 table = cx.churn_table(data.customers, first.drop(columns=["country", "plan"]), as_of=as_of)
 controls = [c for c in ("plan",) if table.data[c].nunique() > 1]
+reference = {"plan": "standard"} if controls else None
+# active customers at the end of the quarter, by their latest NPS group (for revenue at risk)
+latest = survey.sort_values("response_date").drop_duplicates("customer_id", keep="last")
+current = cx.churn_table(data.customers, latest.drop(columns=["country", "plan"]), as_of=as_of).data
+current = current.loc[current["event"] == 0]
+
+# %%
+# the results the summary quotes; each is shown in its section below
+surv = cx.survival(table, duration="duration", event="event", by="nps_group",
+                   confidence_level=confidence_level, min_base=min_base)
+rates = cx.churn_hazard_by_group(table, by="nps_group", confidence_level=confidence_level, min_base=min_base)
+cox = cx.churn_drivers(table, covariates=["nps_group", *controls], horizon=horizon, reference=reference,
+                       confidence_level=confidence_level)
+base_cox = cx.churn_drivers(table, covariates=["nps_group", *controls], horizon=None, reference=reference,
+                            confidence_level=confidence_level)
+risk = cx.revenue_at_risk(current, model=base_cox, fit_data=table, by=[segment_column, "nps_group"],
+                          horizon=horizon, n_boot=n_boot, seed=seed, confidence_level=confidence_level,
+                          min_base=min_base)
+findings = cx.report.churn_findings(rates=rates, drivers=cox, at_risk=risk)
+
+# %% [markdown]
+# ## Summary
+
+# %%
+display(Markdown("\n".join(f"- {s}" for s in findings + cx.report.survival_findings(surv, groups="NPS groups"))))
+
+# %% [markdown]
+# ## Method and assumptions
+#
+# Each surveyed customer is followed from her first response up to the end of the
+# reporting quarter (churn = the customer's churn date; still active = censored).
+# Kaplan–Meier curves by NPS group with Greenwood-based log(−log) bands, medians with
+# intervals and a log-rank test. A Cox proportional-hazards model (NPS group, with plan as
+# a control where it varies) with a Schoenfeld-residual check of proportional hazards, and
+# a logistic model of churn within the horizon as the cruder alternative. A time-varying
+# Cox model follows every response to the end of its quarter, with the time-varying flag
+# "after a negative episode this quarter". Monthly churn = events / months at risk (constant
+# hazard, exact Poisson interval); CLV = margin × expected lifetime (geometric,
+# undiscounted). Revenue at risk = Σ churn probability within the horizon × monthly
+# revenue × horizon, from the Cox model, with a customer bootstrap refitting the model.
+# **Assumptions:** the NPS group is measured once, at the first response (it changes
+# later, which dilutes its effect); the move scenario reads the hazard ratio causally;
+# revenue is constant and lost in full on churn; the gross margin share is a parameter.
+# Groups below the minimum base are flagged and suppressed; a median the curve never
+# reaches within the follow-up reads "not reached".
+
+# %% [markdown]
+# ## Data
+
+# %%
 display(Markdown(
     f"Scope: **{scope}**. {len(table):,} surveyed customers followed from their first response "
     f"to the end of {quarter} ({table.data['event'].sum():,} churned; {n_duplicates:,} duplicate "
-    f"submissions removed)."))
+    f"submissions removed); {len(current):,} customers active at its end."))
 
 # %% [markdown]
 # ## Survival by NPS group
 
 # %%
-surv = cx.survival(table, duration="duration", event="event", by="nps_group", confidence_level=confidence_level)
-ax = cx.plot_survival(surv)
-ax.set_xlabel("months since first survey response")
+cx.plot_survival(surv, xlabel="months since first survey response")
 plt.show()
-at_h = cx.survival_at(surv, horizon).assign(small_base=lambda f: f["n"] < min_base, min_base=min_base)
-cx.format_table(at_h.assign(estimate=100 * at_h["estimate"], ci_low=100 * at_h["ci_low"],
-                            ci_high=100 * at_h["ci_high"]),
-                label="group", unit="% still customers", extra=["at_risk"],
-                caption=f"Kaplan–Meier survival {horizon} months after the first response")
+cx.format_table(cx.survival_at(surv, horizon, scale="percent"), label="group", unit="% still customers",
+                extra=["at_risk"], caption=f"Kaplan–Meier survival {horizon} months after the first response")
 
 # %%
-medians = surv.medians.assign(estimate=surv.medians["median"], small_base=surv.medians["n"] < min_base,
-                              min_base=min_base)
-cx.format_table(medians, label="group", unit="months", extra=["events"],
-                caption="Median time to churn (inf = the curve has not reached 50 %)")
-
-# %%
-display(Markdown(f"Log-rank test across NPS groups: χ² = {surv.logrank.statistic:.1f} on {surv.logrank.df} df, "
-                 f"p = {surv.logrank.p_value:.2g}."))
+cx.report.median_table(surv, unit="months", caption="Median time to churn after the first response "
+                                                    "(not reached = the curve stays above 50 %)")
 
 # %% [markdown]
 # ## Churn rate by NPS group
 
 # %%
-rates = cx.churn_rate_by_group(table, by="nps_group", confidence_level=confidence_level, min_base=min_base)
-cx.format_table(rates.assign(estimate=100 * rates["estimate"], ci_low=100 * rates["ci_low"],
-                             ci_high=100 * rates["ci_high"]),
+cx.format_table(cx.churn_hazard_by_group(table, by="nps_group", confidence_level=confidence_level,
+                                         min_base=min_base, scale="percent"),
                 label="nps_group", unit="% a month", digits=2, extra=["events"],
                 caption="Churn events per month at risk (exact Poisson interval)")
 
@@ -113,55 +132,45 @@ cx.format_table(rates.assign(estimate=100 * rates["estimate"], ci_low=100 * rate
 # ## Cox model: hazard ratios
 
 # %%
-cox = cx.churn_drivers(table, covariates=["nps_group", *controls], horizon=horizon,
-                       reference={"plan": "standard"} if controls else None, confidence_level=confidence_level)
-hr = cox.hazard_ratios.assign(estimate=cox.hazard_ratios["hazard_ratio"], n=cox.n)
-ax = cx.plot_estimates(hr, y="term", reference=1.0, significant=None,
-                       title=f"Churn hazard ratios (n = {cox.n:,}, {cox.n_events:,} churned)",
-                       xlabel="hazard ratio (1 = reference: promoter, standard plan)")
+cx.plot_estimates(cox.hazard_ratios, y="term", reference=1.0, significant=None,
+                  title=f"Churn hazard ratios (n = {cox.n:,}, {cox.n_events:,} churned)",
+                  xlabel="hazard ratio (1 = reference: promoter, standard plan)")
 plt.show()
-cx.format_table(hr.assign(p=hr["p_value"].map(lambda p: f"{p:.2g}")), label="term", digits=2,
-                unit="hazard ratio", extra=["p"],
-                show_test=False, caption=f"Cox model; {cox.method}")
+cx.report.ratio_table(cox.hazard_ratios, unit="hazard ratio", caption=f"Cox model; {cox.method}")
 
 # %%
-cx.format_table(cox.ph_test.assign(estimate=cox.ph_test["statistic"], ci_low=np.nan, ci_high=np.nan, n=cox.n,
-                                   p=cox.ph_test["p_value"].map(lambda p: f"{p:.2g}")),
-                label="term", digits=2, unit="test statistic, χ² 1 df", extra=["p"], show_test=False,
-                caption="Proportional-hazards check (Schoenfeld residuals vs rank of time): small p = "
-                        "a hazard ratio that changes over follow-up")
+cx.report.ph_test_table(cox, caption="Proportional-hazards check (Schoenfeld residuals vs rank of time): small p = "
+                                     "a hazard ratio that changes over follow-up")
 
 # %% [markdown]
 # ## Logistic alternative: churn within the horizon
 
 # %%
-odds = cox.odds_ratios.assign(estimate=cox.odds_ratios["odds_ratio"], n=cox.n_logit)
-cx.format_table(odds, label="term", digits=2, unit="odds ratio", show_test=False,
-                caption=f"Odds ratios of churning within {horizon} months ({cox.n_logit:,} customers with a "
-                        f"known outcome; {cox.n_logit_censored_excluded:,} censored earlier excluded)")
+cx.report.ratio_table(cox.odds_ratios, unit="odds ratio",
+                      caption=f"Odds ratios of churning within {horizon} months ({cox.n_logit:,} customers with a "
+                              f"known outcome; {cox.n_logit_censored_excluded:,} censored earlier excluded)")
 
 # %% [markdown]
 # ## Time-varying model: the quarter's NPS group and negative episodes
 
 # %%
-intervals = cx.churn_intervals(data.customers, survey.drop(columns=["country", "plan"]), as_of=as_of,
-                               journeys=data.journeys, until="quarter_end")
-tv = cx.churn_drivers(intervals, duration="stop", start="start",
-                      covariates=["nps_group", "negative_episode", *controls],
-                      reference={"plan": "standard"} if controls else None, confidence_level=confidence_level)
-tvh = tv.hazard_ratios.assign(estimate=tv.hazard_ratios["hazard_ratio"], n=tv.n)
-cx.format_table(tvh, label="term", digits=2, unit="hazard ratio", show_test=False,
-                caption=f"Every response followed to the end of its quarter ({tv.n:,} intervals, "
-                        f"{tv.n_events:,} churned); negative_episode = after a negative episode in the quarter")
+spells = cx.churn_spells(data.customers, survey.drop(columns=["country", "plan"]), as_of=as_of,
+                         journeys=data.journeys, until="quarter_end")
+tv = cx.churn_drivers(spells, duration="stop", start="start", covariates=["nps_group", "negative_episode", *controls],
+                      reference=reference, confidence_level=confidence_level)
+cx.report.ratio_table(tv.hazard_ratios, unit="hazard ratio",
+                      caption=f"Every response followed to the end of its quarter ({tv.n:,} spells, "
+                              f"{tv.n_events:,} churned); negative_episode = after a negative episode in the quarter")
 
 # %% [markdown]
 # ## Retention by cohort
 
 # %%
-cohorts = cx.cohort_retention(data.customers, as_of=as_of, confidence_level=confidence_level, min_base=min_base)
+cohorts = cx.cohort_retention(data.customers, as_of=as_of, confidence_level=confidence_level, min_base=min_base,
+                              scale="percent")
 recent = cohorts.pivot().loc[lambda f: f.index >= cx.quarter_range(quarter, 8)[0]]
 fig, ax = plt.subplots(figsize=(8, 3.8))
-im = ax.imshow(100 * recent.to_numpy(dtype=float), aspect="auto", cmap="viridis", vmin=50, vmax=100)
+im = ax.imshow(recent.to_numpy(dtype=float), aspect="auto", cmap="viridis", vmin=50, vmax=100)
 ax.set_yticks(range(len(recent)), recent.index)
 ax.set_xlabel("quarters since signup")
 ax.set_ylabel("signup cohort")
@@ -173,10 +182,8 @@ plt.show()
 resp = first.merge(table.data[["response_id", "nps_group"]], on="response_id").merge(
     data.customers[["customer_id", "churn_date"]], on="customer_id")
 by_group = cx.cohort_retention(resp, signup="response_date", as_of=as_of, by="nps_group",
-                               confidence_level=confidence_level, min_base=min_base)
-cx.format_table(by_group.to_frame().loc[lambda f: (f["period_index"] == 2) & f["observable"]].assign(
-                    estimate=lambda f: 100 * f["retention"], ci_low=lambda f: 100 * f["ci_low"],
-                    ci_high=lambda f: 100 * f["ci_high"], n=lambda f: f["at_risk"]).sort_values(
+                               confidence_level=confidence_level, min_base=min_base, scale="percent")
+cx.format_table(by_group.to_frame().loc[lambda f: (f["period_index"] == 2) & f["observable"]].sort_values(
                     ["cohort", "nps_group"]).tail(12),
                 label=["cohort", "nps_group"], unit="% retained", show_test=False,
                 caption="Survey cohorts (quarter of first response): share still customers two quarters later")
@@ -187,11 +194,9 @@ cx.format_table(by_group.to_frame().loc[lambda f: (f["period_index"] == 2) & f["
 # %%
 margin = (table.data.groupby("nps_group", observed=True)["monthly_revenue"].mean() * margin_share).rename("margin")
 clv = cx.simple_clv(rates.merge(margin, left_on="nps_group", right_index=True), margin="margin",
-                    monthly_churn="estimate", churn_ci=("ci_low", "ci_high"), by="nps_group",
-                    confidence_level=confidence_level)
-clv = clv.assign(estimate=clv["clv"], n=rates["n"].to_numpy(), small_base=rates["small_base"].to_numpy(),
-                 min_base=min_base, expected_lifetime=clv["expected_lifetime"].round(1))
-cx.format_table(clv, label="nps_group", unit="margin per customer", digits=0, extra=["expected_lifetime"],
+                    monthly_churn="estimate", churn_ci=("ci_low", "ci_high"), by="nps_group", n="n",
+                    min_base=min_base, confidence_level=confidence_level)
+cx.format_table(clv, label="nps_group", unit="margin per customer", digits=0,
                 caption=f"CLV = mean monthly revenue × {margin_share:.0%} margin × expected lifetime "
                         "(months, 1 / monthly churn); interval from the churn interval")
 
@@ -199,45 +204,17 @@ cx.format_table(clv, label="nps_group", unit="margin per customer", digits=0, ex
 # ## Revenue at risk
 
 # %%
-latest = survey.sort_values("response_date").drop_duplicates("customer_id", keep="last")
-current = cx.churn_table(data.customers, latest.drop(columns=["country", "plan"]), as_of=as_of).data
-current = current.loc[current["event"] == 0]
-base_cox = cx.churn_drivers(table, covariates=["nps_group", *controls], horizon=None,
-                            reference={"plan": "standard"} if controls else None, confidence_level=confidence_level)
-risk = cx.revenue_at_risk(current, model=base_cox, fit_data=table, by=[segment_column, "nps_group"],
-                          horizon=horizon, n_boot=n_boot, seed=seed, confidence_level=confidence_level)
-rt = risk.table.assign(small_base=lambda f: f["n"] < min_base, min_base=min_base)
-rt = rt.loc[(rt["quantity"] == "revenue_at_risk") | rt["nps_group"].isin(["detractor", "(all)"])]
-cx.format_table(rt, label=[segment_column, "nps_group", "quantity"], unit="revenue", digits=0, show_test=False,
+cx.format_table(risk.table.loc[lambda f: (f["quantity"] == "revenue_at_risk")
+                               | f["nps_group"].isin(["detractor", "(all)"])],
+                label=[segment_column, "nps_group", "quantity"], unit="revenue", digits=0, show_test=False,
                 caption=f"Active customers at the end of {quarter} by their latest NPS group; revenue over the next "
                         f"{horizon} months; percentile bootstrap ({n_boot} resamples, model refitted)")
 
 # %%
-all_rows = risk.table[segment_column] == "(all)"
-total = (risk.table.loc[all_rows] if all_rows.any() else risk.table).groupby("quantity").first()
 display(Markdown(f"**Assumptions:** {risk.assumptions}."))
 
-# %% [markdown]
-# ## Findings
-
 # %%
-findings = cx.churn_findings(rates=rates, drivers=cox, at_risk=risk)
-display(Markdown("\n".join(f"- {s}" for s in findings)))
-
-
-def _fig(row, n):
-    return {"estimate": float(row["estimate"]), "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"]),
-            "n": int(n)}
-
-
-det = rates.set_index("nps_group").loc["detractor"]
-hr_det = hr.set_index("term").loc["nps_group[detractor]"]
-headline = {
-    "Monthly churn, detractors (%)": {**_fig(100 * det[["estimate", "ci_low", "ci_high"]], det["n"]),
-                                      "small_base": bool(det["small_base"])},
-    "Hazard ratio detractor vs promoter": _fig(hr_det, cox.n),
-    f"Revenue at risk, {horizon} months": _fig(total.loc["revenue_at_risk"], len(current)),
-    "Revenue protected, detractors to passives": _fig(total.loc["protected_if_detractor_to_passive"], len(current)),
-}
+# key figures for the quarter's index
 figures = cx.save_key_figures({"scope": scope, "quarter": quarter, "horizon_months": horizon,
-                               "headline": headline, "findings": findings}, figures_path)
+                               "headline": cx.report.churn_key_figures(rates=rates, drivers=cox, at_risk=risk),
+                               "findings": findings}, figures_path)

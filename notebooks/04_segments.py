@@ -65,7 +65,7 @@ alt = cx.attitudinal_segments(wave, variables=drivers, k=k, method=other_method,
 names = cx.name_segments(seg)
 wave["segment"] = seg.labels
 prev_wave["segment"] = seg.assign(prev_wave)
-at_risk = cx.churn_at_risk(data.customers, quarters=[quarter])[["customer_id", "churned"]]
+at_risk = cx.customers_at_risk(data.customers, quarters=[quarter])[["customer_id", "churned"]]
 outcomes = cx.segment_outcomes(wave, by="segment", churn=prev_wave.merge(at_risk, on="customer_id", how="inner"),
                                min_base=min_base, confidence_level=confidence_level)
 assoc_raw = assoc_std = None

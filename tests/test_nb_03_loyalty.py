@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -42,11 +43,16 @@ def test_loyalty_notebook_overall(run_notebook, small_data_dir, small_dataset):
     assert math.isclose(hr["estimate"], math.exp(cph.params_["detractor"]), rel_tol=1e-5)
     rar = figs["headline"]["Revenue at risk, 6 months"]
     assert rar["ci_low"] <= rar["estimate"] <= rar["ci_high"] and rar["estimate"] > 0
-    # reviewer HTML: sections present, findings quoted, no code
-    for heading in ("Survival by NPS group", "Cox model", "Logistic alternative", "Retention by cohort",
-                    "Customer lifetime value", "Revenue at risk", "Findings"):
-        assert heading in html
-    assert "Detractors churn at" in html and "Log-rank test" in html
+    # reviewer HTML: the summary (findings quoted) right after the question, then the sections; no code
+    headings = ("Summary", "Method and assumptions", "Survival by NPS group", "Cox model", "Logistic alternative",
+                "Retention by cohort", "Customer lifetime value", "Revenue at risk")
+    positions = [re.search(rf"<h2[^>]*>{h}", html).start() for h in headings]
+    assert positions == sorted(positions) and html.index("Question:") < positions[0]
+    summary = html[positions[0]:positions[1]]
+    for sentence in figs["findings"]:
+        assert sentence.split(":")[0] in summary
+    assert "Detractors churn at" in summary and "Log-rank test" in summary and "Median time to churn" in summary
+    assert re.search(r">\s*-?inf\s*<", html) is None and "nan" not in summary
     assert "import cxlib" not in html and "cx.churn_drivers" not in html
 
 

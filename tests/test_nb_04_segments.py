@@ -57,7 +57,7 @@ def test_segments_notebook_overall_and_small_base_fan_out(run_notebook, small_da
 
     # churn: previous wave's respondents assigned to the segments, churn during the quarter
     prev = _wave(small_dataset, cx.previous_quarter(quarter)).assign(segment=lambda d: seg.assign(d))
-    risk = cx.churn_at_risk(small_dataset.customers, quarters=[quarter])[["customer_id", "churned"]]
+    risk = cx.customers_at_risk(small_dataset.customers, quarters=[quarter])[["customer_id", "churned"]]
     rows = prev.merge(risk, on="customer_id")
     churn = [r for r in figs["outcomes"] if r["metric"] == "churn"]
     for r in churn:

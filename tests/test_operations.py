@@ -1,8 +1,8 @@
-"""Tests for cxlib.operations: helpdesk rates and times, churn rate, cohort retention.
+"""Tests for cxlib.operations: helpdesk rates and times (churn rates are in test_churn.py).
 
 Where each expected number comes from is said next to it: hand calculation, a
-brute-force loop over rows written independently of the vectorised code, statsmodels or
-lifelines as oracles, or exact binomial sums with ``fractions.Fraction``.
+brute-force loop over rows written independently of the vectorised code, statsmodels as
+an oracle, or exact binomial sums with ``fractions.Fraction``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lifelines import KaplanMeierFitter
 from statsmodels.stats.proportion import proportion_confint
 
 import cxlib as cx
@@ -50,28 +49,9 @@ def make_tickets(n: int = 400, seed: int = 1) -> pd.DataFrame:
     })
 
 
-def make_customers(n: int = 500, seed: int = 2) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    signup = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 800, n), unit="D")
-    life = pd.to_timedelta(rng.exponential(400, n).astype(int), unit="D")
-    churn = pd.Series(signup + life).where(lambda d: d <= pd.Timestamp("2026-03-31"))
-    return pd.DataFrame({
-        "customer_id": np.arange(n, dtype=np.int64),
-        "plan": rng.choice(["basic", "pro"], n, p=[0.7, 0.3]),
-        "country": rng.choice(["DE", "FR", "UK"], n),
-        "signup_date": signup,
-        "churn_date": churn,
-    })
-
-
 @pytest.fixture(scope="module")
 def tickets() -> pd.DataFrame:
     return make_tickets()
-
-
-@pytest.fixture(scope="module")
-def customers() -> pd.DataFrame:
-    return make_customers()
 
 
 # ---------------------------------------------------------------------------
@@ -274,159 +254,15 @@ def test_durations_grouped_equals_per_group_calls(tickets):
 
 
 # ---------------------------------------------------------------------------
-# Churn rate
-# ---------------------------------------------------------------------------
-
-
-def _brute_churn(customers: pd.DataFrame, freq: str, periods: list[str]) -> pd.DataFrame:
-    rows = []
-    for label in periods:
-        p = pd.Period(label, freq=freq)
-        t0, t1 = p.start_time, (p + 1).start_time
-        at_risk = churned = new = 0
-        for s, c in zip(customers.signup_date, customers.churn_date):
-            if t0 <= s < t1:
-                new += 1
-            if s < t0 and (pd.isna(c) or c >= t0):
-                at_risk += 1
-                if not pd.isna(c) and c < t1:
-                    churned += 1
-        rows.append((label, at_risk, churned, new))
-    return pd.DataFrame(rows, columns=["period", "at_risk", "churned", "new_customers"])
-
-
-@pytest.mark.parametrize("freq,start,end", [("Q", "2024Q2", "2026Q1"), ("M", "2025-06", "2026-03")])
-def test_churn_rate_vs_brute_force(customers, freq, start, end):
-    res = cx.churn_rate(customers, period=freq, start=start, end=end)
-    out = res.to_frame()
-    expected = _brute_churn(customers, freq, list(out["period"]))
-    assert out["period"].iloc[0] == start and out["period"].iloc[-1] == end
-    pd.testing.assert_frame_equal(out[expected.columns], expected, check_dtype=False)
-    lo, hi = proportion_confint(out.churned, out.at_risk, alpha=0.05, method="wilson")
-    np.testing.assert_allclose(out.ci_low, lo, atol=1e-12)
-    np.testing.assert_allclose(out.ci_high, hi, atol=1e-12)
-    months = 3 if freq == "Q" else 1
-    np.testing.assert_allclose(out.monthly_rate, 1 - (1 - out.rate) ** (1 / months))
-    assert (out.monthly_ci_low <= out.monthly_rate).all() and (out.monthly_rate <= out.monthly_ci_high).all()
-
-
-def test_churn_rate_hand_example():
-    # hand, 2026Q1: A (signup Nov) at risk, stays; B (Dec) at risk, churns 10 Feb; C (15 Dec)
-    # at risk; D signs up 1 Feb (new, not at risk) and churns 1 Mar -> 1 / 3
-    c = pd.DataFrame({
-        "signup_date": pd.to_datetime(["2025-11-01", "2025-12-01", "2025-12-15", "2026-02-01"]),
-        "churn_date": pd.to_datetime([None, "2026-02-10", None, "2026-03-01"]),
-    })
-    row = cx.churn_rate(c, start="2026Q1", end="2026Q1").to_frame().iloc[0]
-    assert (row.at_risk, row.churned, row.new_customers) == (3, 1, 1)
-    assert row.rate == pytest.approx(1 / 3)
-    assert row.monthly_rate == pytest.approx(1 - (2 / 3) ** (1 / 3))
-
-
-def test_churn_rate_default_range_and_grouped(customers):
-    full = cx.churn_rate(customers).to_frame()
-    # default start: period after the earliest signup (2024Q1 -> 2024Q2); end: latest date
-    assert full.period.iloc[0] == "2024Q2" and full.period.iloc[-1] == "2026Q1"
-    grouped = cx.churn_rate(customers, by=["plan", "country"]).to_frame()
-    assert list(grouped.columns[:3]) == ["period", "plan", "country"]
-    for (plan, country), sub in grouped.groupby(["plan", "country"]):
-        part = customers[(customers.plan == plan) & (customers.country == country)]
-        single = cx.churn_rate(part, start="2024Q2", end="2026Q1").to_frame()
-        cols = ["period", "at_risk", "churned", "rate", "ci_low", "ci_high", "new_customers", "small_base"]
-        pd.testing.assert_frame_equal(sub[cols].reset_index(drop=True), single[cols])
-    # the groups add up to the total
-    summed = grouped.groupby("period", sort=False)[["at_risk", "churned"]].sum().reset_index()
-    pd.testing.assert_frame_equal(summed, full[["period", "at_risk", "churned"]], check_dtype=False)
-
-
-# ---------------------------------------------------------------------------
-# Cohort retention
-# ---------------------------------------------------------------------------
-
-
-def _brute_cohorts(customers: pd.DataFrame, freq: str, as_of: pd.Timestamp) -> pd.DataFrame:
-    kept = customers[customers.signup_date <= as_of]
-    first = pd.Period(kept.signup_date.min(), freq=freq)
-    last = pd.Period(as_of, freq=freq)
-    k = (last - first).n + 1
-    rows = []
-    for ci in range(k):
-        coh = first + ci
-        members = [(s, c) for s, c in zip(kept.signup_date, kept.churn_date) if pd.Period(s, freq=freq) == coh]
-        for j in range(k):
-            begin = (coh + j).start_time
-            if begin > as_of:
-                rows.append((str(coh), j, len(members), np.nan))
-                continue
-            retained = sum(1 for s, c in members if pd.isna(c) or c > as_of or c >= begin)
-            rows.append((str(coh), j, len(members), retained))
-    return pd.DataFrame(rows, columns=["cohort", "period_index", "at_risk", "retained"])
-
-
-@pytest.mark.parametrize("freq,as_of", [("Q", "2026-03-31"), ("M", "2025-08-15")])
-def test_cohort_retention_vs_brute_force(customers, freq, as_of):
-    res = cx.cohort_retention(customers, cohort=freq, as_of=as_of)
-    out = res.to_frame()
-    expected = _brute_cohorts(customers, freq, pd.Timestamp(as_of))
-    got = out[expected.columns].copy()
-    got["retained"] = got["retained"].astype(float)
-    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
-    assert res.n_excluded == int((customers.signup_date > pd.Timestamp(as_of)).sum())
-    obs = out[out.observable & (out.at_risk > 0)]
-    lo, hi = proportion_confint(obs.retained.astype(int), obs.at_risk, alpha=0.05, method="wilson")
-    np.testing.assert_allclose(obs.ci_low, lo, atol=1e-12)
-    np.testing.assert_allclose(obs.ci_high, hi, atol=1e-12)
-    assert (out.loc[(out.period_index == 0) & out.observable, "retained"] == out.loc[(out.period_index == 0) & out.observable, "at_risk"]).all()
-    assert out.loc[~out.observable, "retention"].isna().all()
-    wide = res.pivot()
-    assert wide.shape == (out.cohort.nunique(), out.period_index.nunique())
-
-
-def test_cohort_retention_equals_kaplan_meier(customers):
-    # within the observable window nobody is censored, so the cohort share equals KM S(j)
-    # for T = (churn period - cohort) + 1 in quarters, censored (actives) after the window
-    as_of = pd.Timestamp("2026-03-31")
-    res = cx.cohort_retention(customers, cohort="Q", as_of=as_of).to_frame()
-    for coh, sub in res.groupby("cohort"):
-        members = customers[customers.signup_date.dt.to_period("Q").astype(str) == coh]
-        c0 = pd.Period(coh, freq="Q")
-        churned = members.churn_date.notna()
-        t_event = (members.churn_date.dt.to_period("Q") - c0).map(lambda d: d.n if pd.notna(d) else np.nan) + 1
-        window = (pd.Period(as_of, freq="Q") - c0).n + 1
-        durations = np.where(churned, t_event, window)
-        kmf = KaplanMeierFitter().fit(durations, event_observed=churned)
-        obs = sub[sub.observable]
-        km = kmf.survival_function_at_times(obs.period_index.to_numpy()).to_numpy()
-        np.testing.assert_allclose(obs.retention.to_numpy(), km, atol=1e-12)
-
-
-def test_cohort_retention_grouped_equals_per_group_calls(customers):
-    as_of = "2026-03-31"
-    grouped = cx.cohort_retention(customers, cohort="Q", as_of=as_of, by="plan")
-    table = grouped.to_frame()
-    assert list(table.columns[:3]) == ["cohort", "plan", "period_index"]
-    assert grouped.pivot().index.names == ["cohort", "plan"]
-    cols = ["cohort", "period_index", "at_risk", "retained", "retention", "ci_low", "ci_high"]
-    for plan, sub in table.groupby("plan"):
-        single = cx.cohort_retention(customers[customers.plan == plan], cohort="Q", as_of=as_of).to_frame()
-        # a plan's first signup may come later than the overall first cohort
-        sub = sub[sub.cohort >= single.cohort.min()]
-        pd.testing.assert_frame_equal(sub[cols].reset_index(drop=True), single[cols])
-
-
-# ---------------------------------------------------------------------------
 # Bad input
 # ---------------------------------------------------------------------------
 
 
-def test_inputs_not_modified(tickets, customers):
-    t0, c0 = tickets.copy(deep=True), customers.copy(deep=True)
+def test_inputs_not_modified(tickets):
+    t0 = tickets.copy(deep=True)
     cx.by_group(tickets, cx.reopen_rate, by="channel")
     cx.by_group(tickets, "first_response_time", by="channel")
-    cx.churn_rate(customers, by="plan")
-    cx.cohort_retention(customers, by="plan")
     pd.testing.assert_frame_equal(tickets, t0)
-    pd.testing.assert_frame_equal(customers, c0)
 
 
 def test_negative_durations_raise(tickets):
@@ -473,38 +309,22 @@ def test_bad_counts_raise(tickets):
         cx.reopen_rate(bad)
 
 
-def test_churn_before_signup_raises(customers):
-    bad = customers.copy()
-    bad.loc[[0, 1], "churn_date"] = bad.loc[[0, 1], "signup_date"] - pd.Timedelta(days=3)
-    for fn in (cx.churn_rate, cx.cohort_retention):
-        with pytest.raises(CXDataError, match=r"'churn_date' is earlier than 'signup_date' in 2 row"):
-            fn(bad)
-
-
-def test_unknown_columns_and_empty_data_raise(tickets, customers):
+def test_unknown_columns_and_empty_data_raise(tickets):
     with pytest.raises(CXDataError, match="`reopen_count`='reopens' is not a column"):
         cx.reopen_rate(tickets, reopen_count="reopens")
     with pytest.raises(CXDataError, match="`by`='region' is not a column"):
         cx.by_group(tickets, cx.first_response_time, by="region")
-    with pytest.raises(CXDataError, match="`signup`='signed' is not a column"):
-        cx.churn_rate(customers, signup="signed")
     with pytest.raises(CXDataError, match="empty"):
         cx.reopen_rate(tickets.iloc[:0])
-    with pytest.raises(CXDataError, match="empty"):
-        cx.cohort_retention(customers.iloc[:0])
 
 
-def test_bad_options_raise(tickets, customers):
+def test_bad_options_raise(tickets):
     with pytest.raises(CXDataError, match="`unit`='hours'"):
         cx.first_response_time(tickets, unit="hours")
     with pytest.raises(CXDataError, match="`kind`='last'"):
         cx.resolution_time(tickets, kind="last")
     with pytest.raises(CXDataError, match="`quantiles`"):
         cx.first_response_time(tickets, quantiles=(0.5, 1.0))
-    with pytest.raises(CXDataError, match="`period`='W'"):
-        cx.churn_rate(customers, period="W")
-    with pytest.raises(CXDataError, match="`end`='2024Q1' is before"):
-        cx.churn_rate(customers, start="2025Q1", end="2024Q1")
     with pytest.raises(CXDataError, match="`confidence_level`"):
         cx.reopen_rate(tickets, confidence_level=95)
     with pytest.raises(CXDataError, match="open|missing in all"):

@@ -48,15 +48,6 @@ def test_headline_metrics_equal_direct_estimators(ds):
     np.testing.assert_allclose(h["p_adjusted"], multipletests(p, method="fdr_bh")[1])
 
 
-def test_churn_at_risk_counts_match_churn_rate(ds):
-    qs = cx.quarter_range(cx.latest_quarter(ds), 3)
-    risk = cx.churn_at_risk(ds.customers, quarters=qs)
-    cr = cx.churn_rate(ds.customers, period="Q", start=qs[0], end=qs[-1]).to_frame().set_index("period")
-    for q in qs:
-        part = risk[risk["quarter"] == q]
-        assert len(part) == cr.loc[q, "at_risk"] and part["churned"].sum() == cr.loc[q, "churned"]
-
-
 def test_subset_dataset_restricts_every_table(ds):
     sub = cx.subset_dataset(ds, "country", "JP")
     ids = set(ds.customers.loc[ds.customers["country"] == "JP", "customer_id"])

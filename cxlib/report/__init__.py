@@ -41,6 +41,14 @@ from .findings.drivers import (
 # --- end drivers findings ---
 
 # --- churn findings ---
+from .findings.churn import (
+    churn_findings,
+    churn_key_figures,
+    median_table,
+    ph_test_table,
+    ratio_table,
+    survival_findings,
+)
 # --- end churn findings ---
 
 # --- segments findings ---

@@ -152,7 +152,7 @@ def segment_outcomes(
     churn : pandas.DataFrame, optional
         Rows with the ``by`` column and a 0/1 ``churned`` column (e.g. the previous
         wave's respondents, assigned with :meth:`AttitudinalSegments.assign`, joined to
-        :func:`cxlib.churn_at_risk` of this quarter). Omitted when None.
+        :func:`cxlib.customers_at_risk` of this quarter). Omitted when None.
     weights : str, optional
         Survey weight column, used for every metric.
     min_base, confidence_level

@@ -6,32 +6,24 @@ log-likelihoods (``scipy.optimize`` on the log of the parameters), because the
 parameter table (estimate, std_err, ci_low, ci_high from the inverse observed
 information), the maximised log-likelihood and the prediction formulas of the papers.
 
-The transparent geometric-lifetime CLV lives in :mod:`cxlib.outcomes`
-(:func:`cxlib.outcomes.simple_clv`).
+The transparent geometric-lifetime CLV lives in :mod:`cxlib.value.revenue`
+(:func:`~cxlib.value.revenue.simple_clv`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from .core.checks import check_columns, check_confidence_level
-from .core.inference import normal_quantile
-from .errors import CXDataError
-
-__all__ = [
-    "BGNBDResult",
-    "GammaGammaResult",
-    "bg_nbd",
-    "bg_nbd_log_likelihood",
-    "gamma_gamma",
-    "gamma_gamma_log_likelihood",
-]
+from ..core.checks import check_columns, check_confidence_level, check_frame
+from ..core.inference import normal_quantile
+from ..errors import CXDataError
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -54,10 +46,7 @@ def _column(data: pd.DataFrame, name: str, argument: str, *, low: float = 0.0) -
 
 
 def _rfm(data: pd.DataFrame, frequency: str, recency: str, T: str) -> tuple[np.ndarray, ...]:
-    if not isinstance(data, pd.DataFrame):
-        raise CXDataError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
-    if len(data) == 0:
-        raise CXDataError("`data` has no rows")
+    check_frame(data)
     x = _column(data, frequency, "frequency")
     tx = _column(data, recency, "recency")
     TT = _column(data, T, "T")
@@ -79,8 +68,9 @@ def _rfm(data: pd.DataFrame, frequency: str, recency: str, T: str) -> tuple[np.n
     return x, tx, TT
 
 
-def _param_table(names: list[str], theta_log: np.ndarray, cov_log: np.ndarray | None, level: float) -> pd.DataFrame:
-    """Estimates on the natural scale; SE by the delta method, CI from the log scale."""
+def _param_table(names: list[str], theta_log: np.ndarray, cov_log: np.ndarray | None, level: float,
+                 n: int) -> pd.DataFrame:
+    """Estimates on the natural scale; SE by the delta method, CI from the log scale; n customers."""
     est = np.exp(theta_log)
     z = normal_quantile(level)
     if cov_log is None or not np.all(np.isfinite(cov_log)):
@@ -94,6 +84,7 @@ def _param_table(names: list[str], theta_log: np.ndarray, cov_log: np.ndarray | 
             "std_err": est * se_log,
             "ci_low": np.exp(theta_log - z * se_log),
             "ci_high": np.exp(theta_log + z * se_log),
+            "n": int(n),
         }
     )
 
@@ -108,6 +99,12 @@ def _hessian(f, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
             v = (f(x + e[i] + e[j]) - f(x + e[i] - e[j]) - f(x - e[i] + e[j]) + f(x - e[i] - e[j])) / (4 * step**2)
             h[i, j] = h[j, i] = v
     return h
+
+
+def _negative_log_likelihood(log_likelihood, theta: np.ndarray, *, data: tuple[np.ndarray, ...]) -> float:
+    """``-Σ ln L_i`` at the parameters ``exp(theta)`` (1e300 where it is not finite)."""
+    val = -np.sum(log_likelihood(np.exp(theta), *data))
+    return float(val) if np.isfinite(val) else 1e300
 
 
 def _fit(neg_ll, start: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, Any]:
@@ -169,7 +166,7 @@ class BGNBDResult:
     Attributes
     ----------
     params : pandas.DataFrame
-        parameter (r, alpha, a, b), estimate, std_err, ci_low, ci_high.
+        parameter (r, alpha, a, b), estimate, std_err, ci_low, ci_high, n (customers).
     log_likelihood : float
         Maximised sample log-likelihood.
     n : int
@@ -316,15 +313,10 @@ def bg_nbd(
     """
     level = check_confidence_level(confidence_level)
     x, tx, TT = _rfm(data, frequency, recency, T)
-
-    def neg_ll(theta: np.ndarray) -> float:
-        val = -np.sum(bg_nbd_log_likelihood(np.exp(theta), x, tx, TT))
-        return float(val) if np.isfinite(val) else 1e300
-
     start = np.log([1.0, max(float(np.mean(TT)), 1e-3), 1.0, 1.0])
-    theta, cov, opt = _fit(neg_ll, start)
+    theta, cov, opt = _fit(partial(_negative_log_likelihood, bg_nbd_log_likelihood, data=(x, tx, TT)), start)
     return BGNBDResult(
-        params=_param_table(["r", "alpha", "a", "b"], theta, cov, level),
+        params=_param_table(["r", "alpha", "a", "b"], theta, cov, level, len(x)),
         log_likelihood=-float(opt.fun),
         n=int(len(x)),
         confidence_level=level,
@@ -476,8 +468,7 @@ def gamma_gamma(
     8
     """
     level = check_confidence_level(confidence_level)
-    if not isinstance(data, pd.DataFrame):
-        raise CXDataError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
+    check_frame(data)
     x = _column(data, frequency, "frequency")
     m = _column(data, monetary, "monetary")
     keep = x > 0
@@ -490,14 +481,10 @@ def gamma_gamma(
     if keep.sum() < 3:
         raise CXDataError(f"only {int(keep.sum())} customer(s) with {frequency!r} > 0; need at least 3")
     xs, ms = x[keep], m[keep]
-
-    def neg_ll(theta: np.ndarray) -> float:
-        val = -np.sum(gamma_gamma_log_likelihood(np.exp(theta), xs, ms))
-        return float(val) if np.isfinite(val) else 1e300
-
+    neg_ll = partial(_negative_log_likelihood, gamma_gamma_log_likelihood, data=(xs, ms))
     theta, cov, opt = _fit(neg_ll, np.log([1.0, 2.0, max(float(np.mean(ms)), 1e-3)]))
     return GammaGammaResult(
-        params=_param_table(["p", "q", "gamma"], theta, cov, level),
+        params=_param_table(["p", "q", "gamma"], theta, cov, level, int(keep.sum())),
         log_likelihood=-float(opt.fun),
         n=int(keep.sum()),
         n_excluded=int((~keep).sum()),
