@@ -46,7 +46,7 @@ import statsmodels.api as sm
 import cxlib as cx
 
 # %%
-cx.save_key_figures({"headline": {}}, figures_path)
+cx.report.save_key_figures({"headline": {}}, figures_path)
 '''
 
 

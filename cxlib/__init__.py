@@ -1,10 +1,14 @@
 """cxlib: customer-experience research with honest statistics.
 
 Use as ``import cxlib as cx``. This file is the one list of the public API: every public
-name is imported explicitly below, grouped by the module that defines it, and ``__all__``
-is derived from these imports (modules carry no ``__all__`` of their own). Result classes
-stay importable from their modules (``from cxlib.metrics import NPSResult``). Importing
-cxlib does no I/O.
+function is imported explicitly below, grouped by the layer and module that defines it, and
+``__all__`` is derived from these imports (modules carry no ``__all__`` of their own).
+Result classes stay in their modules (``from cxlib.metrics import NPSResult``); the report
+layer (findings, display tables, key figures) is ``cx.report``. Importing cxlib does no I/O.
+
+Layers, bottom to top: ``cxlib.core`` (checks, inference, results, io) → ``cxlib.data``
+→ analysis (metrics, grouping, helpdesk, churn, survival, value, drivers, segments,
+scorecard) → ``cxlib.viz`` (charts) → ``cxlib.report`` (findings, tables, the batch).
 """
 
 from __future__ import annotations
@@ -12,32 +16,32 @@ from __future__ import annotations
 import sys as _sys
 
 from .errors import CXDataError, SmallBaseWarning
-from .core.results import Estimate
 
-# --- metrics (survey metrics) ---
-from .grouping import by_group, suppress_small_bases
-from .metrics import ces, compare_nps, csat, mean_score, nps, top_box
-# --- end metrics ---
-
-# --- operations (helpdesk metrics, churn rate, cohort retention) ---
-from .operations import (
-    RateEstimate,
-    QuantileEstimate,
-    DurationSummary,
-    reopen_rate,
-    first_contact_resolution,
-    first_response_time,
-    resolution_time,
-)
-# --- end operations ---
-
-# --- synth / data ---
+# --- data ---
 from . import data as data  # the data layer, reachable as cx.data (cx.data.default_data_dir, ...)
 from .data.calendar import latest_quarter, previous_quarter, quarter_bounds, quarter_of, quarter_range
 from .data.prepare import drop_duplicate_responses, subset_dataset
 from .data.store import ensure_dataset, fingerprint, load_dataset, write_dataset
 from .data.synthetic.generator import synthesize
-# --- end synth / data ---
+# --- end data ---
+
+# --- metrics ---
+from .grouping import by_group, suppress_small_bases
+from .metrics import ces, compare_nps, csat, mean_score, nps, top_box
+# --- end metrics ---
+
+# --- helpdesk ---
+from .helpdesk import first_contact_resolution, first_response_time, reopen_rate, resolution_time
+# --- end helpdesk ---
+
+# --- churn, survival and value ---
+from .churn.rates import churn_hazard_by_group, churn_rate, cohort_retention, customers_at_risk
+from .churn.tables import churn_spells, churn_table
+from .churn.models import churn_drivers
+from .survival import survival, survival_at
+from .value.clv import bg_nbd, gamma_gamma
+from .value.revenue import revenue_at_risk, simple_clv
+# --- end churn, survival and value ---
 
 # --- drivers ---
 from .drivers import (
@@ -49,18 +53,7 @@ from .drivers import (
     penalty_reward,
     r_squared_interval,
 )
-from .viz.drivers import plot_driver_stability, plot_importance_performance, plot_penalty_reward
 # --- end drivers ---
-
-# --- outcomes ---
-from .churn.rates import churn_hazard_by_group, churn_rate, cohort_retention, customers_at_risk
-from .churn.tables import churn_spells, churn_table
-from .churn.models import churn_drivers
-from .survival import survival, survival_at
-from .value.clv import bg_nbd, gamma_gamma
-from .value.revenue import revenue_at_risk, simple_clv
-from .viz.survival import plot_survival
-# --- end outcomes ---
 
 # --- segments ---
 from .segments.rules import nps_groups, rfm, tenure_bands, value_tiers
@@ -68,22 +61,23 @@ from .segments.attitudinal import attitudinal_segments, k_selection_table, name_
 from .segments.profile import profile
 from .segments.styles import response_styles, standardize_within
 from .segments.compare import segment_association, segment_outcomes, segment_scorecard
-from .viz.segments import plot_profile, plot_response_styles, plot_segment_outcomes
 # --- end segments ---
 
-# --- plots / report ---
-from . import report as report  # the report layer: cx.report.format_table, ...
-from .report.figures import save_key_figures  # goes once notebooks call cx.report.save_key_figures
+# --- scorecard ---
+from .scorecard import headline_metrics, metric_trend, operational_metrics, segment_breakdown
+# --- end scorecard ---
+
+# --- charts ---
 from .viz.estimates import plot_estimates, plot_trend, set_theme
+from .viz.drivers import plot_driver_stability, plot_importance_performance, plot_penalty_reward
+from .viz.survival import plot_cohort_retention, plot_survival
+from .viz.segments import plot_profile, plot_response_styles, plot_segment_outcomes
+# --- end charts ---
+
+# --- report ---
+from . import report as report  # the report layer: cx.report.format_table, cx.report.save_key_figures, ...
 from .report import load_definition, run_report
-from .scorecard import (
-    headline_metrics,
-    metric_trend,
-    operational_metrics,
-    segment_breakdown,
-)
-from .report.tables import format_table  # goes once notebooks call cx.report.format_table
-# --- end plots / report ---
+# --- end report ---
 
 __version__ = "0.1.0"
 

@@ -55,8 +55,8 @@ _RESULT_FIELDS = {
 
 def _operational(metric: Any) -> Callable | None:
     """The grouped implementation of a helpdesk metric (cx.reopen_rate, ...), or None."""
-    from .operations import (
-        GROUPED_OPERATIONS,  # local: operations is the other module's concern
+    from .helpdesk import (
+        GROUPED_OPERATIONS,  # local: helpdesk is the other module's concern
     )
 
     for name, (func, grouped) in GROUPED_OPERATIONS.items():

@@ -3,7 +3,7 @@ trends, segment breakdowns and operational metrics, as tidy frames for notebooks
 (their sentences and key figures are in :mod:`cxlib.report.findings.scorecard`).
 
 Everything here composes the estimators of :mod:`cxlib.metrics` and
-:mod:`cxlib.operations`; it adds no statistics of its own beyond collecting the
+:mod:`cxlib.helpdesk`; it adds no statistics of its own beyond collecting the
 comparisons of several metrics into one table and correcting them together.
 """
 
@@ -24,7 +24,7 @@ from .data.calendar import previous_quarter
 from .errors import CXDataError, SmallBaseWarning
 from .grouping import by_group
 from .metrics import ces, csat, nps, top_box
-from .operations import first_contact_resolution, first_response_time, reopen_rate, resolution_time
+from .helpdesk import first_contact_resolution, first_response_time, reopen_rate, resolution_time
 
 #: The headline survey metrics: (label, metric, unit, keyword arguments, percent scale?)
 HEADLINE_METRICS: tuple[tuple[str, Any, str, dict[str, Any], bool], ...] = (
@@ -158,7 +158,7 @@ def operational_metrics(tickets: pd.DataFrame, *, quarter: str, confidence_level
 
     Reopen rate and first-contact resolution (percent, Wilson intervals), median and p90
     first-response and full-resolution times (hours, distribution-free order-statistic
-    intervals). See :mod:`cxlib.operations` for the exact definitions.
+    intervals). See :mod:`cxlib.helpdesk` for the exact definitions.
     """
     t = tickets[tickets["quarter"] == quarter]
     if t.empty:

@@ -124,17 +124,14 @@ plt.show()
 # ## Churn
 
 # %%
-churn = cx.churn_rate(data.customers, period="Q", start=quarters[0], end=quarter,
+churn = cx.churn_rate(data.customers, period="Q", start=quarters[0], end=quarter, scale="percent",
                       confidence_level=confidence_level, min_base=min_base).to_frame()
-churn_pct = churn.assign(quarter=churn["period"].astype(str), n=churn["at_risk"],
-                         estimate=100 * churn["rate"], ci_low=100 * churn["ci_low"],
-                         ci_high=100 * churn["ci_high"])
-ax = cx.plot_trend(churn_pct, title=f"Quarterly churn rate (customers at risk per quarter "
-                                   f"{churn_pct['n'].min():,}–{churn_pct['n'].max():,})",
+ax = cx.plot_trend(churn, x="period", title=f"Quarterly churn rate (customers at risk per quarter "
+                                            f"{churn['n'].min():,}–{churn['n'].max():,})",
                    ylabel="churned during the quarter (%)")
 plt.show()
-cx.report.format_table(churn_pct.tail(4), label="quarter", unit="%", digits=2,
-                caption="Customers at risk at the start of the quarter (n) and the share who left")
+cx.report.format_table(churn.tail(4), label="period", unit="%", digits=2,
+                       caption="Customers at risk at the start of the quarter (n) and the share who left")
 
 # %% [markdown]
 # ## Support operations

@@ -112,7 +112,7 @@ display(Markdown(
 # %%
 cx.plot_survival(surv, xlabel="months since first survey response")
 plt.show()
-cx.format_table(cx.survival_at(surv, horizon, scale="percent"), label="group", unit="% still customers",
+cx.report.format_table(cx.survival_at(surv, horizon, scale="percent"), label="group", unit="% still customers",
                 extra=["at_risk"], caption=f"Kaplan–Meier survival {horizon} months after the first response")
 
 # %%
@@ -123,7 +123,7 @@ cx.report.median_table(surv, unit="months", caption="Median time to churn after 
 # ## Churn rate by NPS group
 
 # %%
-cx.format_table(cx.churn_hazard_by_group(table, by="nps_group", confidence_level=confidence_level,
+cx.report.format_table(cx.churn_hazard_by_group(table, by="nps_group", confidence_level=confidence_level,
                                          min_base=min_base, scale="percent"),
                 label="nps_group", unit="% a month", digits=2, extra=["events"],
                 caption="Churn events per month at risk (exact Poisson interval)")
@@ -168,14 +168,7 @@ cx.report.ratio_table(tv.hazard_ratios, unit="hazard ratio",
 # %%
 cohorts = cx.cohort_retention(data.customers, as_of=as_of, confidence_level=confidence_level, min_base=min_base,
                               scale="percent")
-recent = cohorts.pivot().loc[lambda f: f.index >= cx.quarter_range(quarter, 8)[0]]
-fig, ax = plt.subplots(figsize=(8, 3.8))
-im = ax.imshow(recent.to_numpy(dtype=float), aspect="auto", cmap="viridis", vmin=50, vmax=100)
-ax.set_yticks(range(len(recent)), recent.index)
-ax.set_xlabel("quarters since signup")
-ax.set_ylabel("signup cohort")
-ax.set_title("Share of each signup cohort still customers (%)")
-fig.colorbar(im, ax=ax, label="% retained")
+cx.plot_cohort_retention(cohorts, since=cx.quarter_range(quarter, 8)[0])
 plt.show()
 
 # %%
@@ -183,7 +176,7 @@ resp = first.merge(table.data[["response_id", "nps_group"]], on="response_id").m
     data.customers[["customer_id", "churn_date"]], on="customer_id")
 by_group = cx.cohort_retention(resp, signup="response_date", as_of=as_of, by="nps_group",
                                confidence_level=confidence_level, min_base=min_base, scale="percent")
-cx.format_table(by_group.to_frame().loc[lambda f: (f["period_index"] == 2) & f["observable"]].sort_values(
+cx.report.format_table(by_group.to_frame().loc[lambda f: (f["period_index"] == 2) & f["observable"]].sort_values(
                     ["cohort", "nps_group"]).tail(12),
                 label=["cohort", "nps_group"], unit="% retained", show_test=False,
                 caption="Survey cohorts (quarter of first response): share still customers two quarters later")
@@ -196,7 +189,7 @@ margin = (table.data.groupby("nps_group", observed=True)["monthly_revenue"].mean
 clv = cx.simple_clv(rates.merge(margin, left_on="nps_group", right_index=True), margin="margin",
                     monthly_churn="estimate", churn_ci=("ci_low", "ci_high"), by="nps_group", n="n",
                     min_base=min_base, confidence_level=confidence_level)
-cx.format_table(clv, label="nps_group", unit="margin per customer", digits=0,
+cx.report.format_table(clv, label="nps_group", unit="margin per customer", digits=0,
                 caption=f"CLV = mean monthly revenue × {margin_share:.0%} margin × expected lifetime "
                         "(months, 1 / monthly churn); interval from the churn interval")
 
@@ -204,7 +197,7 @@ cx.format_table(clv, label="nps_group", unit="margin per customer", digits=0,
 # ## Revenue at risk
 
 # %%
-cx.format_table(risk.table.loc[lambda f: (f["quantity"] == "revenue_at_risk")
+cx.report.format_table(risk.table.loc[lambda f: (f["quantity"] == "revenue_at_risk")
                                | f["nps_group"].isin(["detractor", "(all)"])],
                 label=[segment_column, "nps_group", "quantity"], unit="revenue", digits=0, show_test=False,
                 caption=f"Active customers at the end of {quarter} by their latest NPS group; revenue over the next "
@@ -215,6 +208,6 @@ display(Markdown(f"**Assumptions:** {risk.assumptions}."))
 
 # %%
 # key figures for the quarter's index
-figures = cx.save_key_figures({"scope": scope, "quarter": quarter, "horizon_months": horizon,
+figures = cx.report.save_key_figures({"scope": scope, "quarter": quarter, "horizon_months": horizon,
                                "headline": cx.report.churn_key_figures(rates=rates, drivers=cox, at_risk=risk),
                                "findings": findings}, figures_path)

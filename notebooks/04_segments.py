@@ -184,5 +184,5 @@ for title, rule in rules.items():
 display(Markdown("RFM is not shown: this dataset has no transaction history (only a monthly revenue)."))
 
 # %%
-figures = cx.save_key_figures(cx.report.segment_key_figures(seg, outcomes, names=names, min_base=min_base,
+figures = cx.report.save_key_figures(cx.report.segment_key_figures(seg, outcomes, names=names, min_base=min_base,
                                                             scope=scope, quarter=quarter), figures_path)

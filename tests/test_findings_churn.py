@@ -64,9 +64,17 @@ def test_revenue_sentences_quote_the_total(data, results):
     lost, protect = cx.report.churn_findings(at_risk=total, currency="€")
     t = total.table.set_index("quantity")
     risk, prot = t.loc["revenue_at_risk"], t.loc["protected_if_detractor_to_passive"]
-    assert f"€{risk['estimate']:,.0f} of €{risk['revenue']:,.0f} run-rate revenue" in lost
+    assert f"€{risk['estimate']:,.0f} (95% CI no interval) of €{risk['revenue']:,.0f} run-rate revenue" in lost
     assert f"({100 * risk['estimate'] / risk['revenue']:.1f} %)" in lost
     assert f"Moving every detractor to passive would protect about €{prot['estimate']:,.0f}" in protect
+    # grouped: the "(all)" rows are quoted, never the sum over the groups and their total
+    # (which counted every amount twice)
+    lost_g, protect_g = cx.report.churn_findings(at_risk=grouped)
+    tg = grouped.table.loc[grouped.table["nps_group"] == "(all)"].set_index("quantity")
+    r = tg.loc["revenue_at_risk"]
+    assert lost_g.startswith(f"Expected revenue lost to churn over the next 12 months: {r['estimate']:,.0f} (95% CI "
+                             f"[{r['ci_low']:,.0f}, {r['ci_high']:,.0f}]) of {r['revenue']:,.0f} run-rate revenue")
+    assert f"protect about {tg.loc['protected_if_detractor_to_passive', 'estimate']:,.0f} (95% CI [" in protect_g
 
 
 def test_key_figures_are_the_result_rows(results):

@@ -63,7 +63,7 @@ def test_loyalty_notebook_fan_out_small_base(run_notebook, small_data_dir, small
                                  min_base=400, horizon=6, n_boot=5)
     assert figs["scope"] == "customers with plan = premium"
     assert figs["headline"]["Monthly churn, detractors (%)"]["small_base"] is True
-    assert "suppressed (n &lt; 400)" in html or "suppressed (n < 400)" in html
+    assert "&lt; minimum base 400)" in html or "< minimum base 400)" in html  # format_suppressed's text
 
 
 def test_report_runs_loyalty_per_plan(small_data_dir):

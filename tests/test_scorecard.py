@@ -1,5 +1,5 @@
 """Scorecard helpers, display tables and plots, against direct computations with the
-estimators they compose (which are themselves validated in test_metrics/test_operations)."""
+estimators they compose (which are themselves validated in test_metrics/test_helpdesk)."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from scipy import stats
 
 from ..core.checks import (
     as_timestamp,
+    by_columns,
     check_choice,
     check_columns,
     check_confidence_level,
@@ -29,9 +30,10 @@ from ..core.checks import (
     check_min_base,
     column_list,
     date_column,
+    group_codes,
     show_values,
 )
-from ..core.inference import normal_quantile, wilson_interval
+from ..core.inference import share_interval
 from ..core.results import SCALED_COLUMNS, SCALES, to_percent
 from ..errors import CXDataError
 from .tables import as_frame, durations_events
@@ -100,41 +102,11 @@ class CohortRetention:
 
 
 # ---------------------------------------------------------------------------- helpers
-def _share(count: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, ...]:
-    """Share, Wald standard error and Wilson score interval (NaN where n == 0)."""
-    count = np.asarray(count, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = count / n
-        se = np.sqrt(p * (1.0 - p) / n)
-    low, high = wilson_interval(p, n, normal_quantile(level))
-    empty = n == 0
-    for arr in (p, se, low, high):
-        arr[empty] = np.nan
-    return p, se, low, high
-
-
 def _scaled(out: pd.DataFrame, scale: str, shares: Sequence[str]) -> pd.DataFrame:
     """``out`` with its share columns in percent when ``scale="percent"``."""
     if scale == "percent":
         return to_percent(out, tuple(dict.fromkeys([*SCALED_COLUMNS, *shares])))
     return out
-
-
-def _group_codes(data: pd.DataFrame, by_cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Integer group code per row (groups sorted, missing keys kept) and the key table."""
-    if not by_cols:
-        return np.zeros(len(data), dtype=np.int64), pd.DataFrame(index=range(1))
-    grouped = data.groupby(by_cols, sort=True, dropna=False, observed=True)
-    return grouped.ngroup().to_numpy(dtype=np.int64), grouped.size().index.to_frame(index=False)
-
-
-def _by_columns(data: pd.DataFrame, by: Any) -> list[str]:
-    if by is None:
-        return []
-    cols = column_list(by, argument="by")
-    check_columns(data, cols, argument="by")
-    return cols
 
 
 def _as_period(value: Any, freq: str, argument: str) -> pd.Period:
@@ -184,14 +156,15 @@ def _period_counts(s, c, codes, g, edges):
     c_idx = np.where(churned_flag, np.searchsorted(edges, np.where(churned_flag, c, edges[0]), side="right") - 1, k)
     new_idx = a - 1  # period containing signup (valid when 0 <= new_idx < k)
     width = k + 1
-    alive = a <= np.minimum(c_idx, k - 1)  # at risk in at least one reported period
+    grouped = codes >= 0  # rows with a missing group key belong to no group
+    alive = grouped & (a <= np.minimum(c_idx, k - 1))  # at risk in at least one reported period
     delta = np.bincount(codes[alive] * width + a[alive], minlength=g * width).reshape(g, width)
     stop = np.minimum(c_idx, k - 1) + 1
     delta -= np.bincount(codes[alive] * width + stop[alive], minlength=g * width).reshape(g, width)
     at_risk = np.cumsum(delta, axis=1)[:, :k]
-    ev = churned_flag & (c_idx >= 0) & (c_idx < k) & (a <= c_idx)
+    ev = grouped & churned_flag & (c_idx >= 0) & (c_idx < k) & (a <= c_idx)
     churned = np.bincount(codes[ev] * k + c_idx[ev], minlength=g * k).reshape(g, k)
-    nw = (new_idx >= 0) & (new_idx < k)
+    nw = grouped & (new_idx >= 0) & (new_idx < k)
     new = np.bincount(codes[nw] * k + new_idx[nw], minlength=g * k).reshape(g, k)
     return at_risk, churned, new
 
@@ -279,7 +252,7 @@ def churn_rate(
     check_choice(scale, SCALES, argument="scale")
     level = check_confidence_level(confidence_level)
     min_base = check_min_base(min_base)
-    by_cols = _by_columns(customers, by)
+    by_cols = by_columns(customers, by)
     s, c = _customer_dates(customers, signup, churn)
     first = _as_period(start, freq, "start") if start is not None else pd.Period(s.min(), freq=freq) + 1
     last = _as_period(end, freq, "end") if end is not None else pd.Period(_latest_date(s, c), freq=freq)
@@ -288,10 +261,10 @@ def churn_rate(
     periods = pd.period_range(first, last + 1, freq=freq)
     k = len(periods) - 1
     edges = periods.start_time.to_numpy(dtype="datetime64[ns]")  # k + 1 boundaries
-    codes, keys = _group_codes(customers, by_cols)
+    codes, keys = group_codes(customers, by_cols)
     g = len(keys)
     at_risk, churned, new = _period_counts(s, c, codes, g, edges)
-    rate, se, lo, hi = _share(churned.ravel(), at_risk.ravel(), level)
+    rate, se, lo, hi = share_interval(churned.ravel(), at_risk.ravel(), level)
     out = pd.DataFrame({"period": np.tile([str(p) for p in periods[:k]], g)})
     for col in by_cols:
         out[col] = np.repeat(keys[col].to_numpy(), k)
@@ -464,7 +437,7 @@ def cohort_retention(
     check_choice(scale, SCALES, argument="scale")
     level = check_confidence_level(confidence_level)
     min_base = check_min_base(min_base)
-    by_cols = _by_columns(customers, by)
+    by_cols = by_columns(customers, by)
     s, c = _customer_dates(customers, signup, churn)
     as_of_ts = pd.Timestamp(_latest_date(s, c)) if as_of is None else as_timestamp(as_of)
     as_of64 = np.datetime64(as_of_ts.to_datetime64(), "ns")
@@ -480,16 +453,17 @@ def cohort_retention(
     churned_flag = (~np.isnat(c)) & (c <= as_of64)
     p_churn = np.where(churned_flag, np.searchsorted(edges, np.where(churned_flag, c, edges[0]), side="right") - 1, k)
     d = np.minimum(p_churn - coh, k)  # churned during period coh + d; retained at j iff d >= j
-    codes, keys = _group_codes(customers, by_cols)
+    codes, keys = group_codes(customers, by_cols)
     g = len(keys)
-    size, retained = _cohort_counts(coh[keep], d[keep], codes[keep], g, k)
+    sel = keep & (codes >= 0)  # rows with a missing group key belong to no group
+    size, retained = _cohort_counts(coh[sel], d[sel], codes[sel], g, k)
     j = np.arange(k)
     cohort_idx = np.tile(np.repeat(np.arange(k), k), g)
     observable = (cohort_idx + np.tile(j, g * k)) <= (k - 1)
     at_risk = np.repeat(size, k)
     ret = retained.ravel().astype(float)
     ret[~observable] = np.nan
-    rate, se, lo, hi = _share(np.nan_to_num(ret), np.where(observable, at_risk, 0), level)
+    rate, se, lo, hi = share_interval(np.nan_to_num(ret), np.where(observable, at_risk, 0), level)
     out = pd.DataFrame({"cohort": [str(periods[i]) for i in cohort_idx]})
     for col in by_cols:
         out[col] = np.repeat(keys[col].to_numpy(), k * k)

@@ -353,3 +353,26 @@ def date_column(data: pd.DataFrame, column: str, *, argument: str) -> pd.Series:
     if getattr(s.dt, "tz", None) is not None:
         s = s.dt.tz_convert("UTC").dt.tz_localize(None)
     return s
+
+
+def by_columns(data: pd.DataFrame, by: Any) -> list[str]:
+    """The grouping columns named by ``by`` (one name or a list; ``None`` for no grouping)."""
+    if by is None:
+        return []
+    cols = column_list(by, argument="by")
+    check_columns(data, cols, argument="by")
+    return cols
+
+
+def group_codes(data: pd.DataFrame, by_cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer group code per row (groups in sorted key order) and the key table.
+
+    Rows whose key is missing in any grouping column get code ``-1`` and belong to no
+    group (as in pandas ``groupby`` and :func:`cxlib.by_group`); with no grouping columns
+    every row is in group 0.
+    """
+    if not by_cols:
+        return np.zeros(len(data), dtype=np.int64), pd.DataFrame(index=range(1))
+    grouped = data.groupby(by_cols, sort=True, dropna=True, observed=True)
+    codes = grouped.ngroup().to_numpy(dtype=float)
+    return np.where(np.isnan(codes), -1, codes).astype(np.int64), grouped.size().index.to_frame(index=False)

@@ -212,3 +212,26 @@ def format_estimate(value: Mapping[str, Any] | Any, *, digits: int = 1, unit: st
     if _finite(n):
         out += f" (n = {int(round(float(n))):,})"
     return out
+
+
+def share_interval(count: Any, n: Any, confidence_level: float) -> tuple[np.ndarray, ...]:
+    """Share ``count / n`` with its Wald standard error and Wilson score interval.
+
+    Returns ``(p, std_err, ci_low, ci_high)`` as arrays; NaN where ``n`` is 0.
+
+    Examples
+    --------
+    >>> p, se, lo, hi = share_interval([5], [10], 0.95)
+    >>> float(p[0]), round(float(se[0]), 4), round(float(lo[0]), 4), round(float(hi[0]), 4)
+    (0.5, 0.1581, 0.2366, 0.7634)
+    """
+    count = np.asarray(count, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = count / n
+        se = np.sqrt(p * (1.0 - p) / n)
+    low, high = wilson_interval(p, n, normal_quantile(confidence_level))
+    empty = n == 0
+    for arr in (p, se, low, high):
+        arr[empty] = np.nan
+    return p, se, low, high

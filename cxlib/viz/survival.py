@@ -73,3 +73,35 @@ def plot_survival(result: SurvivalResult, ax=None, *, ci: bool = True, xlabel: s
         xy=(0.01, 0.01), xycoords="axes fraction", fontsize=8, color="0.4",
     )
     return ax
+
+
+def plot_cohort_retention(result, *, since: str | None = None, ax=None, value: str = "retention",
+                          vmin: float | None = None, vmax: float | None = None):
+    """Heat map of a :func:`cxlib.cohort_retention` result: cohorts (rows) × periods since
+    signup (columns), each cell the share still customers; periods not yet observable blank.
+
+    ``since`` keeps the cohorts from that period on (e.g. the last eight quarters). The
+    colour scale is in the result's own unit (percent with ``scale="percent"``). Returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    wide = result.pivot(value)
+    if since is not None:
+        wide = wide.loc[[str(i if not isinstance(i, tuple) else i[0]) >= since for i in wide.index]]
+    if wide.empty:
+        raise CXDataError(f"no cohort from {since!r} on in the result; cohorts: {list(result.pivot(value).index)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.3 * len(wide) + 1.5))
+    percent = float(result.table[value].max(skipna=True)) > 1.0
+    im = ax.imshow(wide.to_numpy(dtype=float), aspect="auto", cmap="viridis",
+                   vmin=vmin if vmin is not None else (50 if percent else 0.5),
+                   vmax=vmax if vmax is not None else (100 if percent else 1.0))
+    ax.set_yticks(range(len(wide)), [" ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in wide.index])
+    ax.set_xticks(range(wide.shape[1]), [str(c) for c in wide.columns])
+    ax.set_xlabel("periods since signup")
+    ax.set_ylabel("signup cohort")
+    n = int(result.table.drop_duplicates("cohort")["at_risk"].sum()) if "at_risk" in result.table else None
+    ax.set_title("Share of each signup cohort still customers" + (" (%)" if percent else "")
+                 + (f" (n = {n:,} customers)" if n is not None else ""))
+    ax.figure.colorbar(im, ax=ax, label="retained" + (" (%)" if percent else " (share)"))
+    return ax

@@ -168,21 +168,24 @@ def _hazard_sentence(drivers: ChurnDriversResult, term: str) -> str | None:
 
 
 def _revenue_sentences(at_risk: RevenueAtRiskResult, currency: str) -> list[str]:
-    t = at_risk.table
-    # NOTE (issue 9): these sums run over every row, the "(all)" total rows included, so with
-    # more than one group they count each amount twice (the percentage is unaffected). Kept
-    # as it is because the golden key figures pin these sentences; fix together with them.
-    risk = t.loc[t["quantity"] == "revenue_at_risk"]
-    prot = t.loc[t["quantity"].str.startswith("protected_if_")]
+    """The total revenue at risk and protected, from the "(all)" rows (never a sum over
+    groups and their totals, which would count each amount twice), with their intervals."""
+    totals = _risk_totals(at_risk)
+    risk = totals.loc["revenue_at_risk"]
+    level = f"{at_risk.confidence_level:.0%}"
     out = [
         f"Expected revenue lost to churn over the next {at_risk.horizon:g} months: "
-        f"{currency}{risk['estimate'].sum():,.0f} of {currency}{risk['revenue'].sum():,.0f} run-rate revenue "
-        f"({100 * risk['estimate'].sum() / risk['revenue'].sum():.1f} %)."
+        f"{currency}{risk['estimate']:,.0f} ({level} CI "
+        f"{format_interval(risk['ci_low'], risk['ci_high'], digits=0, thousands=True)}) of "
+        f"{currency}{risk['revenue']:,.0f} run-rate revenue ({100 * risk['estimate'] / risk['revenue']:.1f} %)."
     ]
-    if len(prot):
-        move_from, move_to = prot["quantity"].iloc[0].removeprefix("protected_if_").split("_to_")
+    prot = [q for q in totals.index if str(q).startswith("protected_if_")]
+    if prot:
+        row = totals.loc[prot[0]]
+        move_from, move_to = prot[0].removeprefix("protected_if_").split("_to_")
         out.append(
-            f"Moving every {move_from} to {move_to} would protect about {currency}{prot['estimate'].sum():,.0f} "
+            f"Moving every {move_from} to {move_to} would protect about {currency}{row['estimate']:,.0f} "
+            f"({level} CI {format_interval(row['ci_low'], row['ci_high'], digits=0, thousands=True)}) "
             "of it (a causal reading of the hazard ratio; see the assumptions)."
         )
     return out

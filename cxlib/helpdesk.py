@@ -28,25 +28,20 @@ import pandas as pd
 from scipy import stats
 
 from .core.checks import (
-    show_values,
-    as_datetimes,
+    by_columns,
     check_columns,
     check_confidence_level,
+    check_frame,
+    check_min_base,
+    date_column,
+    group_codes,
     non_negative_counts,
+    show_values,
 )
-from .core.inference import normal_quantile, wilson_interval
+from .core.inference import share_interval
 from .errors import CXDataError, SmallBaseWarning
 from .core.results import Estimate
 
-__all__ = [
-    "RateEstimate",
-    "QuantileEstimate",
-    "DurationSummary",
-    "reopen_rate",
-    "first_contact_resolution",
-    "first_response_time",
-    "resolution_time",
-]
 
 _UNITS = {"s": "s", "min": "min", "h": "h", "d": "D", "D": "D"}
 
@@ -155,20 +150,6 @@ class DurationSummary:
 
 
 
-def _wilson(count: np.ndarray, n: np.ndarray, confidence_level: float) -> tuple[np.ndarray, ...]:
-    """Share, Wald standard error and Wilson score interval (NaN where n == 0)."""
-    count = np.asarray(count, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = count / n
-        se = np.sqrt(p * (1.0 - p) / n)
-    low, high = wilson_interval(p, n, normal_quantile(confidence_level))
-    empty = n == 0
-    for arr in (p, se, low, high):
-        arr[empty] = np.nan
-    return p, se, low, high
-
-
 def _order_statistic_ranks(n: int, q: float, confidence_level: float) -> tuple[int, int, float]:
     """1-based ranks ``(l, u)`` of the equal-tailed order-statistic interval and its coverage.
 
@@ -211,46 +192,6 @@ def _quantile_rows(x_sorted: np.ndarray, quantiles: Sequence[float], confidence_
 # ---------------------------------------------------------------------------
 
 
-def _check_frame(data: Any, name: str) -> pd.DataFrame:
-    if not isinstance(data, pd.DataFrame):
-        raise CXDataError(f"`{name}` must be a pandas DataFrame, got {type(data).__name__}")
-    if len(data) == 0:
-        raise CXDataError(f"`{name}` is empty: no rows to analyse")
-    return data
-
-
-def _check_min_base(min_base: Any) -> int:
-    if isinstance(min_base, bool) or not isinstance(min_base, (int, np.integer)) or min_base < 0:
-        raise CXDataError(f"`min_base`={min_base!r} must be a whole number >= 0 (e.g. 30)")
-    return int(min_base)
-
-
-def _by_columns(data: pd.DataFrame, by: Any) -> list[str]:
-    if by is None:
-        return []
-    cols = [by] if isinstance(by, str) else list(by)
-    if not cols:
-        raise CXDataError("`by` is an empty list; pass None for no grouping or one or more column names")
-    check_columns(data, cols, argument="by")
-    return cols
-
-
-def _group_codes(data: pd.DataFrame, by_cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Integer group code per row (groups sorted, missing keys kept) and the key table."""
-    grouped = data.groupby(by_cols, sort=True, dropna=False, observed=True)
-    codes = grouped.ngroup().to_numpy(dtype=np.int64)
-    keys = grouped.size().index.to_frame(index=False)
-    return codes, keys
-
-
-def _dates(data: pd.DataFrame, column: str, argument: str) -> pd.Series:
-    check_columns(data, [column], argument=argument)
-    s = as_datetimes(data[column], column)
-    if getattr(s.dt, "tz", None) is not None:
-        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-    return s
-
-
 def _check_order(data: pd.DataFrame, start: pd.Series, end: pd.Series, start_col: str, end_col: str) -> None:
     """Raise if ``end`` precedes ``start`` in any row (negative durations)."""
     neg = (end < start).to_numpy()
@@ -269,12 +210,12 @@ def _check_order(data: pd.DataFrame, start: pd.Series, end: pd.Series, start_col
 
 
 def _share(tickets, *, count_col, resolved, by, confidence_level, min_base, success, what, argument):
-    tickets = _check_frame(tickets, "tickets")
+    tickets = check_frame(tickets, argument="tickets")
     level = check_confidence_level(confidence_level)
-    min_base = _check_min_base(min_base)
-    by_cols = _by_columns(tickets, by)
+    min_base = check_min_base(min_base)
+    by_cols = by_columns(tickets, by)
     check_columns(tickets, [count_col], argument=argument)
-    solved = _dates(tickets, resolved, "resolved").notna().to_numpy()
+    solved = date_column(tickets, resolved, argument="resolved").notna().to_numpy()
     counts = non_negative_counts(tickets[count_col], count_col)
     missing = solved & np.isnan(counts)
     if missing.any():
@@ -291,19 +232,20 @@ def _share(tickets, *, count_col, resolved, by, confidence_level, min_base, succ
                 f"no solved tickets: column {resolved!r} is missing in all {len(tickets)} rows; "
                 f"{what} is defined on solved tickets only"
             )
-        p, se, lo, hi = _wilson(np.array([k]), np.array([n]), level)
+        p, se, lo, hi = share_interval(np.array([k]), np.array([n]), level)
         if n < min_base:
             warnings.warn(f"{what} rests on {n} solved tickets (< min_base={min_base})", SmallBaseWarning,
                           stacklevel=3)
         return RateEstimate(estimate=float(p[0]), std_err=float(se[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
                             n=n, confidence_level=level, method=method, count=k,
                             n_excluded=int(len(tickets) - n), min_base=min_base, small_base=n < min_base)
-    codes, keys = _group_codes(tickets, by_cols)
+    codes, keys = group_codes(tickets, by_cols)
     g = len(keys)
-    n = np.bincount(codes, weights=solved, minlength=g).astype(np.int64)
-    k = np.bincount(codes, weights=hit, minlength=g).astype(np.int64)
-    rows = np.bincount(codes, minlength=g).astype(np.int64)
-    p, se, lo, hi = _wilson(k, n, level)
+    ok = codes >= 0  # rows with a missing group key belong to no group (as in cx.by_group)
+    n = np.bincount(codes[ok], weights=solved[ok], minlength=g).astype(np.int64)
+    k = np.bincount(codes[ok], weights=hit[ok], minlength=g).astype(np.int64)
+    rows = np.bincount(codes[ok], minlength=g).astype(np.int64)
+    p, se, lo, hi = share_interval(k, n, level)
     out = keys.copy()
     out["estimate"], out["std_err"], out["ci_low"], out["ci_high"] = p, se, lo, hi
     out["n"], out["confidence_level"], out["method"] = n, level, method
@@ -449,15 +391,15 @@ def _check_quantiles(quantiles: Any) -> tuple[float, ...]:
 
 
 def _durations(tickets, *, created, end, end_argument, quantiles, unit, by, confidence_level, min_base, metric):
-    tickets = _check_frame(tickets, "tickets")
+    tickets = check_frame(tickets, argument="tickets")
     level = check_confidence_level(confidence_level)
-    min_base = _check_min_base(min_base)
+    min_base = check_min_base(min_base)
     qs = _check_quantiles(quantiles)
     if unit not in _UNITS:
         raise CXDataError(f"`unit`={unit!r} is not supported; use one of {list(_UNITS)}")
-    by_cols = _by_columns(tickets, by)
-    start = _dates(tickets, created, "created")
-    stop = _dates(tickets, end, end_argument)
+    by_cols = by_columns(tickets, by)
+    start = date_column(tickets, created, argument="created")
+    stop = date_column(tickets, end, argument=end_argument)
     if start.isna().any():
         miss = start.isna().to_numpy()
         raise CXDataError(
@@ -486,9 +428,11 @@ def _durations(tickets, *, created, end, end_argument, quantiles, unit, by, conf
         return DurationSummary(metric=metric, unit=_UNITS[unit], quantiles=ests, n=n,
                                n_open=int(len(tickets) - n), confidence_level=level, min_base=min_base,
                                small_base=n < min_base)
-    codes, keys = _group_codes(tickets, by_cols)
+    codes, keys = group_codes(tickets, by_cols)
     g = len(keys)
-    rows_per_group = np.bincount(codes, minlength=g)
+    ok = codes >= 0  # rows with a missing group key belong to no group (as in cx.by_group)
+    has_end = has_end & ok
+    rows_per_group = np.bincount(codes[ok], minlength=g)
     n_per_group = np.bincount(codes[has_end], minlength=g)
     # one sort by (group, time); each group's times are then a contiguous sorted slice
     gc, xv = codes[has_end], x[has_end]

@@ -1,4 +1,4 @@
-"""Tests for cxlib.operations: helpdesk rates and times (churn rates are in test_churn.py).
+"""Tests for cxlib.helpdesk: helpdesk rates and times (churn rates are in test_churn.py).
 
 Where each expected number comes from is said next to it: hand calculation, a
 brute-force loop over rows written independently of the vectorised code, statsmodels as
@@ -20,7 +20,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 import cxlib as cx
 from cxlib.errors import CXDataError, SmallBaseWarning
-from cxlib.operations import _order_statistic_ranks
+from cxlib.core.results import Estimate
+from cxlib.helpdesk import RateEstimate, _order_statistic_ranks
 
 # ---------------------------------------------------------------------------
 # Synthetic data (seeded)
@@ -66,7 +67,7 @@ def test_reopen_rate_hand_example():
         "first_resolved_at": pd.to_datetime(["2026-01-02", "2026-01-03", "2026-01-03", "2026-01-04", None]),
     })
     r = cx.reopen_rate(t, min_base=0)
-    assert isinstance(r, cx.Estimate) and isinstance(r, cx.RateEstimate)
+    assert isinstance(r, Estimate) and isinstance(r, RateEstimate)
     assert (r.count, r.n, r.n_excluded, r.estimate) == (2, 4, 1, 0.5)
     assert r.std_err == pytest.approx(math.sqrt(0.25 / 4))  # Wald SE by hand
     lo, hi = proportion_confint(2, 4, alpha=0.05, method="wilson")
@@ -314,7 +315,7 @@ def test_unknown_columns_and_empty_data_raise(tickets):
         cx.reopen_rate(tickets, reopen_count="reopens")
     with pytest.raises(CXDataError, match="`by`='region' is not a column"):
         cx.by_group(tickets, cx.first_response_time, by="region")
-    with pytest.raises(CXDataError, match="empty"):
+    with pytest.raises(CXDataError, match="`tickets` has no rows"):
         cx.reopen_rate(tickets.iloc[:0])
 
 
@@ -349,3 +350,12 @@ def test_wilson_bounds_bracket_the_estimate_at_zero_and_one():
         for p in (0.0, 1.0):
             lo, hi = wilson_interval(np.array([p]), np.array([float(n)]), 1.959963984540054)
             assert 0.0 <= lo[0] <= p <= hi[0] <= 1.0
+
+
+def test_missing_group_keys_belong_to_no_group_as_in_survey_by_group(tickets):
+    t = tickets.copy()
+    t["region"] = np.where(np.arange(len(t)) % 5 == 0, None, np.where(np.arange(len(t)) % 2 == 0, "north", "south"))
+    out = cx.by_group(t, cx.reopen_rate, by="region", min_base=1)
+    assert list(out["region"]) == ["north", "south"]  # no NaN-key group, as cx.by_group on survey data
+    for region, row in out.set_index("region").iterrows():  # each group equals the rate on its own rows
+        assert row["estimate"] == pytest.approx(cx.reopen_rate(t[t["region"] == region], min_base=1).estimate)
