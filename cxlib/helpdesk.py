@@ -31,6 +31,7 @@ from .core.checks import (
     by_columns,
     check_columns,
     check_confidence_level,
+    check_date_order,
     check_frame,
     check_min_base,
     date_column,
@@ -189,23 +190,6 @@ def _quantile_rows(x_sorted: np.ndarray, quantiles: Sequence[float], confidence_
 
 # ---------------------------------------------------------------------------
 # Input handling
-# ---------------------------------------------------------------------------
-
-
-def _check_order(data: pd.DataFrame, start: pd.Series, end: pd.Series, start_col: str, end_col: str) -> None:
-    """Raise if ``end`` precedes ``start`` in any row (negative durations)."""
-    neg = (end < start).to_numpy()
-    if neg.any():
-        shown = [str(g) for g in (end[neg] - start[neg]).iloc[:5]]
-        raise CXDataError(
-            f"column {end_col!r} is earlier than {start_col!r} in {int(neg.sum())} row(s) "
-            f"(row labels {show_values(data.index[neg])}; differences {shown}); "
-            f"fix the timestamps or drop those rows"
-        )
-
-
-# ---------------------------------------------------------------------------
-# Ticket shares
 # ---------------------------------------------------------------------------
 
 
@@ -406,7 +390,7 @@ def _durations(tickets, *, created, end, end_argument, quantiles, unit, by, conf
             f"column {created!r} is missing in {int(miss.sum())} row(s) (row labels {show_values(tickets.index[miss])}); "
             "every ticket needs a creation time"
         )
-    _check_order(tickets, start, stop, created, end)
+    check_date_order(tickets, start, stop, created, end)
     has_end = stop.notna().to_numpy()
     x = ((stop - start) / pd.Timedelta(1, _UNITS[unit])).to_numpy(dtype=float)
     method = (f"{level:.0%} distribution-free interval [X_(l), X_(u)] from order statistics "

@@ -26,6 +26,7 @@ from ..core.checks import (
     check_choice,
     check_columns,
     check_confidence_level,
+    check_date_order,
     check_frame,
     check_min_base,
     column_list,
@@ -128,14 +129,7 @@ def _customer_dates(customers: pd.DataFrame, signup: str, churn: str) -> tuple[n
             f"column {signup!r} is missing in {int(s.isna().sum())} row(s) "
             f"(row labels {show_values(customers.index[s.isna().to_numpy()])}); every customer needs a signup date"
         )
-    neg = (c < s).to_numpy()
-    if neg.any():
-        shown = [str(g) for g in (c[neg] - s[neg]).iloc[:5]]
-        raise CXDataError(
-            f"column {churn!r} is earlier than {signup!r} in {int(neg.sum())} row(s) "
-            f"(row labels {show_values(customers.index[neg])}; differences {shown}); "
-            f"fix the dates or drop those rows"
-        )
+    check_date_order(customers, s, c, signup, churn)
     return s.to_numpy(dtype="datetime64[ns]"), c.to_numpy(dtype="datetime64[ns]")
 
 

@@ -376,3 +376,16 @@ def group_codes(data: pd.DataFrame, by_cols: list[str]) -> tuple[np.ndarray, pd.
     grouped = data.groupby(by_cols, sort=True, dropna=True, observed=True)
     codes = grouped.ngroup().to_numpy(dtype=float)
     return np.where(np.isnan(codes), -1, codes).astype(np.int64), grouped.size().index.to_frame(index=False)
+
+
+def check_date_order(data: pd.DataFrame, start: pd.Series, end: pd.Series, start_col: str, end_col: str) -> None:
+    """Raise if ``end`` precedes ``start`` in any row (a negative duration), naming the
+    columns, the rows and the differences."""
+    neg = (end < start).to_numpy()
+    if neg.any():
+        shown = [str(g) for g in (end[neg] - start[neg]).iloc[:_MAX_SHOWN]]
+        raise CXDataError(
+            f"column {end_col!r} is earlier than {start_col!r} in {int(neg.sum())} row(s) "
+            f"(row labels {show_values(data.index[neg])}; differences {shown}); "
+            f"fix the dates or drop those rows"
+        )
