@@ -41,6 +41,7 @@ from .churn.models import churn_drivers
 from .survival import survival, survival_at
 from .value.clv import bg_nbd, gamma_gamma
 from .value.revenue import revenue_at_risk, simple_clv
+from .value.transactions import purchase_summary
 # --- end churn, survival and value ---
 
 # --- drivers ---
