@@ -6,6 +6,7 @@ Examples::
     cx report                          # the latest quarter of the default data
     cx report --quarter 2026Q3 --jobs 2 --only 01_cx_scorecard
     cx report --quarter 2026Q3 --resume
+    cx notebooks export out/           # .ipynb copies of the report's notebooks (for papermill)
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--definition", default=None, help="report definition (default: notebooks/report.toml)")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    nbs = sub.add_parser("notebooks", help="the report's notebooks")
+    nsub = nbs.add_subparsers(dest="notebooks_command", metavar="NOTEBOOKS_COMMAND")
+    exp = nsub.add_parser("export", help="write .ipynb copies of the notebooks (for papermill or JupyterLab)")
+    exp.add_argument("out", help="folder to write the .ipynb files to")
+
     data = sub.add_parser("data", help="data utilities")
     dsub = data.add_subparsers(dest="data_command", metavar="DATA_COMMAND")
     synth = dsub.add_parser("synth", help="generate the synthetic CX dataset with planted truth (Parquet + truth.json)")
@@ -59,6 +65,17 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     write_dataset(ds, out)
     sizes = ", ".join(f"{name} {len(getattr(ds, name)):,}" for name in ("customers", "survey", "touchpoints", "tickets", "journeys"))
     print(f"wrote {out}/ ({sizes} rows) in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from .report.notebooks import export_notebooks
+
+    if args.notebooks_command != "export":
+        print("usage: cx notebooks export DIR", file=sys.stderr)
+        return 2
+    for path in export_notebooks(args.out):
+        print(f"wrote {path}")
     return 0
 
 
@@ -97,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_report(args)
         if args.command == "data" and args.data_command == "synth":
             return _cmd_synth(args)
+        if args.command == "notebooks":
+            return _cmd_notebooks(args)
     except (CXDataError, ReportDefinitionError) as exc:
         print(f"cx: error: {exc}", file=sys.stderr)
         return 2

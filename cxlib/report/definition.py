@@ -75,8 +75,10 @@ class ReportDefinition:
 
 
 def default_definition_path() -> Path:
-    """``notebooks/report.toml`` of the current working directory."""
-    return Path("notebooks") / "report.toml"
+    """``report.toml`` of the bundled notebooks (see :func:`cxlib.report.notebooks.notebooks_dir`)."""
+    from .notebooks import notebooks_dir
+
+    return notebooks_dir() / "report.toml"
 
 
 def _require(table: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
