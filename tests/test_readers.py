@@ -383,6 +383,34 @@ def test_corrupt_binary_files(tmp_path, name, fmt):
     _no_traceback(info.value)
 
 
+def test_binary_file_named_csv_is_refused(tmp_path):
+    fx = write_excel(tmp_path)
+    path = tmp_path / "actually_excel.csv"
+    path.write_bytes(fx.path.read_bytes())
+    with pytest.raises(CXDataError, match=r"actually_excel\.csv: this is an Excel workbook or a zip archive, not a text"):
+        read_survey(path)
+
+
+def test_zip_download_gets_a_hint(tmp_path):
+    path = tmp_path / "Airline+survey_October+1,+2025_08.15.zip"
+    path.write_bytes(b"PK\x03\x04")
+    with pytest.raises(CXDataError, match=r"\.zip: a zip archive .* unzip it"):
+        read_survey(path)
+
+
+def test_zsav_compressed_spss(tmp_path):
+    import pyreadstat
+
+    fx = write_spss(tmp_path)
+    path = tmp_path / "airline.zsav"
+    pyreadstat.write_sav(fx.expected, str(path), compress=True, column_labels=fx.column_labels,
+                         missing_ranges={"osat": [9]})
+    frame, meta = read_survey(path, keep_pii=True)
+    pd.testing.assert_frame_equal(frame, fx.expected)
+    assert meta.missing_codes == {"osat": (9.0,)}
+    assert meta.column_labels == fx.column_labels
+
+
 def test_ragged_csv_is_a_cxdataerror(tmp_path):
     path = tmp_path / "ragged.csv"
     path.write_text("id,osat\n1,4\n2,5,extra,cells\n")

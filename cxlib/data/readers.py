@@ -256,6 +256,16 @@ def read_survey(
     1   2     5
     >>> meta.dropped_pii, meta.notes
     (('E-mail',), ('delimiter: semicolon',))
+
+    A Qualtrics export (three header rows), recognised by its ``ImportId`` row:
+
+    >>> export = ('StartDate,IPAddress,Q1\\n'
+    ...           'Start Date,IP Address,How satisfied are you?\\n'
+    ...           '"{""ImportId"":""startDate""}","{""ImportId"":""ipAddress""}","{""ImportId"":""QID1""}"\\n'
+    ...           '2025-10-01 08:00:00,192.0.2.1,4\\n')
+    >>> frame, meta = read_survey(io.StringIO(export))
+    >>> list(frame.columns), meta.format, meta.label("Q1"), meta.dropped_pii
+    (['StartDate', 'Q1'], 'qualtrics', 'How satisfied are you?', ('IPAddress',))
     """
     fmt = _resolve_format(path, format, url)
     _check_options(fmt, path, sheet=sheet, url=url, query=query)
@@ -293,6 +303,8 @@ def _resolve_format(path: Any, format: str | None, url: str | None) -> str:
         return SUFFIXES[suffix]
     if _is_file_like(path) and not suffix:
         return "csv"
+    if suffix == ".zip":
+        raise CXDataError(f"{name}: a zip archive (as Qualtrics downloads come); unzip it and read the file inside")
     known = ", ".join(f"{s} -> {f}" for s, f in SUFFIXES.items())
     raise CXDataError(
         f"{name}: cannot tell the format from the suffix {suffix or '(none)'!r}; give format= one of "
@@ -403,8 +415,18 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+#: How binary files start: a text reader refuses them with the right format to use.
+_MAGIC = ((b"PK\x03\x04", "an Excel workbook or a zip archive"), (b"PAR1", "a Parquet file"),
+          (b"$FL2", "an SPSS .sav file"), (b"$FL3", "an SPSS .zsav file"),
+          (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 file"), (b"SQLite format 3", "a SQLite database"))
+
+
 def _read_csv(source: _Source, *, require_qualtrics: bool) -> _Read:
     raw = source.read_bytes()
+    for magic, kind in _MAGIC:
+        if isinstance(raw, bytes) and raw.startswith(magic):
+            raise CXDataError(f"{source.name}: this is {kind}, not a text (CSV) file; give the matching format= "
+                              f"or suffix")
     text, encoding_note = _decode(raw)
     if not text.strip():
         raise CXDataError(f"{source.name}: the file is empty (no text)")
@@ -419,6 +441,9 @@ def _read_csv(source: _Source, *, require_qualtrics: bool) -> _Read:
     else:
         frame = _parse_csv(io.StringIO(text), source.name, delimiter, header=0)
         read = _Read(frame=frame, source=source.name, format="csv", spreadsheet=True)
+        renamed = [c for c, h in zip(frame.columns, head[0] if head else []) if str(c) != h.strip() and h.strip()]
+        if renamed:
+            notes.append(f"repeated column ids renamed by suffix: {renamed}")
     read.notes[:0] = notes
     if delimiter == ";":
         _decimal_commas(read)
