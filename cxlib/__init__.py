@@ -37,6 +37,8 @@ from .data.calendar import latest_quarter, previous_quarter, quarter_bounds, qua
 from .data.prepare import drop_duplicate_responses, subset_dataset
 from .data.store import ensure_dataset, fingerprint, load_dataset, write_dataset
 from .data.synthetic.generator import synthesize
+from .data.study import load_study
+from .data.importer import import_study
 # --- end synth / data ---
 
 # --- drivers ---
