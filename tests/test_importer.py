@@ -288,6 +288,22 @@ def test_numeric_text_is_converted_when_every_value_parses(tmp_path):
     assert out["sat"].tolist()[:2] == [3.0, 4.5] and pd.isna(out["sat"][2]) and out["sat"].tolist()[3:] == [2, 1.5]
 
 
+def test_text_columns_without_a_role_are_numbers_when_every_value_parses(tmp_path):
+    frame = pd.DataFrame({"sat": [1, 2, 3], "TotalCharges": ["29.85", " ", "1889,5"],
+                          "zip": ["01234", "20001", "30301"], "plan": ["a", "1", "2"]})
+    frame.to_parquet(tmp_path / "a.parquet")  # Parquet keeps text as text (CSV readers guess)
+    path = tmp_path / "s.toml"
+    path.write_text('[study]\nwave = "2025Q4"\n[sources.survey]\npath = "a.parquet"\n'
+                    '[roles.survey]\nsatisfaction = "sat"\n')
+    result = import_study(path)
+    out = result.tables["survey"]
+    assert out["TotalCharges"].dtype == float and out["TotalCharges"].isna().tolist() == [False, True, False]
+    assert out["TotalCharges"].dropna().tolist() == [29.85, 1889.5]
+    assert out["zip"].tolist() == frame["zip"].tolist() and out["plan"].tolist() == frame["plan"].tolist()
+    line = result.summary.set_index("item").loc["text columns read as numbers"]
+    assert (line["count"], line["detail"]) == (1, "TotalCharges")
+
+
 def test_numeric_text_that_does_not_parse_is_refused_with_examples(tmp_path):
     frame = pd.DataFrame({"sat": ["3", "good", "4", "good", "??"]})
     with pytest.raises(ImportFailed) as info:
@@ -338,6 +354,15 @@ def test_scale_key_that_names_nothing_is_refused(tmp_path):
     frame = pd.DataFrame({"sat": [1]})
     with pytest.raises(CXDataError, match=r'\[scales\."Seat comfrt"\] names no rating role'):
         import_study(_study_on(tmp_path, frame, 'satisfaction = "sat"', '[scales."Seat comfrt"]\npoints = [1, 5]\n'))
+
+
+def test_a_survey_with_no_rows_left_is_refused(tmp_path):
+    pd.DataFrame({"when": [None, None], "sat": [1, 2]}).to_csv(tmp_path / "a.csv", index=False)
+    path = tmp_path / "s.toml"
+    path.write_text('[sources.survey]\npath = "a.csv"\n[roles.survey]\ndate = "when"\nsatisfaction = "sat"\n')
+    with pytest.raises(ImportFailed, match=r"the survey has no rows left \(2 read") as info:
+        import_study(path)
+    assert info.value.summary.set_index("item").loc["rows dropped", "count"] == 2
 
 
 def test_repeated_respondent_ids_are_refused(tmp_path):

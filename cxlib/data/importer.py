@@ -116,6 +116,7 @@ class _Table:
     scales: dict[str, Scale | None] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     added: dict[str, str] = field(default_factory=dict)
+    converted: list[str] = field(default_factory=list)
 
 
 # --- reading, privacy and pseudonyms (cxlib.data.readers / cxlib.data.privacy) ---------------
@@ -228,7 +229,10 @@ def import_study(path: str | os.PathLike, *, out: str | os.PathLike | None = Non
     (ignoring case and surrounding spaces); other text is read as a number where every
     non-empty value parses (surrounding spaces and a decimal comma allowed); declared
     missing codes (the study's and the source's, e.g. SPSS user-missing values) become
-    missing and are counted per code; the contract then checks the points. Rows without
+    missing and are counted per code; the contract then checks the points. A column without a
+    role whose every non-empty value reads as a number (e.g. ``" 29.85"`` with blanks) is
+    converted too, and listed in the summary; one with a leading zero (``"01234"``) stays text.
+    Rows without
     any value, and survey rows with neither a date nor a ``wave``, are dropped and counted.
     Customer ids are replaced by a salted hash (BLAKE2b keyed with the salt in
     :data:`SALT_FILE`, beside the dataset directory), the same in every table.
@@ -276,6 +280,9 @@ def import_study(path: str | os.PathLike, *, out: str | os.PathLike | None = Non
         _clean(study, table)
         _add_columns(study, table, salt)
         _check_contract(study, table)
+    survey = tables["survey"]
+    if not len(survey.frame) and not survey.problems:
+        survey.problems.append(f"the survey has no rows left ({survey.rows_read} read; see the summary for why)")
     report, summary = _report(tables), _summary(study, tables, salt_file)
     problems = [p for t in tables.values() for p in t.problems]
     if problems:
@@ -306,7 +313,7 @@ def _check_salt_place(study: Study, salt_file: Path) -> Path:
 def _read_table(study: Study, name: str, source: Source) -> _Table:
     """Read one source, drop identifying columns, check that every role's column is there."""
     frame, meta = _read_source(source)
-    frame = frame.rename(columns=str)
+    frame = frame.rename(columns=str).reset_index(drop=True)  # row positions give response_id
     repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if repeated:
         raise CXDataError(f"{_source_name(source)} has repeated column names {repeated}; rename them in the source")
@@ -390,6 +397,9 @@ def _clean(study: Study, table: _Table) -> None:
             frame[col] = _dates(frame[col], col, where, table, info)
         elif scale is not None:  # codes from the source's metadata (e.g. SPSS user-missing values)
             frame[col] = _set_missing(frame[col], scale.missing, info)
+        elif kind is None and frame[col].dtype == object and (num := _numeric_text(frame[col])) is not None:
+            frame[col] = num
+            table.converted.append(col)
         if kind == "id" and frame[col].dtype.kind == "f" and np.all(np.mod(frame[col].dropna(), 1) == 0):
             frame[col] = frame[col].astype("Int64")  # whole-number ids read as floats because of blanks
         if kind == "category":
@@ -397,6 +407,27 @@ def _clean(study: Study, table: _Table) -> None:
         if frame[col].dtype == object:
             frame[col] = _storable_text(frame[col])
     table.frame = frame
+
+
+def _numeric_text(s: pd.Series) -> pd.Series | None:
+    """A text column without a role as numbers, when every non-empty value reads as one (e.g.
+    ``" 29.85"``, ``"1,5"``, blanks); ``None`` otherwise, or when a value has a leading zero
+    (``"01234"``: a code, kept as text)."""
+    mapping = {}
+    for v in pd.unique(s.dropna()):
+        if not isinstance(v, str):
+            return None
+        text = v.strip()
+        if re.match(r"^[+-]?0\d", text):
+            return None
+        mapping[v] = np.nan if text == "" else _parse_number(text)
+        if mapping[v] is None:
+            return None
+    if not any(pd.notna(x) for x in mapping.values()):
+        return None  # only blanks: nothing says it is numeric
+    num = s.map(mapping).astype(float)
+    whole = num.dropna()
+    return num.astype("Int64") if np.all(np.mod(whole, 1) == 0) else num
 
 
 def _set_missing(s: pd.Series, codes: tuple, info: _Column) -> pd.Series:
@@ -578,6 +609,7 @@ def _summary(study: Study, tables: dict[str, _Table], salt_file: Path) -> pd.Dat
         rows.append((t.name, "rows kept", len(t.frame), ""))
         rows.append((t.name, "identifying columns dropped", len(t.dropped_columns),
                      ", ".join(t.dropped_columns) + (" (keep one with [privacy] keep)" if t.dropped_columns else "")))
+        rows.append((t.name, "text columns read as numbers", len(t.converted), ", ".join(t.converted)))
         declared = [info.codes for info in t.columns.values() if info.codes]
         rows.append((t.name, "values set missing", sum(n for codes in declared for n in codes.values()),
                      "declared missing codes, counted per code and column in the report" if declared
