@@ -21,7 +21,9 @@ from .errors import CXDataError, SmallBaseWarning
 from . import data as data  # the data layer, reachable as cx.data (cx.data.default_data_dir, ...)
 from .data.calendar import latest_quarter, previous_quarter, quarter_bounds, quarter_of, quarter_range
 from .data.prepare import drop_duplicate_responses, subset_dataset
+from .data.importer import import_study
 from .data.readers import read_survey
+from .data.study import load_study
 from .data.store import ensure_dataset, fingerprint, load_dataset, write_dataset
 from .data.synthetic.generator import synthesize
 # --- end data ---

@@ -3,6 +3,7 @@
 Examples::
 
     cx data synth                      # write the default synthetic dataset to data/synthetic/
+    cx data import study.toml          # import a study's own data into dataset/ beside the study file
     cx report                          # the latest quarter of the default data
     cx report --quarter 2026Q3 --jobs 2 --only 01_cx_scorecard
     cx report --quarter 2026Q3 --resume
@@ -50,6 +51,11 @@ def _build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--quarters", type=int, default=12)
     synth.add_argument("--end-quarter", default="2026Q3")
     synth.add_argument("--out", default=None, help="output directory (default: data/synthetic)")
+    imp = dsub.add_parser("import", help="import a study's data (study file, see data/study-file.md) into a dataset",
+                          description="Read the sources a study file declares, apply its roles and scales, check "
+                                      "the data contracts and write the dataset directory; print the import report.")
+    imp.add_argument("study", metavar="STUDY.toml", help="the study file")
+    imp.add_argument("--out", default=None, help="dataset directory (default: dataset/ beside the study file)")
     return parser
 
 
@@ -76,6 +82,26 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
         return 2
     for path in export_notebooks(args.out):
         print(f"wrote {path}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .data.importer import ImportFailed, import_study
+    from .errors import CXDataError
+
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.max_colwidth", 60):
+        try:
+            result = import_study(args.study, out=args.out)
+        except CXDataError as exc:
+            if isinstance(exc, ImportFailed):
+                print(exc.summary.to_string(index=False), exc.report.to_string(index=False), sep="\n\n")
+            print(f"cx: error: {exc}", file=sys.stderr)
+            return 1
+        print(result.summary.to_string(index=False), result.report.to_string(index=False), sep="\n\n")
+    rows = ", ".join(f"{name} {len(frame):,}" for name, frame in result.tables.items())
+    print(f"\nwrote {result.path}/ ({rows} rows)")
     return 0
 
 
@@ -116,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_synth(args)
         if args.command == "notebooks":
             return _cmd_notebooks(args)
+        if args.command == "data" and args.data_command == "import":
+            return _cmd_import(args)
     except (CXDataError, ReportDefinitionError) as exc:
         print(f"cx: error: {exc}", file=sys.stderr)
         return 2

@@ -83,6 +83,9 @@ class SurveyMeta:
         Identifying columns dropped at read (empty when ``keep_pii=True``).
     notes : tuple of str
         What the reader detected or did (encoding, delimiter, export variant …).
+    n_blank_rows : int
+        Entirely empty rows of a spreadsheet-like export, dropped at read (counted here so
+        an import can report them).
     columns : tuple of str
         The frame's columns, in order.
 
@@ -109,6 +112,7 @@ class SurveyMeta:
     dropped_pii: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()
+    n_blank_rows: int = 0
 
     def label(self, column: str) -> str:
         """The question text of ``column``, or the column id when there is none."""
@@ -644,6 +648,7 @@ def _spss_missing_codes(values: pd.Series, ranges: list[dict]) -> tuple[tuple, s
 def _finish(read: _Read, *, keep_pii: bool, keep: Any) -> tuple[pd.DataFrame, SurveyMeta]:
     frame = read.frame.set_axis([str(c) for c in read.frame.columns], axis=1)
     notes = list(read.notes)
+    n_before = len(frame)
     if read.spreadsheet:
         frame, dropped_notes = _drop_blank(frame)
         notes.extend(dropped_notes)
@@ -670,6 +675,7 @@ def _finish(read: _Read, *, keep_pii: bool, keep: Any) -> tuple[pd.DataFrame, Su
         dropped_pii=dropped,
         notes=tuple(notes),
         columns=columns,
+        n_blank_rows=n_before - len(frame),
     )
     return frame.reset_index(drop=True), meta
 

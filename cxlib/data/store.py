@@ -24,6 +24,10 @@ from ..errors import CXDataError
 from .schema import SCHEMA, TABLES, CXData, check_table, coerce_table
 
 
+#: ``manifest.json`` "kind" of a dataset written by :func:`cxlib.data.importer.import_study`.
+IMPORT_KIND = "cxlib study import"
+
+
 def default_data_dir() -> Path:
     """``data/synthetic`` resolved against the current working directory."""
     return (Path.cwd() / "data" / "synthetic").resolve()
@@ -111,6 +115,8 @@ def load_dataset(path: str | os.PathLike) -> CXData:
             "last by cx.write_dataset (its absence means the write did not finish)"
         )
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    if manifest.get("kind") == IMPORT_KIND:
+        return _load_imported(root, manifest)
     tables = {}
     for t in TABLES:
         frame = _read_parquet(root / f"{t}.parquet", f"the {t!r} table with columns {list(SCHEMA[t])}")
@@ -125,6 +131,15 @@ def load_dataset(path: str | os.PathLike) -> CXData:
 
         truth = PlantedTruth.from_dict(json.loads(truth_file.read_text(encoding="utf-8")), segments)
     return CXData(**tables, truth=truth)
+
+
+def _load_imported(root: Path, manifest: dict[str, Any]) -> CXData:
+    """An imported study (``cx data import``): its tables as imported, with the source's column
+    ids (the roles are in ``study.json``); a table the study lacks is an empty frame."""
+    files = manifest.get("files", [])
+    tables = {t: _read_parquet(root / f"{t}.parquet", f"the imported {t!r} table") if f"{t}.parquet" in files
+              else pd.DataFrame() for t in TABLES}
+    return CXData(**tables)
 
 
 def ensure_dataset(path: str | os.PathLike | None = None, *, seed: int = 0, **synth_kwargs: Any) -> CXData:
