@@ -68,6 +68,7 @@ def weighted_shares(df: pd.DataFrame, var: str, w) -> pd.Series:
 def test_rake_reproduces_the_target_margins(sample):
     res = cx.rake(sample, TARGETS)
     assert isinstance(res, RakingResult) and res.converged and res.method == "raking"
+    assert {"rake", "poststratify", "weighting_report"} <= set(cx.__all__) and "RakingResult" not in cx.__all__
     assert res.max_error <= 1e-10
     for var, shares in TARGETS.items():
         got = weighted_shares(sample, var, res.weights)
