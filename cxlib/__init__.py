@@ -65,6 +65,10 @@ from .segments.styles import response_styles, standardize_within
 from .segments.compare import segment_association, segment_outcomes, segment_scorecard
 # --- end segments ---
 
+# --- crosstabs ---
+from .crosstab import crosstab
+# --- end crosstabs ---
+
 # --- scorecard ---
 from .scorecard import headline_metrics, metric_trend, operational_metrics, segment_breakdown
 # --- end scorecard ---
