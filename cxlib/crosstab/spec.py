@@ -71,9 +71,9 @@ class Plan:
     """Everything the sums need: coded answers, weights, banner and table rows."""
 
     rows: tuple[RowSpec, ...]
-    categories: np.ndarray  # (respondents, category questions) global slot codes
+    categories: np.ndarray  # (category questions, respondents) global slot codes
     width: int  # number of slots
-    scores: np.ndarray  # (respondents, mean questions) floats, NaN = no answer
+    scores: np.ndarray  # (mean questions, respondents) floats, NaN = no answer
     score_names: tuple[str, ...]
     weights: np.ndarray | None
     banner: tuple[BannerVariable, ...]  # Total first
@@ -160,13 +160,14 @@ def _display(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def levels_and_codes(values: pd.Series, name: str, scale: tuple[float, float] | None
-                     ) -> tuple[list[Any], np.ndarray]:
+def levels_and_codes(values: pd.Series, name: str, scale: tuple[float, float] | None,
+                     scores: dict | None = None) -> tuple[list[Any], np.ndarray]:
     """The levels of a categorical question in display order and each row's level code.
 
     Categorical dtype: its categories in order. With ``scale``: every whole point of the
     scale (so an unused point shows 0%). Otherwise the sorted distinct values. Missing
-    answers get code -1.
+    answers get code -1. ``scores`` caches validated scores per question (see
+    :func:`checked_scores`).
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         return [_display(v) for v in values.cat.categories], values.cat.codes.to_numpy(dtype=np.int64)
@@ -174,7 +175,7 @@ def levels_and_codes(values: pd.Series, name: str, scale: tuple[float, float] | 
         low, high = scale
         if not (low.is_integer() and high.is_integer()):
             raise CXDataError(f"scale for {name!r} is {scale}: column % needs whole scale points, e.g. (1, 5)")
-        x = numeric_scores(values, name, low=low, high=high, integer=True)
+        x = checked_scores(values, name, scale, integer=True, cache=scores)
         codes = np.where(np.isnan(x), -1, x - low).astype(np.int64)
         return list(range(int(low), int(high) + 1)), codes
     present = values.dropna()
@@ -251,7 +252,7 @@ def make_plan(data: pd.DataFrame, rows: Any, columns: Any, *, weights: Any, stat
     net_specs = question_nets(rows, stats, nets)
     w = resolve_weights(data, weights, len(data))
     table_rows: list[RowSpec] = []
-    cat_codes, score_cols, score_names, width = [], [], [], 0
+    cat_codes, score_cols, score_names, width, cache = [], [], [], 0, {}
     for q in rows:
         for s in stats[q]:
             if s == "nps":  # slots: detractors, passives, promoters, missing
@@ -261,12 +262,12 @@ def make_plan(data: pd.DataFrame, rows: Any, columns: Any, *, weights: Any, stat
                 cat_codes.append(width + np.where(groups < 0, 3, groups))
                 width += 4
             elif s == "mean":
-                x = _mean_scores(data[q], q, question_scale(scale, q))
+                x = checked_scores(data[q], q, question_scale(scale, q), cache=cache)
                 table_rows.append(RowSpec(q, "mean", "mean", False, score=len(score_cols)))
                 score_cols.append(x)
                 score_names.append(q)
             else:
-                levels, c = levels_and_codes(data[q], q, question_scale(scale, q))
+                levels, c = levels_and_codes(data[q], q, question_scale(scale, q), cache)
                 if missing is not None and missing in levels:
                     raise CXDataError(f"`missing`={missing!r} is already a level of {q!r}; choose another label")
                 table_rows += _share_rows(q, (s,), levels, net_specs.get(q, {}), missing, width)
@@ -277,13 +278,21 @@ def make_plan(data: pd.DataFrame, rows: Any, columns: Any, *, weights: Any, stat
         banner.append(banner_variable(data, b, first))
         first += len(banner[-1].labels)
     n = len(data)
-    categories = np.column_stack(cat_codes) if cat_codes else np.empty((n, 0), dtype=np.int64)
-    scores = np.column_stack(score_cols) if score_cols else np.empty((n, 0))
+    categories = np.stack(cat_codes) if cat_codes else np.empty((0, n), dtype=np.int64)
+    scores = np.stack(score_cols) if score_cols else np.empty((0, n))
     return Plan(tuple(table_rows), categories, width, scores, tuple(score_names),
                 None if w is None else w / w.max(), tuple(banner))
 
 
-def _mean_scores(values: pd.Series, name: str, scale: tuple[float, float] | None) -> np.ndarray:
-    if scale is None:
-        return numeric_scores(values, name)
-    return numeric_scores(values, name, low=scale[0], high=scale[1])
+def checked_scores(values: pd.Series, name: str, scale: tuple[float, float] | None, *, integer: bool = False,
+                   cache: dict | None = None) -> np.ndarray:
+    """Numeric scores (NaN: no answer) within ``scale``; validated once per question when
+    ``cache`` is given (a question shown as column % and as a mean is read once)."""
+    cache = {} if cache is None else cache
+    hit = cache.get((name, scale))
+    if hit is not None and (hit[1] or not integer):
+        return hit[0]
+    low, high = (None, None) if scale is None else scale
+    x = numeric_scores(values, name, low=low, high=high, integer=integer)
+    cache[(name, scale)] = (x, integer)
+    return x

@@ -1,10 +1,12 @@
 """Per-cell sufficient statistics of a banner table, and the cells' estimates from them.
 
 One pass per banner variable turns the respondents into a small table: for the category
-questions (levels, nets, NPS groups) the count, Σw and Σw² of every (column, slot); for the
-rated questions (means) n, Σw, Σw², Σw·d and Σw·d² per (column, question), with
-``d = x − c`` centred on the question's overall mean for numerical stability. Every
-estimate, interval, base and test of the table is then computed from these sums alone.
+questions (levels, nets, NPS groups) the count, Σw and Σw² of every (column, slot), by
+``np.bincount`` on ``column × slots + slot``; for the rated questions (means) n, Σw, Σw²,
+Σw·d and Σw·d² per (column, question), with ``d = x − c`` centred on the question's overall
+mean for numerical stability, as products with the columns' indicator matrix. The
+per-answer arrays (weights, centred scores) are arranged once for all banner variables.
+Every estimate, interval, base and test of the table is then computed from these sums.
 """
 
 from __future__ import annotations
@@ -41,54 +43,92 @@ class Cells:
     variance: np.ndarray
 
 
-def category_sums(codes: np.ndarray, n_columns: int, categories: np.ndarray, width: int,
-                  w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Count, Σw and Σw² per (column, slot), shape (n_columns, width), in one bincount each.
+@dataclass(frozen=True)
+class Answers:
+    """The answers arranged once for every banner variable's pass (questions × respondents).
 
-    ``codes`` gives each respondent's column (-1: none); ``categories`` (respondents ×
-    questions) each answer's slot. Unweighted, Σw and Σw² are the counts.
+    ``categories`` holds each answer's slot, ``answer_w`` / ``answer_w2`` the weight and
+    squared weight of each answer (raveled in the same order; ``None`` unweighted). For
+    the rated questions, ``answered`` is 1 where a score is given, ``w1 = w·answered``,
+    ``w2 = w²·answered``, ``wd = w·d`` and ``wdd = w·d²`` with ``d = x − shift`` (0 where
+    not answered; ``shift`` is the question's mean, for numerical stability).
+    """
 
-    >>> c, sw, sw2 = category_sums(np.array([0, 0, 1, -1]), 2, np.array([[0], [1], [1], [0]]), 2, None)
+    categories: np.ndarray
+    width: int
+    answer_w: np.ndarray | None
+    answer_w2: np.ndarray | None
+    answered: np.ndarray
+    w1: np.ndarray
+    w2: np.ndarray
+    wd: np.ndarray
+    wdd: np.ndarray
+    shift: np.ndarray
+
+
+def arrange_answers(categories: np.ndarray, width: int, scores: np.ndarray, w: np.ndarray | None) -> Answers:
+    """Per-answer weights and centred scores, independent of the banner (computed once)."""
+    answer_w = None if w is None else np.tile(w, categories.shape[0])
+    answered = (~np.isnan(scores)).astype(np.float64)
+    counts = answered.sum(axis=1)
+    shift = np.where(counts > 0, np.nansum(scores, axis=1) / np.maximum(counts, 1.0), 0.0)
+    d = np.where(answered > 0, scores - shift[:, None], 0.0)
+    w1 = answered if w is None else answered * w
+    w2 = answered if w is None else w1 * w
+    wd = w1 * d
+    return Answers(categories, width, answer_w, None if w is None else answer_w * answer_w,
+                   answered, w1, w2, wd, wd * d, shift)
+
+
+def category_sums(codes: np.ndarray, n_columns: int, answers: Answers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Count, Σw and Σw² per (column, slot), shape (n_columns, width), one bincount each.
+
+    ``codes`` gives each respondent's column (-1: none, counted in a spare column that is
+    dropped). Unweighted, Σw and Σw² are the counts.
+
+    >>> a = arrange_answers(np.array([[0, 1, 1, 0]]), 2, np.empty((0, 4)), None)
+    >>> c, sw, sw2 = category_sums(np.array([0, 0, 1, -1]), 2, a)
     >>> c.tolist()
     [[1.0, 1.0], [0.0, 1.0]]
     """
-    keep = codes >= 0
-    cats = categories[keep]
-    key = (codes[keep][:, None] * width + cats).ravel()
-    size = n_columns * width
-    count = np.bincount(key, minlength=size).reshape(n_columns, width).astype(np.float64)
-    if w is None:
+    width = answers.width
+    g = np.where(codes < 0, n_columns, codes)
+    key = (g * width + answers.categories).ravel()
+    size = (n_columns + 1) * width
+
+    def total(weights: np.ndarray | None) -> np.ndarray:
+        out = np.bincount(key, weights=weights, minlength=size).reshape(n_columns + 1, width)[:n_columns]
+        return out.astype(np.float64)
+
+    count = total(None)
+    if answers.answer_w is None:
         return count, count, count
-    wk = np.repeat(w[keep], cats.shape[1])
-    wsum = np.bincount(key, weights=wk, minlength=size).reshape(n_columns, width)
-    w2sum = np.bincount(key, weights=wk * wk, minlength=size).reshape(n_columns, width)
-    return count, wsum, w2sum
+    return count, total(answers.answer_w), total(answers.answer_w2)
 
 
-def score_sums(codes: np.ndarray, n_columns: int, scores: np.ndarray, shift: np.ndarray,
-               w: np.ndarray | None) -> dict[str, np.ndarray]:
+def score_sums(codes: np.ndarray, n_columns: int, answers: Answers) -> dict[str, np.ndarray]:
     """n, Σw, Σw², Σw·d, Σw·d² per (column, question), ``d = x − shift``; NaN scores skipped.
 
-    >>> s = score_sums(np.array([0, 0, 1]), 2, np.array([[1.0], [3.0], [np.nan]]), np.array([2.0]), None)
+    Each is one product of a per-answer array (questions × respondents) with the columns'
+    indicator matrix (respondents × columns).
+
+    >>> a = arrange_answers(np.empty((0, 3), dtype=int), 0, np.array([[1.0, 3.0, np.nan]]), None)
+    >>> s = score_sums(np.array([0, 0, 1]), 2, a)
     >>> s["n"].tolist(), s["swdd"].tolist()
     ([[2.0], [0.0]], [[2.0], [0.0]])
     """
-    keep = codes >= 0
-    x = scores[keep]
-    n_q = x.shape[1]
-    ok = ~np.isnan(x)
-    d = np.where(ok, x - shift, 0.0).ravel()
-    ww = (ok if w is None else ok * w[keep][:, None]).astype(np.float64).ravel()
-    key = (codes[keep][:, None] * n_q + np.arange(n_q)).ravel()
-    size = n_columns * n_q
+    member = np.zeros((len(codes), n_columns))
+    inside = codes >= 0
+    member[np.flatnonzero(inside), codes[inside]] = 1.0
 
-    def total(weights: np.ndarray) -> np.ndarray:
-        return np.bincount(key, weights=weights, minlength=size).reshape(n_columns, n_q)
+    def total(per_answer: np.ndarray) -> np.ndarray:
+        return (per_answer @ member).T
 
-    n = total(ok.astype(np.float64).ravel())
-    sw = n if w is None else total(ww)
-    return {"n": n, "sw": sw, "sw2": n if w is None else total(ww * ww), "swd": total(ww * d),
-            "swdd": total(ww * d * d), "shift": shift}
+    n = total(answers.answered)
+    sw = n if answers.w1 is answers.answered else total(answers.w1)
+    sw2 = n if answers.w2 is answers.answered else total(answers.w2)
+    return {"n": n, "sw": sw, "sw2": sw2, "swd": total(answers.wd), "swdd": total(answers.wdd),
+            "shift": answers.shift}
 
 
 def _selector(rows: list[RowSpec], width: int, attribute: str) -> np.ndarray:
@@ -156,7 +196,7 @@ def _mean_cells(rows, sums, weighted, level):
                 n=n, n_eff=base, share=nan, promoters=nan, detractors=nan.copy(), variance=variance)
 
 
-def banner_cells(plan: Plan, variable: BannerVariable, level: float) -> Cells:
+def banner_cells(plan: Plan, answers: Answers, variable: BannerVariable, level: float) -> Cells:
     """Every cell of one banner variable: one pass to sums, then the estimates."""
     n_columns = len(variable.labels)
     weighted = plan.weights is not None
@@ -164,21 +204,13 @@ def banner_cells(plan: Plan, variable: BannerVariable, level: float) -> Cells:
     share_idx = [i for i, r in enumerate(plan.rows) if r.stat != "mean"]
     mean_idx = [i for i, r in enumerate(plan.rows) if r.stat == "mean"]
     if share_idx:
-        sums = category_sums(variable.codes, n_columns, plan.categories, plan.width, plan.weights)
+        sums = category_sums(variable.codes, n_columns, answers)
         part = _share_cells([plan.rows[i] for i in share_idx], *sums, weighted, normal_quantile(level))
         for name, values in part.items():
             out[name][:, share_idx] = values
     if mean_idx:
-        sums = score_sums(variable.codes, n_columns, plan.scores, score_shift(plan.scores), plan.weights)
+        sums = score_sums(variable.codes, n_columns, answers)
         part = _mean_cells([plan.rows[i] for i in mean_idx], sums, weighted, level)
         for name, values in part.items():
             out[name][:, mean_idx] = values
     return Cells(**out)
-
-
-def score_shift(scores: np.ndarray) -> np.ndarray:
-    """Each rated question's overall mean (the centring constant of the sums)."""
-    if scores.shape[1] == 0:
-        return np.zeros(0)
-    counts = (~np.isnan(scores)).sum(axis=0)
-    return np.nansum(scores, axis=0) / np.maximum(counts, 1)

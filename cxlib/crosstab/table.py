@@ -13,7 +13,7 @@ from ..core.checks import check_choice, check_confidence_level, check_frame, che
 from ..errors import SmallBaseWarning
 from .significance import TEST_NAMES, letters_and_adjusted, pair_tests
 from .spec import CORRECTIONS, TESTS, BannerVariable, RowSpec, make_plan
-from .sums import Cells, banner_cells
+from .sums import Cells, arrange_answers, banner_cells
 
 #: Decimals of the estimates in :meth:`Crosstab.to_frame` per kind of row.
 DIGITS = {"column %": 1, "nps": 1, "mean": 2}
@@ -214,9 +214,10 @@ def crosstab(data: pd.DataFrame, rows: Any, columns: Any, *, weights: Any = None
     check_choice(correction, tuple(CORRECTIONS), argument="correction")
     test = None if test == "none" else test
     plan = make_plan(data, rows, columns, weights=weights, stat=stat, nets=nets, scale=scale, missing=missing)
+    answers = arrange_answers(plan.categories, plan.width, plan.scores, plan.weights)
     cell_parts, test_parts, small_columns = [], [], []
     for i, variable in enumerate(plan.banner):  # the Total column first: never tested
-        cells = banner_cells(plan, variable, level)
+        cells = banner_cells(plan, answers, variable, level)
         small = ~(cells.n_eff >= min_base)
         letters = np.full(small.shape, "", dtype=object)
         if test is not None and i > 0:
