@@ -209,6 +209,22 @@ def test_column_percentages_equal_pandas_crosstab(survey):
     assert ct.tests.empty and (ct.table["higher_than"] == "").all()
 
 
+def test_invariants_levels_sum_to_100_and_estimates_lie_in_their_intervals(survey):
+    ct = cx.crosstab(survey, ["osat", "channel", "ltr"], ["region", "plan"], weights="weight",
+                     stat={"osat": ["column %", "mean"], "ltr": "nps"})
+    t = ct.table
+    levels = t[(t["stat"] == "column %") & ~t["net"]]
+    sums = levels.groupby(["question", "banner", "column"])["estimate"].sum()
+    assert np.allclose(sums, 100.0, atol=1e-9)
+    assert ((t["ci_low"] <= t["estimate"] + 1e-12) & (t["estimate"] <= t["ci_high"] + 1e-12)).all()
+    nps = t[t["stat"] == "nps"]
+    assert nps["ci_low"].ge(-100).all() and nps["ci_high"].le(100).all()
+    # each banner variable's columns add up to the Total base (no respondent misses a banner value here)
+    for (q, stat, banner), part in t[t["banner"] != "Total"].groupby(["question", "stat", "banner"]):
+        total = t[(t["question"] == q) & (t["stat"] == stat) & (t["banner"] == "Total")]["n"].iloc[0]
+        assert part.groupby("level")["n"].sum().eq(total).all()
+
+
 # -------------------------------------------------------------------------------- letters
 def _three_columns() -> pd.DataFrame:
     yes = {"A": 60, "B": 45, "C": 30}

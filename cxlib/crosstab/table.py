@@ -75,7 +75,16 @@ class Crosstab:
         Cells read ``"45.2 BC"`` (estimate, then the letters of the columns it is
         significantly higher than); a column below the minimum base shows its estimate
         with ``*`` (not tested). Each question starts with its ``Base (n)`` row (and
-        ``Effective base`` when weighted). Columns are (banner variable, "level (letter)").
+        ``Effective base`` when weighted), the base of its first row (the per-row bases are
+        in ``table``: with ``missing`` set, a question's column-% base counts the missing
+        answers and its mean's does not). Columns are (banner variable, "level (letter)").
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"plan": ["a"] * 100 + ["b"] * 100,
+        ...                    "renew": ["yes"] * 60 + ["no"] * 40 + ["yes"] * 40 + ["no"] * 60})
+        >>> crosstab(df, "renew", "plan").to_frame().loc["renew"].values.tolist()
+        [['200', '100', '100'], ['50.0', '40.0', '60.0 A'], ['50.0', '60.0 B', '40.0']]
         """
         digits = {**DIGITS, **(digits or {})}
         t = self.table
