@@ -71,6 +71,10 @@ from .segments.compare import segment_association, segment_outcomes, segment_sco
 from .weighting import poststratify, rake, weighting_report
 # --- end weighting ---
 
+# --- crosstabs ---
+from .crosstab import crosstab
+# --- end crosstabs ---
+
 # --- scorecard ---
 from .scorecard import headline_metrics, metric_trend, operational_metrics, segment_breakdown
 # --- end scorecard ---

@@ -62,3 +62,4 @@ from .findings.segments import (
     segment_sizes_table,
 )
 # --- end segments findings ---
+from .crosstab_export import crosstab_excel, crosstab_html, crosstab_note  # crosstabs: HTML and Excel
