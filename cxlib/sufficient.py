@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from .core.checks import as_series, check_scale, numeric_scores, resolve_weights, show_values
-from .core.inference import normal_quantile, wilson_interval
+from .core.inference import normal_quantile, nps_variance, wilson_interval
 from .errors import CXDataError
 
 NPS_METHODS = ("wald", "adjusted_wald", "bootstrap")
@@ -259,11 +259,6 @@ def _nps_core(st: dict, weighted: bool):
     return cnt, n, shares, base
 
 
-def _nps_var(p_d, p_p):
-    """Per-respondent variance of the +1/0/−1 codes (Rocks 2016)."""
-    return (p_p + p_d) - (p_p - p_d) ** 2
-
-
 def _estimate_nps(st: dict, weighted: bool, level: float, options: dict) -> dict[str, Any]:
     cnt, n, shares, base = _nps_core(st, weighted)
     p_d, p_pa, p_p = shares[:, 0], shares[:, 1], shares[:, 2]
@@ -273,7 +268,7 @@ def _estimate_nps(st: dict, weighted: bool, level: float, options: dict) -> dict
     basis = "Kish n_eff, weighted shares" if weighted else "n"
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "wald":
-            se = 100.0 * np.sqrt(_nps_var(p_d, p_p) / base)
+            se = 100.0 * np.sqrt(nps_variance(p_d, p_p) / base)
             lo, hi = est - z * se, est + z * se
             label = f"Wald interval, Var=(pP+pD)-(pP-pD)^2 on base {basis} (Rocks 2016)"
         elif method == "adjusted_wald":
@@ -281,7 +276,7 @@ def _estimate_nps(st: dict, weighted: bool, level: float, options: dict) -> dict
             a_d = (p_d * base + 0.75) / b3
             a_p = (p_p * base + 0.75) / b3
             adj = 100.0 * (a_p - a_d)
-            se = 100.0 * np.sqrt(_nps_var(a_d, a_p) / b3)
+            se = 100.0 * np.sqrt(nps_variance(a_d, a_p) / b3)
             lo, hi = adj - z * se, adj + z * se
             label = (f"adjusted Wald interval (Rocks 2016: +0.75 detractors, +1.5 passives, "
                      f"+0.75 promoters, base {basis} + 3) centred on the adjusted NPS; "
@@ -427,7 +422,7 @@ def _diff(prep: _Prepared, st1: dict, st2: dict, level: float):
             _, _, s1, b1 = _nps_core(st1, weighted)
             _, _, s2, b2 = _nps_core(st2, weighted)
             d = 100.0 * ((s1[:, 2] - s1[:, 0]) - (s2[:, 2] - s2[:, 0]))
-            se = 100.0 * np.sqrt(_nps_var(s1[:, 0], s1[:, 2]) / b1 + _nps_var(s2[:, 0], s2[:, 2]) / b2)
+            se = 100.0 * np.sqrt(nps_variance(s1[:, 0], s1[:, 2]) / b1 + nps_variance(s2[:, 0], s2[:, 2]) / b2)
             df = np.full(len(d), np.inf)
         elif prep.kind == "proportion":
             _, _, p1, b1 = _prop_core(st1, weighted)

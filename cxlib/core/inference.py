@@ -235,3 +235,12 @@ def share_interval(count: Any, n: Any, confidence_level: float) -> tuple[np.ndar
     for arr in (p, se, low, high):
         arr[empty] = np.nan
     return p, se, low, high
+
+
+def nps_variance(detractors, promoters):
+    """Per-respondent variance of the +1/0/−1 NPS codes, ``(p_P + p_D) − (p_P − p_D)²`` (Rocks 2016).
+
+    >>> float(nps_variance(0.2, 0.4))  # scores 10, 9, 8, 7, 3: 0.6 - 0.2**2
+    0.56
+    """
+    return (promoters + detractors) - (promoters - detractors) ** 2

@@ -27,7 +27,8 @@ from scipy import stats
 
 from ..core.inference import adjust_p_values, significance
 from .spec import RowSpec
-from .sums import Cells, nps_variance
+from ..core.inference import nps_variance
+from .sums import Cells
 
 #: The name of the test of each kind of row, as the tests table states it.
 TEST_NAMES = {

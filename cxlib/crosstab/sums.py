@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..core.inference import normal_quantile, wilson_interval
+from ..core.inference import normal_quantile, nps_variance, wilson_interval
 from .spec import BannerVariable, Plan, RowSpec
 
 
@@ -165,15 +165,6 @@ def _share_cells(rows, count, wsum, w2sum, weighted, z):
         ci_low=np.where(is_nps, nps_low, 100.0 * low), ci_high=np.where(is_nps, nps_high, 100.0 * high),
         n=n, n_eff=n_eff, share=p, promoters=np.where(is_nps, top, np.nan),
         detractors=np.where(is_nps, bottom, np.nan), variance=np.full(n.shape, np.nan))
-
-
-def nps_variance(detractors, promoters):
-    """Per-respondent variance of the +1/0/−1 NPS codes, ``(p_P + p_D) − (p_P − p_D)²`` (Rocks 2016).
-
-    >>> float(nps_variance(0.2, 0.4))  # scores 10, 9, 8, 7, 3: 0.6 - 0.2**2
-    0.56
-    """
-    return (promoters + detractors) - (promoters - detractors) ** 2
 
 
 def _mean_cells(rows, sums, weighted, level):
