@@ -411,8 +411,12 @@ def test_cox_ph_test_and_logit(cox_data, cox_fit):
     from lifelines.statistics import proportional_hazard_test
 
     ph = cox_fit.ph_test
-    assert list(ph.columns) == ["term", "statistic", "p_value"]
+    assert list(ph.columns) == ["term", "statistic", "p_value", "p_adjusted"]
     assert set(ph["term"]) == set(cox_fit.hazard_ratios["term"])
+    # Benjamini–Hochberg across the terms (statsmodels' multipletests as the oracle)
+    from statsmodels.stats.multitest import multipletests
+    np.testing.assert_allclose(ph["p_adjusted"], multipletests(ph["p_value"], method="fdr_bh")[1], rtol=1e-12)
+    assert cox_fit.warnings == ()
     assert ph["p_value"].between(0, 1).all()
     # planted proportional hazards: no term rejected at 0.001
     assert (ph["p_value"] > 0.001).all()
