@@ -11,5 +11,6 @@
   read off it afterwards (separation, proportional hazards) as plain sentences.
 
 Survival curves live in :mod:`cxlib.survival`, lifetime value and revenue at risk in
-:mod:`cxlib.value`. Nothing here imports matplotlib or writes sentences.
+:mod:`cxlib.value`. Nothing here imports matplotlib or writes findings (a model result carries
+its warnings as short sentences, so that no reader misses them).
 """
