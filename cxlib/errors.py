@@ -1,11 +1,11 @@
 """Exceptions and warnings raised by cxlib.
 
-One exception for data problems (:class:`CXDataError`) and one warning for thin
-bases (:class:`SmallBaseWarning`), so callers can catch exactly what cxlib raises.
+One exception for data problems (:class:`CXDataError`), one warning for thin bases
+(:class:`SmallBaseWarning`) and one for computations expected to run long
+(:class:`SlowComputationWarning`), so callers can catch exactly what cxlib raises.
 """
 
 from __future__ import annotations
-
 
 
 class CXDataError(ValueError):
@@ -18,3 +18,8 @@ class CXDataError(ValueError):
 
 class SmallBaseWarning(UserWarning):
     """An estimate rests on fewer observations than the configured minimum base."""
+
+
+class SlowComputationWarning(UserWarning):
+    """A computation is expected to take long; the message gives the estimated time and
+    the options that avoid it."""

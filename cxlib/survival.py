@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .churn.tables import as_frame, durations_events
+from .churn.tables import TIMEDELTA_UNITS, as_frame, durations_events
 from .core.checks import check_choice, check_columns, check_confidence_level, check_min_base, resolve_weights
 from .core.results import SCALES, to_percent
 from .errors import CXDataError
@@ -155,6 +155,7 @@ def survival(
     weights: str | None = None,
     confidence_level: float = 0.95,
     min_base: int = 30,
+    unit: str = "days",
 ) -> SurvivalResult:
     """Kaplan-Meier survival curves with confidence bands, medians and a log-rank test.
 
@@ -163,9 +164,11 @@ def survival(
     data : pandas.DataFrame or ChurnTable
         One row per subject (e.g. from :func:`cxlib.churn_table`).
     duration : str
-        Column of times to churn or censoring (>= 0).
+        Column of times to churn or censoring (>= 0): numbers (in the table's time unit)
+        or time spans (``timedelta64``, converted to ``unit``).
     event : str
-        Column coded 1 for churn, 0 for censored (still active).
+        Column coded 1 for churn, 0 for censored (still active); booleans are read as
+        1/0, text labels such as "Yes"/"No" are refused (recode them).
     by : str, optional
         Group column (e.g. ``"nps_group"``, a segment); one curve per group.
     weights : str, optional
@@ -175,6 +178,10 @@ def survival(
         Level of the pointwise bands and median intervals.
     min_base : int
         Groups with fewer subjects are flagged ``small_base`` (medians, :func:`survival_at`).
+    unit : {"days", "hours", "weeks", "months"}
+        The unit time-span durations are converted to (a month is 365.25 / 12 days); the
+        curves' times and medians are then in this unit, and ``method`` says so. Numeric
+        durations are used as they are.
 
     Returns
     -------
@@ -185,7 +192,8 @@ def survival(
     Raises
     ------
     CXDataError
-        Missing columns, negative durations, events other than 0/1.
+        Missing columns, negative or non-numeric durations, events other than 0/1 (the
+        message names the column, the values and their row count).
 
     Notes
     -----
@@ -228,14 +236,16 @@ def survival(
     df = as_frame(data)
     cols = [duration, event] + ([by] if by is not None else [])
     check_columns(df, cols, argument="duration/event/by")
-    keep = df[[duration, event]].notna().all(axis=1)
+    check_choice(unit, tuple(TIMEDELTA_UNITS), argument="unit")
+    t, e = durations_events(df, duration, event, unit=unit)  # every row checked before any is dropped
+    keep = ~np.isnan(t) & ~np.isnan(e)
     if by is not None:
-        keep &= df[by].notna()
+        keep &= df[by].notna().to_numpy()
     n_dropped = int((~keep).sum())
-    d = df.loc[keep]
+    d, t, e = df.loc[keep], t[keep], e[keep]
     if len(d) == 0:
         raise CXDataError(f"no rows left after dropping {n_dropped} row(s) with missing {cols}")
-    t, e = durations_events(d, duration, event)
+    spans = pd.api.types.is_timedelta64_dtype(df[duration].dtype)
     w = resolve_weights(d, weights, len(d))
     groups, labels = _group_labels(d, by)
     curves, medians, fitters = [], [], {}
@@ -257,7 +267,8 @@ def survival(
         curves=pd.concat(curves, ignore_index=True), medians=medians, logrank=logrank, fitters=fitters, by=by,
         n=int(len(d)), n_dropped=n_dropped, confidence_level=level,
         method="Kaplan-Meier with Greenwood variance; log(-log) pointwise bands (lifelines)"
-        + ("; weighted counts" if w is not None else ""),
+        + ("; weighted counts" if w is not None else "")
+        + (f"; time spans in {duration!r} converted to {unit}" if spans else ""),
         min_base=min_base,
     )
 

@@ -136,7 +136,8 @@ cx.plot_estimates(cox.hazard_ratios, y="term", reference=1.0, significant=None,
                   title=f"Churn hazard ratios (n = {cox.n:,}, {cox.n_events:,} churned)",
                   xlabel="hazard ratio (1 = reference: promoter, standard plan)")
 plt.show()
-cx.report.ratio_table(cox.hazard_ratios, unit="hazard ratio", caption=f"Cox model; {cox.method}")
+cx.report.ratio_table(cox.hazard_ratios, unit="hazard ratio", caption=f"Cox model; {cox.method}",
+                      warnings=cox.warnings)
 
 # %%
 cx.report.ph_test_table(cox, caption="Proportional-hazards check (Schoenfeld residuals vs rank of time): small p = "
@@ -146,9 +147,14 @@ cx.report.ph_test_table(cox, caption="Proportional-hazards check (Schoenfeld res
 # ## Logistic alternative: churn within the horizon
 
 # %%
-cx.report.ratio_table(cox.odds_ratios, unit="odds ratio",
+cx.report.ratio_table(cox.odds_ratios, unit="odds ratio", warnings=cox.warnings,
                       caption=f"Odds ratios of churning within {horizon} months ({cox.n_logit:,} customers with a "
                               f"known outcome; {cox.n_logit_censored_excluded:,} censored earlier excluded)")
+
+# %%
+# the models' warnings (an interval not estimable, a hazard ratio that changes over time), in words
+display(Markdown("\n".join(f"- Warning: {w}." for w in cox.warnings)
+                 or "No model warnings: every interval is estimable and no hazard ratio changes over time."))
 
 # %% [markdown]
 # ## Time-varying model: the quarter's NPS group and negative episodes
@@ -158,9 +164,12 @@ spells = cx.churn_spells(data.customers, survey.drop(columns=["country", "plan"]
                          journeys=data.journeys, until="quarter_end")
 tv = cx.churn_drivers(spells, duration="stop", start="start", covariates=["nps_group", "negative_episode", *controls],
                       reference=reference, confidence_level=confidence_level)
-cx.report.ratio_table(tv.hazard_ratios, unit="hazard ratio",
+cx.report.ratio_table(tv.hazard_ratios, unit="hazard ratio", warnings=tv.warnings,
                       caption=f"Every response followed to the end of its quarter ({tv.n:,} spells, "
                               f"{tv.n_events:,} churned); negative_episode = after a negative episode in the quarter")
+
+# %%
+display(Markdown("\n".join(f"- Warning: {w}." for w in tv.warnings) or "No warnings from the time-varying model."))
 
 # %% [markdown]
 # ## Retention by cohort

@@ -411,8 +411,12 @@ def test_cox_ph_test_and_logit(cox_data, cox_fit):
     from lifelines.statistics import proportional_hazard_test
 
     ph = cox_fit.ph_test
-    assert list(ph.columns) == ["term", "statistic", "p_value"]
+    assert list(ph.columns) == ["term", "statistic", "p_value", "p_adjusted"]
     assert set(ph["term"]) == set(cox_fit.hazard_ratios["term"])
+    # Benjamini–Hochberg across the terms (statsmodels' multipletests as the oracle)
+    from statsmodels.stats.multitest import multipletests
+    np.testing.assert_allclose(ph["p_adjusted"], multipletests(ph["p_value"], method="fdr_bh")[1], rtol=1e-12)
+    assert cox_fit.warnings == ()
     assert ph["p_value"].between(0, 1).all()
     # planted proportional hazards: no term rejected at 0.001
     assert (ph["p_value"] > 0.001).all()
@@ -512,3 +516,45 @@ def test_survey_cox_recovers_planted_observable_churn_truth(synthetic):
     # the quarter); the episode's planted multiplier is the observable one
     assert abs(truth["negative_episode"] - d.truth.negative_episode["churn_hazard_ratio_after_episode"]) < 0.1
     assert 2.5 < truth["nps_group[detractor]"] <= 3.0
+
+
+# ---------------------------------------------------------------------------- model warnings (issue 11, item 12)
+def test_logistic_separation_becomes_a_warning_sentence_not_a_raw_warning(cox_data, recwarn):
+    # 15 customers flagged "vip" all churned within 12 months: the logistic model's odds ratio
+    # for vip runs off to infinity (its interval is not estimable); the Cox model's hazard ratio
+    # stays estimable (the vip customers share their event times with everyone at risk)
+    churned_early = cox_data.index[(cox_data["event"] == 1) & (cox_data["duration"] <= 12)][:15]
+    d = cox_data.assign(vip=0)
+    d.loc[churned_early, "vip"] = 1
+    res = churn_drivers(d, covariates=["osat", "vip"], horizon=12)
+    assert not [w for w in recwarn if "statsmodels" in w.filename or "lifelines" in w.filename]
+    odds = res.odds_ratios.set_index("term")
+    assert odds.loc["vip", "coef"] > 5 and odds.loc["vip", "std_err"] > 100  # the raw fit, kept
+    assert odds.loc["vip", ["ci_low", "ci_high", "p_value"]].isna().all()
+    assert np.isfinite(odds.loc["osat", ["ci_low", "ci_high", "p_value"]].astype(float)).all()
+    assert len(res.warnings) == 1
+    w = res.warnings[0]
+    assert w.startswith("interval not estimable: the outcome is perfectly separated by vip "
+                        "(logistic model of churn within 12; odds ratio ")
+    assert (w.model, w.term, w.kind) == ("logistic model of churn within 12", "vip", "separation")
+    assert np.isfinite(res.hazard_ratios["ci_high"]).all()
+
+
+def test_proportional_hazards_violation_becomes_a_warning(recwarn):
+    # group 1 churns uniformly over 0-10 months, group 0 only between 4 and 8: the hazard
+    # ratio is infinite early, below 1 in the middle and infinite again late
+    rng = np.random.default_rng(5)
+    g = rng.integers(0, 2, 600)
+    d = pd.DataFrame({"duration": np.where(g == 1, rng.uniform(0, 10, 600), rng.uniform(4, 8, 600)),
+                      "event": 1, "g": g, "x": rng.normal(size=600)})
+    res = churn_drivers(d, covariates=["g", "x"], horizon=None)
+    ph = res.ph_test.set_index("term")
+    assert ph.loc["g", "p_adjusted"] < 1e-6 < ph.loc["x", "p_adjusted"]
+    assert res.warnings == (
+        f"the hazard ratio for g changes over time (proportional-hazards test p = {ph.loc['g', 'p_adjusted']:.2g}, "
+        "Benjamini–Hochberg adjusted across 2 terms): the Cox model's ratio is an average over the follow-up",
+    )
+    assert res.warnings[0].kind == "proportional_hazards" and res.warnings[0].term == "g"
+    assert not [w for w in recwarn if "lifelines" in w.filename]
+    # no warning for a term whose hazard ratio does not change (x is noise: ratio 1 throughout)
+    assert churn_drivers(d, covariates=["x"], horizon=None).warnings == ()

@@ -847,3 +847,53 @@ def test_display_tables_quote_the_results():
     d = segment_driver_differences(by)
     assert diff["estimate (R² points)"].tolist() == [f"{v:.1f}" for v in d["estimate"]]
     assert set(diff["significant"]) <= {"yes", "no"}
+
+
+# ---------------------------------------------------------------------------
+# cost of exact logistic dominance, estimated up front (issue 11, item 13)
+# ---------------------------------------------------------------------------
+def test_binary_dominance_refuses_hours_of_work_before_starting(monkeypatch):
+    import cxlib.drivers.binary as binary
+    from cxlib.drivers import importance
+
+    df, drivers = make_data(n=500, p=12, seed=40)
+    df["b"] = (df["y"] > 0).astype(int)
+    monkeypatch.setattr(binary, "SECONDS_PER_FIT", (0.01, 0.0))  # a slow machine: 10 ms a fit
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the analysis started before its cost was checked")
+
+    monkeypatch.setattr(importance, "binary_importance", no_fit)
+    # 2^12 fits × (1 + 1000 resamples) × 0.01 s = 41,000 s
+    with pytest.raises(CXDataError, match=r"12 drivers on 500 rows needs 4,100,096 logistic fits .*about 11\.4 h, "
+                                          r"over the limit of 60 min; use fewer drivers .*n_boot=0.*relative_weights"):
+        key_drivers(df, outcome="b", drivers=drivers, n_boot=1000)
+
+
+def test_binary_dominance_warns_with_the_expected_time(monkeypatch):
+    import cxlib.drivers.binary as binary
+    from cxlib.errors import SlowComputationWarning
+
+    df, drivers = make_data(n=300, p=3, seed=41)
+    df["b"] = (df["y"] > 0).astype(int)
+    monkeypatch.setattr(binary, "SECONDS_PER_FIT", (1.0, 0.0))  # 2^3 × 11 fits × 1 s = 88 s
+    with pytest.warns(SlowComputationWarning, match=r"needs 88 logistic fits .* about 88 s; to make it faster, use "
+                                                    r"fewer drivers"):
+        res = key_drivers(df, outcome="b", drivers=drivers, n_boot=10, seed=0)
+    assert res.table["ci_low"].notna().all()  # it still runs
+    monkeypatch.setattr(binary, "SECONDS_PER_FIT", (0.5, 0.0))  # 44 s: below a minute, silent
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SlowComputationWarning)
+        key_drivers(df, outcome="b", drivers=drivers, n_boot=10, seed=0)
+
+
+def test_binary_cost_estimate_of_the_reported_cases():
+    from cxlib.drivers.binary import LIMIT_SECONDS, WARN_SECONDS, check_cost, estimated_seconds
+
+    # the default report (8 drivers, ~1,900 responses, 200 resamples) runs without a warning
+    assert estimated_seconds(1933, 8, 200) < WARN_SECONDS
+    # issue 11: 12 drivers took about a minute on ~50,000 rows; with 1,000 resamples: refused
+    assert 40 < estimated_seconds(50_000, 12, 0) < 80
+    assert estimated_seconds(50_000, 12, 1000) > LIMIT_SECONDS
+    with pytest.raises(CXDataError, match="about 14.5 h"):
+        check_cost(50_000, 12, 1000)

@@ -139,3 +139,62 @@ def test_ratio_and_ph_tables_show_the_fit(results):
     ph = cx.report.ph_test_table(drivers).to_frame()
     assert ph["χ² (1 df)"].tolist() == [f"{s:.2f}" for s in drivers.ph_test["statistic"]]
     assert ph["p"].tolist() == [f"{p:.2g}" for p in drivers.ph_test["p_value"]]
+
+
+# ---------------------------------------------------------------------------- model warnings (issue 11, item 12)
+@pytest.fixture(scope="module")
+def changing_hazard():
+    """Detractors churn over 0-10 months, promoters only between 4 and 8 (PH violated); 12 vip
+    customers who all churned early separate churn within 6 months in the logistic model."""
+    rng = np.random.default_rng(11)
+    n = 600
+    group = rng.choice(["promoter", "detractor"], n)
+    d = pd.DataFrame({"duration": np.where(group == "detractor", rng.uniform(0, 10, n), rng.uniform(4, 8, n)),
+                      "event": 1, "nps_group": pd.Categorical(group, categories=["promoter", "detractor"]),
+                      "vip": 0})
+    d.loc[d.index[d["duration"] < 5][:12], "vip"] = 1
+    return cx.churn_drivers(d, covariates=["nps_group", "vip"], horizon=6)
+
+
+def test_model_warnings_are_sentences_next_to_the_quoted_ratio(changing_hazard):
+    res = changing_hazard
+    ph = [w for w in res.warnings if w.kind == "proportional_hazards"]
+    sep = [w for w in res.warnings if w.kind == "separation"]
+    assert [w.term for w in ph] == ["nps_group[detractor]"] and [w.term for w in sep] == ["vip"]
+    hazard, *others = cx.report.churn_findings(drivers=res)
+    h = res.hazard_ratios.set_index("term").loc["nps_group[detractor]"]
+    assert hazard.startswith(f"Holding the model's other terms fixed, the churn hazard ratio for nps_group[detractor] "
+                             f"is {h['hazard_ratio']:.2f} (95% CI {h['ci_low']:.2f}–{h['ci_high']:.2f}")
+    assert hazard.endswith(f" Note: {ph[0]}.")
+    assert others == [f"Warning: {w}." for w in res.warnings if w not in ph]  # each warning said once
+    assert any("perfectly separated by vip (logistic model of churn within 6" in s for s in others)
+
+
+def test_ratio_tables_note_the_warnings_next_to_the_numbers(changing_hazard):
+    res = changing_hazard
+    hr = cx.report.ratio_table(res.hazard_ratios, warnings=res.warnings).to_frame().set_index("term")
+    assert hr.loc["nps_group[detractor]", "note"] == "changes over time (PH test)"
+    odds = cx.report.ratio_table(res.odds_ratios, unit="odds ratio", warnings=res.warnings).to_frame()
+    odds = odds.set_index("term")
+    assert odds.loc["vip", "note"] == "not estimable: perfect separation"
+    assert odds.loc["vip", "95% CI"] == "no interval" and odds.loc["vip", "p"] == "–"
+    assert odds.loc["nps_group[detractor]", "note"] == ""  # the PH warning is the Cox model's, not the logit's
+    assert "note" not in cx.report.ratio_table(res.hazard_ratios).to_frame().columns  # no warnings given
+    ph = cx.report.ph_test_table(res).to_frame()
+    assert ph["p (BH-adjusted)"].tolist() == [f"{p:.2g}" for p in res.ph_test["p_adjusted"]]
+
+
+def test_a_ratio_without_interval_is_not_called_significant():
+    t = pd.DataFrame({"term": ["vip"], "hazard_ratio": [3e9], "estimate": [3e9], "ci_low": [np.nan],
+                      "ci_high": [np.nan], "n": [400], "p_value": [np.nan]})
+    from cxlib.churn.diagnostics import ModelWarning
+    from cxlib.churn.models import ChurnDriversResult
+
+    w = ModelWarning("interval not estimable: the outcome is perfectly separated by vip (Cox model; hazard ratio "
+                     "3e+09, standard error 2,360)", model="Cox model", term="vip", kind="separation")
+    res = ChurnDriversResult(hazard_ratios=t, ph_test=pd.DataFrame(), odds_ratios=None, model=None, logit=None,
+                             n=400, n_events=120, warnings=(w,))
+    (sentence,) = cx.report.churn_findings(drivers=res, term="vip")
+    assert sentence == ("Holding the model's other terms fixed, the churn hazard ratio for vip is 3e+09 with no "
+                        f"interval (120 churn events). Note: {w}.")
+    assert "significant" not in sentence

@@ -359,3 +359,18 @@ def test_missing_group_keys_belong_to_no_group_as_in_survey_by_group(tickets):
     assert list(out["region"]) == ["north", "south"]  # no NaN-key group, as cx.by_group on survey data
     for region, row in out.set_index("region").iterrows():  # each group equals the rate on its own rows
         assert row["estimate"] == pytest.approx(cx.reopen_rate(t[t["region"] == region], min_base=1).estimate)
+
+
+def test_timezone_aware_times_give_the_naive_utc_results(tickets):
+    """Issue 11, item 10: aware timestamps (any zone, mixed with naive UTC ones) are read in UTC."""
+    aware = tickets.assign(
+        created_at=tickets["created_at"].dt.tz_localize("UTC").dt.tz_convert("America/Chicago"),
+        first_response_at=tickets["first_response_at"].dt.tz_localize("UTC").dt.tz_convert("Asia/Kolkata"),
+        first_resolved_at=tickets["first_resolved_at"].dt.tz_localize("UTC"),
+    )  # resolved_at stays naive (UTC)
+    for metric in (cx.first_response_time, cx.resolution_time):
+        ref, res = metric(tickets, min_base=1), metric(aware, min_base=1)
+        pd.testing.assert_frame_equal(res.to_frame(), ref.to_frame())
+    full_ref = cx.resolution_time(tickets, kind="full", min_base=1)
+    pd.testing.assert_frame_equal(cx.resolution_time(aware, kind="full", min_base=1).to_frame(), full_ref.to_frame())
+    assert cx.reopen_rate(aware, min_base=1) == cx.reopen_rate(tickets, min_base=1)

@@ -224,3 +224,26 @@ def test_survival_at_reads_the_step_function():
     with pytest.raises(CXDataError, match="SurvivalResult"):
         survival_at(res.curves, 3.0)
     assert isinstance(res, SurvivalResult)
+
+
+# ---------------------------------------------------------------------------- time spans (issue 11, item 10)
+def test_timedelta_durations_are_converted_with_a_stated_unit(cox_data):
+    months = cox_data["duration"]
+    spans = pd.to_timedelta(months * 30, unit="D")  # 30-day "months": whole days
+    ref = survival(cox_data.assign(days=months * 30), duration="days", event="event")
+    res = survival(cox_data.assign(days=spans), duration="days", event="event")  # default unit: days
+    np.testing.assert_allclose(res.curves["time"], ref.curves["time"], rtol=1e-12)  # not nanoseconds
+    np.testing.assert_allclose(res.curves["survival"], ref.curves["survival"], rtol=1e-12)
+    assert res.medians["estimate"].iloc[0] == pytest.approx(ref.medians["estimate"].iloc[0])
+    assert "time spans in 'days' converted to days" in res.method and "converted" not in ref.method
+    weeks = survival(cox_data.assign(days=spans), duration="days", event="event", unit="weeks")
+    np.testing.assert_allclose(weeks.curves["time"], ref.curves["time"] / 7, rtol=1e-12)
+    assert weeks.method.endswith("converted to weeks")
+    with pytest.raises(CXDataError, match=r"`unit`='fortnights' is not valid"):
+        survival(cox_data.assign(days=spans), duration="days", event="event", unit="fortnights")
+
+
+def test_dates_as_durations_are_refused(cox_data):
+    dates = pd.Timestamp("2026-01-01") + pd.to_timedelta(cox_data["duration"], unit="D")
+    with pytest.raises(CXDataError, match=r"column 'end' holds dates .*not durations"):
+        survival(cox_data.assign(end=dates), duration="end", event="event")

@@ -19,6 +19,14 @@ from scipy import stats
 from ..core.checks import check_columns, check_confidence_level, resolve_weights
 from ..core.inference import normal_quantile
 from ..errors import CXDataError
+from .diagnostics import (
+    check_design,
+    check_levels,
+    fit_quietly,
+    not_estimable,
+    ph_warnings,
+    readable_covariates,
+)
 from .tables import as_frame, durations_events
 
 #: Fit options shared by every Cox fit (tight convergence: results are compared to 1e-9).
@@ -42,6 +50,7 @@ def _levels(df: pd.DataFrame, covariates: Sequence[str], reference: dict | None)
             if c in reference:
                 raise CXDataError(f"`reference` given for {c!r}, which is numeric, not categorical")
             continue
+        check_levels(c, lv, len(df))
         if c in reference:
             if reference[c] not in lv:
                 raise CXDataError(f"`reference`={reference[c]!r} is not a level of {c!r}; levels: {lv}")
@@ -81,8 +90,9 @@ class ChurnDriversResult:
         term, coef, std_err (of ``coef``), hazard_ratio, estimate (= hazard_ratio), ci_low,
         ci_high, n (rows of the model), p_value, confidence_level.
     ph_test : pandas.DataFrame
-        term, statistic, p_value: Schoenfeld-residual test of proportional hazards per
-        term (empty for the time-varying model, for which lifelines has no such test).
+        term, statistic, p_value, p_adjusted (Benjamini–Hochberg across the terms):
+        Schoenfeld-residual test of proportional hazards per term (empty for the
+        time-varying model, for which lifelines has no such test).
     odds_ratios : pandas.DataFrame or None
         term, coef, std_err, odds_ratio, estimate (= odds_ratio), ci_low, ci_high, n (rows
         with a known outcome), p_value, confidence_level of the logistic model of churn
@@ -96,9 +106,18 @@ class ChurnDriversResult:
         Rows of the logistic model and rows excluded from it because they were censored
         before ``horizon`` (their outcome is unknown).
     spec : dict
-        What was fitted (columns, categorical levels, reference levels, horizon).
+        What was fitted (columns, categorical levels, reference levels, horizon, text
+        columns read as numbers).
     confidence_level : float
     method : str
+    warnings : tuple of ModelWarning
+        Plain sentences (``str``; each also records its ``model``, ``term`` and ``kind``,
+        see :class:`~cxlib.churn.diagnostics.ModelWarning`) on conditions a reader of
+        the numbers must know: an interval that cannot be estimated (perfect or
+        quasi-separation: that term's ``ci_low``, ``ci_high`` and ``p_value`` are
+        missing) and a hazard ratio that changes over time (proportional-hazards test
+        significant after Benjamini–Hochberg across the terms). Empty when all is well.
+        The fitters' own warnings are caught, not printed.
     """
 
     hazard_ratios: pd.DataFrame
@@ -114,6 +133,7 @@ class ChurnDriversResult:
     spec: dict = dataclasses.field(default_factory=dict, compare=False)
     confidence_level: float = 0.95
     method: str = ""
+    warnings: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """The hazard-ratio table."""
@@ -125,12 +145,16 @@ class ChurnDriversResult:
 
 
 def _prepare(df, duration, event, covariates, start, id_col, weights):
+    """The complete rows (every row's duration and event checked first), the number of
+    rows dropped, and the text covariates read as numbers."""
     cols = [duration, event, *covariates] + [c for c in (start, id_col) if c is not None]
     if isinstance(weights, str):
         cols.append(weights)
     check_columns(df, cols, argument="duration/event/covariates")
+    durations_events(df, duration, event)
+    df, converted = readable_covariates(df, covariates)
     keep = df[cols].notna().all(axis=1)
-    return df.loc[keep], int((~keep).sum())
+    return df.loc[keep], int((~keep).sum()), converted
 
 
 def _ratio_table(names, coef, se, level: float, ratio_name: str, n: int) -> pd.DataFrame:
@@ -138,21 +162,22 @@ def _ratio_table(names, coef, se, level: float, ratio_name: str, n: int) -> pd.D
     z = normal_quantile(level)
     coef = np.asarray(coef, dtype=float)
     se = np.asarray(se, dtype=float)
-    ratio = np.exp(coef)
-    return pd.DataFrame(
-        {
-            "term": list(names),
-            "coef": coef,
-            "std_err": se,
-            ratio_name: ratio,
-            "estimate": ratio,
-            "ci_low": np.exp(coef - z * se),
-            "ci_high": np.exp(coef + z * se),
-            "n": int(n),
-            "p_value": 2 * stats.norm.sf(np.abs(coef / se)),
-            "confidence_level": level,
-        }
-    )
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # separation: see not_estimable
+        ratio = np.exp(coef)
+        return pd.DataFrame(
+            {
+                "term": list(names),
+                "coef": coef,
+                "std_err": se,
+                ratio_name: ratio,
+                "estimate": ratio,
+                "ci_low": np.exp(coef - z * se),
+                "ci_high": np.exp(coef + z * se),
+                "n": int(n),
+                "p_value": 2 * stats.norm.sf(np.abs(coef / se)),
+                "confidence_level": level,
+            }
+        )
 
 
 def _fit_frame(d, duration, event, covariates, levels, weights) -> pd.DataFrame:
@@ -167,8 +192,23 @@ def _fit_frame(d, duration, event, covariates, levels, weights) -> pd.DataFrame:
     return fit_df
 
 
+def _converged(fit, what: str, names: list[str]):
+    """``fit()``, with a failure to converge reported as a CXDataError naming the terms."""
+    from lifelines.exceptions import ConvergenceError
+    from statsmodels.tools.sm_exceptions import PerfectSeparationError
+
+    try:
+        return fit()
+    except (ConvergenceError, PerfectSeparationError, np.linalg.LinAlgError) as err:
+        cause = str(err).split(". ")[0].strip()
+        raise CXDataError(
+            f"{what} did not converge with the terms {names} ({cause}); look for a term that (nearly) separates "
+            "churners from the others or nearly repeats another, and drop or group it"
+        ) from None
+
+
 def _fit_time_varying(d, *, duration, event, start, id_col, covariates, levels, weights, level, robust):
-    """lifelines' CoxTimeVaryingFitter on start/stop rows; returns (fitter, ratio table)."""
+    """lifelines' CoxTimeVaryingFitter on start/stop rows; returns (fitter, ratio table, warnings)."""
     from lifelines import CoxTimeVaryingFitter
 
     t, e = durations_events(d, duration, event)
@@ -180,6 +220,8 @@ def _fit_time_varying(d, *, duration, event, start, id_col, covariates, levels, 
             "intervals need start < stop"
         )
     fit_df = _design(d, covariates, levels)
+    names = list(fit_df.columns)
+    check_design(fit_df, what="the time-varying Cox model")
     fit_df["__id"] = d[id_col].to_numpy()
     fit_df["__start"] = s0
     fit_df["__stop"] = t
@@ -187,62 +229,78 @@ def _fit_time_varying(d, *, duration, event, start, id_col, covariates, levels, 
     w = resolve_weights(d, weights, len(d))
     if w is not None:
         fit_df["__weight"] = w
-    names = [c for c in fit_df.columns if not c.startswith("__")]
     ctv = CoxTimeVaryingFitter(alpha=1 - level)
-    ctv.fit(
-        fit_df, event_col="__event", start_col="__start", stop_col="__stop", id_col="__id",
-        weights_col="__weight" if "__weight" in fit_df else None, robust=robust,
-        fit_options=_COX_FIT_OPTIONS,
-    )
+    with fit_quietly() as caught:
+        _converged(lambda: ctv.fit(
+            fit_df, event_col="__event", start_col="__start", stop_col="__stop", id_col="__id",
+            weights_col="__weight" if "__weight" in fit_df else None, robust=robust,
+            fit_options=_COX_FIT_OPTIONS,
+        ), "the time-varying Cox model", names)
     hr = _ratio_table(names, ctv.params_.to_numpy(), ctv.standard_errors_.to_numpy(), level, "hazard_ratio", len(d))
-    return ctv, hr
+    hr, notes = not_estimable(hr, fit_df[names], ratio_name="hazard_ratio", model="time-varying Cox model",
+                              caught=caught)
+    return ctv, hr, notes
 
 
-def _fit_proportional_hazards(fit_df: pd.DataFrame, level: float, robust: bool):
-    """lifelines' CoxPHFitter (Efron ties) and its Schoenfeld-residual test (rank time)."""
+def _fit_proportional_hazards(fit_df: pd.DataFrame, names: list[str], level: float, robust: bool):
+    """lifelines' CoxPHFitter (Efron ties) and its Schoenfeld-residual test (rank time).
+
+    Returns the fitter, the hazard-ratio table, the PH-test table and the warnings.
+    """
     from lifelines import CoxPHFitter
     from lifelines.statistics import proportional_hazard_test
 
+    check_design(fit_df[names], what="the Cox model")
     cph = CoxPHFitter(alpha=1 - level)
-    cph.fit(
-        fit_df, duration_col="__duration", event_col="__event",
-        weights_col="__weight" if "__weight" in fit_df else None, robust=robust,
-        fit_options=_COX_FIT_OPTIONS,
-    )
-    ph = proportional_hazard_test(cph, fit_df, time_transform="rank").summary.reset_index()
+    with fit_quietly() as caught:
+        _converged(lambda: cph.fit(
+            fit_df, duration_col="__duration", event_col="__event",
+            weights_col="__weight" if "__weight" in fit_df else None, robust=robust,
+            fit_options=_COX_FIT_OPTIONS,
+        ), "the Cox model", names)
+        ph = proportional_hazard_test(cph, fit_df, time_transform="rank").summary.reset_index()
     ph = pd.DataFrame(
         {"term": ph.iloc[:, 0].astype(str), "statistic": ph["test_statistic"].to_numpy(), "p_value": ph["p"].to_numpy()}
     )
-    return cph, ph
+    hr = _ratio_table(names, cph.params_[names].to_numpy(), cph.standard_errors_[names].to_numpy(), level,
+                      "hazard_ratio", len(fit_df))
+    hr, notes = not_estimable(hr, fit_df[names], ratio_name="hazard_ratio", model="Cox model", caught=caught)
+    ph, ph_notes = ph_warnings(ph, level)
+    return cph, hr, ph, notes + ph_notes
 
 
 def _fit_logit(fit_df: pd.DataFrame, names: list[str], horizon: float, level: float):
     """Logistic model of churn within ``horizon`` on rows whose outcome is known.
 
-    Returns (statsmodels results, odds-ratio table, rows used, rows censored before horizon).
+    Returns (statsmodels results, odds-ratio table, rows used, rows censored before
+    horizon, warnings).
     """
     import statsmodels.api as sm
 
     t, e = fit_df["__duration"].to_numpy(), fit_df["__event"].to_numpy()
     y = np.where((e == 1) & (t <= horizon), 1.0, 0.0)
     known = ~((e == 0) & (t < horizon))
-    Xl = sm.add_constant(fit_df.loc[known, names], has_constant="add")
     yl = y[known]
     if len(np.unique(yl)) < 2:
         raise CXDataError(
             f"no variation in churn within horizon={horizon} among {int(known.sum())} rows with a known "
             "outcome; choose another `horizon` or pass horizon=None"
         )
-    if "__weight" in fit_df.columns:
-        logit = sm.GLM(yl, Xl, family=sm.families.Binomial(), var_weights=fit_df.loc[known, "__weight"]).fit(
-            cov_type="HC0"
-        )
-    else:
-        logit = sm.Logit(yl, Xl).fit(disp=0)
+    what = f"the logistic model of churn within {horizon:g} ({int(known.sum())} rows with a known outcome)"
+    check_design(fit_df.loc[known, names], what=what)
+    Xl = sm.add_constant(fit_df.loc[known, names], has_constant="add")
+    with fit_quietly() as caught:
+        if "__weight" in fit_df.columns:
+            model = sm.GLM(yl, Xl, family=sm.families.Binomial(), var_weights=fit_df.loc[known, "__weight"])
+            logit = _converged(lambda: model.fit(cov_type="HC0"), what, names)
+        else:
+            logit = _converged(lambda: sm.Logit(yl, Xl).fit(disp=0), what, names)
     n_known = int(known.sum())
     odds = _ratio_table(names, logit.params[names].to_numpy(), logit.bse[names].to_numpy(), level, "odds_ratio",
                         n_known)
-    return logit, odds, n_known, int((~known).sum())
+    odds, notes = not_estimable(odds, fit_df.loc[known, names], ratio_name="odds_ratio",
+                                model=f"logistic model of churn within {horizon:g}", caught=caught)
+    return logit, odds, n_known, int((~known).sum()), notes
 
 
 def churn_drivers(
@@ -274,7 +332,9 @@ def churn_drivers(
         CX measures (e.g. ``nps_group``, ``osat``, ``ces``, ``recent_negative``,
         ``reopened_tickets``) and controls (``tenure``, ``plan``, ``monthly_revenue``).
         Text/categorical columns are coded as indicators ``col[level]`` against a
-        reference level.
+        reference level; a text column whose every non-empty value is a number is read
+        as numbers instead (``spec["read_as_numbers"]``, and ``method`` says so). A text
+        column with more than 50 levels is refused before anything is fitted.
     reference : dict, optional
         Reference level per categorical covariate; default: the first category of a
         Categorical (promoter for ``nps_group`` from ``churn_table``), otherwise the
@@ -296,13 +356,18 @@ def churn_drivers(
     Returns
     -------
     ChurnDriversResult
-        ``hazard_ratios``, ``ph_test``, ``odds_ratios``, and the fitted ``model`` /
-        ``logit`` objects.
+        ``hazard_ratios``, ``ph_test``, ``odds_ratios``, the fitted ``model`` /
+        ``logit`` objects and ``warnings`` (plain sentences: separation, changing hazard
+        ratios).
 
     Raises
     ------
     CXDataError
-        Missing columns, negative durations, events not 0/1, unknown reference levels.
+        Before anything is fitted: missing columns, negative or non-numeric durations,
+        events not 0/1 (e.g. "Yes"/"No"), no churn events, a covariate that does not vary
+        (or a categorical one with a single level), perfectly collinear covariates, a
+        text covariate with more than 50 levels, unknown reference levels. A fit that
+        still does not converge is reported the same way, naming the terms.
 
     Notes
     -----
@@ -316,6 +381,13 @@ def churn_drivers(
     HC0 errors when weighted), excluding rows censored before ``horizon``; it ignores
     timing and is the simpler, cruder alternative. Rows with a missing value in any
     used column are dropped and counted (``n_dropped``).
+
+    A term is reported as not estimable (``warnings``; its interval and p-value missing)
+    when its coefficient or standard error per standard deviation of the term exceeds
+    10 or 5 log units, or its ratio is 0 or infinite: the likelihood keeps rising as the
+    coefficient runs off (perfect or quasi-separation), so the Wald interval means
+    nothing. A proportional-hazards warning is given for a term whose test p-value,
+    adjusted by Benjamini–Hochberg across the terms, is below ``1 - confidence_level``.
 
     References
     ----------
@@ -344,36 +416,44 @@ def churn_drivers(
     covariates = list(covariates)
     if not covariates:
         raise CXDataError("`covariates` is empty; name at least one column")
-    d, n_dropped = _prepare(df, duration, event, covariates, start, id_col if start else None, weights)
+    d, n_dropped, converted = _prepare(df, duration, event, covariates, start, id_col if start else None, weights)
     if len(d) == 0:
         raise CXDataError(f"no rows left after dropping {n_dropped} row(s) with missing values")
-    levels = _levels(d, covariates, reference)
     _, e = durations_events(d, duration, event)
+    if not e.any():
+        raise CXDataError(
+            f"no churn events: column {event!r} is 0 in all {len(d)} rows used ({n_dropped} dropped for missing "
+            "values); a churn model needs churners: extend the follow-up or check how churn is coded"
+        )
+    levels = _levels(d, covariates, reference)
     spec = {
         "duration": duration, "event": event, "covariates": tuple(covariates), "levels": levels,
         "start": start, "id_col": id_col, "weights": weights, "horizon": horizon, "robust": robust,
+        "read_as_numbers": tuple(converted),
     }
     counts = {"n": int(len(d)), "n_events": int(e.sum()), "n_dropped": n_dropped}
-    robust_note = "; robust SEs" if robust else ""
+    notes = ("; robust SEs" if robust else "") + (f"; text column(s) {converted} read as numbers" if converted else "")
     if start is not None:
-        ctv, hr = _fit_time_varying(d, duration=duration, event=event, start=start, id_col=id_col,
-                                    covariates=covariates, levels=levels, weights=weights, level=level, robust=robust)
+        ctv, hr, warned = _fit_time_varying(d, duration=duration, event=event, start=start, id_col=id_col,
+                                            covariates=covariates, levels=levels, weights=weights, level=level,
+                                            robust=robust)
         return ChurnDriversResult(
-            hazard_ratios=hr, ph_test=pd.DataFrame(columns=["term", "statistic", "p_value"]),
+            hazard_ratios=hr, ph_test=pd.DataFrame(columns=["term", "statistic", "p_value", "p_adjusted"]),
             odds_ratios=None, model=ctv, logit=None, **counts, spec=spec, confidence_level=level,
-            method="time-varying Cox (start/stop rows), Efron ties, lifelines CoxTimeVaryingFitter" + robust_note,
+            method="time-varying Cox (start/stop rows), Efron ties, lifelines CoxTimeVaryingFitter" + notes,
+                warnings=warned,
         )
     fit_df = _fit_frame(d, duration, event, covariates, levels, weights)
-    cph, ph = _fit_proportional_hazards(fit_df, level, robust)
     names = [c for c in fit_df.columns if not c.startswith("__")]
-    hr = _ratio_table(names, cph.params_[names].to_numpy(), cph.standard_errors_[names].to_numpy(), level,
-                      "hazard_ratio", len(d))
+    cph, hr, ph, warned = _fit_proportional_hazards(fit_df, names, level, robust)
     odds, logit, n_logit, n_excl = None, None, 0, 0
     if horizon is not None:
-        logit, odds, n_logit, n_excl = _fit_logit(fit_df, names, horizon, level)
+        logit, odds, n_logit, n_excl, logit_warned = _fit_logit(fit_df, names, horizon, level)
+        warned += logit_warned
     return ChurnDriversResult(
         hazard_ratios=hr, ph_test=ph, odds_ratios=odds, model=cph, logit=logit, **counts,
         n_logit=n_logit, n_logit_censored_excluded=n_excl, spec=spec, confidence_level=level,
         method="Cox proportional hazards, Efron ties (lifelines CoxPHFitter); Schoenfeld PH test (rank time)"
-        + robust_note + (f"; logistic churn within {horizon:g} (statsmodels)" if horizon is not None else ""),
+        + notes + (f"; logistic churn within {horizon:g} (statsmodels)" if horizon is not None else ""),
+        warnings=warned,
     )

@@ -24,6 +24,9 @@ NPS_GROUPS = ("promoter", "passive", "detractor")
 #: Days per time unit of durations and tenure (a month is 365.25 / 12 days).
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12}
 
+#: Days per unit that time-span (``timedelta64``) durations can be converted to.
+TIMEDELTA_UNITS = {"hours": 1.0 / 24, **UNIT_DAYS}
+
 _CARRIED = ("plan", "monthly_revenue", "country", "acquisition_channel")
 
 
@@ -67,13 +70,23 @@ def as_frame(data: Any) -> pd.DataFrame:
     return data
 
 
-def durations_events(df: pd.DataFrame, duration: str, event: str) -> tuple[np.ndarray, np.ndarray]:
+def durations_events(
+    df: pd.DataFrame, duration: str, event: str, *, unit: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Durations (finite, >= 0) and 0/1 events of ``df`` as float arrays (missing stays NaN).
+
+    Time spans (``timedelta64``) are converted to ``unit`` (one of :data:`TIMEDELTA_UNITS`);
+    without a ``unit`` they are refused rather than read as nanoseconds. Text, dates and
+    event labels such as "Yes"/"No" are refused with the column, the values and their
+    row count.
 
     >>> durations_events(pd.DataFrame({"t": [1, 2.5], "e": [True, False]}), "t", "e")
     (array([1. , 2.5]), array([1., 0.]))
+    >>> durations_events(pd.DataFrame({"t": pd.to_timedelta([36, 84], unit="h"), "e": [1, 0]}), "t", "e",
+    ...                  unit="days")[0]
+    array([1.5, 3.5])
     """
-    t = pd.to_numeric(df[duration], errors="coerce").to_numpy(dtype=float)
+    t = _durations(df[duration], duration, unit)
     if np.isinf(t).any():
         raise CXDataError(f"column {duration!r} has {int(np.isinf(t).sum())} infinite value(s)")
     neg = t < 0
@@ -83,7 +96,16 @@ def durations_events(df: pd.DataFrame, duration: str, event: str) -> tuple[np.nd
             "durations run from the start of observation to churn or censoring and must be >= 0"
         )
     e_raw = df[event]
-    e = pd.to_numeric(e_raw.astype("object") if e_raw.dtype == bool else e_raw, errors="coerce")
+    if pd.api.types.is_bool_dtype(e_raw.dtype):
+        e_raw = e_raw.astype("float")
+    e = pd.to_numeric(e_raw, errors="coerce")
+    text = e_raw.notna() & e.isna()
+    if text.any():
+        labels = show_values(sorted(pd.unique(e_raw[text]), key=str))
+        raise CXDataError(
+            f"column {event!r} has {int(text.sum())} non-numeric value(s) {labels}; code churn as 1 and "
+            f"still-active (censored) as 0, e.g. `data[{event!r}].map({{'Yes': 1, 'No': 0}})`"
+        )
     e = e.astype(float).to_numpy()
     bad = ~np.isnan(e) & ~np.isin(e, [0.0, 1.0])
     if bad.any():
@@ -92,6 +114,33 @@ def durations_events(df: pd.DataFrame, duration: str, event: str) -> tuple[np.nd
             "code churn as 1 and still-active (censored) as 0"
         )
     return t, e
+
+
+def _durations(s: pd.Series, name: str, unit: str | None) -> np.ndarray:
+    """A duration column as floats: numbers as they are, time spans in ``unit``."""
+    if pd.api.types.is_timedelta64_dtype(s.dtype):
+        if unit is None:
+            raise CXDataError(
+                f"column {name!r} holds time spans ({s.dtype}); convert them to numbers in a stated unit "
+                f"first, e.g. `data[{name!r}].dt.total_seconds() / 86400` for days"
+            )
+        per = TIMEDELTA_UNITS[check_choice(unit, tuple(TIMEDELTA_UNITS), argument="unit")]
+        return s.dt.total_seconds().to_numpy(dtype=float, na_value=np.nan) / 86400 / per
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        raise CXDataError(
+            f"column {name!r} holds dates ({s.dtype}), not durations; durations are the time from the start "
+            "of observation to churn or censoring (e.g. from cx.churn_table)"
+        )
+    if pd.api.types.is_bool_dtype(s.dtype):
+        raise CXDataError(f"column {name!r} is boolean (True/False); expected durations (numbers >= 0)")
+    num = pd.to_numeric(s, errors="coerce")
+    text = s.notna() & num.isna()
+    if text.any():
+        raise CXDataError(
+            f"column {name!r} has {int(text.sum())} non-numeric value(s) {show_values(pd.unique(s[text]))}; "
+            "expected durations (numbers >= 0); fix or blank those rows"
+        )
+    return num.to_numpy(dtype=float, na_value=np.nan)
 
 
 def nps_group_labels(ltr: Any) -> pd.Series:
@@ -230,8 +279,10 @@ def _response_rows(cust: pd.DataFrame, sv: pd.DataFrame, per: float, score: str)
 def _negative_episodes(journeys: pd.DataFrame) -> pd.DataFrame:
     """customer_id and timestamp of every negative episode (valence -1)."""
     check_columns(journeys, ["customer_id", "timestamp", "valence"], argument="journeys")
-    neg = journeys.loc[pd.to_numeric(journeys["valence"], errors="coerce") == -1, ["customer_id", "timestamp"]]
-    return neg.assign(timestamp=pd.to_datetime(neg["timestamp"]))
+    negative = (pd.to_numeric(journeys["valence"], errors="coerce") == -1).to_numpy()
+    stamps = date_column(journeys, "timestamp", argument="journeys")  # aware times in UTC, naive
+    return pd.DataFrame({"customer_id": journeys["customer_id"].to_numpy()[negative],
+                         "timestamp": stamps.to_numpy()[negative]})
 
 
 def _recent_negative(out: pd.DataFrame, journeys: pd.DataFrame, window: pd.Timedelta) -> np.ndarray:
@@ -245,8 +296,10 @@ def _recent_negative(out: pd.DataFrame, journeys: pd.DataFrame, window: pd.Timed
 def _reopened_tickets(out: pd.DataFrame, tickets: pd.DataFrame, window: pd.Timedelta) -> np.ndarray:
     """Tickets created in the ``window`` up to the response that were reopened at least once."""
     check_columns(tickets, ["customer_id", "created_at", "reopen_count"], argument="tickets")
-    tk = tickets.loc[pd.to_numeric(tickets["reopen_count"], errors="coerce") > 0, ["customer_id", "created_at"]]
-    tk = tk.assign(created_at=pd.to_datetime(tk["created_at"]))
+    reopened = (pd.to_numeric(tickets["reopen_count"], errors="coerce") > 0).to_numpy()
+    created = date_column(tickets, "created_at", argument="tickets")  # aware times in UTC, naive
+    tk = pd.DataFrame({"customer_id": tickets["customer_id"].to_numpy()[reopened],
+                       "created_at": created.to_numpy()[reopened]})
     j = out[["response_id", "customer_id", "response_date"]].merge(tk, on="customer_id")
     hit = (j["created_at"] <= j["response_date"]) & (j["created_at"] > j["response_date"] - window)
     n_re = j.loc[hit].groupby("response_id").size()

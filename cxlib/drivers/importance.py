@@ -30,7 +30,7 @@ from ..core.checks import (
 )
 from ..core.inference import percentile_interval
 from ..errors import CXDataError, SmallBaseWarning
-from .binary import binary_bootstrap, binary_importance
+from .binary import binary_bootstrap, binary_importance, check_cost
 from .correlation import (
     CHUNK_ELEMENTS,
     boot_counts,
@@ -85,7 +85,9 @@ def key_drivers(
     n_boot : int
         Number of bootstrap resamples (rows resampled with their weights); 0 disables
         the intervals. The cost is ``n_boot`` times one analysis (for "shapley" it
-        grows as 2^p).
+        grows as 2^p). For a binary outcome (2^p logistic fits per analysis) the time is
+        estimated first: above a minute a :class:`~cxlib.errors.SlowComputationWarning`
+        gives it and the options that avoid it; above an hour the call is refused.
     seed : int
         Seed of the bootstrap (``None`` draws fresh entropy: not reproducible).
     missing : {"listwise", "pairwise"}
@@ -112,7 +114,7 @@ def key_drivers(
     CXDataError
         Unknown columns or options, non-numeric values, a constant driver, perfectly
         collinear drivers, n <= p + 1, too many drivers for an exact method, a binary
-        outcome that is not 0/1.
+        outcome that is not 0/1, logistic dominance expected to run over an hour.
 
     Notes
     -----
@@ -172,6 +174,8 @@ def key_drivers(
             SmallBaseWarning,
             stacklevel=2,
         )
+    if rows.outcome_type == "binary":  # 2^p logistic fits per resample: estimate the time before starting
+        check_cost(rows.n_used, len(rows.drivers), B)
     imp, r2, sign = _importance(rows, method)
     reps, failed = _bootstrap(rows, method, B, np.random.default_rng(seed))
     return _result(rows, method=method, imp=imp, r2=r2, sign=sign, reps=reps, failed=failed,

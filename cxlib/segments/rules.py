@@ -20,6 +20,7 @@ from ..core.checks import (
     as_timestamp,
     check_columns,
     check_frame,
+    date_column,
     numeric_scores,
     show_values,
 )
@@ -143,17 +144,29 @@ def _rfm_input_kind(recency: Any, frequency: Any, monetary: Any, date: Any, amou
     return transactional
 
 
+def _refuse_negative(data: pd.DataFrame, values: np.ndarray, column: str, customer: str, *, what: str) -> None:
+    """Refuse negative monetary values, naming the column, the values, the rows and customers."""
+    neg = values < 0
+    if neg.any():
+        raise CXDataError(
+            f"column {column!r} has {int(neg.sum())} negative {what} value(s) {show_values(np.unique(values[neg]))} "
+            f"in row(s) {show_values(data.index[neg])} ({customer} {show_values(pd.unique(data[customer][neg]))}); "
+            "RFM monetary value is spend >= 0: drop refunds and credits, or pass allow_negative=True to net them"
+        )
+
+
 def _rfm_from_transactions(
-    data: pd.DataFrame, ids: pd.Series, customer: str, date: str, amount: str, as_of: Any
+    data: pd.DataFrame, ids: pd.Series, customer: str, date: str, amount: str, as_of: Any, allow_negative: bool
 ) -> tuple[pd.DataFrame, pd.Timestamp]:
     """Per-customer recency (days to ``as_of``), frequency (transactions) and monetary (sum)."""
-    check_columns(data, [date], argument="date")
     check_columns(data, [amount], argument="amount")
     as_of_ts = as_timestamp(as_of, argument="as_of")
-    dates = as_datetimes(data[date], date)
+    dates = date_column(data, date, argument="date")  # timezone-aware dates in UTC, naive
     if dates.isna().any():
         raise CXDataError(f"column {date!r} has {int(dates.isna().sum())} missing date(s)")
     amounts = numeric_scores(data[amount], amount, allow_missing=False)
+    if not allow_negative:
+        _refuse_negative(data, amounts, amount, customer, what="transaction")
     late = (dates > as_of_ts).to_numpy()
     if late.any():
         raise CXDataError(
@@ -177,7 +190,8 @@ def _rfm_from_transactions(
 
 
 def _rfm_from_customers(
-    data: pd.DataFrame, ids: pd.Series, customer: str, recency: str, frequency: str, monetary: str
+    data: pd.DataFrame, ids: pd.Series, customer: str, recency: str, frequency: str, monetary: str,
+    allow_negative: bool,
 ) -> pd.DataFrame:
     """Customer input checked (one row per customer, numbers, recency and frequency >= 0)."""
     for arg, col in (("recency", recency), ("frequency", frequency), ("monetary", monetary)):
@@ -188,12 +202,15 @@ def _rfm_from_customers(
             f"column {customer!r} repeats {int(dup.sum())} row(s) {show_values(pd.unique(ids[dup]))}; "
             "customer input needs one row per customer (pass transactions with `date`/`amount` instead)"
         )
+    spend = numeric_scores(data[monetary], monetary, allow_missing=False)
+    if not allow_negative:
+        _refuse_negative(data, spend, monetary, customer, what="monetary")
     return pd.DataFrame(
         {
             customer: ids.to_numpy(),
             "recency_days": numeric_scores(data[recency], recency, low=0, allow_missing=False),
             "frequency": numeric_scores(data[frequency], frequency, low=0, allow_missing=False),
-            "monetary": numeric_scores(data[monetary], monetary, allow_missing=False),
+            "monetary": spend,
         }
     )
 
@@ -283,6 +300,7 @@ def rfm(
     frequency: str | None = None,
     monetary: str | None = None,
     bins: int | Mapping[str, Sequence[float]] = 5,
+    allow_negative: bool = False,
 ) -> RFMResult:
     """Recency, frequency and monetary (RFM) scores and named RFM segments.
 
@@ -305,6 +323,10 @@ def rfm(
         Number of quantile scores, or fixed cut-offs per dimension:
         ``{"recency": [30, 90, 180, 365], "frequency": [...], "monetary": [...]}`` (each
         strictly increasing, all the same length ``m`` giving scores 1..m+1).
+    allow_negative : bool, default False
+        Accept negative amounts (refunds, credits: transaction input) or negative
+        ``monetary`` values (customer input); the monetary value is then the net spend.
+        By default they are refused, naming the rows.
 
     Returns
     -------
@@ -314,8 +336,10 @@ def rfm(
     Raises
     ------
     CXDataError
-        Missing columns, missing or non-numeric amounts, dates that are not dates,
-        transactions after ``as_of``, duplicated customers in customer input, bad ``bins``.
+        Missing columns, missing or non-numeric amounts, negative amounts (unless
+        ``allow_negative``), dates that are not dates, transactions after ``as_of``,
+        duplicated customers in customer input, bad ``bins``. Timezone-aware dates and
+        ``as_of`` are converted to UTC first.
 
     Notes
     -----
@@ -372,9 +396,9 @@ def rfm(
         raise CXDataError(f"column {customer!r} has {int(ids.isna().sum())} missing customer id(s)")
     as_of_ts: pd.Timestamp | None = None
     if transactional:
-        table, as_of_ts = _rfm_from_transactions(data, ids, customer, date, amount, as_of)
+        table, as_of_ts = _rfm_from_transactions(data, ids, customer, date, amount, as_of, allow_negative)
     else:
-        table = _rfm_from_customers(data, ids, customer, recency, frequency, monetary)
+        table = _rfm_from_customers(data, ids, customer, recency, frequency, monetary, allow_negative)
     fixed = isinstance(bins, Mapping)
     n_scores, cut_rows, method = _rfm_fixed(table, bins) if fixed else _rfm_quantile(table, bins)
     if transactional:

@@ -25,6 +25,9 @@ from ..core.checks import check_columns, check_confidence_level, check_frame
 from ..core.inference import normal_quantile
 from ..errors import CXDataError
 
+#: Fewer customers (for Gamma-Gamma: repeat buyers) than this cannot identify the models.
+MIN_CUSTOMERS = 10
+
 
 # ----------------------------------------------------------------------------- helpers
 def _column(data: pd.DataFrame, name: str, argument: str, *, low: float = 0.0) -> np.ndarray:
@@ -283,7 +286,9 @@ def bg_nbd(
     Raises
     ------
     CXDataError
-        Missing or negative values, non-integer frequencies, recency beyond ``T``.
+        Missing or negative values, non-integer frequencies, recency beyond ``T``; fewer
+        than 10 customers, or no repeat buyers (the fit would run off to meaningless
+        parameters such as r = 1e15).
 
     Notes
     -----
@@ -313,6 +318,15 @@ def bg_nbd(
     """
     level = check_confidence_level(confidence_level)
     x, tx, TT = _rfm(data, frequency, recency, T)
+    if len(x) < MIN_CUSTOMERS:
+        raise CXDataError(
+            f"only {len(x)} customer(s) in `data`; the BG/NBD model (4 parameters) needs at least {MIN_CUSTOMERS}"
+        )
+    if not (x > 0).any():
+        raise CXDataError(
+            f"no repeat buyers: column {frequency!r} is 0 for all {len(x)} customers; the BG/NBD model needs "
+            "repeat purchases to estimate how often customers buy and when they drop out"
+        )
     start = np.log([1.0, max(float(np.mean(TT)), 1e-3), 1.0, 1.0])
     theta, cov, opt = _fit(partial(_negative_log_likelihood, bg_nbd_log_likelihood, data=(x, tx, TT)), start)
     return BGNBDResult(
@@ -441,7 +455,7 @@ def gamma_gamma(
     ------
     CXDataError
         Missing or negative values, or non-positive spend for a customer with
-        transactions.
+        transactions; fewer than 10 customers with transactions.
 
     Notes
     -----
@@ -461,11 +475,11 @@ def gamma_gamma(
     Examples
     --------
     >>> import pandas as pd
-    >>> d = pd.DataFrame({"frequency": [1, 2, 3, 1, 4, 2, 1, 5],
-    ...                   "monetary": [20.0, 35.5, 18.2, 60.0, 25.0, 30.1, 12.0, 22.0]})
+    >>> d = pd.DataFrame({"frequency": [1, 2, 3, 1, 4, 2, 1, 5, 2, 1],
+    ...                   "monetary": [20.0, 35.5, 18.2, 60.0, 25.0, 30.1, 12.0, 22.0, 41.0, 15.5]})
     >>> fit = gamma_gamma(d)
     >>> fit.n
-    8
+    10
     """
     level = check_confidence_level(confidence_level)
     check_frame(data)
@@ -478,8 +492,11 @@ def gamma_gamma(
             f"column {monetary!r} is <= 0 in {int(nonpos.sum())} row(s) with {frequency!r} > 0; "
             "the Gamma-Gamma model needs positive spend"
         )
-    if keep.sum() < 3:
-        raise CXDataError(f"only {int(keep.sum())} customer(s) with {frequency!r} > 0; need at least 3")
+    if keep.sum() < MIN_CUSTOMERS:
+        raise CXDataError(
+            f"only {int(keep.sum())} customer(s) with {frequency!r} > 0 (of {len(x)}); the Gamma-Gamma model "
+            f"(3 parameters) needs at least {MIN_CUSTOMERS} customers with transactions"
+        )
     xs, ms = x[keep], m[keep]
     neg_ll = partial(_negative_log_likelihood, gamma_gamma_log_likelihood, data=(xs, ms))
     theta, cov, opt = _fit(neg_ll, np.log([1.0, 2.0, max(float(np.mean(ms)), 1e-3)]))

@@ -312,24 +312,59 @@ def _check_risk_model(model, churn_probability, horizon, move) -> tuple[str, str
     return tuple(move)
 
 
+def _where(df: pd.DataFrame, bad: np.ndarray, id_col: str | None) -> str:
+    """Which rows: their customer ids when there is an id column, else their row labels."""
+    if id_col and id_col in df.columns:
+        return f"{id_col} {show_values(pd.unique(df.loc[bad, id_col]))}"
+    return f"row labels {show_values(df.index[bad])}"
+
+
+def _checked_amounts(df: pd.DataFrame, column: str, id_col: str | None, *, probability: bool) -> None:
+    """Refuse missing, non-numeric or out-of-range revenue (>= 0) or probabilities ([0, 1])
+    in any row, naming the column, the values and the rows: a missing amount would
+    silently shrink a sum of revenue."""
+    raw = df[column]
+    v = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    missing = np.isnan(v)
+    if missing.any():
+        text = raw.notna().to_numpy() & missing
+        shown = f" (non-numeric {show_values(pd.unique(raw[text]))})" if text.any() else ""
+        raise CXDataError(
+            f"column {column!r} is missing or non-numeric in {int(missing.sum())} of {len(v)} row(s){shown}, "
+            f"{_where(df, missing, id_col)}; revenue at risk sums over every customer, so fill them "
+            f"({'e.g. from a model' if probability else 'e.g. 0 for no revenue'}) or drop those rows first"
+        )
+    bad = (v < 0) | (v > 1) if probability else (v < 0) | np.isinf(v)
+    if bad.any():
+        valid = "probabilities in [0, 1]" if probability else "revenue >= 0"
+        raise CXDataError(
+            f"column {column!r} has {int(bad.sum())} value(s) {show_values(np.unique(v[bad]))} that are not "
+            f"{valid}, {_where(df, bad, id_col)}"
+        )
+
+
 def _risk_setup(df, *, revenue, churn_probability, model, by_cols, id_col, horizon, move) -> tuple[_RiskSetup, int]:
-    """The complete rows, checked, coded by group; and the number of rows dropped."""
+    """The complete rows, checked, coded by group; and the number of rows dropped.
+
+    Revenue and churn probabilities are checked in every row (a missing one is an error);
+    rows missing a group key or a model covariate are dropped and counted.
+    """
     need = [revenue, *by_cols] + ([churn_probability] if churn_probability else []) + ([id_col] if id_col else [])
     if model is not None:
         need += list(model.spec["covariates"])
     need = list(dict.fromkeys(need))
     check_columns(df, need, argument="revenue/by/covariates")
+    if len(df) == 0:
+        raise CXDataError("`table` has no rows: nothing to analyse")
+    _checked_amounts(df, revenue, id_col, probability=False)
+    if churn_probability is not None:
+        _checked_amounts(df, churn_probability, id_col, probability=True)
     keep = df[need].notna().all(axis=1)
+    if not keep.any():
+        missing = {c: int(df[c].isna().sum()) for c in need if df[c].isna().any()}
+        raise CXDataError(f"no rows left: every one of the {len(df)} rows misses a value (missing per column: {missing})")
     d = df.loc[keep].reset_index(drop=True)
     rev = pd.to_numeric(d[revenue], errors="coerce").to_numpy(dtype=float)
-    if (rev < 0).any() or np.isnan(rev).any():
-        n_bad = int(((rev < 0) | np.isnan(rev)).sum())
-        raise CXDataError(f"column {revenue!r} has {n_bad} negative or non-numeric value(s)")
-    if churn_probability is not None:
-        p = pd.to_numeric(d[churn_probability], errors="coerce").to_numpy(dtype=float)
-        bad = np.isnan(p) | (p < 0) | (p > 1)
-        if bad.any():
-            raise CXDataError(f"column {churn_probability!r} has {int(bad.sum())} value(s) outside [0, 1]")
     keys = d[by_cols].astype("object").apply(tuple, axis=1) if by_cols else pd.Series([("all",)] * len(d))
     labels = list(dict.fromkeys(sorted(keys, key=str)))
     codes = pd.Categorical(keys, categories=labels).codes
@@ -500,8 +535,10 @@ def revenue_at_risk(
     Raises
     ------
     CXDataError
-        Missing columns, negative revenue, probabilities outside [0, 1], neither or both
-        of ``churn_probability`` and ``model``, a time-varying model.
+        Missing columns; revenue that is missing, non-numeric or negative, or churn
+        probabilities that are missing or outside [0, 1], in any row (the message names
+        the column, the values, the row count and the customers); neither or both of
+        ``churn_probability`` and ``model``; a time-varying model; no complete rows.
 
     Notes
     -----

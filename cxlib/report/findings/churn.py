@@ -7,6 +7,7 @@ Every number is read from a result object (:mod:`cxlib.survival`, :mod:`cxlib.ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -113,8 +114,34 @@ def survival_findings(result: SurvivalResult, *, unit: str = "months", groups: s
 
 
 # ---------------------------------------------------------------------------- models
-def ratio_table(table: pd.DataFrame, *, unit: str = "hazard ratio", caption: str | None = None) -> DisplayTable:
+#: How a model warning of each kind reads in the note column of a ratio table.
+_NOTES = {"separation": "not estimable: perfect separation", "not_estimable": "not estimable",
+          "proportional_hazards": "changes over time (PH test)", "convergence": "fit did not converge"}
+
+
+def _ratio_shown(x: Any) -> str:
+    x = _number(x)
+    return "–" if x is None else f"{x:.2f}" if x < 1e6 else f"{x:.2g}"
+
+
+def _for_table(warnings: Sequence[Any], table: pd.DataFrame) -> dict[str, str]:
+    """Notes per term from the model warnings that concern this table's model."""
+    odds = "odds_ratio" in table.columns
+    notes: dict[str, list[str]] = {}
+    for w in warnings:
+        term, model = getattr(w, "term", None), str(getattr(w, "model", ""))
+        if term is not None and model.startswith("logistic") == odds:
+            notes.setdefault(term, []).append(_NOTES.get(getattr(w, "kind", ""), str(w)))
+    return {t: "; ".join(v) for t, v in notes.items()}
+
+
+def ratio_table(table: pd.DataFrame, *, unit: str = "hazard ratio", caption: str | None = None,
+                warnings: Sequence[Any] = ()) -> DisplayTable:
     """A hazard- or odds-ratio table of :func:`cxlib.churn_drivers` for reviewers (with p-values).
+
+    ``warnings`` (the result's ``warnings``) adds a ``note`` column next to the numbers of
+    the terms they concern (an interval not estimable, a ratio that changes over time);
+    a missing interval reads "no interval", a missing p-value "–".
 
     Examples
     --------
@@ -124,16 +151,33 @@ def ratio_table(table: pd.DataFrame, *, unit: str = "hazard ratio", caption: str
     [['x', '1.50', '[1.20, 1.90]', '400', '0.00042']]
     """
     shown = format_table(table, label="term", digits=2, unit=unit, show_test=False).to_frame()
-    shown["p"] = [f"{p:.2g}" for p in table["p_value"]]
+    huge = [_number(x) is not None and _number(x) >= 1e6 for x in table["estimate"]]
+    shown.iloc[huge, 1] = [_ratio_shown(x) for x in table["estimate"][huge]]  # no 21-digit ratio when separated
+    shown["p"] = ["–" if _number(p) is None else f"{p:.2g}" for p in table["p_value"]]
+    notes = _for_table(warnings, table)
+    if notes:
+        shown["note"] = [notes.get(str(t), "") for t in table["term"]]
     return DisplayTable(shown, caption=caption)
 
 
 def ph_test_table(drivers: ChurnDriversResult, *, caption: str | None = None) -> DisplayTable:
-    """The proportional-hazards check of a Cox fit: χ² (1 df) and p per term."""
+    """The proportional-hazards check of a Cox fit: χ² (1 df), p and the p-value adjusted
+    across the terms (Benjamini–Hochberg) per term."""
     ph = drivers.ph_test
     shown = pd.DataFrame({"term": ph["term"].astype(str), "χ² (1 df)": [f"{s:.2f}" for s in ph["statistic"]],
                           "p": [f"{p:.2g}" for p in ph["p_value"]], "n": f"{drivers.n:,}"})
+    if "p_adjusted" in ph.columns:
+        shown.insert(3, "p (BH-adjusted)", [f"{p:.2g}" for p in ph["p_adjusted"]])
     return DisplayTable(shown, caption=caption)
+
+
+def warning_sentences(warnings: Sequence[Any]) -> list[str]:
+    """Model warnings as sentences for reviewers ("Warning: … .").
+
+    >>> warning_sentences(["the Cox model did not converge: treat its estimates with caution"])
+    ['Warning: the Cox model did not converge: treat its estimates with caution.']
+    """
+    return [f"Warning: {w}." for w in warnings]
 
 
 # ---------------------------------------------------------------------------- findings
@@ -152,18 +196,29 @@ def _rates_sentence(rates: pd.DataFrame, group: str) -> str | None:
     )
 
 
+def _about(warning: Any, term: str) -> bool:
+    """Whether a model warning concerns the Cox hazard ratio of ``term``."""
+    return getattr(warning, "term", None) == term and not str(getattr(warning, "model", "")).startswith("logistic")
+
+
 def _hazard_sentence(drivers: ChurnDriversResult, term: str) -> str | None:
+    """The quoted hazard ratio, followed by the model warnings about it."""
     hr = drivers.hazard_ratios.set_index("term")
     if term not in hr.index:
         return None
     h = hr.loc[term]
+    own = [w for w in drivers.warnings if _about(w, term)]
+    notes = "".join(f" Note: {w}." for w in own)
+    if _number(h["ci_low"]) is None or _number(h["ci_high"]) is None:
+        return (f"Holding the model's other terms fixed, the churn hazard ratio for {term} is "
+                f"{_ratio_shown(h['hazard_ratio'])} with no interval ({drivers.n_events:,} churn events).{notes}")
     sig = ("the interval excludes 1, so the difference in churn is significant"
            if h["ci_low"] > 1 or h["ci_high"] < 1
            else "the interval includes 1, so no difference in churn can be claimed")
     return (
         f"Holding the model's other terms fixed, the churn hazard ratio for {term} is "
         f"{h['hazard_ratio']:.2f} ({drivers.confidence_level:.0%} CI {h['ci_low']:.2f}–{h['ci_high']:.2f}; "
-        f"{drivers.n_events:,} churn events): {sig}."
+        f"{drivers.n_events:,} churn events): {sig}.{notes}"
     )
 
 
@@ -207,7 +262,8 @@ def churn_findings(
     rates : pandas.DataFrame, optional
         From :func:`cxlib.churn_hazard_by_group` by ``group`` (monthly unit, proportions).
     drivers : ChurnDriversResult, optional
-        Its hazard ratio ``term`` is quoted.
+        Its hazard ratio ``term`` is quoted, with the model warnings about that term
+        right after it; its other warnings follow as sentences of their own.
     at_risk : RevenueAtRiskResult, optional
         Rows of ``revenue_at_risk`` and the move scenario are summed into totals
         (per-group intervals are not additive, so totals are quoted without one).
@@ -228,8 +284,11 @@ def churn_findings(
     out: list[str] = []
     if rates is not None and (s := _rates_sentence(rates, group)) is not None:
         out.append(s)
-    if drivers is not None and (s := _hazard_sentence(drivers, term)) is not None:
-        out.append(s)
+    if drivers is not None:
+        hazard = _hazard_sentence(drivers, term)
+        out += [hazard] if hazard is not None else []
+        # the warnings not already quoted next to the hazard ratio
+        out += warning_sentences([w for w in drivers.warnings if hazard is None or not _about(w, term)])
     if at_risk is not None:
         out += _revenue_sentences(at_risk, currency)
     return out
