@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..core.inference import format_interval
 from ..core.io import atomic_write_with
