@@ -132,9 +132,13 @@ def _cmd_init(args: argparse.Namespace) -> int:
     for role, value in study.roles["survey"].items():
         names = ", ".join(value[:6]) + (f", … ({len(value)} columns)" if len(value) > 6 else "") \
             if isinstance(value, list) else value
-        scale = study.scales.get(role)
-        points = f"  [points {scale.to_dict()['points']}, missing {scale.to_dict()['missing']}]" if scale else ""
-        print(f"  {role:<14} {names}{points}")
+        scale = study.scales[role].to_dict() if role in study.scales else None
+        parts = [f"points {scale['points']}"] if scale else []
+        if scale and scale["missing"]:
+            parts.append(f"missing {scale['missing']}")
+        if scale and 0 < len(scale["values"]) <= 2:
+            parts.append("values " + ", ".join(f"{k!r} = {v}" for k, v in scale["values"].items()))
+        print(f"  {role:<14} {names}" + (f"  [{'; '.join(parts)}]" if parts else ""))
     n_review = sum("# REVIEW:" in line for line in path.read_text(encoding="utf-8").splitlines())
     print(f"\n{n_review} lines are marked '# REVIEW:': check them against your questionnaire, then run\n"
           f"  cx data import {shown}")

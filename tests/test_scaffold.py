@@ -144,7 +144,7 @@ def test_cli_init_prints_the_guesses_and_the_next_command(tmp_path, capsys):
     assert main(["init", str(tmp_path / "mystudy"), "--from", str(data)]) == 0
     out = capsys.readouterr().out
     assert f"wrote {tmp_path / 'mystudy' / STUDY_FILE}" in out
-    assert re.search(r"drivers\s+Inflight wifi service, .*\(14 columns\)\s+\[points \[1, 5\], missing \[0\]\]", out)
+    assert re.search(r"drivers\s+Inflight wifi service, .*\(14 columns\)\s+\[points \[1, 5\]; missing \[0\]\]", out)
     n_review = (tmp_path / "mystudy" / STUDY_FILE).read_text().count("# REVIEW:")
     assert f"{n_review} lines are marked '# REVIEW:'" in out
     assert f"cx data import {tmp_path / 'mystudy' / STUDY_FILE}" in out
@@ -206,6 +206,25 @@ def test_qualtrics_export_roles_scales_and_import(tmp_path, variant):
         assert study.scales["satisfaction"].values["Very satisfied"] == 5.0
         assert study.scales["recommend"].values == {"10 - Extremely likely": 10.0}
         assert study.scales["drivers"].labels[1.0] == "Very poor"
+
+
+def test_a_satisfaction_matrix_does_not_take_the_overall_question(tmp_path):
+    """Matrix items ("How satisfied … - Room") are drivers; Qualtrics' NPS group column is no rating."""
+    header = [("ResponseId", "Response ID", "_recordId"),
+              ("Q2_1", "How satisfied are you with the following? - Room", "QID2_1"),
+              ("Q2_2", "How satisfied are you with the following? - Staff", "QID2_2"),
+              ("Q2_3", "How satisfied are you with the following? - Food", "QID2_3"),
+              ("Q1", "How satisfied are you with your stay?", "QID1"),
+              ("Q3", "How likely are you to recommend us to a friend?", "QID3"),
+              ("Q3_NPS_GROUP", "How likely are you to recommend us to a friend? - Group", "QID3_NPS_GROUP")]
+    rows = [[f"R_{i}", *(1 + (i + k) % 5 for k in range(4)), i % 11, 1 + (i % 11 > 6) + (i % 11 > 8)]
+            for i in range(12)]
+    lines = [",".join(c for c, _, _ in header), ",".join(t for _, t, _ in header),
+             ",".join(f'"{{""ImportId"":""{i}""}}"' for _, _, i in header)] + [",".join(map(str, r)) for r in rows]
+    (tmp_path / "hotel.csv").write_text("\n".join(lines) + "\n")
+    study = cx.load_study(scaffold_study(tmp_path / "hotel.csv", tmp_path))
+    assert study.roles["survey"] == {"respondent_id": "ResponseId", "recommend": "Q3", "satisfaction": "Q1",
+                                     "drivers": ["Q2_1", "Q2_2", "Q2_3"]}
 
 
 def test_spss_user_missing_codes_become_missing(tmp_path):

@@ -109,7 +109,7 @@ _COMMENT = re.compile(r"\b(comments?|why|verbatims?|feedback|remarks?|reasons?|s
                       r"own words|bemerkung\w*|kommentar\w*|anmerkung\w*|warum)\b")
 _QUANTITY = re.compile(r"\b(age|alter|years?|minutes?|mins?|seconds?|duration|days?|hours?|count|number|num|"
                        r"qty|quantity|amount|price|revenue|delay|distance|tenure|children|size|progress|status|"
-                       r"finished|id)\b")
+                       r"finished|id|group)\b")
 _NOT_APPLICABLE = re.compile(r"not applicable|\bn/?a\b|don'?t know|do not know|refused|no answer|not asked|"
                              r"prefer not|weiß nicht|keine angabe", re.I)
 _NEGATIVE = re.compile(r"\b(dis\w+|un\w+|not|no|non|neutral|neither|never|bad|poor|nein|nicht|kein\w*)\b")
@@ -159,7 +159,8 @@ class _Col:
     binary: dict[str, float] | None = None  # text answer -> 0/1 ({} for numbers already 0/1)
     binary_note: str = ""
     mean_length: float = 0.0
-    excluded: bool = False  # Qualtrics metadata or a quantity: never a rating or a segment
+    excluded: bool = False  # Qualtrics metadata or a quantity (age, minutes …): never a rating
+    metadata: bool = False  # Qualtrics metadata: never a segment either
     parses_as_date: bool = False
     unique: bool = False
 
@@ -282,8 +283,8 @@ def _profile(frame: pd.DataFrame, meta: Any) -> dict[str, _Col]:
                    levels=int(nonnull.nunique()), kind=_kind(s))
         col.unique = col.n == len(s) and col.levels == len(s) and len(s) > 0
         norm = normalise_name(name)
-        col.excluded = (norm in _QUALTRICS_METADATA or re.match(r"Q_[A-Z]", name) is not None
-                        or _QUANTITY.search(_words(name)) is not None)
+        col.metadata = norm in _QUALTRICS_METADATA or re.match(r"Q_[A-Z]", name) is not None
+        col.excluded = col.metadata or _QUANTITY.search(_words(name)) is not None
         if col.kind == "number":
             col.rating = _number_rating(nonnull, meta.missing_codes.get(name, ()), meta.value_labels.get(name, {}))
             if set(pd.unique(nonnull)) <= {0, 1} and col.levels == 2:
@@ -571,7 +572,7 @@ def _fallback_outcome(guess: _Guess, cols: dict[str, _Col], used: set[str]) -> N
 
 
 def _segment_like(col: _Col) -> bool:
-    return (col.kind == "text" and not col.excluded and col.rating is None and col.mean_length < 40
+    return (col.kind == "text" and not col.metadata and col.rating is None and col.mean_length < 40
             and 2 <= col.levels <= MAX_SEGMENT_LEVELS and col.levels < col.n)
 
 
@@ -726,8 +727,8 @@ def _toml_value(key: str, value: Any) -> str:
 def _header(guess: _Guess, frame: pd.DataFrame, meta: Any, data_file: Path) -> list[str]:
     out = [f"# Study file scaffolded by `cx init` from {data_file.name} ({meta.format}, {len(frame):,} rows, "
            f"{frame.shape[1]} columns).",
-           "# Every line marked '# REVIEW:' is a guess: check it against the questionnaire and correct it,",
-           "# then run `cx data import` on this file. The format is described in data/study-file.md.",
+           "# Every line with a REVIEW comment is a guess: check it against the questionnaire and correct",
+           "# it, then run `cx data import` on this file. The format is described in data/study-file.md.",
            "#", "# How the guesses were made:"]
     for role, value in guess.roles.items():
         shown = f"{len(value)} column(s)" if isinstance(value, list) else repr(value)
