@@ -161,7 +161,6 @@ class _Col:
     mean_length: float = 0.0
     excluded: bool = False  # Qualtrics metadata or a quantity (age, minutes …): never a rating
     metadata: bool = False  # Qualtrics metadata: never a segment either
-    parses_as_date: bool = False
     unique: bool = False
 
 
@@ -293,8 +292,6 @@ def _profile(frame: pd.DataFrame, meta: Any) -> dict[str, _Col]:
             col.binary, col.binary_note = {}, "answers true and false"
         elif col.kind == "text":
             _profile_text(col, nonnull.astype(str))
-        elif col.kind == "date":
-            col.parses_as_date = True
         cols[name] = col
     return cols
 
@@ -461,8 +458,14 @@ def _date(frame: pd.DataFrame, cols: dict[str, _Col], used: set[str]) -> tuple[s
     if not candidates:
         return None, ""
     best = min(candidates, key=rank)
-    how = "datetimes" if best.kind == "date" else "text that reads as dates in every row"
-    return best.name, f"a date column ({how}); each response's quarter comes from it"
+    if best.kind == "date":
+        return best.name, "a date column (datetimes); each response's quarter comes from it"
+    text = frame[best.name].dropna().astype(str).str.strip()
+    example = text[text != ""].iloc[0]
+    why = f"a date column (text such as {example!r} that reads as a date in every row)"
+    if not re.match(r"\d{4}-", example):
+        why += "; check that day and month are read the right way round (ambiguous dates are read month first)"
+    return best.name, why + "; each response's quarter comes from it"
 
 
 def _text_dates(s: pd.Series) -> bool:
