@@ -23,6 +23,7 @@ from .data.calendar import latest_quarter, previous_quarter, quarter_bounds, qua
 from .data.prepare import drop_duplicate_responses, subset_dataset
 from .data.importer import import_study
 from .data.readers import read_survey
+from .data.scaffold import scaffold_study
 from .data.study import load_study
 from .data.store import ensure_dataset, fingerprint, load_dataset, write_dataset
 from .data.synthetic.generator import synthesize

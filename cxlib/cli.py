@@ -56,6 +56,16 @@ def _build_parser() -> argparse.ArgumentParser:
                                       "the data contracts and write the dataset directory; print the import report.")
     imp.add_argument("study", metavar="STUDY.toml", help="the study file")
     imp.add_argument("--out", default=None, help="dataset directory (default: dataset/ beside the study file)")
+
+    init = sub.add_parser("init", help="scaffold a study file (study.toml) from a data file, roles and scales guessed",
+                          description="Read a survey export, guess which column plays which role and the rating "
+                                      "scales, and write DIR/study.toml with every guess marked '# REVIEW:'.")
+    init.add_argument("dir", metavar="DIR", help="the study directory (created if absent)")
+    init.add_argument("--from", dest="source", required=True, metavar="FILE",
+                      help="the data file (CSV, Excel, Parquet, SPSS, Qualtrics export)")
+    init.add_argument("--format", default=None, help="the file's format (default: from the suffix and content)")
+    init.add_argument("--sheet", default=None, help="Excel only: the sheet's name or 0-based number")
+    init.add_argument("--force", action="store_true", help="replace an existing DIR/study.toml")
     return parser
 
 
@@ -105,6 +115,36 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .data.scaffold import scaffold_study
+    from .data.study import load_study
+    from .errors import CXDataError
+
+    sheet = int(args.sheet) if args.sheet is not None and args.sheet.isdigit() else args.sheet
+    try:
+        path = scaffold_study(args.source, args.dir, force=args.force, format=args.format, sheet=sheet)
+    except CXDataError as exc:
+        print(f"cx: error: {exc}", file=sys.stderr)
+        return 1
+    shown = Path(args.dir) / path.name
+    study = load_study(path)
+    print(f"wrote {shown} from {args.source}; guessed roles:")
+    for role, value in study.roles["survey"].items():
+        names = ", ".join(value[:6]) + (f", … ({len(value)} columns)" if len(value) > 6 else "") \
+            if isinstance(value, list) else value
+        scale = study.scales[role].to_dict() if role in study.scales else None
+        parts = [f"points {scale['points']}"] if scale else []
+        if scale and scale["missing"]:
+            parts.append(f"missing {scale['missing']}")
+        if scale and 0 < len(scale["values"]) <= 2:
+            parts.append("values " + ", ".join(f"{k!r} = {v}" for k, v in scale["values"].items()))
+        print(f"  {role:<14} {names}" + (f"  [{'; '.join(parts)}]" if parts else ""))
+    n_review = sum("# REVIEW:" in line for line in path.read_text(encoding="utf-8").splitlines())
+    print(f"\n{n_review} lines are marked '# REVIEW:': check them against your questionnaire, then run\n"
+          f"  cx data import {shown}")
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from .data.calendar import latest_quarter
     from .data.store import default_data_dir, ensure_dataset, load_dataset
@@ -144,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_notebooks(args)
         if args.command == "data" and args.data_command == "import":
             return _cmd_import(args)
+        if args.command == "init":
+            return _cmd_init(args)
     except (CXDataError, ReportDefinitionError) as exc:
         print(f"cx: error: {exc}", file=sys.stderr)
         return 2
