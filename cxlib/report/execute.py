@@ -490,7 +490,9 @@ def _execute_all(runs: Sequence[RunSpec], *, jobs: int, on_done: Callable[[RunRe
             for fut in pending:
                 on_done(_cancelled_result(futures[fut]))
     finally:
-        _stop_workers(pool, force=cancel.is_set() or bool(pending))
+        if pending:  # interrupted, or on_done raised: stop the kernels before the workers
+            cancel.set()
+        _stop_workers(pool, force=cancel.is_set())
 
 
 class _Progress:
