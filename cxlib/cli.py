@@ -63,22 +63,15 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resume_command(args: argparse.Namespace, quarter: str) -> str:
-    """The ``cx report`` command line that resumes this batch."""
-    import shlex
-
-    parts = ["cx", "report", "--quarter", quarter, "--resume"]
-    for flag, value in (("--data", args.data), ("--definition", args.definition),
-                        ("--reports-dir", None if args.reports_dir == "reports" else args.reports_dir),
-                        ("--jobs", args.jobs)):
-        if value is not None:
-            parts += [flag, str(value)]
-    if args.only:
-        parts += ["--only", *args.only]
-    return shlex.join(parts)
-
-
 def _cmd_report(args: argparse.Namespace) -> int:
+    try:
+        return _report(args)
+    except KeyboardInterrupt:  # Ctrl-C outside the runs (while loading data or planning)
+        print("cx: interrupted before the runs started; nothing was recorded", file=sys.stderr)
+        return 130
+
+
+def _report(args: argparse.Namespace) -> int:
     from .data.calendar import latest_quarter
     from .data.store import default_data_dir, ensure_dataset, load_dataset
     from .report.execute import run_report
@@ -109,6 +102,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _resume_command(args: argparse.Namespace, quarter: str) -> str:
+    """The ``cx report`` command line that resumes this batch."""
+    import shlex
+
+    parts = ["cx", "report", "--quarter", quarter, "--resume"]
+    for flag, value in (("--data", args.data), ("--definition", args.definition),
+                        ("--reports-dir", None if args.reports_dir == "reports" else args.reports_dir),
+                        ("--jobs", args.jobs)):
+        if value is not None:
+            parts += [flag, str(value)]
+    if args.only:
+        parts += ["--only", *args.only]
+    return shlex.join(parts)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cx`` console script."""
     from .errors import CXDataError
@@ -124,9 +132,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CXDataError, ReportDefinitionError) as exc:
         print(f"cx: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # Ctrl-C outside the runs (while planning or loading data)
-        print("cx: interrupted before the runs started; nothing was recorded", file=sys.stderr)
-        return 130
     parser.print_help()
     return 0 if args.command is None else 2
 
