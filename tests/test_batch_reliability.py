@@ -125,6 +125,19 @@ def test_resume_names_every_changed_input(resumed, monkeypatch):
     assert _pending(runs, legacy, inputs, resume=True)[2] == [("sleepy/overall", "its inputs were not recorded")]
 
 
+def test_resume_drops_runs_the_data_no_longer_produces(resumed):
+    root, definition, data, reports, *_ = resumed
+    manifest_file = reports / "2026Q3" / "runs.json"
+    manifest = json.loads(manifest_file.read_text())
+    gone = {**manifest["runs"]["sleepy/overall"], "run": "grp-Gone", "value": "Gone", "column": "grp"}
+    manifest["runs"]["sleepy/grp-Gone"] = gone  # a segment of an earlier batch, not in the data now
+    manifest_file.write_text(json.dumps(manifest))
+    res = run_report("2026Q3", definition=definition, data_dir=data, reports_dir=reports, resume=True, progress=False)
+    assert res.skipped == ("sleepy/overall",) and res.results == ()
+    assert list(json.loads(manifest_file.read_text())["runs"]) == ["sleepy/overall"]
+    assert "grp-Gone" not in (reports / "2026Q3" / "index.html").read_text()
+
+
 def test_ipynb_outputs_have_the_same_mode_as_the_others(resumed):
     out = resumed[3] / "2026Q3" / "sleepy"
     modes = {p.suffix: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}

@@ -140,7 +140,7 @@ def _kill_kernel(km: Any) -> None:
     provisioner = getattr(km, "provisioner", None)
     pgid, pid = getattr(provisioner, "pgid", None), getattr(provisioner, "pid", None)
     with contextlib.suppress(OSError):
-        if pgid and hasattr(os, "killpg"):
+        if pgid and hasattr(os, "killpg") and pgid != os.getpgrp():  # never the worker's own group
             os.killpg(pgid, signal.SIGKILL)
         elif pid:
             os.kill(pid, signal.SIGKILL)
@@ -571,7 +571,9 @@ def run_report(
     BatchResult
         ``.ok`` is False if any run failed or the batch was interrupted (the CLI then exits
         non-zero); ``.interrupted`` after Ctrl-C, when the runs not finished are
-        ``"cancelled"`` (in ``runs.json`` and the index too).
+        ``"cancelled"`` (in ``runs.json`` and the index too). Runs recorded by an earlier
+        batch that the definition and data no longer produce (a segment gone from the data)
+        are dropped from ``runs.json`` and the index.
 
     Raises
     ------
@@ -587,7 +589,8 @@ def run_report(
     data_dir = Path(data_dir) if data_dir is not None else Path("data") / "synthetic"
     check_quarter(quarter, data_dir)
     out_dir = Path(reports_dir) / quarter
-    planned = plan_runs(definition, quarter=quarter, data_dir=data_dir, out_dir=out_dir, only=only)
+    full = plan_runs(definition, quarter=quarter, data_dir=data_dir, out_dir=out_dir)
+    planned = plan_runs(definition, quarter=quarter, data_dir=data_dir, out_dir=out_dir, only=only) if only else full
     validate_runs(planned)
 
     manifest = _load_manifest(out_dir)
@@ -596,9 +599,14 @@ def run_report(
         raise ReportDefinitionError(
             f"a report for {quarter} already exists at {str(out_dir)!r}; "
             "use --resume to rerun only failed, missing or outdated runs, or --force to overwrite it")
+    stale = set(previous) - {r.key for r in full}  # e.g. a segment no longer in the data
+    for key in stale:
+        del previous[key]
     inputs = run_inputs(planned, data_dir)
     todo, skipped, reruns = _pending(planned, previous, inputs, resume=resume)
     _check_writable([out_dir, *sorted({r.ipynb.parent for r in todo})])
+    if stale:
+        atomic_write_json(out_dir / "runs.json", manifest)
 
     stream = stream if stream is not None else sys.stderr
     if progress:
