@@ -279,6 +279,7 @@ BASE = '[report]\ntitle = "t"\n{report}[[notebook]]\nname = "a"\npath = "sleepy.
         ("[report.parameters]\nmin_base = 30.0\n", "", "min_base = 30.0 .* a whole number >= 0"),
         ("[report.parameters]\nmin_base = true\n", "", "a whole number >= 0"),
         ("[report.parameters]\nn_boot = -200\n", "", "n_boot = -200"),
+        ("[report.parameters]\nseed = \"three\"\n", "", r"seed = 'three' \(str\) is invalid"),
         ("[report.parameters]\nquarter = \"2026Q3\"\n", "", "'quarter' is set by the runner"),
         ("", "[notebook.parameters]\ndata_dir = \"x\"\n", "'data_dir' is set by the runner"),
         ("[report.parameters]\n\"not a name\" = 1\n", "", "not a Python identifier"),
