@@ -31,7 +31,8 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--quarter", help="quarter to report, e.g. 2026Q3 (default: the latest quarter in the data)")
     rep.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks or notebook/run keys")
     rep.add_argument("--jobs", type=int, default=None, help="parallel notebook runs (default: number of cores)")
-    rep.add_argument("--resume", action="store_true", help="rerun only the runs that failed or are missing")
+    rep.add_argument("--resume", action="store_true",
+                     help="rerun only the runs that failed, are missing or whose inputs changed (says why)")
     rep.add_argument("--force", action="store_true", help="overwrite an existing report for the quarter")
     rep.add_argument("--data", default=None, help="dataset directory (default: data/synthetic, generated if absent)")
     rep.add_argument("--reports-dir", default="reports", help="where <quarter>/ is written (default: reports)")
@@ -146,6 +147,14 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    try:
+        return _report(args)
+    except KeyboardInterrupt:  # Ctrl-C outside the runs (while loading data or planning)
+        print("cx: interrupted before the runs started; nothing was recorded", file=sys.stderr)
+        return 130
+
+
+def _report(args: argparse.Namespace) -> int:
     from .data.calendar import latest_quarter
     from .data.store import default_data_dir, ensure_dataset, load_dataset
     from .report.execute import run_report
@@ -162,10 +171,33 @@ def _cmd_report(args: argparse.Namespace) -> int:
     result = run_report(quarter, definition=args.definition, data_dir=data_dir, reports_dir=args.reports_dir,
                         only=args.only, jobs=args.jobs, resume=args.resume, force=args.force,
                         progress=not args.quiet)
+    if args.quiet:  # otherwise shown before the runs started
+        for key, why in result.reruns:
+            print(f"rerun {key}: {why}")
     n_ok = sum(r.status == "ok" for r in result.results)
-    print(f"{quarter}: {n_ok} ok, {len(result.failed)} failed, {len(result.skipped)} skipped (already done); "
-          f"index: {result.out_dir / 'index.html'}")
+    cancelled = f", {len(result.cancelled)} cancelled" if result.interrupted else ""
+    print(f"{quarter}: {n_ok} ok, {len(result.failed)} failed{cancelled}, {len(result.skipped)} skipped "
+          f"(already done); index: {result.out_dir / 'index.html'}")
+    if result.interrupted:
+        print(f"cx: interrupted; finished runs are recorded. Resume with: {_resume_command(args, quarter)}",
+              file=sys.stderr)
+        return 130
     return 0 if result.ok else 1
+
+
+def _resume_command(args: argparse.Namespace, quarter: str) -> str:
+    """The ``cx report`` command line that resumes this batch."""
+    import shlex
+
+    parts = ["cx", "report", "--quarter", quarter, "--resume"]
+    for flag, value in (("--data", args.data), ("--definition", args.definition),
+                        ("--reports-dir", None if args.reports_dir == "reports" else args.reports_dir),
+                        ("--jobs", args.jobs)):
+        if value is not None:
+            parts += [flag, str(value)]
+    if args.only:
+        parts += ["--only", *args.only]
+    return shlex.join(parts)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,7 +28,7 @@ def workspace(tmp_path_factory):
     shutil.copy(HERE / "tiny_report.toml", root / "report.toml")
     data = root / "data"
     data.mkdir()
-    pd.DataFrame({"grp": ["A", "B", "A", None]}).to_parquet(data / "survey.parquet")
+    pd.DataFrame({"grp": ["A", "B", "A", None], "quarter": ["2026Q3"] * 4}).to_parquet(data / "survey.parquet")
     return root
 
 
@@ -68,7 +68,7 @@ def test_fan_out_plans_overall_plus_one_run_per_value(workspace):
     ("params", "message"),
     [
         ('bogus = 1', "unknown parameter 'bogus'"),
-        ('seed = "three"', "parameter 'seed'='three' is a str"),
+        ('sleep_on = ["B"]', "parameter 'sleep_on'=\\['B'\\] is a list"),
         ('fail_on = 5', "parameter 'fail_on'=5 is a int"),
     ],
 )
@@ -106,7 +106,7 @@ def test_missing_required_parameter(workspace):
          '[[notebook]]\nname = "a"\npath = "tiny.py"\n', "duplicate"),
         ('[report\n', "not valid TOML"),
         ('notebook = [1]\n[report]\ntitle = "t"\n', "must be a table"),
-        ('[report]\ntitle = "t"\n[[notebook]]\nname = "a"\npath = "tiny.py"\ntimeout = true\n', "positive integer"),
+        ('[report]\ntitle = "t"\n[[notebook]]\nname = "a"\npath = "tiny.py"\ntimeout = true\n', "positive number"),
         ('[report]\ntitle = "t"\n[[notebook]]\nname = "a b"\npath = "tiny.py"\n', "must be letters"),
         ('[report]\ntitle = "t"\n[[notebook]]\nname = "a"\npath = "tiny.py"\n[notebook.fan_out]\n'
          'parameter = "p"\ncolumn = "c"\nvalues = [1]\n', "'values' must be a list of strings"),

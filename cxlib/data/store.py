@@ -84,7 +84,14 @@ def _read_parquet(file: Path, what: str) -> pd.DataFrame:
             f"dataset file {file.name!r} is missing from {str(file.parent)!r}; expected {what}. "
             "Regenerate the dataset with cx.write_dataset(cx.synthesize(seed=...), path)."
         )
-    return pd.read_parquet(file, engine="pyarrow")
+    try:
+        return pd.read_parquet(file, engine="pyarrow")
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError, its IO errors OSErrors
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CXDataError(
+            f"dataset file {str(file)!r} cannot be read as Parquet (truncated or corrupt: {first}); expected "
+            f"{what}. Regenerate the dataset (cx data synth, or cx.write_dataset) or import it again."
+        ) from None
 
 
 def load_dataset(path: str | os.PathLike) -> CXData:
@@ -99,7 +106,8 @@ def load_dataset(path: str | os.PathLike) -> CXData:
     Raises
     ------
     CXDataError
-        If the directory, the manifest or a table is missing, naming the file.
+        If the directory, the manifest or a table is missing, or a table is not readable
+        Parquet (truncated or corrupt), naming the file.
     """
     root = Path(path)
     if not root.is_dir():

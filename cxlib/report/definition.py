@@ -11,21 +11,26 @@ loaded so that a typo fails before any notebook runs::
     [[notebook]]
     name = "01_cx_scorecard"     # output folder name
     path = "01_cx_scorecard.py"  # relative to the definition file (jupytext or .ipynb)
-    timeout = 600                # seconds per cell
+    timeout = 600                # seconds per cell (a positive number)
     [notebook.parameters]
     segment_column = "plan"
     [notebook.fan_out]           # optional: one run per value, plus the overall run
     parameter = "subset_value"
     column = "country"
     table = "survey"
+
+Shared parameters with a known meaning are checked wherever they are set:
+``confidence_level`` in (0, 1), ``min_base``, ``n_boot`` and ``seed`` whole numbers >= 0.
+``quarter``, ``data_dir`` and ``figures_path`` are set by the runner, never by the file.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,10 +38,13 @@ from typing import Any
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _NOTEBOOK_KEYS = ("name", "path", "parameters", "fan_out", "timeout")
 _FAN_OUT_KEYS = ("parameter", "column", "table", "values")
+#: Parameters the runner sets for every run (``cx report --quarter``, ``--data``).
+RUNTIME_PARAMETERS = ("quarter", "data_dir", "figures_path")
 
 
 class ReportDefinitionError(ValueError):
-    """The report definition or a run's parameters are invalid (nothing was executed)."""
+    """The report definition, a run's parameters or the batch's inputs or outputs are
+    unusable (nothing was executed)."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ class NotebookSpec:
     path: Path
     parameters: Mapping[str, Any] = field(default_factory=dict)
     fan_out: FanOut | None = None
-    timeout: int = 600
+    timeout: float = 600
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,41 @@ def _check_keys(table: Mapping[str, Any], allowed: Iterable[str], where: str) ->
         raise ReportDefinitionError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole_at_least(minimum: int) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+
+
+#: Parameters with a known meaning, checked wherever they are set: (rule, what is valid).
+_KNOWN_PARAMETERS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "confidence_level": (lambda v: _is_number(v) and 0 < v < 1, "a number strictly between 0 and 1, e.g. 0.95"),
+    "min_base": (_whole_at_least(0), "a whole number >= 0, e.g. 30"),
+    "n_boot": (_whole_at_least(0), "a whole number >= 0, e.g. 200"),
+    "seed": (_whole_at_least(0), "a whole number >= 0, e.g. 0"),
+}
+
+
+def _check_parameters(params: Any, where: str) -> dict[str, Any]:
+    """A parameters table: string keys, no runtime parameter, known parameters in range."""
+    if not isinstance(params, dict):
+        raise ReportDefinitionError(f"{where}: must be a table of name = value, got {params!r}")
+    for name, value in params.items():
+        if not name.isidentifier():
+            raise ReportDefinitionError(f"{where}: parameter name {name!r} is not a Python identifier")
+        if name in RUNTIME_PARAMETERS:
+            raise ReportDefinitionError(
+                f"{where}: {name!r} is set by the runner for every run (cx report --quarter/--data); remove it")
+        if name in _KNOWN_PARAMETERS:
+            ok, valid = _KNOWN_PARAMETERS[name]
+            if not ok(value):
+                raise ReportDefinitionError(
+                    f"{where}: {name} = {value!r} ({type(value).__name__}) is invalid; expected {valid}")
+    return params
+
+
 def _parse_fan_out(entry: Any, where: str) -> FanOut:
     if not isinstance(entry, dict):
         raise ReportDefinitionError(f"{where}: 'fan_out' must be a table")
@@ -105,10 +148,24 @@ def _parse_fan_out(entry: Any, where: str) -> FanOut:
     values = entry.get("values")
     if values is not None and (not isinstance(values, list) or not all(isinstance(v, str) for v in values)):
         raise ReportDefinitionError(f"{where}: 'values' must be a list of strings")
-    return FanOut(parameter=_require(entry, "parameter", str, where),
-                  column=_require(entry, "column", str, where),
-                  table=entry.get("table", "survey"),
+    if values is not None and (not values or len(set(values)) < len(values)):
+        raise ReportDefinitionError(f"{where}: 'values' must list at least one value, each once")
+    parameter = _require(entry, "parameter", str, where)
+    if not parameter.isidentifier():
+        raise ReportDefinitionError(f"{where}: 'parameter' = {parameter!r} is not a Python identifier")
+    table = entry.get("table", "survey")
+    if not isinstance(table, str) or not _NAME.match(table):
+        raise ReportDefinitionError(f"{where}: 'table' = {table!r} must name a table of the dataset, e.g. 'survey'")
+    return FanOut(parameter=parameter, column=_require(entry, "column", str, where), table=table,
                   values=tuple(values) if values is not None else None)
+
+
+def _parse_timeout(entry: Mapping[str, Any], where: str) -> float:
+    timeout = entry.get("timeout", 600)
+    if not _is_number(timeout) or timeout <= 0:
+        raise ReportDefinitionError(
+            f"{where}: 'timeout' = {timeout!r} ({type(timeout).__name__}) must be a positive number of seconds")
+    return timeout
 
 
 def _parse_notebook(entry: Any, *, root: Path, where: str) -> NotebookSpec:
@@ -121,13 +178,12 @@ def _parse_notebook(entry: Any, *, root: Path, where: str) -> NotebookSpec:
     nb_path = root / _require(entry, "path", str, where)
     if not nb_path.is_file():
         raise ReportDefinitionError(f"{where}: notebook file {str(nb_path)!r} does not exist")
-    params = entry.get("parameters", {})
-    if not isinstance(params, dict):
-        raise ReportDefinitionError(f"{where}: 'parameters' must be a table")
-    timeout = entry.get("timeout", 600)
-    if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout <= 0:
-        raise ReportDefinitionError(f"{where}: 'timeout' must be a positive integer (seconds)")
+    params = _check_parameters(entry.get("parameters", {}), f"{where} parameters")
+    timeout = _parse_timeout(entry, where)
     fan = _parse_fan_out(entry["fan_out"], where) if "fan_out" in entry else None
+    if fan is not None and fan.parameter in params:
+        raise ReportDefinitionError(
+            f"{where}: fan_out parameter {fan.parameter!r} is also set in its parameters; each run sets it")
     return NotebookSpec(name=name, path=nb_path, parameters=params, fan_out=fan, timeout=timeout)
 
 
@@ -135,7 +191,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ReportDefinitionError(f"no report definition at {str(path)!r}")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReportDefinitionError(
+            f"{path}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "save the report definition as UTF-8") from None
+    except OSError as exc:
+        raise ReportDefinitionError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ReportDefinitionError(f"{path}: not valid TOML: {exc}") from None
 
@@ -156,8 +220,9 @@ def load_definition(path: str | os.PathLike | None = None) -> ReportDefinition:
     Raises
     ------
     ReportDefinitionError
-        On a missing file, bad TOML, unknown or missing keys, wrong types, duplicate names,
-        or a notebook file that does not exist.
+        On a missing file, a file that is not UTF-8 or not TOML, unknown or missing keys,
+        wrong types or out-of-range values (``timeout``, ``confidence_level``, ``min_base``
+        …), duplicate names, or a notebook file that does not exist.
     """
     path = Path(path) if path is not None else default_definition_path()
     raw = _read_toml(path)
@@ -165,9 +230,7 @@ def load_definition(path: str | os.PathLike | None = None) -> ReportDefinition:
     report = _require(raw, "report", dict, str(path))
     _check_keys(report, ["title", "parameters"], f"{path} [report]")
     title = _require(report, "title", str, f"{path} [report]")
-    shared = report.get("parameters", {})
-    if not isinstance(shared, dict):
-        raise ReportDefinitionError(f"{path} [report.parameters] must be a table")
+    shared = _check_parameters(report.get("parameters", {}), f"{path} [report.parameters]")
     entries = _require(raw, "notebook", list, str(path))
     if not entries:
         raise ReportDefinitionError(f"{path}: no [[notebook]] entries")

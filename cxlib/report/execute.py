@@ -6,6 +6,14 @@ atomically, isolates failures (one failing run never stops the others), records 
 in ``runs.json`` as it goes (so an interrupted batch can be resumed) and writes the
 quarter's ``index.html``.
 
+Before anything executes it also checks that the quarter is in the data and that the
+report folders are writable. Each run's inputs (data fingerprint, notebook content,
+parameters, cxlib version) are recorded in ``runs.json``; ``resume`` skips a run only when
+its last run succeeded, its outputs exist and those inputs are unchanged, and says why it
+reruns the others. Ctrl-C (SIGINT) stops the batch within seconds: the running kernels are
+killed, queued runs are cancelled, finished runs are recorded and the index marks the rest
+"cancelled" (``BatchResult.interrupted``).
+
 Layout of a quarter's report directory::
 
     reports/2026Q3/
@@ -22,24 +30,35 @@ papermill, nbconvert and nbformat are imported inside the functions that use the
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.io import atomic_write_json, atomic_write_text
+from ..core.io import atomic_write_json, atomic_write_text, atomic_write_with
 from .definition import ReportDefinition, ReportDefinitionError, load_definition
-from .runs import RunSpec, plan_runs, read_notebook, validate_runs
+from .runs import RunSpec, check_quarter, plan_runs, read_notebook, validate_runs
 
 #: The matplotlib backend of every kernel: figures must land in the cell outputs whatever
 #: backend the caller uses (e.g. Agg in tests).
 _KERNEL_BACKEND = "module://matplotlib_inline.backend_inline"
+
+#: Seconds the running runs get to stop after Ctrl-C before their workers are killed.
+_CANCEL_GRACE = 10.0
+
+#: What a changed input means for ``resume`` (the keys of a run's recorded ``inputs``).
+_INPUT_CHANGES = {"data": "data changed", "notebook": "notebook changed",
+                  "parameters": "parameters changed", "cxlib": "cxlib version changed"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +67,7 @@ class RunResult:
 
     notebook: str
     run: str
-    status: str  # "ok" | "failed"
+    status: str  # "ok" | "failed" | "cancelled" (the batch was interrupted)
     seconds: float
     error: str | None = None
     had_warnings: bool = False
@@ -56,6 +75,8 @@ class RunResult:
     ipynb: str | None = None
     figures: str | None = None
     log: str | None = None
+    column: str | None = None  # the fan-out column and its original value (None: overall run)
+    value: str | None = None
 
     @property
     def key(self) -> str:
@@ -70,14 +91,24 @@ class BatchResult:
     out_dir: Path
     results: tuple[RunResult, ...]
     skipped: tuple[str, ...] = ()
+    reruns: tuple[tuple[str, str], ...] = ()  # (key, why) of the runs ``resume`` executed again
 
     @property
     def failed(self) -> list[RunResult]:
-        return [r for r in self.results if r.status != "ok"]
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def cancelled(self) -> list[RunResult]:
+        return [r for r in self.results if r.status == "cancelled"]
+
+    @property
+    def interrupted(self) -> bool:
+        """The batch was stopped by Ctrl-C (some runs were cancelled)."""
+        return bool(self.cancelled)
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.interrupted
 
     def to_frame(self):
         """One row per run (the fields of :class:`RunResult`)."""
@@ -90,44 +121,118 @@ def _relative(path: Path, start: Path) -> str:
     return os.path.relpath(path, start).replace(os.sep, "/")
 
 
+# --- cancellation (worker side) -------------------------------------------------------
+# A worker gets the batch's cancel event from _worker_init. Kernels started in the worker
+# are tracked, so that a watcher thread can kill them the moment the event is set (nbclient
+# then sees a dead kernel within a second); a kernel that starts after it is killed at once.
+_CANCEL: Any = None
+_KERNELS: set[Any] = set()
+_KERNELS_LOCK = threading.Lock()
+_KERNEL_MANAGER: type | None = None
+
+
+def _cancelled() -> bool:
+    return _CANCEL is not None and _CANCEL.is_set()
+
+
+def _kill_kernel(km: Any) -> None:
+    """Kill a kernel's process group (a kernel runs in a session of its own)."""
+    provisioner = getattr(km, "provisioner", None)
+    pgid, pid = getattr(provisioner, "pgid", None), getattr(provisioner, "pid", None)
+    with contextlib.suppress(OSError):
+        if pgid and hasattr(os, "killpg") and pgid != os.getpgrp():  # never the worker's own group
+            os.killpg(pgid, signal.SIGKILL)
+        elif pid:
+            os.kill(pid, signal.SIGKILL)
+
+
+def _kill_kernels() -> None:
+    with _KERNELS_LOCK:
+        for km in _KERNELS:
+            _kill_kernel(km)
+
+
+def _kernel_manager_class() -> type:
+    """nbclient's kernel manager, recording each kernel it starts (for cancellation)."""
+    global _KERNEL_MANAGER
+    if _KERNEL_MANAGER is None:
+        from jupyter_client import AsyncKernelManager
+
+        class TrackedKernelManager(AsyncKernelManager):
+            async def start_kernel(self, **kw: Any) -> None:
+                await super().start_kernel(**kw)
+                with _KERNELS_LOCK:
+                    _KERNELS.add(self)
+                if _cancelled():  # cancelled while the kernel was starting
+                    _kill_kernel(self)
+
+        _KERNEL_MANAGER = TrackedKernelManager
+    return _KERNEL_MANAGER
+
+
+def _watch_cancel(event: Any) -> None:
+    event.wait()
+    _kill_kernels()
+
+
+class _NoNotebook(Exception):
+    """papermill wrote nothing, or the run was cancelled: keep the previous notebook file."""
+
+
+@contextlib.contextmanager
+def _kernel_backend() -> Iterator[None]:
+    """Kernels inherit the environment, so their matplotlib backend is set around a run."""
+    saved = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = _KERNEL_BACKEND
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = saved
+
+
 def _papermill(run: RunSpec, nb) -> str | None:
     """Execute ``nb`` with the run's parameters into ``run.ipynb``; the error text, or None.
 
     papermill writes the executed notebook (complete, or up to the failing cell) to a temp
-    file that is then renamed into place, so no half-written notebook is ever visible.
+    file that is then renamed into place with the usual file mode
+    (:func:`cxlib.core.io.atomic_write_with`), so no half-written notebook is ever visible.
+    A cancelled run leaves the previous notebook file in place.
     """
     import warnings
 
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{run.run}.", suffix=".ipynb.tmp", dir=run.ipynb.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    # Kernels inherit the environment, so the backend is set around the call.
-    saved_backend = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = _KERNEL_BACKEND
     error = None
+
+    def execute(tmp: Path) -> None:
+        nonlocal error
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                papermill.execute_notebook(
+                    nb, str(tmp), parameters=dict(run.parameters), kernel_name="python3",
+                    progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                    execution_timeout=run.timeout, shutdown_kernel="immediate", cwd=os.getcwd(),
+                    kernel_manager_class=_kernel_manager_class())
+        except PapermillExecutionError as exc:
+            error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+        except Exception as exc:  # dead kernel, timeout, bad notebook: isolate the failure
+            error = f"{type(exc).__name__}: {exc}"
+        if _cancelled() or tmp.stat().st_size == 0:
+            raise _NoNotebook
+
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            papermill.execute_notebook(
-                nb, str(tmp), parameters=dict(run.parameters), kernel_name="python3",
-                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                execution_timeout=run.timeout, shutdown_kernel="immediate", cwd=os.getcwd())
-    except PapermillExecutionError as exc:
-        error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
-    except Exception as exc:  # dead kernel, timeout, bad notebook: isolate the failure
-        error = f"{type(exc).__name__}: {exc}"
+        with _kernel_backend():
+            atomic_write_with(run.ipynb, execute)
+    except _NoNotebook:
+        pass
     finally:
-        if saved_backend is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = saved_backend
-        if tmp.exists() and tmp.stat().st_size > 0:
-            os.replace(tmp, run.ipynb)
-        else:
-            tmp.unlink(missing_ok=True)
+        with _KERNELS_LOCK:
+            _KERNELS.clear()
     return error
 
 
@@ -158,13 +263,18 @@ def execute_run(run: RunSpec) -> RunResult:
 
     Never raises for a failing notebook, a dead kernel, a timeout or a rendering error:
     the returned :class:`RunResult` has ``status="failed"`` and the error text. A run that
-    succeeds but writes no key figures is failed too.
+    succeeds but writes no key figures is failed too. A run of a cancelled batch (Ctrl-C)
+    has ``status="cancelled"``.
     """
     start = time.perf_counter()
+    if _cancelled():
+        return _cancelled_result(run)
     run.ipynb.parent.mkdir(parents=True, exist_ok=True)
     run.figures.unlink(missing_ok=True)  # a stale file must not pass for this run's figures
     nb = read_notebook(run.input_path)
     error = _papermill(run, nb)
+    if error is not None and _cancelled():  # the kernel was killed by the cancellation
+        return _cancelled_result(run, seconds=time.perf_counter() - start)
     had_warnings = False
     try:
         error, had_warnings = _render(run, nb, error)
@@ -180,22 +290,39 @@ def execute_run(run: RunSpec) -> RunResult:
         notebook=run.notebook, run=run.run, status="ok" if error is None else "failed",
         seconds=round(time.perf_counter() - start, 2), error=error, had_warnings=had_warnings,
         html=rel(run.html), ipynb=rel(run.ipynb), figures=rel(run.figures), log=rel(run.log),
+        column=run.column, value=run.value,
     )
 
 
-def _worker_init(threads: int = 1) -> None:
+def _cancelled_result(run: RunSpec, *, seconds: float = 0.0) -> RunResult:
+    return RunResult(notebook=run.notebook, run=run.run, status="cancelled", seconds=round(seconds, 2),
+                     column=run.column, value=run.value)
+
+
+def _worker_init(threads: int = 1, cancel: Any = None) -> None:
     """Prepare a worker process.
 
     Kernels inherit the worker's environment: BLAS/OpenMP thread pools are capped at
     ``threads`` so that parallel notebooks don't oversubscribe the cores (k-means under two
     workers ran 4x slower without it). Kernels' own chatter (not cell output, which
-    papermill captures) must not scramble the progress display, so fd 2 goes to devnull.
+    papermill captures) must not scramble the progress display, so fds 1 and 2 go to
+    devnull. The worker leaves the terminal's process group and ignores SIGINT: Ctrl-C
+    reaches the batch process only, which cancels the runs through ``cancel`` (an event
+    watched here, see :func:`_watch_cancel`).
     """
+    global _CANCEL
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
         os.environ.setdefault(var, str(threads))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()
     devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     os.close(devnull)
+    if cancel is not None:
+        _CANCEL = cancel
+        threading.Thread(target=_watch_cancel, args=(cancel,), name="cx-cancel", daemon=True).start()
     import nbconvert  # noqa: F401  (warm the worker: later runs skip these imports)
     import papermill  # noqa: F401
 
@@ -205,52 +332,176 @@ def _load_manifest(out_dir: Path) -> dict[str, Any]:
     if not p.is_file():
         return {"runs": {}}
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
+        manifest = json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
         return {"runs": {}}
+    return manifest if isinstance(manifest, dict) and isinstance(manifest.get("runs"), dict) else {"runs": {}}
 
 
-def _pending(runs: list[RunSpec], previous: dict[str, Any], *, resume: bool) -> tuple[list[RunSpec], list[str]]:
-    """The runs to execute and the keys skipped: with ``resume``, a run whose last status was
-    ok and whose HTML and key figures exist is skipped."""
-    if not resume:
-        return runs, []
-    todo, skipped = [], []
+def _jsonable(obj: Any) -> Any:
+    """``obj`` as it reads back from JSON (tuples become lists, dates text)."""
+    return json.loads(json.dumps(obj, sort_keys=True, default=str))
+
+
+def run_inputs(runs: Sequence[RunSpec], data_dir: str | os.PathLike) -> dict[str, dict[str, Any]]:
+    """What each run's results depend on, by run key: the data fingerprint
+    (:func:`cxlib.data.store.fingerprint`), a SHA-256 digest of the notebook file, the run's
+    parameters and the cxlib version. Recorded in ``runs.json``; ``resume`` compares them."""
+    from .. import __version__
+    from ..data.store import fingerprint
+
+    data = fingerprint(data_dir)
+    digests: dict[Path, str] = {}
+    inputs = {}
     for r in runs:
-        prev = previous.get(r.key)
-        if prev and prev.get("status") == "ok" and r.html.exists() and r.figures.exists():
+        if r.input_path not in digests:
+            digests[r.input_path] = hashlib.sha256(r.input_path.read_bytes()).hexdigest()[:16]
+        inputs[r.key] = {"data": data, "notebook": digests[r.input_path],
+                         "parameters": _jsonable(dict(r.parameters)), "cxlib": __version__}
+    return inputs
+
+
+def _rerun_reason(run: RunSpec, previous: Any, inputs: dict[str, Any]) -> str | None:
+    """Why ``resume`` must execute ``run`` again, or None when its last result still holds."""
+    if not isinstance(previous, dict):
+        return "not run before"
+    if previous.get("status") != "ok":
+        return f"last run {previous.get('status', 'unknown')}"
+    if not (run.html.exists() and run.figures.exists()):
+        return "outputs missing"
+    recorded = previous.get("inputs")
+    if not isinstance(recorded, dict):
+        return "its inputs were not recorded"
+    changed = [why for key, why in _INPUT_CHANGES.items() if recorded.get(key) != inputs.get(key)]
+    if "cxlib version changed" in changed:
+        changed[changed.index("cxlib version changed")] += f" ({recorded.get('cxlib')} -> {inputs['cxlib']})"
+    return ", ".join(changed) or None
+
+
+def _pending(runs: list[RunSpec], previous: dict[str, Any], inputs: dict[str, dict[str, Any]], *,
+             resume: bool) -> tuple[list[RunSpec], list[str], list[tuple[str, str]]]:
+    """The runs to execute, the keys skipped and, with ``resume``, why each run is executed."""
+    if not resume:
+        return runs, [], []
+    todo, skipped, reasons = [], [], []
+    for r in runs:
+        why = _rerun_reason(r, previous.get(r.key), inputs[r.key])
+        if why is None:
             skipped.append(r.key)
         else:
             todo.append(r)
-    return todo, skipped
+            reasons.append((r.key, why))
+    return todo, skipped, reasons
 
 
-def _execute_all(runs: Sequence[RunSpec], *, jobs: int, on_done: Callable[[RunResult], None]) -> None:
-    """Execute the runs in up to ``jobs`` worker processes, calling ``on_done`` as each ends."""
+def _check_writable(folders: Iterable[Path]) -> None:
+    """Create the report folders and prove each writable, before anything executes."""
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=".cx-write-check.", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise ReportDefinitionError(
+                f"cannot write the report to {str(folder)!r} ({exc.strerror or exc}); fix its permissions "
+                "or choose another --reports-dir; nothing was run") from None
+
+
+class _Interrupt:
+    """Counts Ctrl-C presses while installed: SIGINT then sets a flag instead of raising
+    KeyboardInterrupt at an arbitrary point (the batch stops at a point of its choosing)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        self.count += 1
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[_Interrupt]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self  # signals reach the main thread only: leave them alone
+            return
+        previous = signal.signal(signal.SIGINT, self)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _outcome(fut: Any, run: RunSpec, *, cancelling: bool) -> RunResult:
+    """A finished future's RunResult (a crashed worker fails its run; cancelled ones are cancelled)."""
+    if fut.cancelled():
+        return _cancelled_result(run)
+    exc = fut.exception()
+    if exc is None:
+        return fut.result()
+    if cancelling:
+        return _cancelled_result(run)
+    return RunResult(notebook=run.notebook, run=run.run, status="failed", seconds=0.0,
+                     error=f"worker crashed: {type(exc).__name__}: {exc}", column=run.column, value=run.value)
+
+
+def _stop_workers(pool: Any, *, force: bool) -> None:
+    """Shut the pool down; after an interrupt, workers still alive after a grace period are killed."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public handle on them
+    pool.shutdown(wait=not force, cancel_futures=True)
+    deadline = time.monotonic() + 5.0
+    for proc in processes if force else ():
+        proc.join(timeout=max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+
+
+def _execute_all(runs: Sequence[RunSpec], *, jobs: int, on_done: Callable[[RunResult], None],
+                 interrupt: _Interrupt) -> None:
+    """Execute the runs in up to ``jobs`` worker processes, calling ``on_done`` as each ends.
+
+    On Ctrl-C (``interrupt``) the queued runs are cancelled and the workers kill their
+    kernels; the running runs get ``_CANCEL_GRACE`` seconds to report (a second Ctrl-C
+    stops waiting), then every run not finished is reported cancelled.
+    """
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    ctx = mp.get_context("forkserver")
+    cancel = ctx.Event()
     workers = min(jobs, len(runs))
     threads = max(1, (os.cpu_count() or 1) // workers)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver"),
-                             initializer=_worker_init, initargs=(threads,)) as pool:
-        futures = {pool.submit(execute_run, r): r for r in runs}
-        for fut in as_completed(futures):
-            r = futures[fut]
-            try:
-                res = fut.result()
-            except Exception as exc:  # a worker died: record, continue
-                res = RunResult(notebook=r.notebook, run=r.run, status="failed", seconds=0.0,
-                                error=f"worker crashed: {type(exc).__name__}: {exc}")
-            on_done(res)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                               initargs=(threads, cancel))
+    futures = {pool.submit(execute_run, r): r for r in runs}
+    pending = set(futures)
+    try:
+        while pending and not interrupt.count:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for fut in done:
+                on_done(_outcome(fut, futures[fut], cancelling=False))
+        if pending:
+            cancel.set()
+            for fut in pending:
+                fut.cancel()
+            deadline = time.monotonic() + _CANCEL_GRACE
+            while pending and time.monotonic() < deadline and interrupt.count < 2:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    on_done(_outcome(fut, futures[fut], cancelling=True))
+            for fut in pending:
+                on_done(_cancelled_result(futures[fut]))
+    finally:
+        if pending:  # interrupted, or on_done raised: stop the kernels before the workers
+            cancel.set()
+        _stop_workers(pool, force=cancel.is_set())
 
 
 class _Progress:
     """Collects results, shows a line per finished run and records the manifest as it goes."""
 
     def __init__(self, *, quarter: str, out_dir: Path, manifest: dict[str, Any], total: int,
-                 show: bool, stream) -> None:
+                 inputs: dict[str, dict[str, Any]], show: bool, stream) -> None:
         self.quarter, self.out_dir, self.manifest, self.stream = quarter, out_dir, manifest, stream
+        self.inputs = inputs
         self.results: list[RunResult] = []
         self.bar = None
         if show and total:
@@ -261,10 +512,13 @@ class _Progress:
     def __call__(self, res: RunResult) -> None:
         self.results.append(res)
         if self.bar is not None:
-            line = f"{res.status.upper():6} {res.key:45} {res.seconds:7.1f} s" + (f"  {res.error}" if res.error else "")
+            line = f"{res.status.upper():9} {res.key:45} {res.seconds:7.1f} s" + (f"  {res.error}" if res.error else "")
             self.bar.write(line, file=self.stream)
             self.bar.update(1)
-        self.manifest.setdefault("runs", {})[res.key] = dataclasses.asdict(res)
+        entry = dataclasses.asdict(res)
+        if res.status != "cancelled":
+            entry["inputs"] = self.inputs.get(res.key)
+        self.manifest.setdefault("runs", {})[res.key] = entry
         self.manifest["quarter"] = self.quarter
         atomic_write_json(self.out_dir / "runs.json", self.manifest)
 
@@ -303,48 +557,71 @@ def run_report(
     jobs : int, optional
         Parallel worker processes; default the number of cores.
     resume : bool
-        Rerun only the runs that failed or whose outputs are missing.
+        Skip the runs whose last run succeeded, whose outputs exist and whose recorded
+        inputs (data fingerprint, notebook content, parameters, cxlib version; see
+        :func:`run_inputs`) are unchanged; execute the others (``BatchResult.reruns`` says why).
     force : bool
         Allow overwriting an existing quarter's report.
     progress : bool
-        Show a progress bar and a line per finished run (on ``stream``, default stderr).
+        Show why runs are executed again, a progress bar and a line per finished run (on
+        ``stream``, default stderr).
 
     Returns
     -------
     BatchResult
-        ``.ok`` is False if any run failed (the CLI then exits non-zero).
+        ``.ok`` is False if any run failed or the batch was interrupted (the CLI then exits
+        non-zero); ``.interrupted`` after Ctrl-C, when the runs not finished are
+        ``"cancelled"`` (in ``runs.json`` and the index too). Runs recorded by an earlier
+        batch that the definition and data no longer produce (a segment gone from the data)
+        are dropped from ``runs.json`` and the index.
 
     Raises
     ------
     ReportDefinitionError
-        Before anything runs: a bad definition or parameters, or an existing quarter's
-        report without ``force``/``resume``.
+        Before anything runs: a bad definition or parameters, a quarter that is not in the
+        data, a reports folder that cannot be written, or an existing quarter's report
+        without ``force``/``resume``.
+    CXDataError
+        Before anything runs: a dataset file that cannot be read.
     """
     if not isinstance(definition, ReportDefinition):
         definition = load_definition(definition)
     data_dir = Path(data_dir) if data_dir is not None else Path("data") / "synthetic"
+    check_quarter(quarter, data_dir)
     out_dir = Path(reports_dir) / quarter
-    planned = plan_runs(definition, quarter=quarter, data_dir=data_dir, out_dir=out_dir, only=only)
+    full = plan_runs(definition, quarter=quarter, data_dir=data_dir, out_dir=out_dir)
+    planned = plan_runs(definition, quarter=quarter, data_dir=data_dir, out_dir=out_dir, only=only) if only else full
     validate_runs(planned)
 
     manifest = _load_manifest(out_dir)
-    previous = manifest.get("runs", {})
+    previous = manifest["runs"]
     if out_dir.exists() and previous and not (force or resume):
         raise ReportDefinitionError(
             f"a report for {quarter} already exists at {str(out_dir)!r}; "
-            "use --resume to rerun only failed or missing runs, or --force to overwrite it")
-    todo, skipped = _pending(planned, previous, resume=resume)
+            "use --resume to rerun only failed, missing or outdated runs, or --force to overwrite it")
+    stale = set(previous) - {r.key for r in full}  # e.g. a segment no longer in the data
+    for key in stale:
+        del previous[key]
+    inputs = run_inputs(planned, data_dir)
+    todo, skipped, reruns = _pending(planned, previous, inputs, resume=resume)
+    _check_writable([out_dir, *sorted({r.ipynb.parent for r in todo})])
+    if stale:
+        atomic_write_json(out_dir / "runs.json", manifest)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tracker = _Progress(quarter=quarter, out_dir=out_dir, manifest=manifest, total=len(todo), show=progress,
-                        stream=stream if stream is not None else sys.stderr)
-    if todo:
-        _execute_all(todo, jobs=max(1, int(jobs or os.cpu_count() or 1)), on_done=tracker)
-    tracker.close()
+    stream = stream if stream is not None else sys.stderr
+    if progress:
+        for key, why in reruns:
+            print(f"rerun {key}: {why}", file=stream)
+    with _Interrupt().installed() as interrupt:
+        tracker = _Progress(quarter=quarter, out_dir=out_dir, manifest=manifest, total=len(todo),
+                            inputs=inputs, show=progress, stream=stream)
+        if todo:
+            _execute_all(todo, jobs=max(1, int(jobs or os.cpu_count() or 1)), on_done=tracker, interrupt=interrupt)
+        tracker.close()
+        from .index import write_index
 
-    from .index import write_index
-
-    write_index(out_dir, definition=definition, quarter=quarter, data_dir=data_dir, manifest=manifest)
+        write_index(out_dir, definition=definition, quarter=quarter, data_dir=data_dir, manifest=manifest)
     order = {r.key: i for i, r in enumerate(planned)}
     results = sorted(tracker.results, key=lambda r: order.get(r.key, 0))
-    return BatchResult(quarter=quarter, out_dir=out_dir, results=tuple(results), skipped=tuple(skipped))
+    return BatchResult(quarter=quarter, out_dir=out_dir, results=tuple(results), skipped=tuple(skipped),
+                       reruns=tuple(reruns))

@@ -20,7 +20,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:.92em}
 th,td{border-bottom:1px solid #ddd;padding:.35em .7em;text-align:left;vertical-align:top}
 th{background:#f4f4f4}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-.ok{color:#1e7b34;font-weight:600}.failed{color:#c0392b;font-weight:600}
+.ok{color:#1e7b34;font-weight:600}.failed{color:#c0392b;font-weight:600}.cancelled{color:#777;font-weight:600}
 .warn{color:#9a6700}.muted{color:#777}.sig{font-weight:600}
 code{font-size:.9em}
 """
@@ -80,7 +80,8 @@ def _run_order(key: str) -> tuple[str, int, str]:
 def _run_row(out_dir: Path, r: Mapping[str, Any]) -> str:
     """One run's row: status (with warnings and error), its headline key figures, links."""
     status = r.get("status", "?")
-    status_html = f"<span class='{'ok' if status == 'ok' else 'failed'}'>{html.escape(status)}</span>"
+    css = status if status in ("ok", "cancelled") else "failed"
+    status_html = f"<span class='{css}'>{html.escape(status)}</span>"
     if r.get("had_warnings"):
         status_html += " <span class='warn'>(warnings: see log)</span>"
     if r.get("error"):
@@ -93,7 +94,10 @@ def _run_row(out_dir: Path, r: Mapping[str, Any]) -> str:
                                 for k, v in head.items())
     links = " · ".join(f"<a href='{html.escape(r[k])}'>{label}</a>"
                        for k, label in (("html", "report"), ("ipynb", "notebook"), ("log", "log")) if r.get(k))
-    return (f"<tr><td>{html.escape(r.get('notebook', ''))}</td><td>{html.escape(r.get('run', ''))}</td>"
+    run_html = html.escape(r.get("run", ""))
+    if r.get("value") is not None:  # a fan-out run: its original value (the name is sanitised)
+        run_html += f"<br><span class='muted'>{html.escape(str(r.get('column')))} = {html.escape(str(r['value']))}</span>"
+    return (f"<tr><td>{html.escape(r.get('notebook', ''))}</td><td>{run_html}</td>"
             f"<td>{status_html}</td><td class='num'>{r.get('seconds', 0):.1f}</td>"
             f"<td>{figs_html}</td><td>{links}</td></tr>")
 
@@ -115,7 +119,8 @@ def write_index(out_dir: str | os.PathLike, *, definition, quarter: str, data_di
         The input data, named in the header.
     manifest : mapping
         ``{"runs": {"<notebook>/<run>": {status, seconds, error, had_warnings, html, ipynb,
-        figures, log}}}`` (``runs.json``).
+        figures, log, column, value}}}`` (``runs.json``); ``status`` is ``"ok"``,
+        ``"failed"`` or ``"cancelled"`` (the batch was interrupted before the run finished).
 
     Returns
     -------
@@ -125,20 +130,24 @@ def write_index(out_dir: str | os.PathLike, *, definition, quarter: str, data_di
     Notes
     -----
     Each run's ``headline`` key figures are shown with
-    :func:`cxlib.core.inference.format_estimate`; the overall run whose key figures have a
+    :func:`cxlib.core.inference.format_estimate`; a fan-out run shows its original
+    ``column = value`` under its (sanitised) name; the overall run whose key figures have a
     ``changes`` list also fills the table of headline metrics against the previous quarter.
     """
     out_dir = Path(out_dir)
     runs: Mapping[str, Any] = manifest.get("runs", {})
     prev = previous_quarter(quarter)
     n_ok = sum(1 for r in runs.values() if r.get("status") == "ok")
-    n_failed = sum(1 for r in runs.values() if r.get("status") != "ok")
+    n_cancelled = sum(1 for r in runs.values() if r.get("status") == "cancelled")
+    n_failed = len(runs) - n_ok - n_cancelled
 
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              f"<title>{html.escape(definition.title)} — {quarter}</title><style>{_CSS}</style></head><body>",
              f"<h1>{html.escape(definition.title)} — {quarter}</h1>",
-             f"<p>{n_ok} run(s) succeeded, <span class='{'failed' if n_failed else 'muted'}'>{n_failed} failed</span>. "
-             f"Data: <code>{html.escape(str(data_dir))}</code>."]
+             f"<p>{n_ok} run(s) succeeded, <span class='{'failed' if n_failed else 'muted'}'>{n_failed} failed</span>"
+             + (f", <span class='cancelled'>{n_cancelled} cancelled</span> (the batch was interrupted; "
+                "<code>cx report --resume</code> runs them)" if n_cancelled else "")
+             + f". Data: <code>{html.escape(str(data_dir))}</code>."]
     if (out_dir.parent / prev / "index.html").exists():
         parts.append(f" Previous quarter: <a href='../{prev}/index.html'>{prev}</a>.")
     parts.append("</p>")

@@ -9,6 +9,7 @@ anything executes (papermill itself only warns about an unknown name).
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import CXDataError
 from .definition import FanOut, ReportDefinition, ReportDefinitionError
 
 _QUARTER = re.compile(r"^\d{4}Q[1-4]$")
@@ -31,7 +33,9 @@ class RunSpec:
     input_path: Path
     parameters: Mapping[str, Any]
     out_dir: Path
-    timeout: int = 600
+    timeout: float = 600
+    column: str | None = None  # the fan-out column and its original value (None: overall run)
+    value: str | None = None
 
     @property
     def key(self) -> str:
@@ -57,6 +61,9 @@ class RunSpec:
 def run_name(column: str, value: Any) -> str:
     """The name of a fan-out run: ``<column>-<value>``, safe as a file name.
 
+    Characters other than letters, digits, ``_``, ``.`` and ``-`` become ``-``; see
+    :func:`run_names` for values whose names would collide.
+
     Examples
     --------
     >>> run_name("country", "DE")
@@ -72,20 +79,115 @@ def _slug(value: Any) -> str:
     return s or "blank"
 
 
+def _short_hash(value: Any, digits: int) -> str:
+    return hashlib.sha256(str(value).encode("utf-8")).hexdigest()[:digits]
+
+
+def run_names(column: str, values: Sequence[Any], *, reserved: Sequence[str] = ("overall",)) -> dict[Any, str]:
+    """Unique, readable run names for the values of a fan-out: ``{value: name}``.
+
+    Each name is :func:`run_name`; when sanitising makes two values share a name (``"a b"``
+    and ``"a/b"``, ``"São Paulo"`` and ``"S-o Paulo"``), or a name a ``reserved`` one,
+    names are compared ignoring case (file systems that ignore it would merge them too)
+    and every value of the clash gets a short hash of its original text appended
+    (``country-a-b-3f2c``), except a value that sanitising left unchanged when it is the
+    only such value of the clash. The result does not depend on the order of ``values``.
+
+    Examples
+    --------
+    >>> run_names("country", ["DE", "FR"])
+    {'DE': 'country-DE', 'FR': 'country-FR'}
+    >>> names = run_names("city", ["a b", "a/b", "a-b"])
+    >>> names["a-b"], names["a b"] != names["a/b"], names["a b"].startswith("city-a-b-")
+    ('city-a-b', True, True)
+    """
+    plain = {v: run_name(column, v) for v in dict.fromkeys(values)}
+    groups: dict[str, list[Any]] = {}
+    for v, name in plain.items():
+        groups.setdefault(name.casefold(), []).append(v)
+    taken = {r.casefold() for r in reserved}
+    for digits in (4, 8, 64):  # a longer hash only if the short ones still clash
+        names = {}
+        for key, members in groups.items():
+            exact = [v for v in members if _slug(v) == str(v)]
+            clash = len(members) > 1 or key in taken
+            for v in members:
+                keep = not clash or (len(exact) == 1 and v == exact[0] and key not in taken)
+                names[v] = plain[v] if keep else f"{plain[v]}-{_short_hash(v, digits)}"
+        folded = [n.casefold() for n in names.values()]
+        if len(set(folded)) == len(folded) and not taken & set(folded):
+            return names
+    raise ReportDefinitionError(f"fan-out over {column!r}: cannot give the values unique run names")  # pragma: no cover
+
+
+def _parquet_columns(file: Path) -> list[str]:
+    """The column names of a Parquet file (its footer only)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(file).names)
+    except (OSError, ValueError) as exc:  # ArrowInvalid is a ValueError
+        raise CXDataError(_unreadable(file, exc)) from None
+
+
+def _unreadable(file: Path, exc: BaseException) -> str:
+    return (f"dataset file {str(file)!r} cannot be read as Parquet (truncated or corrupt: "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); regenerate the dataset "
+            "(cx data synth) or import it again")
+
+
+def read_column(data_dir: str | os.PathLike, table: str, column: str, *, purpose: str):
+    """One column of a dataset table as a pandas Series, for planning (``purpose`` heads the errors).
+
+    Raises
+    ------
+    ReportDefinitionError
+        The table or the column does not exist (naming the columns that do).
+    CXDataError
+        The table's file is not readable Parquet.
+    """
+    import pandas as pd
+
+    file = Path(data_dir) / f"{table}.parquet"
+    if not file.is_file():
+        raise ReportDefinitionError(f"{purpose}: no table {table!r} in the data (no file {str(file)!r})")
+    names = _parquet_columns(file)
+    if column not in names:
+        raise ReportDefinitionError(
+            f"{purpose}: table {table!r} ({str(file)!r}) has no column {column!r}; available columns: {names}")
+    try:
+        return pd.read_parquet(file, columns=[column])[column]
+    except (OSError, ValueError) as exc:
+        raise CXDataError(_unreadable(file, exc)) from None
+
+
 def fan_out_values(fan: FanOut, data_dir: str | os.PathLike) -> list[str]:
     """The values a fan-out runs over: the listed ``values``, or every value in the data, sorted."""
     if fan.values is not None:
         return list(fan.values)
-    import pandas as pd
+    col = read_column(data_dir, fan.table, fan.column, purpose=f"fan-out over {fan.table}.{fan.column}")
+    return sorted(map(str, col.dropna().unique()))  # missing values are not a segment
 
-    table = Path(data_dir) / f"{fan.table}.parquet"
-    if not table.is_file():
-        raise ReportDefinitionError(f"fan-out over {fan.table}.{fan.column}: no table at {str(table)!r}")
-    try:
-        col = pd.read_parquet(table, columns=[fan.column])[fan.column]
-    except (KeyError, ValueError) as exc:
-        raise ReportDefinitionError(f"fan-out: column {fan.column!r} not found in {str(table)!r} ({exc})") from None
-    return sorted(map(str, col.dropna().unique()))
+
+def check_quarter(quarter: str, data_dir: str | os.PathLike) -> None:
+    """Refuse a quarter the data's survey has no wave for, naming the quarters it has.
+
+    Raises
+    ------
+    ReportDefinitionError
+        A malformed quarter, a dataset without ``survey.quarter``, or a quarter not in it.
+    """
+    if not _QUARTER.match(str(quarter)):
+        raise ReportDefinitionError(f"quarter {quarter!r} must look like '2026Q3'")
+    if not Path(data_dir).is_dir():
+        raise ReportDefinitionError(f"no data directory at {str(data_dir)!r}; nothing was run")
+    col = read_column(data_dir, "survey", "quarter", purpose=f"checking quarter {quarter}")
+    have = sorted(map(str, col.dropna().unique()))
+    if quarter not in have:
+        span = f"{have[0]}–{have[-1]} ({len(have)} quarters)" if have else "no quarters at all"
+        raise ReportDefinitionError(
+            f"quarter {quarter} is not in the data at {str(data_dir)!r}: its survey has {span}; "
+            "nothing was run")
 
 
 def _select(runs: list[RunSpec], only: Sequence[str]) -> list[RunSpec]:
@@ -103,14 +205,17 @@ def plan_runs(definition: ReportDefinition, *, quarter: str, data_dir: str | os.
 
     Every run receives ``quarter``, ``data_dir`` and ``figures_path`` (where it writes its
     key figures), plus the report-wide and notebook parameters; fan-out runs also receive
-    their segment value. ``only`` keeps notebooks or runs by name (``"01_cx_scorecard"`` or
+    their segment value, and are named by :func:`run_names` (unique even when sanitising
+    merges values). ``only`` keeps notebooks or runs by name (``"01_cx_scorecard"`` or
     ``"01_cx_scorecard/country-DE"``).
 
     Raises
     ------
     ReportDefinitionError
-        A malformed quarter, a fan-out column or table that does not exist, or an ``only``
-        name that matches nothing.
+        A malformed quarter, a fan-out column or table that does not exist (naming the
+        available columns), or an ``only`` name that matches nothing.
+    CXDataError
+        A fan-out table that is not readable Parquet.
     """
     if not _QUARTER.match(str(quarter)):
         raise ReportDefinitionError(f"quarter {quarter!r} must look like '2026Q3'")
@@ -119,14 +224,15 @@ def plan_runs(definition: ReportDefinition, *, quarter: str, data_dir: str | os.
     runs: list[RunSpec] = []
     for spec in definition.notebooks:
         base = {**definition.parameters, **spec.parameters, "quarter": quarter, "data_dir": str(data_dir)}
-        variants: list[tuple[str, dict[str, Any]]] = [("overall", {})]
+        variants: list[tuple[str, str | None]] = [("overall", None)]
         if spec.fan_out is not None:
-            variants += [(run_name(spec.fan_out.column, value), {spec.fan_out.parameter: value})
-                         for value in fan_out_values(spec.fan_out, data_dir)]
-        for name, extra in variants:
-            params = {**base, **extra}
+            names = run_names(spec.fan_out.column, fan_out_values(spec.fan_out, data_dir))
+            variants += [(name, value) for value, name in names.items()]
+        for name, value in variants:
+            params = {**base, spec.fan_out.parameter: value} if value is not None else dict(base)
             run = RunSpec(notebook=spec.name, run=name, input_path=spec.path, parameters=params,
-                          out_dir=out_dir, timeout=spec.timeout)
+                          out_dir=out_dir, timeout=spec.timeout, value=value,
+                          column=spec.fan_out.column if value is not None else None)
             params["figures_path"] = str(run.figures)
             runs.append(run)
     return _select(runs, only) if only else runs
