@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd  # noqa: F401  (used by the doctests)
 
 from ..core.inference import format_interval
 from ..core.io import atomic_write_with
