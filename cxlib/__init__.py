@@ -23,6 +23,7 @@ from .data.calendar import latest_quarter, previous_quarter, quarter_bounds, qua
 from .data.prepare import drop_duplicate_responses, subset_dataset
 from .data.importer import import_study
 from .data.readers import read_survey
+from .data.roles import study_roles
 from .data.study import load_study
 from .data.store import ensure_dataset, fingerprint, load_dataset, write_dataset
 from .data.synthetic.generator import synthesize
@@ -68,7 +69,7 @@ from .segments.compare import segment_association, segment_outcomes, segment_sco
 # --- end segments ---
 
 # --- scorecard ---
-from .scorecard import headline_metrics, metric_trend, operational_metrics, segment_breakdown
+from .scorecard import headline_metrics, metric_trend, operational_metrics, scorecard_metrics, segment_breakdown
 # --- end scorecard ---
 
 # --- charts ---
