@@ -30,8 +30,13 @@ from .data.roles import SYNTHETIC_ROLES, StudyRoles
 from .data.study import Scale, number_text
 from .errors import CXDataError, SmallBaseWarning
 from .grouping import by_group
+from .helpdesk import (
+    first_contact_resolution,
+    first_response_time,
+    reopen_rate,
+    resolution_time,
+)
 from .metrics import ces, csat, nps, top_box
-from .helpdesk import first_contact_resolution, first_response_time, reopen_rate, resolution_time
 
 #: The outcome roles a scorecard reports, in order (each when the study has it).
 SCORECARD_ROLES: tuple[str, ...] = ("recommend", "satisfaction", "effort")

@@ -16,7 +16,10 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 import cxlib as cx
+from cxlib.data.roles import SYNTHETIC_ROLES, StudyRoles
+from cxlib.data.study import Scale
 from cxlib.errors import CXDataError, SmallBaseWarning
+from cxlib.scorecard import top_box_range
 
 
 @pytest.fixture(scope="module")
@@ -137,11 +140,6 @@ def test_plots_draw_precomputed_intervals_and_label_small_bases():
 
 
 # ----------------------------------------------------------------------------- roles and top boxes
-from cxlib.data.roles import SYNTHETIC_ROLES, StudyRoles  # noqa: E402
-from cxlib.data.study import Scale  # noqa: E402
-from cxlib.scorecard import top_box_range  # noqa: E402
-
-
 @pytest.mark.parametrize("points, role, box", [
     ((0, 1), "satisfaction", (1, 1)),      # binary: the share of 1
     ((1, 2), "satisfaction", (2, 2)),      # two points: the top one

@@ -77,7 +77,7 @@ def study(tmp_path_factory):
 
 
 def test_imported_roles_reach_the_dataset(study):
-    answers, result = study
+    _, result = study
     data = cx.load_dataset(result.path)
     roles = cx.study_roles(data)
     assert roles.title == "Rail passenger survey" and roles.quarters == ("2025Q4",)
@@ -93,6 +93,7 @@ def test_imported_roles_reach_the_dataset(study):
 def test_scorecard_notebook_on_an_imported_study(study, run_notebook):
     answers, result = study
     res, figs, html = run_notebook("01_cx_scorecard", quarter="2025Q4", data_dir=str(result.path), min_base=30)
+    assert not res.had_warnings, "the absent tables and the one wave are said, not warned about"
     # the satisfaction share equals a direct computation on the fixture file (unweighted; blanks excluded)
     answered = answers[SATISFIED].dropna()
     expected = 100 * (answered == "Satisfied").mean()
