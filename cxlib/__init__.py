@@ -23,6 +23,7 @@ from .data.calendar import latest_quarter, previous_quarter, quarter_bounds, qua
 from .data.prepare import drop_duplicate_responses, subset_dataset
 from .data.importer import import_study
 from .data.readers import read_survey
+from .data.roles import study_roles
 from .data.scaffold import scaffold_study
 from .data.study import load_study
 from .data.store import ensure_dataset, fingerprint, load_dataset, write_dataset
@@ -77,7 +78,7 @@ from .crosstab import crosstab
 # --- end crosstabs ---
 
 # --- scorecard ---
-from .scorecard import headline_metrics, metric_trend, operational_metrics, segment_breakdown
+from .scorecard import headline_metrics, metric_trend, operational_metrics, scorecard_metrics, segment_breakdown
 # --- end scorecard ---
 
 # --- charts ---

@@ -2,6 +2,10 @@
 trends, segment breakdowns and operational metrics, as tidy frames for notebooks
 (their sentences and key figures are in :mod:`cxlib.report.findings.scorecard`).
 
+Which columns are the outcomes, the weight and the churn dates comes from the study's
+roles (:func:`cxlib.study_roles`; default the synthetic schema); which points make the
+top box of a scale, from :func:`top_box_range`.
+
 Everything here composes the estimators of :mod:`cxlib.metrics` and
 :mod:`cxlib.helpdesk`; it adds no statistics of its own beyond collecting the
 comparisons of several metrics into one table and correcting them together.
@@ -10,32 +14,233 @@ comparisons of several metrics into one table and correcting them together.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .churn.rates import customers_at_risk
-from .core.checks import check_columns, check_confidence_level
+from .core.checks import check_choice, check_columns, check_confidence_level
 from .core.inference import adjust_p_values, significance
 from .core.results import to_percent
 from .data.calendar import previous_quarter
+from .data.roles import SYNTHETIC_ROLES, StudyRoles
+from .data.study import Scale, number_text
 from .errors import CXDataError, SmallBaseWarning
 from .grouping import by_group
-from .metrics import ces, csat, nps, top_box
-from .helpdesk import first_contact_resolution, first_response_time, reopen_rate, resolution_time
-
-#: The headline survey metrics: (label, metric, unit, keyword arguments, percent scale?)
-HEADLINE_METRICS: tuple[tuple[str, Any, str, dict[str, Any], bool], ...] = (
-    ("NPS", nps, "points", {"score": "ltr"}, False),
-    ("CSAT top-2-box", csat, "%", {"score": "osat"}, True),
-    ("CES easy (5–7)", ces, "%", {"score": "ces"}, True),
+from .helpdesk import (
+    first_contact_resolution,
+    first_response_time,
+    reopen_rate,
+    resolution_time,
 )
+from .metrics import ces, csat, nps, top_box
+
+#: The outcome roles a scorecard reports, in order (each when the study has it).
+SCORECARD_ROLES: tuple[str, ...] = ("recommend", "satisfaction", "effort")
+
+
+@dataclass(frozen=True)
+class ScorecardMetric:
+    """One headline survey metric of a study: which column, which estimator, which label.
+
+    Attributes
+    ----------
+    role : str
+        ``"recommend"`` (NPS), ``"satisfaction"`` or ``"effort"``.
+    column : str
+        The survey column playing the role.
+    label : str
+        The metric's name in tables and key figures, with its definition where it is not
+        the conventional one (``"CSAT top-3-box (8–10)"``, ``"Share satisfied (1 = yes)"``).
+    unit : str
+        ``"points"`` (NPS) or ``"%"`` (shares, reported in percent).
+    metric : callable
+        :func:`cxlib.nps`, :func:`cxlib.csat` or :func:`cxlib.ces`.
+    kwargs : dict
+        The estimator's keywords (``score``, and ``top``/``easy`` and ``scale`` for shares).
+    question : str
+        The column's label (question text).
+    """
+
+    role: str
+    column: str
+    label: str
+    unit: str
+    metric: Callable[..., Any]
+    kwargs: dict[str, Any]
+    question: str
+
+
+def _points_count(points: tuple[float, float], what: str) -> int:
+    low, high = float(points[0]), float(points[1])
+    if not (low.is_integer() and high.is_integer()) or high <= low:
+        raise CXDataError(f"{what}: a top box needs a scale of whole points, low < high; got {list(points)}")
+    return int(high - low) + 1
+
+
+def top_box_range(points: tuple[float, float], *, role: str = "satisfaction") -> tuple[float, float]:
+    """The top box of a satisfaction or effort scale: the ``(low, high)`` points counted.
+
+    Parameters
+    ----------
+    points : (low, high)
+        The scale's end points, e.g. ``(1, 5)``; ``(0, 1)`` is a binary outcome.
+    role : {"satisfaction", "effort"}
+        Satisfaction: binary → the share of 1; a 2-point scale → its top point; up to 7
+        points → the top 2 points; 8 to 11 points (1–10, 0–10) → the top 3. Effort ("easy"):
+        binary → 1; up to 5 points → the top 2; 6 to 11 points → the top 3 (5–7 of 1–7).
+
+    Raises
+    ------
+    CXDataError
+        For a scale of more than 11 points (no top-box convention: declare a shorter scale
+        or analyse the mean with :func:`cxlib.mean_score`), or one that is not whole points.
+
+    Examples
+    --------
+    >>> top_box_range((0, 1)), top_box_range((1, 5)), top_box_range((1, 7)), top_box_range((0, 10))
+    ((1.0, 1.0), (4.0, 5.0), (6.0, 7.0), (8.0, 10.0))
+    >>> top_box_range((1, 7), role="effort"), top_box_range((1, 5), role="effort")
+    ((5.0, 7.0), (4.0, 5.0))
+    """
+    check_choice(role, ("satisfaction", "effort"), argument="role")
+    k = _points_count(points, f"the {role} scale")
+    if k > 11:
+        raise CXDataError(f"the {role} scale {list(points)} has {k} points; top boxes are defined for scales of up "
+                          "to 11 points (declare the scale's points, or analyse the mean with cx.mean_score)")
+    high = float(points[1])
+    if k == 2:
+        top = 1
+    elif role == "satisfaction":
+        top = 2 if k <= 7 else 3
+    else:
+        top = 2 if k <= 5 else 3
+    return high - top + 1, high
+
+
+def _span(low: float, high: float) -> str:
+    return f"{number_text(float(low))}" if low == high else f"{number_text(float(low))}–{number_text(float(high))}"
+
+
+def _one_text(scale: Scale | None) -> str | None:
+    """The answer text coded 1 in a binary scale (its label, or the text mapped to 1)."""
+    if scale is None:
+        return None
+    if 1.0 in scale.labels:
+        return scale.labels[1.0]
+    return next((text for text, code in scale.values.items() if code == 1.0), None)
+
+
+def _share_metric(roles: StudyRoles, role: str, column: str) -> ScorecardMetric:
+    points = roles.points(column)
+    if points is None:
+        raise CXDataError(f"the {role} column {column!r} has no declared scale; declare it in the study file "
+                          f"([scales.{role}] points = [1, 5], or values = {{...}} for text answers)")
+    low, high = top_box_range(points, role=role)
+    name = "CSAT" if role == "satisfaction" else "CES easy"
+    if tuple(points) == (0.0, 1.0):
+        text = _one_text(roles.scale(column))
+        label = f"Share {'satisfied' if role == 'satisfaction' else 'easy'} ({f'1 = {text}' if text else 'coded 1'})"
+    elif role == "satisfaction":
+        # top-2 of 1–5 (4–5) is the conventional CSAT: its label is the one the report's key
+        # figures have always carried; every other scale says its box
+        label = f"CSAT top-{int(high - low) + 1}-box" + ("" if tuple(points) == (1.0, 5.0) else f" ({_span(low, high)})")
+    else:
+        label = f"{name} ({_span(low, high)})"
+    kwargs: dict[str, Any] = {"score": column, "scale": (float(points[0]), float(points[1]))}
+    if role == "satisfaction":
+        kwargs["top"] = int(high - low) + 1
+    else:
+        kwargs["easy"] = (low, high)
+    return ScorecardMetric(role=role, column=column, label=label, unit="%",
+                           metric=csat if role == "satisfaction" else ces, kwargs=kwargs, question=roles.label(column))
+
+
+def scorecard_metric(roles: StudyRoles, role: str) -> ScorecardMetric:
+    """The headline metric of one outcome role (see :func:`scorecard_metrics`).
+
+    Raises
+    ------
+    CXDataError
+        If the study has no column for ``role``, its scale is not declared (satisfaction,
+        effort) or not 0–10 (recommend).
+    """
+    check_choice(role, SCORECARD_ROLES, argument="metric")
+    column = roles.column(role)
+    if column is None:
+        have = [r for r in SCORECARD_ROLES if roles.column(r) is not None]
+        raise CXDataError(f"the study has no {role!r} question; its outcome roles: {have}")
+    if role != "recommend":
+        return _share_metric(roles, role, column)
+    points = roles.points(column)
+    if points is not None and tuple(points) != (0.0, 10.0):
+        raise CXDataError(f"NPS needs a 0–10 likelihood to recommend; the recommend column {column!r} is declared "
+                          f"on {list(map(number_text, points))}")
+    return ScorecardMetric(role=role, column=column, label="NPS", unit="points", metric=nps,
+                           kwargs={"score": column}, question=roles.label(column))
+
+
+def scorecard_metrics(roles: StudyRoles | None = None) -> list[ScorecardMetric]:
+    """The headline survey metrics of a study: NPS when it has a ``recommend`` question, the
+    satisfaction top box (or share satisfied) and the effort "easy" share, each when present.
+
+    Parameters
+    ----------
+    roles : StudyRoles, optional
+        From :func:`cxlib.study_roles`; default the synthetic schema
+        (:data:`~cxlib.data.roles.SYNTHETIC_ROLES`).
+
+    Returns
+    -------
+    list of ScorecardMetric
+        In the order recommend, satisfaction, effort. The boxes follow
+        :func:`top_box_range`.
+
+    Examples
+    --------
+    >>> [m.label for m in scorecard_metrics()]
+    ['NPS', 'CSAT top-2-box', 'CES easy (5–7)']
+    """
+    roles = SYNTHETIC_ROLES if roles is None else roles
+    return [scorecard_metric(roles, role) for role in SCORECARD_ROLES if roles.column(role) is not None]
 
 
 def _with_constant(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(_all="all")
+
+
+def _churn_columns(customers: pd.DataFrame | None, roles: StudyRoles) -> tuple[str, str] | None:
+    """The customers' signup and churn date columns, when the study has both and the table has rows."""
+    if customers is None or not roles.has("customers") or customers.empty:
+        return None
+    signup, churn = roles.column("signup_date", "customers"), roles.column("churn_date", "customers")
+    return None if signup is None or churn is None else (signup, churn)
+
+
+def _headline_groups(survey: pd.DataFrame, customers: pd.DataFrame | None, roles: StudyRoles, *,
+                     quarter: str, prev: str, level: float, min_base: int) -> list[tuple[str, str, str, pd.DataFrame]]:
+    """(label, unit, question, by_group table in the display scale) per headline metric."""
+    two = survey[survey["quarter"].isin([prev, quarter])]
+    weights = roles.column("weight")
+    frames = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)  # flagged in the table instead
+        for m in scorecard_metrics(roles):
+            g = by_group(_with_constant(two), m.metric, by="_all", period="quarter", compare="previous",
+                         min_base=min_base, confidence_level=level, correction=None, weights=weights, **m.kwargs)
+            frames.append((m.label, m.unit, m.question, to_percent(g) if m.unit == "%" else g))
+        churn_columns = _churn_columns(customers, roles)
+        if churn_columns is not None:
+            signup, churn = churn_columns
+            risk = customers_at_risk(customers, quarters=[prev, quarter], signup=signup, churn=churn)
+            g = by_group(_with_constant(risk), top_box, by="_all", period="quarter", compare="previous",
+                         min_base=min_base, confidence_level=level, correction=None,
+                         score="churned", top=(1, 1), scale=(0, 1))
+            frames.append(("Churn rate (quarterly)", "%", "", to_percent(g)))
+    return frames
 
 
 def headline_metrics(
@@ -43,72 +248,58 @@ def headline_metrics(
     customers: pd.DataFrame | None = None,
     *,
     quarter: str,
-    weights: str | None = "weight",
+    roles: StudyRoles | None = None,
     confidence_level: float = 0.95,
     min_base: int = 30,
     correction: str | None = "fdr_bh",
 ) -> pd.DataFrame:
     """Headline metrics of a quarter, each with its change vs the previous quarter.
 
-    NPS (points), CSAT top-2-box and CES "easy" shares (percent) from the relational
-    survey, and the quarterly churn rate (percent of customers at risk at the start of
-    the quarter) from the customer table. Each change is the signed difference
-    ``quarter − previous`` with its interval and two-sided test (NPS: Rocks 2016; shares:
-    unpooled Wald), and the p-values of the table are adjusted together
-    (Benjamini–Hochberg by default).
+    The study's survey metrics (:func:`scorecard_metrics`: NPS in points when the study
+    has a ``recommend`` question, the satisfaction top box and the effort "easy" share in
+    percent), weighted by the ``weight`` role when there is one, and the quarterly churn
+    rate (percent of customers at risk at the start of the quarter) when the customers
+    table has ``signup_date`` and ``churn_date`` roles. Each change is the signed
+    difference ``quarter − previous`` with its interval and two-sided test (NPS: Rocks
+    2016; shares: unpooled Wald), and the p-values of the table are adjusted together
+    (Benjamini–Hochberg by default). A quarter without a previous one (a one-wave study)
+    has no change (``diff`` missing).
+
+    Parameters
+    ----------
+    survey : DataFrame
+        Survey responses with a ``quarter`` column.
+    customers : DataFrame, optional
+        One row per customer (for the churn rate).
+    quarter : str
+    roles : StudyRoles, optional
+        Which columns are the outcomes and the weight (:func:`cxlib.study_roles`); default
+        the synthetic schema (ltr, osat, ces, weight).
+    confidence_level, min_base, correction
 
     Returns
     -------
     DataFrame
-        One row per metric: ``metric, unit, estimate, ci_low, ci_high, n, n_eff,
+        One row per metric: ``metric, unit, question, estimate, ci_low, ci_high, n, n_eff,
         small_base, previous, previous_ci_low, previous_ci_high, previous_n, diff,
         diff_ci_low, diff_ci_high, p_value, p_adjusted, significant, method``.
     """
     level = check_confidence_level(confidence_level)
+    roles = SYNTHETIC_ROLES if roles is None else roles
     prev = previous_quarter(quarter)
     check_columns(survey, ["quarter"], argument="survey")
-    two = survey[survey["quarter"].isin([prev, quarter])]
-    if (two["quarter"] == quarter).sum() == 0:
+    if (survey["quarter"] == quarter).sum() == 0:
         have = sorted(survey["quarter"].dropna().unique().tolist())
         raise CXDataError(f"no survey responses in quarter {quarter!r}; quarters present: {have}")
     rows = []
-    specs = list(HEADLINE_METRICS)
-    frames = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SmallBaseWarning)  # flagged in the table instead
-        for label, metric, unit, kwargs, pct in specs:
-            g = by_group(_with_constant(two), metric, by="_all", period="quarter", compare="previous",
-                         min_base=min_base, confidence_level=level, correction=None,
-                         weights=weights, **kwargs)
-            frames.append((label, unit, pct, g))
-        if customers is not None:
-            risk = customers_at_risk(customers, quarters=[prev, quarter])
-            g = by_group(_with_constant(risk), top_box, by="_all", period="quarter", compare="previous",
-                         min_base=min_base, confidence_level=level, correction=None,
-                         score="churned", top=(1, 1), scale=(0, 1))
-            frames.append(("Churn rate (quarterly)", "%", True, g))
-    for label, unit, pct, g in frames:
-        g = to_percent(g) if pct else g
+    for label, unit, question, g in _headline_groups(survey, customers, roles, quarter=quarter, prev=prev,
+                                                     level=level, min_base=min_base):
         cur = g[g["quarter"] == quarter]
         old = g[g["quarter"] == prev]
         if cur.empty:
             continue
-        c = cur.iloc[0]
-        o = old.iloc[0] if not old.empty else None
-        rows.append({
-            "metric": label, "unit": unit, "quarter": quarter,
-            "estimate": c["estimate"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
-            "n": int(c["n"]), "n_eff": float(c.get("n_eff", c["n"])), "small_base": bool(c["small_base"]),
-            "previous_quarter": prev,
-            "previous": np.nan if o is None else o["estimate"],
-            "previous_ci_low": np.nan if o is None else o["ci_low"],
-            "previous_ci_high": np.nan if o is None else o["ci_high"],
-            "previous_n": 0 if o is None else int(o["n"]),
-            "previous_small_base": True if o is None else bool(o["small_base"]),
-            "diff": c.get("diff", np.nan), "diff_ci_low": c.get("diff_ci_low", np.nan),
-            "diff_ci_high": c.get("diff_ci_high", np.nan), "p_value": c.get("p_value", np.nan),
-            "method": c["method"],
-        })
+        rows.append(_headline_row(label, unit, question, cur.iloc[0], old.iloc[0] if not old.empty else None,
+                                  quarter=quarter, prev=prev))
     out = pd.DataFrame(rows)
     p = out["p_value"].to_numpy(dtype=float)
     out["p_adjusted"] = adjust_p_values(p, correction)
@@ -118,37 +309,76 @@ def headline_metrics(
     return out
 
 
+def _headline_row(label: str, unit: str, question: str, c: pd.Series, o: pd.Series | None, *,
+                  quarter: str, prev: str) -> dict[str, Any]:
+    return {
+        "metric": label, "unit": unit, "quarter": quarter,
+        "estimate": c["estimate"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
+        "n": int(c["n"]), "n_eff": float(c.get("n_eff", c["n"])), "small_base": bool(c["small_base"]),
+        "previous_quarter": prev,
+        "previous": np.nan if o is None else o["estimate"],
+        "previous_ci_low": np.nan if o is None else o["ci_low"],
+        "previous_ci_high": np.nan if o is None else o["ci_high"],
+        "previous_n": 0 if o is None else int(o["n"]),
+        "previous_small_base": True if o is None else bool(o["small_base"]),
+        "diff": c.get("diff", np.nan), "diff_ci_low": c.get("diff_ci_low", np.nan),
+        "diff_ci_high": c.get("diff_ci_high", np.nan), "p_value": c.get("p_value", np.nan),
+        "method": c["method"], "question": question,
+    }
+
+
+def _resolve(metric: Any, roles: StudyRoles | None, metric_kwargs: dict[str, Any],
+             percent: bool | None) -> tuple[Any, dict[str, Any], bool]:
+    """The estimator, its keywords (the weight role unless ``weights`` is given) and whether
+    the result is shown in percent, for a cxlib metric or an outcome role name."""
+    roles = SYNTHETIC_ROLES if roles is None else roles
+    base = {"weights": roles.column("weight")}
+    if isinstance(metric, str) and metric in SCORECARD_ROLES:
+        metric = scorecard_metric(roles, metric)
+    if isinstance(metric, ScorecardMetric):
+        pct = metric.unit == "%" if percent is None else percent
+        return metric.metric, {**base, **metric.kwargs, **metric_kwargs}, pct
+    pct = (getattr(metric, "__name__", str(metric)) not in ("nps", "mean_score")) if percent is None else percent
+    return metric, {**base, **metric_kwargs}, pct
+
+
 def metric_trend(survey: pd.DataFrame, metric: Any, *, quarters: Sequence[str] | None = None,
-                 by: str | None = None, weights: str | None = "weight", confidence_level: float = 0.95,
+                 by: str | None = None, roles: StudyRoles | None = None, confidence_level: float = 0.95,
                  min_base: int = 30, percent: bool | None = None, **metric_kwargs: Any) -> pd.DataFrame:
     """A metric per quarter (and per ``by`` group), with intervals and small-base flags.
 
-    Shares are returned in percent unless ``percent=False`` (NPS is already in points).
+    ``metric`` is an outcome role (``"recommend"``, ``"satisfaction"``, ``"effort"``: the
+    study's column and box, see :func:`scorecard_metrics`) or a cxlib metric (``cx.nps``
+    …, with its keywords). Weights are the ``roles``' weight column (default the synthetic
+    ``weight``) unless ``weights=`` is given. Shares are returned in percent unless
+    ``percent=False`` (NPS is already in points).
     """
+    func, kwargs, pct = _resolve(metric, roles, metric_kwargs, percent)
     data = survey if quarters is None else survey[survey["quarter"].isin(list(quarters))]
     keys = ["quarter"] if by is None else [by, "quarter"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallBaseWarning)
-        g = by_group(data, metric, by=keys, min_base=min_base, confidence_level=confidence_level,
-                     weights=weights, **metric_kwargs)
-    pct = (getattr(metric, "__name__", str(metric)) not in ("nps", "mean_score")) if percent is None else percent
+        g = by_group(data, func, by=keys, min_base=min_base, confidence_level=confidence_level, **kwargs)
     return to_percent(g) if pct else g
 
 
 def segment_breakdown(survey: pd.DataFrame, metric: Any, *, quarter: str, by: str,
-                      weights: str | None = "weight", confidence_level: float = 0.95, min_base: int = 30,
+                      roles: StudyRoles | None = None, confidence_level: float = 0.95, min_base: int = 30,
                       correction: str | None = "fdr_bh", percent: bool | None = None,
                       **metric_kwargs: Any) -> pd.DataFrame:
     """A metric per segment in one quarter, each segment tested against the rest
-    (Benjamini–Hochberg across segments); small bases flagged and not tested."""
+    (Benjamini–Hochberg across segments); small bases flagged and not tested.
+
+    ``metric``, ``roles`` and weights as in :func:`metric_trend`.
+    """
+    func, kwargs, pct = _resolve(metric, roles, metric_kwargs, percent)
     data = survey[survey["quarter"] == quarter]
     if data.empty:
         raise CXDataError(f"no survey responses in quarter {quarter!r}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallBaseWarning)
-        g = by_group(data, metric, by=by, compare="rest", min_base=min_base,
-                     confidence_level=confidence_level, correction=correction, weights=weights, **metric_kwargs)
-    pct = (getattr(metric, "__name__", str(metric)) not in ("nps", "mean_score")) if percent is None else percent
+        g = by_group(data, func, by=by, compare="rest", min_base=min_base,
+                     confidence_level=confidence_level, correction=correction, **kwargs)
     return to_percent(g) if pct else g
 
 

@@ -19,7 +19,7 @@
 # %% tags=["parameters"]
 quarter: str = None  # required: quarter to report, e.g. "2026Q3"
 data_dir: str = "data/synthetic"  # dataset directory with the Parquet tables
-segment_column: str = "plan"  # customer attribute for the segment breakdown
+segment_column: str = None  # segment for the breakdown, or None for the study's first segment
 subset_column: str = None  # fan-out: restrict to customers with this attribute, or None
 subset_value: str = None  # fan-out: the value of subset_column to keep, or None
 min_base: int = 30  # minimum base; smaller groups are flagged and suppressed
@@ -41,106 +41,138 @@ cx.set_theme()
 # ## Summary
 
 # %%
+# the study's roles say which column is which question (the synthetic schema for synthetic data)
 data = cx.load_dataset(data_dir)
-survey, n_duplicates = cx.drop_duplicate_responses(data.survey)
+roles = cx.study_roles(data)
+survey, n_duplicates = cx.drop_duplicate_responses(data.survey, roles=roles)
 data = cx.subset_dataset(dataclasses.replace(data, survey=survey), subset_column, subset_value)
+segments = roles.columns("segments")
+segment = segment_column if segment_column is not None else (segments[0] if segments else None)
+metrics = cx.scorecard_metrics(roles)  # NPS only when the study has a recommend question
+primary = metrics[0]
+multi_wave = len(roles.quarters) > 1
 scope = "all customers" if subset_value is None else f"customers with {subset_column} = {subset_value}"
 quarters = cx.quarter_range(quarter, trend_quarters)
 in_quarter = data.survey[data.survey["quarter"] == quarter]
-headline = cx.headline_metrics(data.survey, data.customers, quarter=quarter, min_base=min_base,
+has_tickets = roles.has("tickets") and len(data.tickets) > 0
+
+# %%
+headline = cx.headline_metrics(data.survey, data.customers, quarter=quarter, roles=roles, min_base=min_base,
                                confidence_level=confidence_level)
-breakdown = cx.segment_breakdown(data.survey, cx.nps, quarter=quarter, by=segment_column,
-                                 min_base=min_base, confidence_level=confidence_level)
-display(Markdown("\n".join(f"- {s}" for s in cx.report.scorecard_findings(headline)
-                            + cx.report.breakdown_findings(breakdown, by=segment_column))))
-display(Markdown(
-    f"Scope: **{scope}**. {len(in_quarter):,} survey responses in {quarter} "
-    f"({n_duplicates:,} duplicate submissions removed from the whole survey), "
-    f"{(data.tickets['quarter'] == quarter).sum():,} support tickets opened in the quarter."))
+has_churn = "Churn rate (quarterly)" in set(headline["metric"])
+breakdown = None if segment is None else cx.segment_breakdown(
+    data.survey, primary.role, quarter=quarter, by=segment, roles=roles, min_base=min_base,
+    confidence_level=confidence_level)
+findings = cx.report.scorecard_findings(headline, compare=multi_wave)
+if breakdown is not None:
+    findings += cx.report.breakdown_findings(breakdown, by=segment, metric=primary.label, unit=primary.unit,
+                                             label=roles.label(segment))
+if not multi_wave:
+    findings.append(f"This study has one wave ({quarter}): there is no trend and no comparison with a "
+                    "previous quarter.")
+display(Markdown("\n".join(f"- {s}" for s in findings)))
+duplicates = (f"{n_duplicates:,} duplicate submissions removed from the whole survey"
+              if roles.column("customer_id") else "repeated submissions not checked: the study has no customer id")
+tickets = (f"{(data.tickets['quarter'] == quarter).sum():,} support tickets opened in the quarter" if has_tickets
+           else "support tickets are not part of this study")
+display(Markdown(f"Scope: **{scope}**. {len(in_quarter):,} survey responses in {quarter} ({duplicates}), "
+                 f"{tickets}."))
 
 # %% [markdown]
 # ## Method
-#
-# NPS (promoters 9–10 minus detractors 0–6, in points) with a Wald interval
-# (Rocks 2016); CSAT top-2-box and CES "easy" (5–7) shares with Wilson intervals; survey
-# design weights with Kish effective base. Changes are signed (this quarter − last) with
-# two-sided tests, Benjamini–Hochberg-corrected across the table. Segments are tested
-# against the rest of the sample. Groups below the minimum base are flagged and
-# suppressed. Churn is the share of customers at risk at the start of the quarter who
-# left during it.
+
+# %%
+display(Markdown(" ".join(cx.report.scorecard_method(metrics, weighted=roles.column("weight") is not None,
+                                                     waves=len(roles.quarters), churn=has_churn))))
 
 # %% [markdown]
 # ## Headline metrics
 
 # %%
-cx.report.format_table(headline, label=["metric", "unit"],
-                       caption=f"{quarter} vs {cx.previous_quarter(quarter)}: signed change, BH-adjusted p-values")
+cx.report.format_table(headline, label=["metric", "question", "unit"], show_test=multi_wave,
+                       caption=(f"{quarter} vs {cx.previous_quarter(quarter)}: signed change, BH-adjusted p-values"
+                                if multi_wave else f"{quarter}, the study's one wave"))
 
 # %% [markdown]
 # ## Trend over quarters
 
 # %%
-trend_nps = cx.metric_trend(data.survey, cx.nps, quarters=quarters, min_base=min_base,
-                            confidence_level=confidence_level)
-trend_csat = cx.metric_trend(data.survey, cx.csat, quarters=quarters, min_base=min_base,
-                             confidence_level=confidence_level)
-trend_ces = cx.metric_trend(data.survey, cx.ces, quarters=quarters, min_base=min_base,
-                            confidence_level=confidence_level)
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-cx.plot_trend(trend_nps, ax=axes[0], title="NPS", ylabel="NPS (points)")
-cx.plot_trend(trend_csat, ax=axes[1], title="CSAT top-2-box", ylabel="share (%)")
-cx.plot_trend(trend_ces, ax=axes[2], title="CES easy (5–7)", ylabel="share (%)")
-fig.suptitle(f"Quarterly trend with {confidence_level:.0%} confidence bands "
-             f"(n per quarter {trend_nps['n'].min():,}–{trend_nps['n'].max():,})", y=1.02)
-plt.show()
+if multi_wave:
+    trends = [cx.metric_trend(data.survey, m.role, quarters=quarters, roles=roles, min_base=min_base,
+                              confidence_level=confidence_level) for m in metrics]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.4 * len(metrics), 3.8), squeeze=False)
+    for ax, m, trend in zip(axes[0], metrics, trends):
+        cx.plot_trend(trend, ax=ax, title=m.label, ylabel="NPS (points)" if m.unit == "points" else "share (%)")
+        ax.set_xlabel(m.question, fontsize="small")
+    fig.suptitle(f"Quarterly trend with {confidence_level:.0%} confidence bands "
+                 f"(n per quarter {trends[0]['n'].min():,}–{trends[0]['n'].max():,})", y=1.02)
+    plt.show()
+else:
+    display(Markdown(f"One wave ({quarter}): there is no trend over quarters."))
 
 # %% [markdown]
-# ## NPS by segment
+# ## Segments
 
 # %%
-total_nps = headline.loc[headline["metric"] == "NPS", "estimate"].iloc[0]
-ax = cx.plot_estimates(breakdown, y=segment_column, reference=total_nps,
-                       title=f"NPS by {segment_column}, {quarter}", xlabel="NPS (points)")
-plt.show()
-cx.report.format_table(breakdown, label=segment_column, unit="points",
-                       caption=f"Each {segment_column} vs the rest of the sample (BH-adjusted)")
-
-# %%
-display(Markdown("\n".join(f"- {s}" for s in cx.report.breakdown_findings(breakdown, by=segment_column))))
+if breakdown is None:
+    display(Markdown("The study declares no segments: there is no segment breakdown."))
+else:
+    total = headline.loc[headline["metric"] == primary.label, "estimate"].iloc[0]
+    segment_label = roles.label(segment)
+    ax = cx.plot_estimates(breakdown, y=segment, reference=total, title=f"{primary.label} by {segment_label}, {quarter}",
+                           xlabel=f"{primary.label} ({primary.unit})")
+    plt.show()
+    display(cx.report.format_table(breakdown, label=segment, unit=primary.unit,
+                                   caption=f"Each {segment_label} vs the rest of the sample (BH-adjusted); "
+                                           f"{primary.label}: {primary.question}"))
+    display(Markdown("\n".join(f"- {s}" for s in cx.report.breakdown_findings(
+        breakdown, by=segment, metric=primary.label, unit=primary.unit, label=segment_label))))
 
 # %% [markdown]
 # ## Segment trend
 
 # %%
-seg_trend = cx.metric_trend(data.survey, cx.nps, quarters=quarters, by=segment_column, min_base=min_base,
-                            confidence_level=confidence_level)
-ax = cx.plot_trend(seg_trend, hue=segment_column,
-                   title=f"NPS by {segment_column} over quarters (n per cell {seg_trend['n'].min():,}–"
-                         f"{seg_trend['n'].max():,}; small bases left as gaps)",
-                   ylabel="NPS (points)")
-plt.show()
+if multi_wave and segment is not None:
+    seg_trend = cx.metric_trend(data.survey, primary.role, quarters=quarters, by=segment, roles=roles,
+                                min_base=min_base, confidence_level=confidence_level)
+    ax = cx.plot_trend(seg_trend, hue=segment,
+                       title=f"{primary.label} by {roles.label(segment)} over quarters (n per cell "
+                             f"{seg_trend['n'].min():,}–{seg_trend['n'].max():,}; small bases left as gaps)",
+                       ylabel="NPS (points)" if primary.unit == "points" else "share (%)")
+    plt.show()
+else:
+    display(Markdown("No segment trend: " + ("the study has one wave." if not multi_wave
+                                             else "the study declares no segments.")))
 
 # %% [markdown]
 # ## Churn
 
 # %%
-churn = cx.churn_rate(data.customers, period="Q", start=quarters[0], end=quarter, scale="percent",
-                      confidence_level=confidence_level, min_base=min_base).to_frame()
-ax = cx.plot_trend(churn, x="period", title=f"Quarterly churn rate (customers at risk per quarter "
-                                            f"{churn['n'].min():,}–{churn['n'].max():,})",
-                   ylabel="churned during the quarter (%)")
-plt.show()
-cx.report.format_table(churn.tail(4), label="period", unit="%", digits=2,
-                       caption="Customers at risk at the start of the quarter (n) and the share who left")
+if has_churn:
+    churn = cx.churn_rate(data.customers, period="Q", start=quarters[0], end=quarter,
+                          signup=roles.column("signup_date", "customers"),
+                          churn=roles.column("churn_date", "customers"), scale="percent",
+                          confidence_level=confidence_level, min_base=min_base).to_frame()
+    ax = cx.plot_trend(churn, x="period", title=f"Quarterly churn rate (customers at risk per quarter "
+                                                f"{churn['n'].min():,}–{churn['n'].max():,})",
+                       ylabel="churned during the quarter (%)")
+    plt.show()
+    display(cx.report.format_table(churn.tail(4), label="period", unit="%", digits=2,
+                                   caption="Customers at risk at the start of the quarter (n) and the share who left"))
+else:
+    display(Markdown("Churn is not part of this study: it has no customers table with signup and churn dates."))
 
 # %% [markdown]
 # ## Support operations
 
 # %%
-ops = cx.operational_metrics(data.tickets, quarter=quarter, confidence_level=confidence_level,
-                             min_base=min_base)
-cx.report.format_table(ops, label=["metric", "unit"], digits={"%": 1, "hours": 2},
-                caption=f"Tickets opened in {quarter}; times in hours, order-statistic intervals")
+if has_tickets:
+    ops = cx.operational_metrics(data.tickets, quarter=quarter, confidence_level=confidence_level,
+                                 min_base=min_base)
+    display(cx.report.format_table(ops, label=["metric", "unit"], digits={"%": 1, "hours": 2},
+                                   caption=f"Tickets opened in {quarter}; times in hours, order-statistic intervals"))
+else:
+    display(Markdown("Support operations are not part of this study: it has no tickets table."))
 
 # %% [markdown]
 # ## Key figures

@@ -217,6 +217,47 @@ def test_subset_dataset_keeps_truth_and_input(small):
     assert cx.subset_dataset(small, None, "premium") is small
 
 
+def _study_roles(**survey):
+    from cxlib.data.roles import StudyRoles
+
+    return StudyRoles(title="t", roles={"survey": {"satisfaction": "sat", **survey}}, quarters=("2025Q4",))
+
+
+def test_drop_duplicate_responses_by_roles():
+    s = pd.DataFrame({"cust": ["a", "a", "a", "b"], "quarter": ["2025Q4"] * 4, "sat": [1, 1, 0, 1],
+                      "seat": [4, 4, 4, 4], "when": pd.to_datetime(["2025-11-02", "2025-11-01", "2025-11-01",
+                                                                      "2025-11-03"])})
+    # customer, date and answers from the roles: rows 0/1 repeat, the earlier (row 1) is kept
+    out, n = cx.drop_duplicate_responses(s, roles=_study_roles(customer_id="cust", date="when", drivers=("seat",)))
+    assert n == 1 and list(out.index) == [1, 2, 3]
+    # no date role: the first row of the group is kept
+    out, n = cx.drop_duplicate_responses(s, roles=_study_roles(customer_id="cust", drivers=("seat",)))
+    assert n == 1 and list(out.index) == [0, 2, 3]
+    # without a customer id repeated submissions cannot be told apart: nothing is dropped
+    out, n = cx.drop_duplicate_responses(s, roles=_study_roles())
+    assert n == 0 and out.equals(s) and out is not s
+    # the synthetic roles give the default behaviour
+    from cxlib.data.roles import SYNTHETIC_ROLES
+
+    small = cx.synthesize(5, n_customers=300, quarters=2).survey
+    a, na = cx.drop_duplicate_responses(small)
+    b, nb = cx.drop_duplicate_responses(small, roles=SYNTHETIC_ROLES)
+    assert na == nb and a.equals(b)
+
+
+def test_subset_dataset_without_a_customers_table():
+    survey = pd.DataFrame({"Class": ["Eco", "Business", None, "Eco"], "sat": [1, 0, 1, 0]})
+    empty = {t: pd.DataFrame() for t in TABLES if t != "survey"}
+    data = CXData(survey=survey, **empty, study={"title": "t"})
+    sub = cx.subset_dataset(data, "Class", "Eco")
+    assert sub.survey["sat"].tolist() == [1, 0] and list(sub.survey.index) == [0, 1]
+    assert sub.study == {"title": "t"} and sub.customers.empty  # other fields travel unchanged
+    with pytest.raises(CXDataError, match=r"no survey response has Class = 'First'; values of 'Class': \['Business', 'Eco'\]"):
+        cx.subset_dataset(data, "Class", "First")
+    with pytest.raises(CXDataError, match=r"'Cabin' is not a column of the survey \(the dataset has no customers"):
+        cx.subset_dataset(data, "Cabin", "Eco")
+
+
 # ----------------------------------------------------------------------------- layering
 def _imports(path: Path) -> list[tuple[str, bool]]:
     """(absolute module, at module level?) of every cxlib import in ``path``; imports

@@ -25,7 +25,7 @@ def test_scorecard_notebook_overall_and_fan_out(run_notebook, small_data_dir, sm
     assert nps["n"] == direct.n
     assert {c["metric"] for c in figs["changes"]} >= {"NPS", "CSAT top-2-box (%)", "Churn rate (quarterly) (%)"}
     # reviewer HTML: sections present, no code
-    for heading in ("Summary", "Method", "Headline metrics", "NPS by segment", "Churn", "Support operations"):
+    for heading in ("Summary", "Method", "Headline metrics", "Segments", "Churn", "Support operations"):
         assert f">{heading}<" in html, heading
     # reviewer-first: the summary (with the findings) comes before the detail
     assert html.index('<h2 id="Summary"') < html.index(f"NPS in {quarter} is") < html.index('<h2 id="Headline-metrics"')

@@ -3,6 +3,7 @@ estimators they compose (which are themselves validated in test_metrics/test_hel
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import matplotlib
@@ -15,7 +16,10 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 import cxlib as cx
+from cxlib.data.roles import SYNTHETIC_ROLES, StudyRoles
+from cxlib.data.study import Scale
 from cxlib.errors import CXDataError, SmallBaseWarning
+from cxlib.scorecard import top_box_range
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +137,112 @@ def test_plots_draw_precomputed_intervals_and_label_small_bases():
     assert ydata[0] == 1.0 and np.isnan(ydata[1])  # small base left as a gap
     with pytest.raises(CXDataError, match="lacks column"):
         cx.plot_trend(trend.drop(columns="n"))
+
+
+# ----------------------------------------------------------------------------- roles and top boxes
+@pytest.mark.parametrize("points, role, box", [
+    ((0, 1), "satisfaction", (1, 1)),      # binary: the share of 1
+    ((1, 2), "satisfaction", (2, 2)),      # two points: the top one
+    ((1, 5), "satisfaction", (4, 5)),      # up to 7 points: top 2
+    ((1, 7), "satisfaction", (6, 7)),
+    ((1, 10), "satisfaction", (8, 10)),    # 10 and 11 points: top 3
+    ((0, 10), "satisfaction", (8, 10)),
+    ((0, 1), "effort", (1, 1)),
+    ((1, 5), "effort", (4, 5)),            # "easy": top 2 of 5 points
+    ((1, 7), "effort", (5, 7)),            # top 3 of 7 points (as the synthetic CES)
+    ((0, 10), "effort", (8, 10)),
+])
+def test_top_box_range_per_scale(points, role, box):
+    assert top_box_range(points, role=role) == box
+
+
+def test_top_box_range_refuses_scales_without_a_convention():
+    with pytest.raises(CXDataError, match="has 101 points; top boxes are defined for scales of up to 11"):
+        top_box_range((0, 100))
+    with pytest.raises(CXDataError, match="whole points"):
+        top_box_range((1, 4.5))
+    with pytest.raises(CXDataError, match="`role`='loyalty' is not valid"):
+        top_box_range((1, 5), role="loyalty")
+
+
+def _roles(points=None, *, values=None, weight=None, effort=None, recommend=None):
+    survey = {"satisfaction": "sat", **({"weight": weight} if weight else {}),
+              **({"effort": "eff"} if effort else {}), **({"recommend": "rec"} if recommend else {})}
+    scales = {"sat": Scale(points=points, values=values or {})}
+    if effort:
+        scales["eff"] = Scale(points=effort)
+    if recommend:
+        scales["rec"] = Scale(points=recommend)
+    return StudyRoles(title="t", roles={"survey": survey}, labels={"sat": "How satisfied are you?"}, scales=scales,
+                      quarters=("2025Q4",))
+
+
+@pytest.mark.parametrize("points, values, label", [
+    ((0.0, 1.0), {"no": 0.0, "yes": 1.0}, "Share satisfied (1 = yes)"),
+    ((0.0, 1.0), None, "Share satisfied (coded 1)"),
+    ((1.0, 5.0), None, "CSAT top-2-box"),  # the conventional label the report's key figures carry
+    ((1.0, 7.0), None, "CSAT top-2-box (6–7)"),
+    ((1.0, 10.0), None, "CSAT top-3-box (8–10)"),
+    ((0.0, 10.0), None, "CSAT top-3-box (8–10)"),
+])
+def test_scorecard_metric_labels_say_the_box(points, values, label):
+    (m,) = cx.scorecard_metrics(_roles(points, values=values))
+    assert (m.label, m.unit, m.column, m.question) == (label, "%", "sat", "How satisfied are you?")
+    effort = cx.scorecard_metrics(_roles((1.0, 5.0), effort=(1.0, 5.0)))[1]
+    assert effort.label == "CES easy (4–5)" and effort.kwargs["easy"] == (4.0, 5.0)
+
+
+def test_synthetic_scorecard_metrics_are_todays():
+    assert [(m.label, m.unit, m.column) for m in cx.scorecard_metrics(SYNTHETIC_ROLES)] == [
+        ("NPS", "points", "ltr"), ("CSAT top-2-box", "%", "osat"), ("CES easy (5–7)", "%", "ces")]
+
+
+def test_scorecard_metrics_refuse_undeclared_or_wrong_scales():
+    with pytest.raises(CXDataError, match=r"satisfaction column 'sat' has no declared scale; .*\[scales.satisfaction\]"):
+        cx.scorecard_metrics(_roles(None))
+    with pytest.raises(CXDataError, match=r"NPS needs a 0–10 .* 'rec' is declared on \[1, 5\]"):
+        cx.scorecard_metrics(_roles((1.0, 5.0), recommend=(1.0, 5.0)))
+    with pytest.raises(CXDataError, match=r"no 'recommend' question; its outcome roles: \['satisfaction'\]"):
+        cx.metric_trend(pd.DataFrame({"quarter": ["2025Q4"], "sat": [1]}), "recommend", roles=_roles((0.0, 1.0)))
+
+
+@pytest.mark.parametrize("points", [(0.0, 1.0), (1.0, 5.0), (1.0, 7.0), (1.0, 10.0), (0.0, 10.0)])
+def test_headline_share_is_the_share_in_the_box(points):
+    rng = np.random.default_rng(int(points[1]))
+    low, high = int(points[0]), int(points[1])
+    survey = pd.DataFrame({"quarter": "2025Q4", "sat": pd.array(rng.integers(low, high + 1, 300), dtype="Int64"),
+                           "w": rng.uniform(0.5, 2.0, 300)})
+    survey.loc[::25, "sat"] = pd.NA
+    box = top_box_range(points)
+    answered = survey["sat"].dropna().astype(int)
+    # unweighted: the study has no weight role
+    h = cx.headline_metrics(survey, quarter="2025Q4", roles=_roles(points))
+    assert len(h) == 1 and h.loc[0, "n"] == len(answered)
+    assert h.loc[0, "estimate"] == pytest.approx(100 * answered.between(*box).mean(), rel=1e-12)
+    assert pd.isna(h.loc[0, "diff"]) and h.loc[0, "previous_n"] == 0  # one wave: no change
+    # weighted by the weight role: the weighted share in the box
+    hw = cx.headline_metrics(survey, quarter="2025Q4", roles=_roles(points, weight="w"))
+    ok = survey["sat"].notna()
+    w, x = survey.loc[ok, "w"], survey.loc[ok, "sat"].astype(int)
+    assert hw.loc[0, "estimate"] == pytest.approx(100 * (w * x.between(*box)).sum() / w.sum(), rel=1e-12)
+
+
+def test_roles_give_todays_results_on_synthetic_data(ds):
+    q = cx.latest_quarter(ds)
+    by_role = cx.metric_trend(ds.survey, "satisfaction", roles=SYNTHETIC_ROLES)
+    pd.testing.assert_frame_equal(by_role, cx.metric_trend(ds.survey, cx.csat))
+    pd.testing.assert_frame_equal(cx.segment_breakdown(ds.survey, "recommend", quarter=q, by="plan"),
+                                  cx.segment_breakdown(ds.survey, cx.nps, quarter=q, by="plan"))
+    effort = cx.metric_trend(ds.survey, "effort", by="plan")
+    pd.testing.assert_frame_equal(effort, cx.metric_trend(ds.survey, cx.ces, by="plan", weights="weight"))
+    # no weight role: unweighted, as the metric called without weights
+    unweighted = dataclasses.replace(SYNTHETIC_ROLES, roles={**SYNTHETIC_ROLES.roles, "survey": {
+        k: v for k, v in SYNTHETIC_ROLES.roles["survey"].items() if k != "weight"}})
+    h = cx.headline_metrics(ds.survey, ds.customers, quarter=q, roles=unweighted).set_index("metric")
+    cur = ds.survey[ds.survey["quarter"] == q]
+    assert h.loc["NPS", "estimate"] == pytest.approx(cx.nps(cur).estimate, rel=1e-12)
+    # churn only when the customers table has signup and churn roles
+    no_churn = dataclasses.replace(SYNTHETIC_ROLES, roles={**SYNTHETIC_ROLES.roles, "customers": {
+        "customer_id": "customer_id"}})
+    assert "Churn rate (quarterly)" not in set(cx.headline_metrics(ds.survey, ds.customers, quarter=q,
+                                                                   roles=no_churn)["metric"])

@@ -6,6 +6,8 @@
   tables' columns and dtypes (``SCHEMA``, ``DRIVERS``, ``TABLES``) and their checks;
 - :mod:`~cxlib.data.store` — datasets on disk (Parquet tables, truth, manifest; atomic
   writes), ``ensure_dataset`` and the data fingerprint;
+- :mod:`~cxlib.data.roles` — which column plays which part (a study's roles, labels and
+  scales, or the synthetic schema's): :class:`~cxlib.data.roles.StudyRoles`;
 - :mod:`~cxlib.data.prepare` — de-duplicating survey responses, restricting a dataset
   to one customer segment;
 - :mod:`~cxlib.data.synthetic` — the synthetic dataset: parameters, generator, planted truth.

@@ -11,15 +11,38 @@ import pandas as pd
 
 from ..core.checks import check_columns
 from ..errors import CXDataError
+from .roles import StudyRoles
 from .schema import ANSWER_COLUMNS, CXData
 
 
-def drop_duplicate_responses(survey: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def _answer_columns(survey: pd.DataFrame, roles: StudyRoles | None) -> list[str]:
+    """The survey's answer columns: :data:`ANSWER_COLUMNS` (synthetic data), or the columns of
+    the roles' outcomes, drivers and comment."""
+    if roles is None:
+        return [c for c in ANSWER_COLUMNS if c in survey.columns]
+    named = [roles.column("recommend"), roles.column("satisfaction"), roles.column("effort"),
+             *roles.columns("drivers"), roles.column("comment")]
+    return [c for c in dict.fromkeys(named) if c is not None and c in survey.columns]
+
+
+def drop_duplicate_responses(survey: pd.DataFrame, *, roles: StudyRoles | None = None) -> tuple[pd.DataFrame, int]:
     """Remove repeated submissions: same customer, same quarter, identical answers.
 
-    The earliest ``response_date`` of each group is kept; rows keep their original
-    order and index. Answers are the columns of :data:`ANSWER_COLUMNS` present in
-    ``survey`` (missing answers compare equal). The input is not modified.
+    The earliest response of each group (by date, then row order) is kept; rows keep
+    their original order and index. Answers are the columns of :data:`ANSWER_COLUMNS`
+    present in ``survey`` (missing answers compare equal), or with ``roles`` the columns of
+    the ``recommend``, ``satisfaction``, ``effort``, ``drivers`` and ``comment`` roles. The
+    input is not modified.
+
+    Parameters
+    ----------
+    survey : DataFrame
+    roles : StudyRoles, optional
+        Which columns are the customer id, the date and the answers
+        (:func:`cxlib.study_roles`); default the synthetic survey's ``customer_id``,
+        ``response_date`` and :data:`ANSWER_COLUMNS`. A study without a ``customer_id``
+        role cannot tell repeated submissions apart: nothing is dropped. Without a
+        ``date`` role the first row of each group is kept.
 
     Returns
     -------
@@ -35,17 +58,19 @@ def drop_duplicate_responses(survey: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     >>> n, list(out.index)
     (1, [1, 2])
     """
-    check_columns(survey, ["customer_id", "quarter", "response_date"], argument="survey")
-    answers = [c for c in ANSWER_COLUMNS if c in survey.columns]
+    customer = "customer_id" if roles is None else roles.column("customer_id")
+    date = "response_date" if roles is None else roles.column("date")
+    if customer is None:
+        return survey.copy(), 0
+    check_columns(survey, [customer, "quarter", *([date] if date else [])], argument="survey")
+    answers = _answer_columns(survey, roles)
     if not answers:
-        raise CXDataError(
-            f"`survey` has none of the answer columns {list(ANSWER_COLUMNS)}; cannot tell duplicates apart"
-        )
-    key = ["customer_id", "quarter", *answers]
+        wanted = list(ANSWER_COLUMNS) if roles is None else "the columns of its outcome, driver and comment roles"
+        raise CXDataError(f"`survey` has none of the answer columns {wanted}; cannot tell duplicates apart")
+    key = [customer, "quarter", *answers]
     pos = np.arange(len(survey))
-    by_date = survey[key + ["response_date"]].assign(_pos=pos).sort_values(
-        ["response_date", "_pos"], kind="mergesort"
-    )
+    order = [date, "_pos"] if date else ["_pos"]
+    by_date = survey[key + ([date] if date else [])].assign(_pos=pos).sort_values(order, kind="mergesort")
     dup_sorted = by_date.duplicated(subset=key, keep="first").to_numpy()
     dropped = np.zeros(len(survey), dtype=bool)
     dropped[by_date["_pos"].to_numpy()[dup_sorted]] = True
@@ -53,22 +78,40 @@ def drop_duplicate_responses(survey: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 
 
 def subset_dataset(data: CXData, column: str | None, value: Any) -> CXData:
-    """The dataset restricted to customers whose ``column`` equals ``value``.
+    """The dataset restricted to customers (or respondents) whose ``column`` equals ``value``.
 
-    ``column`` is a customer attribute (e.g. ``"country"`` or ``"plan"``); every table is
-    restricted to those customers, so a fan-out run sees one segment's survey, tickets,
-    touchpoints and journeys. ``column=None`` or ``value=None`` returns ``data`` unchanged.
+    When ``column`` is a customer attribute (e.g. ``"country"`` or ``"plan"``), every table
+    is restricted to those customers, so a fan-out run sees one segment's survey, tickets,
+    touchpoints and journeys. When the dataset has no customers table with that column (an
+    imported study without one), ``column`` must be a survey column: the survey is
+    restricted by its own column, and each other table that has the column too. ``column=None``
+    or ``value=None`` returns ``data`` unchanged.
 
     Raises
     ------
     CXDataError
-        If ``column`` is not a customer attribute or no customer has ``value``.
+        If ``column`` is neither a customer attribute nor a survey column, or no customer
+        (respondent) has ``value``.
+
+    Examples
+    --------
+    >>> from cxlib.data.schema import TABLES
+    >>> survey = pd.DataFrame({"Class": ["Eco", "Business", "Eco"], "sat": [1, 0, 1]})
+    >>> d = CXData(**{t: pd.DataFrame() for t in TABLES if t != "survey"}, survey=survey)
+    >>> subset_dataset(d, "Class", "Eco").survey["sat"].tolist()
+    [1, 1]
     """
     if column is None or value is None:
         return data
-    check_columns(data.customers, [column], argument="subset_column")
-    col = data.customers[column].astype("string")
-    keep = data.customers.loc[col == str(value), "customer_id"]
+    customers = data.customers
+    if column not in customers.columns and column in data.survey.columns:
+        return _subset_by_own_column(data, column, value)
+    if column not in customers.columns and len(customers.columns) == 0:
+        raise CXDataError(f"`subset_column`={column!r} is not a column of the survey (the dataset has no customers "
+                          f"table); available: {list(map(str, data.survey.columns))}")
+    check_columns(customers, [column], argument="subset_column")
+    col = customers[column].astype("string")
+    keep = customers.loc[col == str(value), "customer_id"]
     if keep.empty:
         levels = sorted(col.dropna().unique().tolist())
         raise CXDataError(f"no customer has {column} = {value!r}; values of {column!r}: {levels}")
@@ -78,5 +121,20 @@ def subset_dataset(data: CXData, column: str | None, value: Any) -> CXData:
         t = getattr(data, f.name)
         if isinstance(t, pd.DataFrame) and "customer_id" in t.columns:
             t = t[t["customer_id"].isin(ids)].reset_index(drop=True)
+        tables[f.name] = t
+    return type(data)(**tables)
+
+
+def _subset_by_own_column(data: CXData, column: str, value: Any) -> CXData:
+    """Each table that has ``column`` restricted to the rows where it equals ``value``."""
+    col = data.survey[column].astype("string")
+    if not (col == str(value)).any():
+        levels = sorted(col.dropna().unique().tolist())
+        raise CXDataError(f"no survey response has {column} = {value!r}; values of {column!r}: {levels}")
+    tables = {}
+    for f in dataclasses.fields(data):
+        t = getattr(data, f.name)
+        if isinstance(t, pd.DataFrame) and column in t.columns:
+            t = t[(t[column].astype("string") == str(value)).fillna(False).to_numpy()].reset_index(drop=True)
         tables[f.name] = t
     return type(data)(**tables)

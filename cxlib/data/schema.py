@@ -111,6 +111,10 @@ class CXData:
     truth : PlantedTruth
         What the generator planted (``None`` for data with no known truth); see
         :class:`cxlib.data.synthetic.truth.PlantedTruth`.
+    study : dict, optional
+        The content of an imported dataset's ``study.json`` (roles, scales, column labels;
+        see :func:`cxlib.import_study`), ``None`` for the synthetic data. Read it through
+        :func:`cxlib.study_roles`.
     """
 
     customers: pd.DataFrame
@@ -119,6 +123,7 @@ class CXData:
     tickets: pd.DataFrame
     journeys: pd.DataFrame
     truth: PlantedTruth | None = None
+    study: dict | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The five tables by name, in :data:`TABLES` order."""

@@ -143,11 +143,17 @@ def load_dataset(path: str | os.PathLike) -> CXData:
 
 def _load_imported(root: Path, manifest: dict[str, Any]) -> CXData:
     """An imported study (``cx data import``): its tables as imported, with the source's column
-    ids (the roles are in ``study.json``); a table the study lacks is an empty frame."""
+    ids, and ``study.json`` (roles, scales, labels) as ``study``; a table the study lacks is an
+    empty frame."""
     files = manifest.get("files", [])
     tables = {t: _read_parquet(root / f"{t}.parquet", f"the imported {t!r} table") if f"{t}.parquet" in files
               else pd.DataFrame() for t in TABLES}
-    return CXData(**tables)
+    study_file = root / "study.json"
+    if "study.json" in files and not study_file.is_file():
+        raise CXDataError(f"dataset file 'study.json' is missing from {str(root)!r}; expected the study's roles "
+                          "and scales (import the study again with cx data import)")
+    study = json.loads(study_file.read_text(encoding="utf-8")) if "study.json" in files else None
+    return CXData(**tables, study=study)
 
 
 def ensure_dataset(path: str | os.PathLike | None = None, *, seed: int = 0, **synth_kwargs: Any) -> CXData:

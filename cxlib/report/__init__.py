@@ -27,7 +27,7 @@ from .tables import DisplayTable, format_table
 # --- end display and figures ---
 
 # --- scorecard findings ---
-from .findings.scorecard import breakdown_findings, scorecard_findings, scorecard_key_figures
+from .findings.scorecard import breakdown_findings, scorecard_findings, scorecard_key_figures, scorecard_method
 # --- end scorecard findings ---
 
 # --- drivers findings ---
