@@ -257,13 +257,13 @@ def test_pairwise_uses_pandas_pairwise_correlations():
     rng = np.random.default_rng(0)
     for c in ["d0", "d2", "y"]:
         df.loc[rng.choice(400, 40, replace=False), c] = np.nan
-    res = key_drivers(df, outcome="y", drivers=drivers, method="correlation", missing="pairwise", n_boot=0)
+    res = key_drivers(df, outcome="y", drivers=drivers, method="correlation", deletion="pairwise", n_boot=0)
     r = df[[*drivers, "y"]].corr()["y"][drivers].to_numpy()  # pandas: pairwise complete
     np.testing.assert_allclose(res.table["importance"], r**2, atol=1e-12)
     counts = df[[*drivers, "y"]].notna().astype(int)
     assert res.n == int((counts.T @ counts).to_numpy().min())
     # Shapley on the pairwise matrix still sums to its R²
-    sh = key_drivers(df, outcome="y", drivers=drivers, missing="pairwise", n_boot=0)
+    sh = key_drivers(df, outcome="y", drivers=drivers, deletion="pairwise", n_boot=0)
     R = df[[*drivers, "y"]].corr().to_numpy()
     r2 = R[-1, :-1] @ np.linalg.solve(R[:-1, :-1], R[-1, :-1])
     assert sh.r_squared == pytest.approx(r2, abs=1e-12)

@@ -259,11 +259,11 @@ def test_missing_policies():
     seg = cx.attitudinal_segments(df, variables=cols, k=4, n_init=2, n_boot=0)
     assert seg.n_excluded == 3 and seg.labels.isna().sum() == 3 and seg.sizes["n"].sum() == len(df) - 3
     assert seg.assign(df).isna().sum() == 3
-    seg_m = cx.attitudinal_segments(df, variables=cols, k=4, missing="mean", n_init=2, n_boot=0)
+    seg_m = cx.attitudinal_segments(df, variables=cols, k=4, incomplete="mean", n_init=2, n_boot=0)
     assert seg_m.n_excluded == 0 and seg_m.labels.notna().all()
     assert seg_m.impute[2] == pytest.approx(df["d2"].mean())
     with pytest.raises(CXDataError, match=r"'d2' has missing values .*'d2': 3"):
-        cx.attitudinal_segments(df, variables=cols, k=4, missing="raise")
+        cx.attitudinal_segments(df, variables=cols, k=4, incomplete="raise")
 
 
 def test_attitudinal_bad_input_names_column():
