@@ -124,7 +124,7 @@ def key_drivers(
     CXDataError
         Unknown columns or options, non-numeric values, a constant driver, perfectly
         collinear drivers, n <= p + 1, too many drivers for an exact method, a binary
-        outcome that is not 0/1, a value outside the declared ``scale``.
+        outcome that is not 0/1.
 
     Notes
     -----
