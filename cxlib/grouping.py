@@ -263,9 +263,7 @@ def by_group(data: pd.DataFrame, metric: Any, *, by: str | Sequence[str], min_ba
     if any_missing or space * 4 > 4 * len(codes) + 1_000_000:
         keep = codes >= 0
         if any_missing:
-            prep = dataclasses.replace(
-                prep, values=prep.values[keep],
-                weights=None if prep.weights is None else prep.weights[keep])
+            prep = prep.rows(keep)
             codes = codes[keep]
         if len(codes) == 0:
             raise CXDataError(f"`by`={by_cols!r}: every row has a missing group key")

@@ -13,6 +13,11 @@ Conventions
 * Weighted estimates use weighted shares / means and the Kish effective sample size
   ``n_eff = (Σw)² / Σw²`` in place of n; the result's ``method`` says so. ``n`` is
   always the number of rows used (non-missing scores).
+* Declared missing codes (``missing=[0]`` for "not applicable", or the codes of a
+  study's scale) are missing: dropped like blanks, counted in ``n_missing`` and, on
+  their own, in ``n_missing_codes``. ``missing`` is a sequence of codes or a dict
+  column -> codes; ``scale`` may also be a dict column -> (low, high) or a study scale
+  (whose codes are added).
 """
 
 from __future__ import annotations
@@ -49,7 +54,10 @@ class NPSResult(Estimate):
     n_eff : float
         Kish effective sample size (equals ``n`` when unweighted).
     n_missing : int
-        Rows whose score was missing (dropped).
+        Rows whose score was missing (dropped), declared missing codes included.
+    n_missing_codes : int
+        Of those, rows holding a declared missing code (``missing=``; 0 when none is
+        declared).
     promoters, passives, detractors : float
         Shares 0–1 (weighted when weights are given); they sum to 1.
     n_promoters, n_passives, n_detractors : int
@@ -58,6 +66,7 @@ class NPSResult(Estimate):
 
     n_eff: float
     n_missing: int
+    n_missing_codes: int
     promoters: float
     passives: float
     detractors: float
@@ -77,7 +86,10 @@ class ProportionResult(Estimate):
     n_eff : float
         Kish effective sample size (equals ``n`` when unweighted).
     n_missing : int
-        Rows whose score was missing (dropped).
+        Rows whose score was missing (dropped), declared missing codes included.
+    n_missing_codes : int
+        Of those, rows holding a declared missing code (``missing=``; 0 when none is
+        declared).
     n_top : int
         Unweighted rows in the top box.
     top_low, top_high : float
@@ -86,6 +98,7 @@ class ProportionResult(Estimate):
 
     n_eff: float
     n_missing: int
+    n_missing_codes: int
     n_top: int
     top_low: float
     top_high: float
@@ -102,7 +115,10 @@ class MeanResult(Estimate):
     n_eff : float
         Kish effective sample size (equals ``n`` when unweighted).
     n_missing : int
-        Rows whose score was missing (dropped).
+        Rows whose score was missing (dropped), declared missing codes included.
+    n_missing_codes : int
+        Of those, rows holding a declared missing code (``missing=``; 0 when none is
+        declared).
     std_dev : float
         Standard deviation of the scores (weighted, with ``n_eff − 1`` in the
         denominator on the effective-n scale; the usual sample SD when unweighted).
@@ -112,6 +128,7 @@ class MeanResult(Estimate):
 
     n_eff: float
     n_missing: int
+    n_missing_codes: int
     std_dev: float
     df: float
     small_base: bool = False
@@ -168,7 +185,8 @@ def _flagged(row: dict[str, Any], min_base: Any, what: str) -> dict[str, Any]:
 
 
 def nps(data: Any, *, score: str | None = "ltr", weights: Any = None, confidence_level: float = 0.95,
-        method: str = "wald", n_boot: int = 2000, seed: Any = 0, min_base: int = 30) -> NPSResult:
+        method: str = "wald", n_boot: int = 2000, seed: Any = 0, min_base: int = 30,
+        missing: Any = ()) -> NPSResult:
     """Net Promoter Score (points, −100 … 100) with a confidence interval.
 
     Parameters
@@ -191,13 +209,16 @@ def nps(data: Any, *, score: str | None = "ltr", weights: Any = None, confidence
         Bootstrap resamples (``method="bootstrap"`` only).
     seed : int, default 0
         Seeds the bootstrap (the same seed gives the same interval).
+    missing : sequence or dict, optional
+        Declared missing codes (e.g. ``[0]`` = "not applicable"): set missing, dropped and
+        counted (``n_missing_codes``); or a dict column -> codes.
 
     Returns
     -------
     NPSResult
         ``estimate`` (NPS points), ``std_err``, ``ci_low``, ``ci_high``, ``n`` (rows with a
-        score), ``n_eff``, ``n_missing``, shares ``promoters``/``passives``/``detractors``
-        (0–1) and their row counts.
+        score), ``n_eff``, ``n_missing``, ``n_missing_codes``, shares
+        ``promoters``/``passives``/``detractors`` (0–1) and their row counts.
 
     Raises
     ------
@@ -243,12 +264,13 @@ def nps(data: Any, *, score: str | None = "ltr", weights: Any = None, confidence
     (-45.59, 85.59)
     """
     level = check_confidence_level(confidence_level)
-    prep = _prepare_nps(data, score=score, weights=weights, method=method, n_boot=n_boot, seed=seed)
+    prep = _prepare_nps(data, score=score, weights=weights, method=method, n_boot=n_boot, seed=seed,
+                        missing=missing)
     return NPSResult(**_flagged(one_sample(prep, level), min_base, f"NPS of {prep.column!r}"))
 
 
 def compare_nps(a: Any, b: Any, *, score: str | None = "ltr", weights: Any = None,
-                confidence_level: float = 0.95, min_base: int = 30) -> NPSComparison:
+                confidence_level: float = 0.95, min_base: int = 30, missing: Any = ()) -> NPSComparison:
     """Signed difference of two independent NPS, ``a − b``, with a z test.
 
     Parameters
@@ -264,6 +286,9 @@ def compare_nps(a: Any, b: Any, *, score: str | None = "ltr", weights: Any = Non
         Minimum base (n, or Kish n_eff when weighted): below it the result is flagged
         ``small_base`` and a :class:`~cxlib.SmallBaseWarning` is issued. With no variance
         (one response, or all in one category) there is no interval (NaN), with a warning.
+    missing : sequence or dict, optional
+        Declared missing codes (e.g. ``[0]`` = "not applicable"): set missing, dropped and
+        counted (``n_missing_codes``); or a dict column -> codes.
 
     Returns
     -------
@@ -297,8 +322,8 @@ def compare_nps(a: Any, b: Any, *, score: str | None = "ltr", weights: Any = Non
         wa, wb = weights
     else:
         raise CXDataError("`weights` must be a column name or a pair (weights_a, weights_b)")
-    pa = _prepare_nps(a, score=score, weights=wa)
-    pb = _prepare_nps(b, score=score, weights=wb)
+    pa = _prepare_nps(a, score=score, weights=wa, missing=missing)
+    pb = _prepare_nps(b, score=score, weights=wb, missing=missing)
     if (pa.weights is None) != (pb.weights is None):
         raise CXDataError("`weights`: give weights for both samples or for neither")
     sa, sb = _reduce(pa, None, 1), _reduce(pb, None, 1)
@@ -316,7 +341,7 @@ def compare_nps(a: Any, b: Any, *, score: str | None = "ltr", weights: Any = Non
 
 
 def top_box(data: Any, *, score: str | None, top: Any = None, scale: Any = None, weights: Any = None,
-            confidence_level: float = 0.95, min_base: int = 30) -> ProportionResult:
+            confidence_level: float = 0.95, min_base: int = 30, missing: Any = ()) -> ProportionResult:
     """Share of responses in the top box (proportion 0–1) with a Wilson interval.
 
     Parameters
@@ -328,13 +353,17 @@ def top_box(data: Any, *, score: str | None, top: Any = None, scale: Any = None,
         The top box: an inclusive range of scale points, e.g. ``(4, 5)``; or a single
         threshold ``t`` meaning ``score >= t``.
     scale : (low, high)
-        The scale's end points, e.g. ``(1, 5)``; scores outside raise.
+        The scale's end points, e.g. ``(1, 5)``; scores outside raise. Also a dict
+        column -> (low, high) or a study scale (its missing codes are added).
     weights : str or array-like, optional
     confidence_level : float, default 0.95
     min_base : int, default 30
         Minimum base (n, or Kish n_eff when weighted): below it the result is flagged
         ``small_base`` and a :class:`~cxlib.SmallBaseWarning` is issued. With no variance
         (one response, or all in one category) there is no interval (NaN), with a warning.
+    missing : sequence or dict, optional
+        Declared missing codes (e.g. ``[0]`` = "not applicable"): set missing, dropped and
+        counted (``n_missing_codes``); or a dict column -> codes.
 
     Returns
     -------
@@ -360,16 +389,17 @@ def top_box(data: Any, *, score: str | None, top: Any = None, scale: Any = None,
     (0.6, 3)
     """
     level = check_confidence_level(confidence_level)
-    prep = _prepare_top_box(data, score=score, top=top, scale=scale, weights=weights)
+    prep = _prepare_top_box(data, score=score, top=top, scale=scale, weights=weights, missing=missing)
     return ProportionResult(**_flagged(one_sample(prep, level), min_base, f"Top-box share of {prep.column!r}"))
 
 
 def csat(data: Any, *, score: str | None = "osat", top: int = 2, scale: Any = (1, 5), weights: Any = None,
-         confidence_level: float = 0.95, min_base: int = 30) -> ProportionResult:
+         confidence_level: float = 0.95, min_base: int = 30, missing: Any = ()) -> ProportionResult:
     """CSAT: top-``top``-box share (proportion 0–1) of a satisfaction scale.
 
     The top box is the highest ``top`` scale points (top-2 of 1–5: 4 and 5). Interval
-    and weighting as in :func:`top_box`.
+    and weighting as in :func:`top_box`; declared ``missing`` codes are dropped and
+    counted (``n_missing_codes``).
 
     Examples
     --------
@@ -379,16 +409,17 @@ def csat(data: Any, *, score: str | None = "osat", top: int = 2, scale: Any = (1
     (0.6, 4.0, 5.0)
     """
     level = check_confidence_level(confidence_level)
-    prep = _prepare_csat(data, score=score, top=top, scale=scale, weights=weights)
+    prep = _prepare_csat(data, score=score, top=top, scale=scale, weights=weights, missing=missing)
     return ProportionResult(**_flagged(one_sample(prep, level), min_base, f"Top-box share of {prep.column!r}"))
 
 
 def ces(data: Any, *, score: str | None = "ces", easy: Any = (5, 7), scale: Any = (1, 7), weights: Any = None,
-        confidence_level: float = 0.95, min_base: int = 30) -> ProportionResult:
+        confidence_level: float = 0.95, min_base: int = 30, missing: Any = ()) -> ProportionResult:
     """CES: share (proportion 0–1) of "easy" answers on the customer-effort scale.
 
     ``easy`` is an inclusive range of scale points (default 5–7 on 1–7) or a threshold
-    (``score >= easy``). Interval and weighting as in :func:`top_box`.
+    (``score >= easy``). Interval, weighting and declared ``missing`` codes as in
+    :func:`top_box`.
 
     Examples
     --------
@@ -397,12 +428,12 @@ def ces(data: Any, *, score: str | None = "ces", easy: Any = (5, 7), scale: Any 
     0.6
     """
     level = check_confidence_level(confidence_level)
-    prep = _prepare_ces(data, score=score, easy=easy, scale=scale, weights=weights)
+    prep = _prepare_ces(data, score=score, easy=easy, scale=scale, weights=weights, missing=missing)
     return ProportionResult(**_flagged(one_sample(prep, level), min_base, f"Top-box share of {prep.column!r}"))
 
 
 def mean_score(data: Any, *, score: str | None, scale: Any = None, weights: Any = None,
-               confidence_level: float = 0.95, min_base: int = 30) -> MeanResult:
+               confidence_level: float = 0.95, min_base: int = 30, missing: Any = ()) -> MeanResult:
     """Mean score with a t interval.
 
     Parameters
@@ -418,6 +449,9 @@ def mean_score(data: Any, *, score: str | None, scale: Any = None, weights: Any 
         Minimum base (n, or Kish n_eff when weighted): below it the result is flagged
         ``small_base`` and a :class:`~cxlib.SmallBaseWarning` is issued. With no variance
         (one response, or all in one category) there is no interval (NaN), with a warning.
+    missing : sequence or dict, optional
+        Declared missing codes (e.g. ``[0]`` = "not applicable"): set missing, dropped and
+        counted (``n_missing_codes``); or a dict column -> codes.
 
     Notes
     -----
@@ -435,6 +469,6 @@ def mean_score(data: Any, *, score: str | None, scale: Any = None, weights: Any 
     (3.0, 0.7071)
     """
     level = check_confidence_level(confidence_level)
-    prep = _prepare_mean(data, score=score, scale=scale, weights=weights)
+    prep = _prepare_mean(data, score=score, scale=scale, weights=weights, missing=missing)
     return MeanResult(**_flagged(one_sample(prep, level), min_base, f"Mean of {prep.column!r}"))
 

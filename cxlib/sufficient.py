@@ -25,7 +25,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .core.checks import as_series, check_scale, numeric_scores, resolve_weights, show_values
+from .core.checks import (
+    apply_scale,
+    as_series,
+    check_scale,
+    declared_scale,
+    numeric_scores,
+    resolve_weights,
+    show_values,
+)
 from .core.inference import normal_quantile, nps_variance, wilson_interval
 from .errors import CXDataError
 
@@ -47,7 +55,26 @@ class _Prepared:
     values: np.ndarray  # category codes (nps, proportion) or float scores with NaN (mean)
     weights: np.ndarray | None
     options: dict
+    declared: np.ndarray | None = None  # rows holding a declared missing code (None: none declared)
 
+    def rows(self, keep: np.ndarray) -> _Prepared:
+        """The same inputs restricted to the rows ``keep`` (a boolean mask)."""
+        return _Prepared(self.kind, self.column, self.values[keep],
+                         None if self.weights is None else self.weights[keep], self.options,
+                         None if self.declared is None else self.declared[keep])
+
+
+def _declared(values: pd.Series, name: str, codes: tuple,
+              points: tuple[float, float] | None = None) -> tuple[pd.Series, np.ndarray | None]:
+    """``values`` with the declared missing ``codes`` set missing, and the rows that held one.
+
+    With no codes declared ``values`` is returned unchanged (and ``None``), so the metric's
+    own checks run exactly as before.
+    """
+    if not codes:
+        return values, None
+    arr, _ = apply_scale(values, name, scale=points, missing=codes)
+    return pd.Series(arr, index=values.index, name=values.name), np.isnan(arr) & values.notna().to_numpy()
 
 
 def _integer_scores(values: pd.Series, name: str, low: float, high: float) -> tuple[np.ndarray, np.ndarray | None]:
@@ -79,18 +106,19 @@ def _integer_scores(values: pd.Series, name: str, low: float, high: float) -> tu
 
 
 def _prepare_nps(data: Any, *, score: str | None = "ltr", weights: Any = None,
-                 method: str = "wald", n_boot: int = 2000, seed: Any = None) -> _Prepared:
+                 method: str = "wald", n_boot: int = 2000, seed: Any = None, missing: Any = ()) -> _Prepared:
     if method not in NPS_METHODS:
         raise CXDataError(f"`method`={method!r} is not an NPS interval method; valid: {list(NPS_METHODS)}")
     if method == "bootstrap" and (not isinstance(n_boot, (int, np.integer)) or n_boot < 100):
         raise CXDataError(f"`n_boot`={n_boot!r} must be an integer >= 100")
     values, name = as_series(data, score, argument="score")
-    arr, missing = _integer_scores(values, name, 0, 10)
-    if missing is not None:
-        arr = np.where(missing, 11, arr)
+    scores, declared = _declared(values, name, declared_scale(None, missing, name)[1], (0, 10))
+    arr, absent = _integer_scores(scores, name, 0, 10)
+    if absent is not None:
+        arr = np.where(absent, 11, arr)
     cats = _NPS_LUT[arr]
     w = _score_weights(resolve_weights(data, weights, len(values)), cats != 3, name)
-    return _Prepared("nps", name, cats, w, dict(method=method, n_boot=int(n_boot), seed=seed))
+    return _Prepared("nps", name, cats, w, dict(method=method, n_boot=int(n_boot), seed=seed), declared)
 
 
 def _score_weights(w: np.ndarray | None, scored: np.ndarray, name: str) -> np.ndarray | None:
@@ -127,45 +155,66 @@ def _top_range(top: Any, scale: tuple[float, float], argument: str) -> tuple[flo
     return t_low, t_high
 
 
+def _column_scale(data: Any, score: str | None, scale: Any, missing: Any):
+    """The score column, its name, and its declared points and missing codes.
+
+    ``scale`` may be a pair, a scale object (its codes are added to ``missing``) or a dict
+    column -> either; a plain pair is checked before the column is looked up, as always.
+    """
+    if scale is not None and not isinstance(scale, dict) and not hasattr(scale, "points"):
+        check_scale(scale)
+    values, name = as_series(data, score, argument="score")
+    points, codes = declared_scale(scale, missing, name)
+    return values, name, points, codes
+
+
 def _prepare_top_box(data: Any, *, score: str | None = None, top: Any = None,
-                     scale: Any = None, weights: Any = None, _argument: str = "top") -> _Prepared:
+                     scale: Any = None, weights: Any = None, missing: Any = (),
+                     _argument: str = "top") -> _Prepared:
     if scale is None:
         raise CXDataError("`scale` is required for a top-box share, e.g. scale=(1, 5)")
     if top is None:
         raise CXDataError(f"`{_argument}` is required, e.g. (4, 5) or a threshold like 4")
-    low, high = check_scale(scale)
+    values, name, points, codes = _column_scale(data, score, scale, missing)
+    if points is None:
+        raise CXDataError(f"`scale` declares no points for {name!r}; a top-box share needs them, e.g. (1, 5)")
+    low, high = points
     t_low, t_high = _top_range(top, (low, high), _argument)
-    values, name = as_series(data, score, argument="score")
-    arr, missing = _integer_scores(values, name, low, high)
+    scores, declared = _declared(values, name, codes, points)
+    arr, absent = _integer_scores(scores, name, low, high)
     cats = ((arr >= t_low) & (arr <= t_high)).astype(np.int8)
-    if missing is not None:
-        cats[missing] = 2
+    if absent is not None:
+        cats[absent] = 2
     w = _score_weights(resolve_weights(data, weights, len(values)), cats != 2, name)
-    return _Prepared("proportion", name, cats, w, dict(top_low=t_low, top_high=t_high))
+    return _Prepared("proportion", name, cats, w, dict(top_low=t_low, top_high=t_high), declared)
 
 
 def _prepare_csat(data: Any, *, score: str | None = "osat", top: int = 2,
-                  scale: Any = (1, 5), weights: Any = None) -> _Prepared:
-    low, high = check_scale(scale)
+                  scale: Any = (1, 5), weights: Any = None, missing: Any = ()) -> _Prepared:
+    _, name, points, codes = _column_scale(data, score, scale, missing)
+    low, high = points if points is not None else check_scale(scale)  # None: raises, no points
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or not 1 <= top <= high - low + 1:
         raise CXDataError(f"`top`={top!r} must be the number of top scale points (1–{int(high - low + 1)})")
-    return _prepare_top_box(data, score=score, top=(high - top + 1, high), scale=(low, high), weights=weights)
+    return _prepare_top_box(data, score=score, top=(high - top + 1, high), scale=(low, high), weights=weights,
+                            missing=codes)
 
 
 def _prepare_ces(data: Any, *, score: str | None = "ces", easy: Any = (5, 7),
-                 scale: Any = (1, 7), weights: Any = None) -> _Prepared:
-    return _prepare_top_box(data, score=score, top=easy, scale=scale, weights=weights, _argument="easy")
+                 scale: Any = (1, 7), weights: Any = None, missing: Any = ()) -> _Prepared:
+    return _prepare_top_box(data, score=score, top=easy, scale=scale, weights=weights, missing=missing,
+                            _argument="easy")
 
 
-def _prepare_mean(data: Any, *, score: str | None = None, scale: Any = None, weights: Any = None) -> _Prepared:
-    values, name = as_series(data, score, argument="score")
-    if scale is not None:
-        low, high = check_scale(scale)
-        arr = numeric_scores(values, name, low=low, high=high)
+def _prepare_mean(data: Any, *, score: str | None = None, scale: Any = None, weights: Any = None,
+                  missing: Any = ()) -> _Prepared:
+    values, name, points, codes = _column_scale(data, score, scale, missing)
+    values, declared = _declared(values, name, codes, points)
+    if points is not None:
+        arr = numeric_scores(values, name, low=points[0], high=points[1])
     else:
         arr = numeric_scores(values, name)
     w = _score_weights(resolve_weights(data, weights, len(values)), ~np.isnan(arr), name)
-    return _Prepared("mean", name, arr, w, dict(scale=scale))
+    return _Prepared("mean", name, arr, w, dict(scale=scale), declared)
 
 
 # ------------------------------------------------------------------------- reducers
@@ -175,9 +224,16 @@ def _reduce(prep: _Prepared, codes: np.ndarray | None, n_groups: int) -> dict[st
     ``codes`` are group ids in ``0 .. n_groups-1`` (``None``: one group).
     """
     if prep.kind == "mean":
-        return _reduce_moments(prep.values, prep.weights, codes, n_groups)
-    ncat = _NPS_NCAT if prep.kind == "nps" else _PROP_NCAT
-    return _reduce_categories(prep.values, ncat, prep.weights, codes, n_groups)
+        out = _reduce_moments(prep.values, prep.weights, codes, n_groups)
+    else:
+        ncat = _NPS_NCAT if prep.kind == "nps" else _PROP_NCAT
+        out = _reduce_categories(prep.values, ncat, prep.weights, codes, n_groups)
+    if prep.declared is None:
+        out["n_missing_codes"] = np.zeros(n_groups)
+    else:
+        g = np.zeros(len(prep.declared), dtype=np.intp) if codes is None else codes
+        out["n_missing_codes"] = np.bincount(g, weights=prep.declared.astype(float), minlength=n_groups)
+    return out
 
 
 def _reduce_categories(cats, ncat, w, codes, n_groups):
@@ -393,7 +449,12 @@ _ESTIMATORS = {"nps": _estimate_nps, "proportion": _estimate_proportion, "mean":
 
 
 def _compute(prep: _Prepared, st: dict, level: float) -> dict[str, Any]:
-    out = _ESTIMATORS[prep.kind](st, prep.weights is not None, level, prep.options)
+    est = _ESTIMATORS[prep.kind](st, prep.weights is not None, level, prep.options)
+    out = {}
+    for key, value in est.items():  # the declared-code count follows n_missing (as in the results)
+        out[key] = value
+        if key == "n_missing":
+            out["n_missing_codes"] = st["n_missing_codes"].astype(np.int64)
     if not (prep.kind == "proportion" or prep.options.get("method") == "adjusted_wald"):
         # A zero standard error (one response, or every answer the same) would give a
         # zero-width interval: the data cannot estimate one, so there is none. (Wilson and

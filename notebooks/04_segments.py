@@ -58,9 +58,9 @@ prev_wave = data.survey[data.survey["quarter"] == prev].reset_index(drop=True)
 
 # %%
 # Analysis: segments, their outcomes, and the cross-country check; displayed below.
-seg = cx.attitudinal_segments(wave, variables=drivers, k=k, method=method, missing=missing, seed=seed,
+seg = cx.attitudinal_segments(wave, variables=drivers, k=k, method=method, incomplete=missing, seed=seed,
                               n_boot=n_boot, confidence_level=confidence_level)
-alt = cx.attitudinal_segments(wave, variables=drivers, k=k, method=other_method, missing=missing, seed=seed,
+alt = cx.attitudinal_segments(wave, variables=drivers, k=k, method=other_method, incomplete=missing, seed=seed,
                               n_boot=0, n_init=2)
 names = cx.name_segments(seg)
 wave["segment"] = seg.labels
@@ -72,7 +72,7 @@ assoc_raw = assoc_std = None
 if wave["country"].nunique() > 1:
     std = cx.standardize_within(wave, by="country", items=drivers)
     seg_std = cx.attitudinal_segments(std, variables=[f"{d}_z" for d in drivers], k=seg.k, method=method,
-                                      missing=missing, seed=seed, n_boot=0)
+                                      incomplete=missing, seed=seed, n_boot=0)
     std["segment"] = seg_std.labels
     assoc_raw = cx.segment_association(wave, by="country", confidence_level=confidence_level)
     assoc_std = cx.segment_association(std, by="country", confidence_level=confidence_level)

@@ -257,13 +257,13 @@ def test_pairwise_uses_pandas_pairwise_correlations():
     rng = np.random.default_rng(0)
     for c in ["d0", "d2", "y"]:
         df.loc[rng.choice(400, 40, replace=False), c] = np.nan
-    res = key_drivers(df, outcome="y", drivers=drivers, method="correlation", missing="pairwise", n_boot=0)
+    res = key_drivers(df, outcome="y", drivers=drivers, method="correlation", deletion="pairwise", n_boot=0)
     r = df[[*drivers, "y"]].corr()["y"][drivers].to_numpy()  # pandas: pairwise complete
     np.testing.assert_allclose(res.table["importance"], r**2, atol=1e-12)
     counts = df[[*drivers, "y"]].notna().astype(int)
     assert res.n == int((counts.T @ counts).to_numpy().min())
     # Shapley on the pairwise matrix still sums to its R²
-    sh = key_drivers(df, outcome="y", drivers=drivers, missing="pairwise", n_boot=0)
+    sh = key_drivers(df, outcome="y", drivers=drivers, deletion="pairwise", n_boot=0)
     R = df[[*drivers, "y"]].corr().to_numpy()
     r2 = R[-1, :-1] @ np.linalg.solve(R[:-1, :-1], R[-1, :-1])
     assert sh.r_squared == pytest.approx(r2, abs=1e-12)
@@ -526,6 +526,59 @@ def test_penalty_reward_errors():
         penalty_reward(df.assign(basic_a=df["basic_a"].clip(upper=4)), outcome="osat", drivers=["basic_a"])
     with pytest.raises(CXDataError, match="must not overlap"):
         penalty_reward(df, outcome="osat", drivers=["basic_a"], low=(1, 2), high=(2, 5))
+
+
+# ---------------------------------------------------------------------------
+# declared scales and missing codes (the cross-function scenario is in test_scales.py)
+# ---------------------------------------------------------------------------
+def test_penalty_reward_cut_offs_follow_the_declared_scale():
+    df = ratings_data(n=600)
+    drivers = ["basic_a", "excite_b", "sym_c"]
+    # 0–10 ratings: bottom two points 0–1, top point 10 (not the observed min/max, 2 and 10)
+    rng = np.random.default_rng(5)
+    ten = df.assign(**{d: np.clip(np.round((df[d] - 1) * 2.5 - rng.integers(0, 2, len(df))), 1, 10).astype(int)
+                       for d in drivers})  # observed minimum 1 (except basic_a below), maximum 10
+    ten.loc[:99, "basic_a"] = 0
+    res = penalty_reward(ten, outcome="osat", drivers=drivers, scale=(0, 10))
+    assert (res.low, res.high) == ((0, 1), (10,))
+    want = penalty_reward(ten, outcome="osat", drivers=drivers, low=(0, 1), high=(10,))
+    pd.testing.assert_frame_equal(res.table, want.table)
+    assert res.table["n_low"].tolist() == [int(ten[d].isin([0, 1]).sum()) for d in drivers]
+    # drivers on different declared scales get their own cut-offs; explicit low/high win
+    mixed = penalty_reward(df.assign(sym_c=df["sym_c"] + 2), outcome="osat", drivers=drivers,
+                           scale={"basic_a": (1, 5), "excite_b": (1, 5), "sym_c": (3, 7)})
+    assert mixed.low == {"basic_a": (1, 2), "excite_b": (1, 2), "sym_c": (3, 4)}
+    assert mixed.high == {"basic_a": (5,), "excite_b": (5,), "sym_c": (7,)}
+    pd.testing.assert_frame_equal(mixed.table, penalty_reward(df, outcome="osat", drivers=drivers).table)
+    assert penalty_reward(df, outcome="osat", drivers=drivers, scale=(1, 5), high=(4, 5)).high == (4, 5)
+    with pytest.raises(CXDataError, match="must not overlap"):
+        penalty_reward(df.assign(basic_a=df["basic_a"] % 2), outcome="osat", drivers=["basic_a"], scale=(0, 1))
+
+
+def test_deletion_rule_and_missing_codes_are_separate_keywords():
+    df, drivers = make_data(n=200, p=3)
+    res = key_drivers(df, outcome="y", drivers=drivers, deletion="pairwise", n_boot=0)
+    assert res.deletion == "pairwise" and "pairwise deletion" in res.description
+    with pytest.raises(CXDataError, match=r"`missing`='pairwise' declares missing codes; .* `deletion`='pairwise'"):
+        key_drivers(df, outcome="y", drivers=drivers, missing="pairwise", n_boot=0)
+    with pytest.raises(CXDataError, match="`deletion`='pairwise' is not available for a binary outcome"):
+        key_drivers(df.assign(y=(df["y"] > 0).astype(int)), outcome="y", drivers=drivers, deletion="pairwise",
+                    n_boot=0)
+    with pytest.raises(CXDataError, match="already has its declared missing codes"):
+        importance_performance(res, missing=[0])
+
+
+def test_key_drivers_description_and_counts_name_the_declared_codes():
+    df = ratings_data(n=300)
+    drivers = ["basic_a", "excite_b", "sym_c"]
+    coded = df.assign(excite_b=df["excite_b"].where(df.index % 10 != 0, 0))
+    res = key_drivers(coded, outcome="osat", drivers=drivers, scale=(1, 5), missing=[0], n_boot=0)
+    n0 = int((coded["excite_b"] == 0).sum())
+    assert res.n_missing_codes == {"osat": 0, "basic_a": 0, "excite_b": n0, "sym_c": 0}
+    assert res.n_dropped == n0 and res.n == len(df) - n0
+    assert f"declared missing codes included (excite_b {n0})" in res.description
+    with pytest.raises(CXDataError, match=rf"column 'excite_b' has {n0} value\(s\) outside the scale points 1–5"):
+        key_drivers(coded, outcome="osat", drivers=drivers, scale=(1, 5), n_boot=0)
 
 
 # ---------------------------------------------------------------------------

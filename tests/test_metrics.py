@@ -567,3 +567,63 @@ def test_small_base_is_flagged_on_the_effective_base():
     with pytest.warns(SmallBaseWarning, match="base of 24.92"):
         r = cx.nps(x, weights=w, min_base=30)
     assert r.n == 40 and r.small_base and r.n_eff == pytest.approx(40 * 81 / 130)
+
+
+# ------------------------------------------------------------ declared missing codes
+def coded_survey(n=2000, seed=4):
+    """random_survey with 0 = "not applicable" in osat, 99 = "don't know" in ltr, and
+    missing region keys (rows in no group)."""
+    rng = np.random.default_rng(seed)
+    df = random_survey(n=n, seed=seed)
+    df.loc[rng.random(n) < 0.1, "osat"] = 0
+    df.loc[rng.random(n) < 0.07, "ltr"] = 99
+    df.loc[rng.random(n) < 0.03, "region"] = None
+    return df
+
+
+@pytest.mark.parametrize("weights", [None, "weight"])
+def test_by_group_with_codes_and_missing_keys_counts_per_group(weights):
+    df = coded_survey()
+    ref = df.assign(osat=df["osat"].mask(df["osat"] == 0))
+    got = cx.by_group(df, cx.mean_score, by="region", score="osat", scale=(1, 5), missing=[0], weights=weights)
+    want = cx.by_group(ref, cx.mean_score, by="region", score="osat", scale=(1, 5), weights=weights)
+    # pandas: the 0 codes per region (rows without a region are in no group)
+    counts = (df["osat"] == 0).groupby(df["region"]).sum()
+    assert got["region"].tolist() == counts.index.tolist()
+    assert got["n_missing_codes"].tolist() == counts.tolist()
+    assert (got["n_missing"] == ref["osat"].isna().groupby(ref["region"]).sum().to_numpy()).all()
+    pd.testing.assert_frame_equal(got.drop(columns="n_missing_codes"), want.drop(columns="n_missing_codes"))
+
+
+def test_nps_codes_in_one_sample_and_comparisons():
+    df = coded_survey()
+    ref = df.assign(ltr=df["ltr"].mask(df["ltr"] == 99))
+    a, b = df[df["quarter"] == "2026Q1"], df[df["quarter"] == "2026Q2"]
+    ra, rb = ref[ref["quarter"] == "2026Q1"], ref[ref["quarter"] == "2026Q2"]
+    got, want = cx.compare_nps(a, b, missing=[99]), cx.compare_nps(ra, rb)
+    assert (got.estimate, got.ci_low, got.ci_high, got.p_value) == (want.estimate, want.ci_low, want.ci_high,
+                                                                    want.p_value)
+    assert got.nps_a.n_missing_codes == int((a["ltr"] == 99).sum())
+    r = cx.nps(df, missing=[99])
+    assert r.n_missing == int(df["ltr"].isna().sum() + (df["ltr"] == 99).sum())
+    assert r.to_frame().columns.tolist().index("n_missing_codes") == r.to_frame().columns.tolist().index(
+        "n_missing") + 1
+
+
+def test_metric_scale_as_a_dict_or_a_study_scale():
+    df = coded_survey()
+    ref = df.assign(osat=df["osat"].mask(df["osat"] == 0))
+
+    @dataclasses.dataclass(frozen=True)
+    class StudyScale:
+        points: tuple
+        missing: tuple = ()
+
+    want = cx.csat(ref, score="osat", scale=(1, 5))
+    for kw in (dict(scale={"osat": (1, 5)}, missing={"osat": [0]}), dict(scale=StudyScale((1, 5), (0,)))):
+        got = cx.csat(df, score="osat", **kw)
+        assert (got.estimate, got.ci_low, got.n, got.n_missing_codes) == (
+            want.estimate, want.ci_low, want.n, int((df["osat"] == 0).sum()))
+    with pytest.raises(CXDataError, match=r"'osat' has \d+ value\(s\) outside the scale points 1–5: \[0\]; "
+                                          r"declared missing codes: \[9\]"):
+        cx.top_box(df, score="osat", top=(4, 5), scale=(1, 5), missing=[9])

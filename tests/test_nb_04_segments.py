@@ -39,7 +39,7 @@ def test_segments_notebook_overall_and_small_base_fan_out(run_notebook, small_da
     k = figs["k"]
     assert k in (3, 4) and figs["method"] == "kmeans"
     direct = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(z)
-    seg = cx.attitudinal_segments(wave, variables=DRIVERS, k=[3, 4], missing="mean", seed=0, n_boot=5)
+    seg = cx.attitudinal_segments(wave, variables=DRIVERS, k=[3, 4], incomplete="mean", seed=0, n_boot=5)
     assert adjusted_rand_score(direct, seg.labels.astype(int)) == pytest.approx(1.0)
     assert [s["n"] for s in figs["sizes"]] == seg.sizes["n"].tolist()
     assert sum(s["n"] for s in figs["sizes"]) == len(wave)
@@ -99,11 +99,11 @@ def test_segments_recover_the_planted_truth(small_dataset):
     wave = _wave(small_dataset, quarter)
     planted = wave["customer_id"].map(small_dataset.truth.customer_segments.set_index("customer_id")["segment"])
     assert planted.notna().all() and planted.nunique() == 4
-    seg = cx.attitudinal_segments(wave, variables=DRIVERS, k=[3, 4], missing="mean", seed=0, n_boot=0)
+    seg = cx.attitudinal_segments(wave, variables=DRIVERS, k=[3, 4], incomplete="mean", seed=0, n_boot=0)
     assert seg.k == 4
     assert cx.segment_agreement(planted, seg.labels) > 0.5
     std = cx.standardize_within(wave, by="country", items=DRIVERS)
-    seg_std = cx.attitudinal_segments(std, variables=[f"{d}_z" for d in DRIVERS], k=seg.k, missing="mean",
+    seg_std = cx.attitudinal_segments(std, variables=[f"{d}_z" for d in DRIVERS], k=seg.k, incomplete="mean",
                                       seed=0, n_boot=0)
     assert cx.segment_agreement(planted, seg_std.labels) > 0.5
     # segment_agreement is the adjusted Rand index of scikit-learn (oracle)

@@ -259,11 +259,11 @@ def test_missing_policies():
     seg = cx.attitudinal_segments(df, variables=cols, k=4, n_init=2, n_boot=0)
     assert seg.n_excluded == 3 and seg.labels.isna().sum() == 3 and seg.sizes["n"].sum() == len(df) - 3
     assert seg.assign(df).isna().sum() == 3
-    seg_m = cx.attitudinal_segments(df, variables=cols, k=4, missing="mean", n_init=2, n_boot=0)
+    seg_m = cx.attitudinal_segments(df, variables=cols, k=4, incomplete="mean", n_init=2, n_boot=0)
     assert seg_m.n_excluded == 0 and seg_m.labels.notna().all()
     assert seg_m.impute[2] == pytest.approx(df["d2"].mean())
     with pytest.raises(CXDataError, match=r"'d2' has missing values .*'d2': 3"):
-        cx.attitudinal_segments(df, variables=cols, k=4, missing="raise")
+        cx.attitudinal_segments(df, variables=cols, k=4, incomplete="raise")
 
 
 def test_attitudinal_bad_input_names_column():
@@ -780,3 +780,48 @@ def test_display_tables_show_the_results():
     hand = pd.DataFrame({"country": ["A", "A", "A", "B"], "segment": [1, 1, 2, 3]})
     shares = cx.report.segment_share_table(hand, by="country").to_frame()
     assert shares.values.tolist() == [["A", "67%", "33%", "0%", "3"], ["B", "0%", "0%", "100%", "1"]]
+
+
+# --------------------------------------------------- declared scales and missing codes
+def test_incomplete_policy_and_missing_codes_are_separate_keywords():
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame(rng.integers(1, 6, size=(120, 2)), columns=["q", "p"])
+    df.loc[:9, "q"] = 0
+    with pytest.raises(CXDataError, match=r"`missing`='mean' declares missing codes; .* `incomplete`='mean'"):
+        cx.attitudinal_segments(df, variables=["q", "p"], k=2, missing="mean", n_boot=0)
+    seg = cx.attitudinal_segments(df, variables=["q", "p"], k=2, n_init=2, n_boot=0, incomplete="drop",
+                                  missing=[0])
+    assert seg.incomplete == "drop" and seg.n_excluded == 10 and seg.n_missing_codes == {"q": 10, "p": 0}
+    assert "declared missing codes: {'q': 10, 'p': 0}" in seg.description
+    with pytest.raises(CXDataError, match=r"'q' has missing values .* incomplete='drop'"):
+        cx.attitudinal_segments(df, variables=["q", "p"], k=2, n_boot=0, incomplete="raise", missing=[0])
+
+
+def test_profile_points_apply_to_rating_variables():
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"seg": rng.choice(["a", "b"], 200), "q": rng.integers(1, 6, 200),
+                       "flag": rng.integers(0, 2, 200), "plan": rng.choice(["x", "y"], 200)})
+    # a pair declares the variables profiled by their mean: the 0/1 flag and the text plan are levels
+    got = cx.profile(df, by="seg", variables=["q", "flag", "plan"], scale=(1, 5), min_base=5)
+    pd.testing.assert_frame_equal(got, cx.profile(df, by="seg", variables=["q", "flag", "plan"], min_base=5))
+    assert (got["n_missing_codes"] == 0).all()
+    with pytest.raises(CXDataError, match=r"'flag' has \d+ value\(s\) outside the scale points 1–5"):
+        cx.profile(df, by="seg", variables=["flag"], scale={"flag": (1, 5)})
+    with pytest.raises(CXDataError, match=r"declares points for 'plan', which holds levels"):
+        cx.profile(df, by="seg", variables=["plan"], scale={"plan": (1, 5)})
+
+
+def test_response_styles_take_a_study_scale():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class StudyScale:
+        points: tuple
+        missing: tuple = ()
+
+    df = pd.DataFrame({"country": ["BR", "BR", "JP", "JP"], "q1": [5, 0, 3, 3], "q2": [5, 4, 0, 2]})
+    rs = cx.response_styles(df, items=["q1", "q2"], scale=StudyScale((1, 5), (0,)))
+    # hand: BR answers {5, 5, 4} (one respondent 5/5, one 4): ERS = mean(1, 0) = 0.5;
+    # JP answers {3, 3, 2}: MRS = mean(1, 0.5) = 0.75
+    assert rs.summary["ers"].tolist() == [0.5, 0.0] and rs.summary["mrs"].tolist() == [0.0, 0.75]
+    assert rs.n_missing_codes == {"q1": 1, "q2": 1} and rs.summary["n_answers"].tolist() == [3, 3]

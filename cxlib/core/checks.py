@@ -389,3 +389,157 @@ def check_date_order(data: pd.DataFrame, start: pd.Series, end: pd.Series, start
             f"(row labels {show_values(data.index[neg])}; differences {shown}); "
             f"fix the dates or drop those rows"
         )
+
+
+# ------------------------------------------------------------------ declared scales
+def _is_mapping(value: Any) -> bool:
+    from collections.abc import Mapping  # local: keeps the appended helpers self-contained
+
+    return isinstance(value, Mapping)
+
+
+def _is_scale_object(value: Any) -> bool:
+    """A scale declaration with ``points`` and ``missing`` (e.g. :class:`cxlib.data.study.Scale`)."""
+    return hasattr(value, "points") and hasattr(value, "missing")
+
+
+def _code_tuple(codes: Any, argument: str) -> tuple:
+    """Declared missing codes as a tuple of numbers or texts (one code may be given bare)."""
+    if codes is None:
+        return ()
+    if isinstance(codes, (str, int, float, np.integer, np.floating)):
+        codes = (codes,)
+    try:
+        out = tuple(c.item() if isinstance(c, np.generic) else c for c in codes)
+    except TypeError:
+        raise CXDataError(f"`{argument}`={codes!r} must be missing codes, e.g. [0] or [0, 9]") from None
+    bad = [c for c in out if isinstance(c, bool) or not isinstance(c, (str, int, float)) or c != c]
+    if bad:
+        raise CXDataError(f"`{argument}` lists {show_values(bad)}: missing codes are numbers (e.g. 0 = 'not "
+                          "applicable') or texts (e.g. \"Don't know\")")
+    return tuple(dict.fromkeys(out))
+
+
+def declared_scale(scale: Any, missing: Any, column: str) -> tuple[tuple[float, float] | None, tuple]:
+    """The points ``(low, high)`` (``None`` if undeclared) and the missing codes of ``column``.
+
+    ``scale`` is ``None``, a pair ``(low, high)``, a scale object with ``points`` and
+    ``missing`` (the study's :class:`~cxlib.data.study.Scale`), or a dict column -> one of
+    those. ``missing`` is a sequence of codes (every column) or a dict column -> codes. A
+    scale object's own codes are added to ``missing``'s.
+
+    >>> declared_scale({"a": (1, 5)}, {"a": [0]}, "a")
+    ((1.0, 5.0), (0,))
+    >>> declared_scale((1, 5), [0, 9], "b")
+    ((1.0, 5.0), (0, 9))
+    >>> declared_scale({"a": (1, 5)}, {"a": [0]}, "b")
+    (None, ())
+    """
+    sc = scale.get(column) if _is_mapping(scale) else scale
+    codes = _code_tuple(missing.get(column) if _is_mapping(missing) else missing, "missing")
+    if sc is None:
+        return None, codes
+    if _is_scale_object(sc):
+        codes = tuple(dict.fromkeys(codes + _code_tuple(sc.missing, f"scale[{column!r}].missing")))
+        sc = sc.points
+        if sc is None:
+            return None, codes
+    return check_scale(sc, argument="scale"), codes
+
+
+def check_declared_columns(data: pd.DataFrame, *, scale: Any = None, missing: Any = None) -> None:
+    """Raise when ``scale`` or ``missing`` is a dict naming something that is not a column of ``data``."""
+    for argument, value in (("scale", scale), ("missing", missing)):
+        if _is_mapping(value):
+            check_columns(data, list(value), argument=argument)
+
+
+def missing_code_mask(values: Any, codes: tuple) -> tuple[np.ndarray, dict]:
+    """Rows of ``values`` holding one of the declared missing ``codes``, and the rows per code.
+
+    Numeric codes match numbers (and numbers stored as text, ``"0"``), text codes match
+    equal texts; booleans never match a numeric code.
+
+    >>> mask, counts = missing_code_mask(pd.Series([0, 3, 9, None, 0]), (0, 9))
+    >>> mask.tolist(), counts
+    ([True, False, True, False, True], {0: 2, 9: 1})
+    """
+    s = pd.Series(values)
+    hit = np.zeros(len(s), dtype=bool)
+    counts: dict = {}
+    num = None
+    for code in codes:
+        if isinstance(code, str):
+            m = (s.astype(object) == code).to_numpy(dtype=bool)
+        else:
+            if num is None:
+                plain = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+                num = (s if plain else pd.to_numeric(s.astype(object).where(~s.map(type).eq(bool)), errors="coerce")
+                       ).to_numpy(dtype=float, na_value=np.nan)
+            m = num == float(code)
+        m &= ~hit
+        counts[code] = int(m.sum())
+        hit |= m
+    return hit, counts
+
+
+def _as_shown(values: np.ndarray) -> list:
+    """Whole numbers shown without a decimal point (0, not 0.0)."""
+    return [int(v) if float(v).is_integer() else float(v) for v in values]
+
+
+def apply_scale(values: Any, name: str, *, scale: Any = None, missing: Any = ()) -> tuple[np.ndarray, dict]:
+    """Scores of one column as floats, with the declared missing codes set missing (counted).
+
+    Parameters
+    ----------
+    values : array-like
+        The column's values.
+    name : str
+        The column's name (errors name it; dicts in ``scale``/``missing`` are looked up by it).
+    scale : pair, scale object or dict, optional
+        The declared points ``(low, high)``: any remaining value outside them raises (see
+        :func:`declared_scale` for the accepted forms).
+    missing : sequence or dict, optional
+        Declared missing codes (e.g. ``[0]`` for "not applicable").
+
+    Returns
+    -------
+    (numpy.ndarray, dict)
+        The scores (NaN where missing, declared codes included) and ``code -> rows set
+        missing`` for each declared code (empty when none is declared).
+
+    Raises
+    ------
+    CXDataError
+        Non-numeric values (after the codes), nothing left, values outside the points:
+        the message names the column, the values (first 5) and their row count, and the
+        codes declared missing.
+
+    Examples
+    --------
+    >>> scores, counts = apply_scale([0, 4, 5, 0, None], "wifi", scale=(1, 5), missing=[0])
+    >>> scores.tolist(), counts
+    ([nan, 4.0, 5.0, nan, nan], {0: 2})
+    """
+    points, codes = declared_scale(scale, missing, name)
+    s = pd.Series(values)
+    counts: dict = {}
+    if codes:
+        mask, counts = missing_code_mask(s, codes)
+        if mask.any():
+            s = s.astype(object).mask(mask) if not pd.api.types.is_numeric_dtype(s.dtype) else s.mask(mask)
+        if len(s) and s.isna().all():
+            raise CXDataError(f"column {name!r} has no value left: all {len(s)} rows are missing or declared "
+                              f"missing codes {show_values(codes)} ({counts})")
+    arr = numeric_scores(s, name)
+    if points is not None:
+        ok = arr[~np.isnan(arr)]
+        bad = (ok < points[0]) | (ok > points[1])
+        if bad.any():
+            declared = (f"declared missing codes: {show_values(codes)}" if codes
+                        else "no missing codes are declared (e.g. missing=[0] for 'not applicable')")
+            raise CXDataError(
+                f"column {name!r} has {int(bad.sum())} value(s) outside the scale points "
+                f"{points[0]:g}–{points[1]:g}: {show_values(_as_shown(np.unique(ok[bad])))}; {declared}")
+    return arr, counts

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..core.checks import check_confidence_level, show_values
+from ..core.checks import check_confidence_level, declared_scale, show_values
 from ..errors import CXDataError
 from .correlation import driver_list, prepare_matrix
 from .results import PenaltyRewardResult
@@ -18,10 +19,12 @@ def penalty_reward(
     *,
     outcome: str,
     drivers: Sequence[str],
-    low: Sequence[float] = (1, 2),
-    high: Sequence[float] = (5,),
+    low: Sequence[float] | None = None,
+    high: Sequence[float] | None = None,
     weights: str | Sequence[float] | None = None,
     confidence_level: float = 0.95,
+    scale: Any = None,
+    missing: Any = (),
 ) -> PenaltyRewardResult:
     """Penalty–reward analysis of asymmetric drivers (Mittal, Ross & Baldasare 1998).
 
@@ -32,12 +35,23 @@ def penalty_reward(
         Overall rating.
     drivers : list of str
         Attribute ratings.
-    low, high : sequence of numbers
-        Scale points coded as "low" and "high" (defaults 1–2 and 5 on a 1–5 scale); every
-        other observed value is the middle (reference) category.
+    low, high : sequence of numbers, optional
+        Scale points coded as "low" and "high"; every other value is the middle
+        (reference) category. By default they follow the drivers' declared ``scale``:
+        low = the bottom two points, high = the top point (1–2 and 5 on a 1–5 scale,
+        0–1 and 10 on 0–10) — never the observed minimum or maximum; without a declared
+        scale, 1–2 and 5.
     weights : str or array-like, optional
         Survey weights (WLS).
     confidence_level : float
+    scale : (low, high) or dict, optional
+        The drivers' scale points; a value outside them raises. A dict column ->
+        (low, high) (or a study scale) may give each driver, and the outcome, its own.
+    missing : sequence or dict, optional
+        Codes of the drivers meaning "not applicable" / "don't know" (e.g. ``[0]``): set
+        missing, so the row is dropped (never the middle category), and counted per
+        column in ``n_missing_codes``. A sequence applies to the drivers; a dict
+        column -> codes may name the outcome too.
 
     Returns
     -------
@@ -80,10 +94,8 @@ def penalty_reward(
 
     drivers = driver_list(data, outcome, drivers)
     level = check_confidence_level(confidence_level)
-    low, high = tuple(low), tuple(high)
-    if not low or not high or set(low) & set(high):
-        raise CXDataError(f"`low`={low!r} and `high`={high!r} must be non-empty and must not overlap")
-    Z, w = prepare_matrix(data, outcome, drivers, weights)
+    lows, highs = _cut_offs(drivers, low, high, scale)
+    Z, w, n_codes = prepare_matrix(data, outcome, drivers, weights, scale=scale, missing=missing)
     w_all = np.ones(len(Z)) if w is None else w
     ok = ~np.isnan(Z).any(axis=1) & (w_all > 0)
     n, n_dropped = int(ok.sum()), int(len(Z) - ok.sum())
@@ -91,7 +103,7 @@ def penalty_reward(
     if n <= 2 * p + 1:
         raise CXDataError(f"only {n} complete row(s) for {2 * p + 1} coefficients; {n_dropped} rows dropped for missing values")
     Zu, wu = Z[ok], w_all[ok]
-    X, n_low, n_high = _dummies(Zu[:, 1:], drivers, low, high)
+    X, n_low, n_high = _dummies(Zu[:, 1:], drivers, lows, highs)
     yv = pd.Series(Zu[:, 0], name=outcome)
     model = sm.OLS(yv, X).fit() if w is None else sm.WLS(yv, X, weights=wu).fit()
     if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
@@ -101,18 +113,46 @@ def penalty_reward(
     table["n_low"] = n_low
     table["n_high"] = n_high
     alpha = 1 - level
+    low, high = _one_or_each(lows), _one_or_each(highs)
     description = (
         f"penalty–reward: joint {'WLS' if w is not None else 'OLS'} of {outcome!r} on low ({low}) and high "
         f"({high}) dummies per driver, middle as reference; penalty = −coef(low), reward = coef(high); "
         f"{int(level * 100)}% t intervals; category by a t test of penalty − reward at α = {alpha:g}"
+        + (f"; {sum(n_codes.values())} declared missing code(s) set missing" if any(n_codes.values()) else "")
     )
     return PenaltyRewardResult(
         table=table, n=n, n_dropped=n_dropped, low=low, high=high, confidence_level=level,
-        r_squared=float(model.rsquared), description=description, model=model,
+        r_squared=float(model.rsquared), description=description, model=model, n_missing_codes=n_codes,
     )
 
 
-def _dummies(R: np.ndarray, drivers: list[str], low: tuple, high: tuple):
+def _point(v: float) -> float | int:
+    return int(v) if float(v).is_integer() else float(v)
+
+
+def _cut_offs(drivers: list[str], low: Any, high: Any, scale: Any) -> tuple[dict, dict]:
+    """The low and high scale points of each driver: as given, else from its declared scale
+    (bottom two points, top point), else 1–2 and 5."""
+    lows, highs = {}, {}
+    for d in drivers:
+        points, _ = declared_scale(scale, (), d)
+        lo_d = tuple(low) if low is not None else ((1, 2) if points is None else
+                                                   (_point(points[0]), _point(points[0] + 1)))
+        hi_d = tuple(high) if high is not None else ((5,) if points is None else (_point(points[1]),))
+        if not lo_d or not hi_d or set(lo_d) & set(hi_d):
+            raise CXDataError(f"`low`={lo_d!r} and `high`={hi_d!r} (driver {d!r}) must be non-empty and must not "
+                              "overlap")
+        lows[d], highs[d] = lo_d, hi_d
+    return lows, highs
+
+
+def _one_or_each(cut: dict) -> tuple | dict:
+    """One tuple when every driver has the same cut-off, else the dict driver -> tuple."""
+    values = list(cut.values())
+    return values[0] if all(v == values[0] for v in values) else dict(cut)
+
+
+def _dummies(R: np.ndarray, drivers: list[str], lows: dict, highs: dict):
     """The design matrix (constant, then ``<driver>_low``, ``<driver>_high`` per driver)
     and the numbers of low and high ratings per driver."""
     import statsmodels.api as sm
@@ -120,6 +160,7 @@ def _dummies(R: np.ndarray, drivers: list[str], low: tuple, high: tuple):
     cols, n_low, n_high = {}, [], []
     for j, d in enumerate(drivers):
         x = R[:, j]
+        low, high = lows[d], highs[d]
         lo_ = np.isin(x, low)
         hi_ = np.isin(x, high)
         mid = ~(lo_ | hi_)

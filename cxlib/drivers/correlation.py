@@ -8,12 +8,13 @@ counts), so the point estimate and every bootstrap replicate take the same path.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..core.checks import check_columns, numeric_scores, resolve_weights
+from ..core.checks import apply_scale, check_columns, check_declared_columns, resolve_weights
 from ..errors import CXDataError
 
 #: Bound on the size of temporary arrays (floats) in batched computations.
@@ -41,15 +42,35 @@ def driver_list(data: pd.DataFrame, outcome: str, drivers: Any) -> list[str]:
     return drivers
 
 
-def prepare_matrix(data: pd.DataFrame, outcome: str, drivers: list[str], weights: Any):
-    """Numeric (n, 1+p) matrix [outcome, drivers...] with NaN for missing, and the weights."""
+def prepare_matrix(data: pd.DataFrame, outcome: str, drivers: list[str], weights: Any, *,
+                   scale: Any = None, missing: Any = ()) -> tuple[np.ndarray, np.ndarray | None, dict[str, int]]:
+    """Numeric (n, 1+p) matrix [outcome, drivers...] with NaN for missing, the weights, and
+    the values set missing as declared missing codes per column.
+
+    ``scale`` (points) and ``missing`` (codes) given as a pair / a sequence declare the
+    drivers; only a dict column -> ... also declares the outcome (whose scale and codes
+    usually differ: a 0 outcome is an answer, a 0 driver may mean "not applicable").
+
+    >>> df = pd.DataFrame({"y": [0, 1, 1], "a": [0, 4, 5]})
+    >>> Z, w, counts = prepare_matrix(df, "y", ["a"], None, scale=(1, 5), missing=[0])
+    >>> Z[:, 1].tolist(), counts
+    ([nan, 4.0, 5.0], {'y': 0, 'a': 1})
+    """
     if not isinstance(data, pd.DataFrame):
         raise CXDataError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
     if not len(data):
         raise CXDataError("`data` has no rows")
-    Z = np.column_stack([numeric_scores(data[c], str(c)) for c in [outcome, *drivers]])
+    check_declared_columns(data, scale=scale, missing=missing)
+    columns, counts = [], {}
+    for c in [outcome, *drivers]:
+        named = c == outcome
+        arr, per_code = apply_scale(data[c], str(c),
+                                    scale=scale if not named or isinstance(scale, Mapping) else None,
+                                    missing=missing if not named or isinstance(missing, Mapping) else ())
+        columns.append(arr)
+        counts[str(c)] = int(sum(per_code.values()))
     w = resolve_weights(data, weights, len(data))
-    return Z, w
+    return np.column_stack(columns), w, counts
 
 
 def boot_counts(rng: np.random.Generator, n: int, B: int) -> np.ndarray:

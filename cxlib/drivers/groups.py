@@ -40,9 +40,11 @@ def key_drivers_by_group(
     confidence_level: float = 0.95,
     n_boot: int = 1000,
     seed: int | None = 0,
-    missing: str = "listwise",
+    deletion: str = "listwise",
     outcome_type: str = "auto",
     min_base: int | None = None,
+    scale: Any = None,
+    missing: Any = (),
 ) -> KeyDriversByGroupResult:
     """Key drivers per segment, with bootstrap tests of differences between segments.
 
@@ -51,8 +53,10 @@ def key_drivers_by_group(
     data : pandas.DataFrame
     by : str or list of str
         Segment column(s).
-    outcome, drivers, method, weights, confidence_level, n_boot, seed, missing, outcome_type, min_base
+    outcome, drivers, method, weights, confidence_level, n_boot, seed, deletion, outcome_type, min_base, scale, missing
         As in :func:`~cxlib.drivers.key_drivers`; ``weights`` must name a column here.
+        Declared missing codes are counted over all groups in ``n_missing_codes`` (and per
+        group in each result's).
 
     Returns
     -------
@@ -102,7 +106,7 @@ def key_drivers_by_group(
                 res = key_drivers(
                     sub, outcome=outcome, drivers=drivers, method=method, weights=weights,
                     confidence_level=level, n_boot=B, seed=int(ss.generate_state(1)[0]),
-                    missing=missing, outcome_type=outcome_type, min_base=min_base,
+                    deletion=deletion, outcome_type=outcome_type, min_base=min_base, scale=scale, missing=missing,
                 )
         except CXDataError as exc:
             raise CXDataError(f"segment {by_cols}={group_label(label)!r} ({len(sub)} rows): {exc}") from None
@@ -115,7 +119,17 @@ def key_drivers_by_group(
     return KeyDriversByGroupResult(
         importances=pd.concat(rows, ignore_index=True), differences=_differences(results, level),
         by=tuple(by_cols), method=method, confidence_level=level, n_boot=B, results=results,
+        n_missing_codes=_summed_codes(results),
     )
+
+
+def _summed_codes(results: dict) -> dict[str, int]:
+    """Values set missing as declared missing codes per column, summed over the groups."""
+    out: dict[str, int] = {}
+    for res in results.values():
+        for col, k in res.n_missing_codes.items():
+            out[col] = out.get(col, 0) + int(k)
+    return out
 
 
 def _group_rows(res: KeyDriverResult, by_cols: list[str], label: Any) -> pd.DataFrame:
@@ -170,9 +184,11 @@ def driver_stability(
     confidence_level: float = 0.95,
     n_boot: int = 1000,
     seed: int | None = 0,
-    missing: str = "listwise",
+    deletion: str = "listwise",
     outcome_type: str = "auto",
     min_base: int | None = None,
+    scale: Any = None,
+    missing: Any = (),
 ) -> DriverStabilityResult:
     """Driver importance per period and its stability between consecutive periods.
 
@@ -182,8 +198,9 @@ def driver_stability(
     period : str
         Column holding the period (e.g. "quarter" with values like "2026Q3"); periods
         are taken in sorted order, and the result's columns are named after it.
-    outcome, drivers, method, weights, confidence_level, n_boot, seed, missing, outcome_type, min_base
-        As in :func:`~cxlib.drivers.key_drivers`.
+    outcome, drivers, method, weights, confidence_level, n_boot, seed, deletion, outcome_type, min_base, scale, missing
+        As in :func:`~cxlib.drivers.key_drivers` (declared missing codes summed over the
+        periods in ``n_missing_codes``).
 
     Returns
     -------
@@ -208,8 +225,8 @@ def driver_stability(
         raise CXDataError(f"`period` must name one column of `data`, got {period!r}")
     by = key_drivers_by_group(
         data, by=period, outcome=outcome, drivers=drivers, method=method, weights=weights,
-        confidence_level=confidence_level, n_boot=n_boot, seed=seed, missing=missing,
-        outcome_type=outcome_type, min_base=min_base,
+        confidence_level=confidence_level, n_boot=n_boot, seed=seed, deletion=deletion,
+        outcome_type=outcome_type, min_base=min_base, scale=scale, missing=missing,
     )
     labels = list(by.results)
     rows = []
@@ -220,5 +237,6 @@ def driver_stability(
         rows.append({period: cur, f"previous_{period}": prev, "spearman_rho": rho, "n_drivers": len(a)})
     rc = pd.DataFrame(rows, columns=[period, f"previous_{period}", "spearman_rho", "n_drivers"])
     return DriverStabilityResult(
-        importances=by.importances, rank_correlation=rc, period=period, method=method, results=by.results
+        importances=by.importances, rank_correlation=rc, period=period, method=method, results=by.results,
+        n_missing_codes=by.n_missing_codes,
     )

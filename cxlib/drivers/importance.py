@@ -44,7 +44,7 @@ from .correlation import (
 from .dominance import MAX_BINARY_DRIVERS, MAX_SHAPLEY_DRIVERS, METHOD_TEXT, METHODS, importance_from_corr
 from .results import KeyDriverResult
 
-MISSING = ("listwise", "pairwise")
+DELETION = ("listwise", "pairwise")
 OUTCOME_TYPES = ("auto", "continuous", "binary")
 
 
@@ -58,9 +58,11 @@ def key_drivers(
     confidence_level: float = 0.95,
     n_boot: int = 1000,
     seed: int | None = 0,
-    missing: str = "listwise",
+    deletion: str = "listwise",
     outcome_type: str = "auto",
     min_base: int | None = None,
+    scale: Any = None,
+    missing: Any = (),
 ) -> KeyDriverResult:
     """Relative importance of drivers for an outcome (key-driver analysis).
 
@@ -90,24 +92,34 @@ def key_drivers(
         gives it and the options that avoid it; above an hour the call is refused.
     seed : int
         Seed of the bootstrap (``None`` draws fresh entropy: not reproducible).
-    missing : {"listwise", "pairwise"}
+    deletion : {"listwise", "pairwise"}
         "listwise" (default) drops rows with any missing value in outcome, drivers or
         weights and reports how many. "pairwise" builds each correlation from the rows
         where both variables are observed (continuous outcomes only); the reported ``n``
         is then the smallest pairwise base, the matrix must still be positive definite,
-        and ``result.model`` is fitted on the complete cases.
+        and ``result.model`` is fitted on the complete cases. Declared missing codes
+        (``missing``) are missing values like any other.
     outcome_type : {"auto", "continuous", "binary"}
         "auto" treats an outcome whose values are exactly {0, 1} as binary.
     min_base : int, optional
         Minimum base; default max(30, 10 × number of drivers). Below it a
         :class:`~cxlib.errors.SmallBaseWarning` is issued and ``small_base`` is True.
+    scale : (low, high) or dict, optional
+        The drivers' scale points, e.g. ``(1, 5)``: a value outside them raises. A dict
+        column -> (low, high) (or a study scale) may declare any column, the outcome
+        included.
+    missing : sequence or dict, optional
+        Codes of the drivers that mean "not applicable" / "don't know" (e.g. ``[0]``):
+        set missing *before* the correlation matrix, then treated by ``deletion`` and
+        counted per column in ``n_missing_codes``. A sequence applies to the drivers
+        only; a dict column -> codes may name the outcome too.
 
     Returns
     -------
     KeyDriverResult
         ``table`` (driver, estimate, ci_low, ci_high, n, importance, share, rank, sign),
-        ``r_squared``, ``n``, ``n_dropped``, ``model`` (the statsmodels fit) and
-        ``to_frame()``.
+        ``r_squared``, ``n``, ``n_dropped``, ``n_missing_codes``, ``model`` (the statsmodels
+        fit) and ``to_frame()``.
 
     Raises
     ------
@@ -166,7 +178,7 @@ def key_drivers(
     level = check_confidence_level(confidence_level)
     B = check_n_boot(n_boot)
     rows = _prepare(data, outcome=outcome, drivers=drivers, method=method, weights=weights,
-                    missing=missing, outcome_type=outcome_type, min_base=min_base)
+                    deletion=deletion, outcome_type=outcome_type, min_base=min_base, scale=scale, missing=missing)
     if rows.small_base:
         warnings.warn(
             f"key drivers of {outcome!r} rest on {rows.n_used} rows, below the minimum base of {rows.min_base} "
@@ -199,17 +211,18 @@ class _Rows:
     n_dropped: int
     min_base: int
     outcome_type: str
-    missing: str
+    deletion: str
     centred: np.ndarray  # mean-centred Z (listwise) or with 0 where missing (pairwise)
     mask: np.ndarray | None  # 0/1 observed mask (pairwise) or None
     C: np.ndarray  # (1, q, q) correlation matrix, outcome first
+    n_missing_codes: dict  # column -> values set missing as declared missing codes
 
     @property
     def small_base(self) -> bool:
         return self.n_used < self.min_base
 
 
-def _resolve_outcome_type(y: np.ndarray, *, outcome: str, outcome_type: str, method: str, missing: str,
+def _resolve_outcome_type(y: np.ndarray, *, outcome: str, outcome_type: str, method: str, deletion: str,
                           p: int) -> str:
     """"continuous" or "binary" (a 0/1 outcome under "auto"); refuse what a binary outcome cannot do."""
     values = np.unique(y[~np.isnan(y)])
@@ -227,8 +240,8 @@ def _resolve_outcome_type(y: np.ndarray, *, outcome: str, outcome_type: str, met
                 f"`method`={method!r} is not available for a binary outcome; use method='shapley' "
                 "(logistic dominance) or outcome_type='continuous' for a linear probability model"
             )
-        if missing != "listwise":
-            raise CXDataError("`missing`='pairwise' is not available for a binary outcome; use 'listwise'")
+        if deletion != "listwise":
+            raise CXDataError("`deletion`='pairwise' is not available for a binary outcome; use 'listwise'")
         if p > MAX_BINARY_DRIVERS:
             raise CXDataError(
                 f"{p} drivers is too many for exact logistic dominance (2^{p} logistic fits); "
@@ -255,33 +268,36 @@ def _check_not_constant(Z: np.ndarray, names: list[str]) -> None:
             )
 
 
-def _prepare(data: Any, *, outcome: str, drivers: Any, method: str, weights: Any, missing: str,
-             outcome_type: str, min_base: int | None) -> _Rows:
+def _prepare(data: Any, *, outcome: str, drivers: Any, method: str, weights: Any, deletion: str,
+             outcome_type: str, min_base: int | None, scale: Any = None, missing: Any = ()) -> _Rows:
     """Validate the inputs and build the rows used and their correlation matrix."""
     if not isinstance(data, pd.DataFrame):
         raise CXDataError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
     drivers = driver_list(data, outcome, drivers)
     check_choice(method, METHODS, argument="method")
-    check_choice(missing, MISSING, argument="missing")
+    check_choice(deletion, DELETION, argument="deletion")
+    if isinstance(missing, str) and missing in DELETION:
+        raise CXDataError(f"`missing`={missing!r} declares missing codes; the listwise/pairwise rule is "
+                          f"`deletion`={missing!r}")
     check_choice(outcome_type, OUTCOME_TYPES, argument="outcome_type")
     p = len(drivers)
     min_base = max(30, 10 * p) if min_base is None else check_min_base(min_base)
-    Z, w = prepare_matrix(data, outcome, drivers, weights)
+    Z, w, n_codes = prepare_matrix(data, outcome, drivers, weights, scale=scale, missing=missing)
     n_rows = len(Z)
     w_all = np.ones(n_rows) if w is None else w
     complete = ~np.isnan(Z).any(axis=1) & (w_all > 0)
     outcome_type = _resolve_outcome_type(Z[:, 0], outcome=outcome, outcome_type=outcome_type, method=method,
-                                         missing=missing, p=p)
+                                         deletion=deletion, p=p)
     n_dropped = int(n_rows - complete.sum())
-    if missing == "listwise" and int(complete.sum()) <= p + 1:
+    if deletion == "listwise" and int(complete.sum()) <= p + 1:
         raise CXDataError(
             f"only {int(complete.sum())} complete row(s) for {p} driver(s) (need more than p + 1 = {p + 1}); "
             f"{n_dropped} of {n_rows} rows have a missing value in {outcome!r}, the drivers or the weights"
         )
-    used = complete if missing == "listwise" else w_all > 0  # pairwise: rows count for the pairs they observe
+    used = complete if deletion == "listwise" else w_all > 0  # pairwise: rows count for the pairs they observe
     Zu, wu = Z[used], w_all[used]
     _check_not_constant(Zu, [outcome, *drivers])
-    if missing == "listwise":
+    if deletion == "listwise":
         centred, mask = Zu - (wu @ Zu) / wu.sum(), None
         C = corr_listwise(centred, wu[None, :])
         n_used = int(used.sum())
@@ -295,7 +311,7 @@ def _prepare(data: Any, *, outcome: str, drivers: Any, method: str, weights: Any
     check_not_collinear(C[0, 1:, 1:], drivers)
     return _Rows(outcome=str(outcome), drivers=drivers, Z=Zu, w=wu, weighted=w is not None, n_rows=n_rows,
                  n_used=n_used, n_dropped=n_dropped, min_base=int(min_base), outcome_type=outcome_type,
-                 missing=missing, centred=centred, mask=mask, C=C)
+                 deletion=deletion, centred=centred, mask=mask, C=C, n_missing_codes=n_codes)
 
 
 # ---------------------------------------------------------------------------
@@ -362,9 +378,12 @@ def _description(rows: _Rows, *, method: str, level: float, n_boot: int, seed: A
             if rows.outcome_type == "binary" else METHOD_TEXT[method])
     boot = (f"{int(level * 100)}% percentile bootstrap intervals ({n_boot} resamples, seed {seed}, {failed} skipped)"
             if n_boot else "no bootstrap")
+    declared = {c: k for c, k in rows.n_missing_codes.items() if k}
+    codes = (f", declared missing codes included ({', '.join(f'{c} {k}' for c, k in declared.items())})"
+             if declared else "")
     return (
-        f"{what}; {'weighted' if rows.weighted else 'unweighted'}; {rows.missing} deletion "
-        f"({rows.n_dropped} of {rows.n_rows} rows with missing values); sign = sign of the "
+        f"{what}; {'weighted' if rows.weighted else 'unweighted'}; {rows.deletion} deletion "
+        f"({rows.n_dropped} of {rows.n_rows} rows with missing values{codes}); sign = sign of the "
         f"{'zero-order correlation' if method == 'correlation' else 'multiple-regression coefficient'}; {boot}"
     )
 
@@ -398,11 +417,12 @@ def _result(rows: _Rows, *, method: str, imp: np.ndarray, r2: float, sign: np.nd
     return KeyDriverResult(
         table=table, r_squared=r2, n=rows.n_used, n_dropped=rows.n_dropped,
         n_eff=kish_n_eff(rows.w) if rows.weighted else float(rows.n_used), outcome=rows.outcome,
-        drivers=tuple(rows.drivers), method=method, outcome_type=rows.outcome_type, missing=rows.missing,
+        drivers=tuple(rows.drivers), method=method, outcome_type=rows.outcome_type, deletion=rows.deletion,
         confidence_level=level, n_boot=n_boot, n_boot_failed=failed, min_base=rows.min_base,
         small_base=rows.small_base, description=_description(rows, method=method, level=level, n_boot=n_boot,
                                                              seed=seed, failed=failed),
         performance=_performance(rows), bootstrap_importances=reps, fit_model=fit_model,
+        n_missing_codes=dict(rows.n_missing_codes),
     )
 
 

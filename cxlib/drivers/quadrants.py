@@ -29,6 +29,8 @@ def importance_performance(
     outcome: str | None = None,
     drivers: Sequence[str] | None = None,
     cutoff: str = "mean",
+    scale: Any = None,
+    missing: Any = None,
     **key_driver_options: Any,
 ) -> ImportancePerformanceResult:
     """Importance–performance analysis (Martilla & James 1977).
@@ -44,6 +46,11 @@ def importance_performance(
     cutoff : {"mean", "median"}
         Where to split the grid: the mean (default) or median importance and
         performance over the drivers.
+    scale, missing : optional
+        The drivers' scale points and declared missing codes, as in
+        :func:`~cxlib.drivers.key_drivers`: the codes are missing for the importances
+        *and* the performances (a "not applicable" 0 never lowers a mean rating). A
+        finished key-driver result already carries them, so they are refused with one.
     **key_driver_options
         Passed to :func:`~cxlib.drivers.key_drivers` (method, weights, n_boot, seed, ...).
 
@@ -53,7 +60,7 @@ def importance_performance(
         ``table``: the :func:`~cxlib.drivers.driver_summary` in the order of the drivers
         (share of the total importance with its interval as ``estimate, ci_low, ci_high``;
         importance, its interval and ``rank`` alongside) plus ``performance`` and
-        ``quadrant``; the cut-offs used.
+        ``quadrant``; the cut-offs used; ``n_missing_codes`` from the key-driver result.
 
     Notes
     -----
@@ -79,11 +86,15 @@ def importance_performance(
     """
     check_choice(cutoff, ("mean", "median"), argument="cutoff")
     if isinstance(data, KeyDriverResult):
+        if scale is not None or missing is not None:
+            raise CXDataError("`scale`/`missing` apply when `data` is a DataFrame; a KeyDriverResult already "
+                              "has its declared missing codes set missing (see its `n_missing_codes`)")
         res = data
     else:
         if outcome is None or drivers is None:
             raise CXDataError("`outcome` and `drivers` are required when `data` is a DataFrame")
-        res = key_drivers(data, outcome=outcome, drivers=drivers, **key_driver_options)
+        res = key_drivers(data, outcome=outcome, drivers=drivers, scale=scale,
+                          missing=() if missing is None else missing, **key_driver_options)
     order = {d: i for i, d in enumerate(res.drivers)}
     table = driver_summary(res).sort_values("driver", key=lambda s: s.map(order)).reset_index(drop=True)
     imp = table["importance"].to_numpy(dtype=float)
@@ -97,4 +108,5 @@ def importance_performance(
         table=table, importance_cutoff=ic, performance_cutoff=pc,
         share_cutoff=100.0 * ic / total if total != 0 else float("nan"), cutoff=cutoff,
         importance_method=res.description, n=res.n, confidence_level=res.confidence_level,
+        n_missing_codes=dict(res.n_missing_codes),
     )

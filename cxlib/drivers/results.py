@@ -35,9 +35,13 @@ class KeyDriverResult:
     r_squared : float
         R² of the full model (McFadden's pseudo-R² for binary outcomes).
     n : int
-        Rows used (complete cases; for ``missing="pairwise"`` the smallest pairwise base).
+        Rows used (complete cases; for ``deletion="pairwise"`` the smallest pairwise base).
     n_dropped : int
-        Rows of ``data`` with a missing value in the outcome, a driver or the weights.
+        Rows of ``data`` with a missing value in the outcome, a driver or the weights
+        (declared missing codes included).
+    n_missing_codes : dict
+        Column (outcome and drivers) -> values set missing because they were declared
+        missing codes (``missing=``, e.g. 0 = "not applicable"); 0 when none is declared.
     n_eff : float
         Kish effective sample size of the rows used (equals ``n`` without weights).
     n_boot, n_boot_failed : int
@@ -62,7 +66,7 @@ class KeyDriverResult:
     drivers: tuple[str, ...]
     method: str
     outcome_type: str
-    missing: str
+    deletion: str
     confidence_level: float
     n_boot: int
     n_boot_failed: int
@@ -72,6 +76,7 @@ class KeyDriverResult:
     performance: pd.Series = field(repr=False)
     bootstrap_importances: np.ndarray = field(repr=False)
     fit_model: Callable[[], Any] = field(repr=False)
+    n_missing_codes: dict = field(default_factory=dict)
 
     @functools.cached_property
     def model(self) -> Any:
@@ -110,6 +115,8 @@ class KeyDriversByGroupResult:
         are never called ``significant``; ``<NA>`` when untested).
     results : dict
         The :class:`KeyDriverResult` of each group.
+    n_missing_codes : dict
+        Column -> values set missing as declared missing codes, summed over the groups.
     """
 
     importances: pd.DataFrame
@@ -119,6 +126,7 @@ class KeyDriversByGroupResult:
     confidence_level: float
     n_boot: int
     results: dict = field(repr=False)
+    n_missing_codes: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy per-group importance table (a copy)."""
@@ -137,6 +145,8 @@ class DriverStabilityResult:
     rank_correlation : pandas.DataFrame
         ``<period>, previous_<period>, spearman_rho, n_drivers``: Spearman rank correlation
         of the importances in consecutive periods (periods in sorted order).
+    n_missing_codes : dict
+        Column -> values set missing as declared missing codes, summed over the periods.
     """
 
     importances: pd.DataFrame
@@ -144,6 +154,7 @@ class DriverStabilityResult:
     period: str
     method: str
     results: dict = field(repr=False)
+    n_missing_codes: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy per-period importance table (a copy)."""
@@ -169,6 +180,8 @@ class ImportancePerformanceResult:
         ``estimate``.
     cutoff : str
         "mean" or "median".
+    n_missing_codes : dict
+        Column -> values set missing as declared missing codes (from the key-driver result).
     """
 
     table: pd.DataFrame
@@ -179,6 +192,7 @@ class ImportancePerformanceResult:
     importance_method: str
     n: int
     confidence_level: float
+    n_missing_codes: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy per-driver table (a copy)."""
@@ -198,19 +212,27 @@ class PenaltyRewardResult:
         dummy), positive when low ratings lower the outcome; ``reward`` = coefficient of
         the high-rating dummy; ``estimate`` (also named ``asymmetry``) = penalty − reward
         with its t interval and the p-value of its test; ``n`` the rows used.
+    n, n_dropped : int
+        Rows used, and rows dropped for a missing value (declared missing codes included).
+    low, high : tuple or dict
+        The scale points coded low and high; a dict driver -> tuple when the drivers'
+        declared scales differ.
     model : statsmodels results
         The joint OLS/WLS fit on the dummies.
+    n_missing_codes : dict
+        Column (outcome and drivers) -> values set missing as declared missing codes.
     """
 
     table: pd.DataFrame
     n: int
     n_dropped: int
-    low: tuple
-    high: tuple
+    low: tuple | dict
+    high: tuple | dict
     confidence_level: float
     r_squared: float
     description: str
     model: Any = field(repr=False)
+    n_missing_codes: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy per-driver table (a copy)."""

@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core.checks import (
+    apply_scale,
     check_choice,
     check_columns,
     check_confidence_level,
+    check_declared_columns,
     check_frame,
     check_n_boot,
     column_list,
-    numeric_scores,
     show_values,
 )
 from ..core.inference import percentile_interval
@@ -35,7 +36,7 @@ from ..errors import CXDataError
 _MIN_PER_SEGMENT = 10
 _SILHOUETTE_MAX_N = 3000
 _METHODS = ("kmeans", "gmm")
-_MISSING = ("drop", "mean", "raise")
+_INCOMPLETE = ("drop", "mean", "raise")
 
 
 def _make_model(method: str, k: int, n_init: int, seed: int):
@@ -55,24 +56,36 @@ def _fit(model: Any, z: np.ndarray) -> Any:
     return model
 
 
+def _declared_ratings(
+    data: pd.DataFrame, variables: list[str], scale: Any, missing: Any
+) -> tuple[np.ndarray, dict[str, int]]:
+    """The ratings as floats with declared missing codes set missing, and their count per variable."""
+    check_declared_columns(data, scale=scale, missing=missing)
+    cols, counts = [], {}
+    for v in variables:
+        arr, per_code = apply_scale(data[v], v, scale=scale, missing=missing)
+        cols.append(arr)
+        counts[v] = int(sum(per_code.values()))
+    return np.column_stack(cols), counts
+
+
 def _rating_matrix(
-    data: pd.DataFrame, variables: list[str], missing: str, impute: np.ndarray | None
+    x: np.ndarray, index: pd.Index, variables: list[str], incomplete: str, impute: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric matrix and the mask of usable rows under the missing-value policy."""
-    x = np.column_stack([numeric_scores(data[v], v) for v in variables])
+    """The ratings and the mask of usable rows under the missing-value policy."""
     miss = np.isnan(x)
     if not miss.any():
         return x, np.ones(len(x), dtype=bool)
-    if missing == "raise":
+    if incomplete == "raise":
         per = {v: int(m) for v, m in zip(variables, miss.sum(axis=0)) if m}
         first = next(iter(per))
         rows = np.flatnonzero(miss.any(axis=1))
         raise CXDataError(
             f"column {first!r} has missing values (missing per column: {per}; "
-            f"{len(rows)} row(s), e.g. index {show_values(data.index[rows])}); "
-            "use missing='drop' to exclude those respondents or missing='mean' to impute"
+            f"{len(rows)} row(s), e.g. index {show_values(index[rows])}); "
+            "use incomplete='drop' to exclude those respondents or incomplete='mean' to impute"
         )
-    if missing == "mean":
+    if incomplete == "mean":
         return np.where(miss, impute[None, :], x), np.ones(len(x), dtype=bool)
     return x, ~miss.any(axis=1)
 
@@ -111,13 +124,17 @@ class AttitudinalSegments:
     center, scale : numpy.ndarray
         Scaling applied before clustering (0 and 1 when not standardised).
     impute : numpy.ndarray
-        Per-variable means of the fitting data (used when ``missing="mean"``).
+        Per-variable means of the fitting data (used when ``incomplete="mean"``).
     relabel : numpy.ndarray
         The solver's cluster number -> segment 1..k.
-    missing : str
-        The missing-value policy.
+    incomplete : str
+        The policy for respondents with a missing rating.
     n_excluded : int
-        Respondents excluded for missing ratings.
+        Respondents excluded for missing ratings (declared missing codes included).
+    n_missing_codes : dict
+        Variable -> ratings set missing as declared missing codes (0 when none declared).
+    declared : tuple
+        The ``(scale, missing)`` declarations, applied again by :meth:`assign`.
     seed : int
         Seed used.
     description : str
@@ -138,17 +155,19 @@ class AttitudinalSegments:
     scale: np.ndarray
     impute: np.ndarray
     relabel: np.ndarray
-    missing: str
+    incomplete: str
     n_excluded: int
     seed: int
     description: str
+    n_missing_codes: dict = field(default_factory=dict)
+    declared: tuple = (None, ())
 
     def assign(self, new_data: pd.DataFrame) -> pd.Series:
         """Assign respondents (e.g. next wave's) to the fitted segments.
 
-        Uses the fitting data's scaling, the fitted centres/components and the same
-        missing-value policy (``"mean"`` imputes the *fitting* data's means; ``"drop"``
-        leaves rows with missing ratings unassigned).
+        Uses the fitting data's scaling, the fitted centres/components, the same declared
+        scale and missing codes, and the same missing-value policy (``"mean"`` imputes the
+        *fitting* data's means; ``"drop"`` leaves rows with missing ratings unassigned).
 
         Parameters
         ----------
@@ -163,7 +182,8 @@ class AttitudinalSegments:
         new_data = check_frame(new_data, argument="new_data")
         variables = list(self.variables)
         check_columns(new_data, variables, argument="variables")
-        x, ok = _rating_matrix(new_data, variables, self.missing, self.impute)
+        raw, _ = _declared_ratings(new_data, variables, *self.declared)
+        x, ok = _rating_matrix(raw, new_data.index, variables, self.incomplete, self.impute)
         out = pd.Series(pd.array([pd.NA] * len(new_data), dtype="Int64"), index=new_data.index, name="segment")
         if ok.any():
             raw = self.model.predict((x[ok] - self.center) / self.scale)
@@ -197,16 +217,15 @@ def _candidate_ks(k: Any) -> list[int]:
 
 
 def _usable_ratings(
-    data: pd.DataFrame, variables: list[str], missing: str, max_k: int
+    raw: np.ndarray, index: pd.Index, variables: list[str], incomplete: str, max_k: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The ratings to cluster (rows usable under ``missing``), the usable-row mask, the
+    """The ratings to cluster (rows usable under ``incomplete``), the usable-row mask, the
     item means used for imputation and the items' SDs (population) on the usable rows.
 
     Refuses constant items and fewer than ``_MIN_PER_SEGMENT x max_k`` usable rows.
     """
-    raw_cols = [numeric_scores(data[v], v) for v in variables]
-    impute = np.array([np.nanmean(c) for c in raw_cols])
-    x_all, ok = _rating_matrix(data, variables, missing, impute)
+    impute = np.array([np.nanmean(c) for c in raw.T])
+    x_all, ok = _rating_matrix(raw, index, variables, incomplete, impute)
     x = x_all[ok]
     n = len(x)
     sd = x.std(axis=0) if n else np.zeros(len(variables))
@@ -313,11 +332,13 @@ def attitudinal_segments(
     k: int | Iterable[int] = range(2, 8),
     method: str = "kmeans",
     standardize: bool = True,
-    missing: str = "drop",
+    incomplete: str = "drop",
     n_init: int = 10,
     seed: int = 0,
     n_boot: int = 50,
     confidence_level: float = 0.95,
+    scale: Any = None,
+    missing: Any = (),
 ) -> AttitudinalSegments:
     """Attitudinal (needs-based) segments from driver ratings.
 
@@ -334,10 +355,11 @@ def attitudinal_segments(
     standardize : bool, default True
         z-score each variable (fitting sample mean and population SD) before clustering;
         the same scaling is reused by :meth:`AttitudinalSegments.assign`.
-    missing : {"drop", "mean", "raise"}
+    incomplete : {"drop", "mean", "raise"}
         Respondents with any missing variable are excluded and counted (``"drop"``),
         missing ratings are replaced by the variable's mean (``"mean"``; shrinks
         differences and pulls respondents towards the centre), or an error (``"raise"``).
+        Declared missing codes are missing ratings like any other.
     n_init : int, default 10
         Random starts per fit.
     seed : int, default 0
@@ -346,6 +368,14 @@ def attitudinal_segments(
         Bootstrap resamples for stability (0 to skip).
     confidence_level : float, default 0.95
         Level of the percentile interval for the bootstrap ARI.
+    scale : (low, high) or dict, optional
+        The ratings' scale points (a pair for every variable, or a dict column -> (low,
+        high) or a study scale): a rating outside them raises.
+    missing : sequence or dict, optional
+        Codes meaning "not applicable" / "don't know" (e.g. ``[0]``; or a dict column ->
+        codes): set missing before anything is computed (never clustered as ratings), then
+        treated by ``incomplete`` and counted in ``n_missing_codes``; :meth:`assign`
+        applies the same declarations.
 
     Returns
     -------
@@ -355,8 +385,8 @@ def attitudinal_segments(
     ------
     CXDataError
         Missing columns, non-numeric or constant variables, missing values under
-        ``missing="raise"``, fewer than 10 x k respondents for the largest candidate k,
-        bad ``k``/``method``/``missing``.
+        ``incomplete="raise"``, fewer than 10 x k respondents for the largest candidate k,
+        bad ``k``/``method``/``incomplete``, ratings outside the declared ``scale``.
 
     Notes
     -----
@@ -410,18 +440,22 @@ def attitudinal_segments(
     variables = column_list(variables, argument="variables")
     check_columns(data, variables, argument="variables")
     method = check_choice(method, _METHODS, argument="method")
-    missing = check_choice(missing, _MISSING, argument="missing")
+    incomplete = check_choice(incomplete, _INCOMPLETE, argument="incomplete")
+    if isinstance(missing, str) and missing in _INCOMPLETE:
+        raise CXDataError(f"`missing`={missing!r} declares missing codes; the policy for incomplete respondents "
+                          f"is `incomplete`={missing!r}")
     level = check_confidence_level(confidence_level)
     ks = _candidate_ks(k)
     n_boot = check_n_boot(n_boot, minimum=0)
     if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)) or n_init < 1:
         raise CXDataError(f"`n_init`={n_init!r} must be a positive integer")
 
-    x, ok, impute, sd = _usable_ratings(data, variables, missing, max(ks))
+    raw, n_codes = _declared_ratings(data, variables, scale, missing)
+    x, ok, impute, sd = _usable_ratings(raw, data.index, variables, incomplete, max(ks))
     n, n_excluded = len(x), int((~ok).sum())
     center = x.mean(axis=0) if standardize else np.zeros(len(variables))
-    scale = sd if standardize else np.ones(len(variables))
-    z = (x - center) / scale
+    spread = sd if standardize else np.ones(len(variables))
+    z = (x - center) / spread
 
     criteria, fits = _fit_candidates(z, ks, method, int(n_init), seed)
     best, crit_text = _choose_k(criteria, method)
@@ -436,7 +470,7 @@ def attitudinal_segments(
     counts = np.bincount(full, minlength=best + 1)[1:]
     sizes = pd.DataFrame({"segment": seg_ids, "n": counts.astype(int), "share": counts / n})
     centres_z = model.cluster_centers_ if method == "kmeans" else model.means_
-    centres = pd.DataFrame(centres_z[order] * scale + center, columns=variables)
+    centres = pd.DataFrame(centres_z[order] * spread + center, columns=variables)
     centres.insert(0, "segment", seg_ids)
     stability, aris = _stability(z, lab, method=method, k=best, n_init=int(n_init), seed=seed,
                                  n_boot=n_boot, level=level)
@@ -444,13 +478,15 @@ def attitudinal_segments(
         f"{method} on {len(variables)} variables"
         + (" (z-scored)" if standardize else " (raw units)")
         + f"; k={best} chosen from {ks} by {crit_text}; n={n}, {n_excluded} excluded "
-        + f"(missing={missing!r}); n_init={n_init}, seed={seed}, n_boot={n_boot}"
+        + f"(incomplete={incomplete!r}"
+        + (f"; declared missing codes: {n_codes}" if any(n_codes.values()) else "")
+        + f"); n_init={n_init}, seed={seed}, n_boot={n_boot}"
     )
     return AttitudinalSegments(
         labels=labels, k=best, method=method, variables=tuple(variables), criteria=criteria, sizes=sizes,
-        centres=centres, stability=stability, boot_ari=aris, model=model, center=center, scale=scale,
-        impute=impute, relabel=relabel, missing=missing, n_excluded=n_excluded, seed=int(seed),
-        description=description,
+        centres=centres, stability=stability, boot_ari=aris, model=model, center=center, scale=spread,
+        impute=impute, relabel=relabel, incomplete=incomplete, n_excluded=n_excluded, seed=int(seed),
+        description=description, n_missing_codes=n_codes, declared=(scale, missing),
     )
 
 

@@ -17,11 +17,15 @@ import pandas as pd
 from scipy import stats
 
 from ..core.checks import (
+    apply_scale,
     check_columns,
     check_confidence_level,
+    check_declared_columns,
     check_frame,
     check_min_base,
     column_list,
+    declared_scale,
+    missing_code_mask,
     numeric_scores,
     resolve_weights,
     show_values,
@@ -31,7 +35,7 @@ from ..errors import CXDataError, SmallBaseWarning
 
 _COLUMNS = (
     "segment", "variable", "level", "measure", "estimate", "std_err", "ci_low", "ci_high", "n",
-    "n_eff", "total", "index", "rest", "difference", "statistic", "p_value", "p_adjusted",
+    "n_eff", "n_missing_codes", "total", "index", "rest", "difference", "statistic", "p_value", "p_adjusted",
     "significant", "small_base", "confidence_level", "min_base", "method",
 )
 
@@ -48,6 +52,7 @@ class _Sums(NamedTuple):
     s1: np.ndarray  # weighted hits (share) or weighted sum of centred values (mean)
     s2: np.ndarray | None  # weighted sum of squared centred values (mean)
     shift: float  # the centring constant (mean)
+    n_codes: np.ndarray  # unweighted count of declared missing codes set missing
 
 
 class _Cells(NamedTuple):
@@ -76,9 +81,29 @@ def _sort_key(v: Any) -> tuple[str, Any]:
     return (str(type(v)), v)
 
 
-def _variable_sums(col: pd.Series, var: str, codes: np.ndarray, w: np.ndarray, n_seg: int) -> list[_Sums]:
+def _declared_column(col: pd.Series, var: str, scale: Any, missing: Any) -> tuple[pd.Series, np.ndarray]:
+    """``col`` with its declared missing codes set missing (and the rows that held one); its
+    declared points are checked when it is numeric (a pair ``scale`` declares the variables
+    profiled by their mean; a dict may also declare a numeric 0/1 variable)."""
+    points, codes = declared_scale(scale, missing, var)
+    hit = np.zeros(len(col), dtype=bool)
+    if codes:
+        hit, _ = missing_code_mask(col, codes)
+        if hit.any():
+            col = col.mask(hit)
+    numeric = pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)
+    if points is not None and numeric and (isinstance(scale, dict) or not _is_categorical(col)):
+        apply_scale(col, var, scale=points)
+    elif points is not None and isinstance(scale, dict) and not numeric:
+        raise CXDataError(f"`scale` declares points for {var!r}, which holds levels ({col.dtype}), not numbers")
+    return col, hit
+
+
+def _variable_sums(col: pd.Series, var: str, codes: np.ndarray, w: np.ndarray, n_seg: int,
+                   declared: np.ndarray) -> list[_Sums]:
     """One pass over a variable: per-segment sums for its mean, or for each level's share."""
     valid = col.notna().to_numpy()
+    n_codes = np.bincount(codes[declared], minlength=n_seg)
 
     def sums(mask: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
         vals = w[mask] if values is None else w[mask] * values
@@ -91,12 +116,12 @@ def _variable_sums(col: pd.Series, var: str, codes: np.ndarray, w: np.ndarray, n
         for lev in sorted(pd.unique(col[valid]), key=_sort_key):
             hit = valid & (col == lev).to_numpy()
             x = np.bincount(codes[hit], weights=w[hit], minlength=n_seg)
-            out.append(_Sums("share", var, lev, cnt, sw, sw2, x, None, 0.0))
+            out.append(_Sums("share", var, lev, cnt, sw, sw2, x, None, 0.0, n_codes))
         return out
     vals = numeric_scores(col, var)
     shift = np.nanmean(vals)  # centring keeps the sums of squares accurate
     d = vals[valid] - shift
-    return [_Sums("mean", var, pd.NA, cnt, sw, sw2, sums(valid, d), sums(valid, d * d), shift)]
+    return [_Sums("mean", var, pd.NA, cnt, sw, sw2, sums(valid, d), sums(valid, d * d), shift, n_codes)]
 
 
 def _share_cells(s: _Sums, z: float) -> _Cells:
@@ -155,7 +180,8 @@ def _cell_rows(s: _Sums, c: _Cells, segs: list, min_base: int, weighted: bool) -
         {
             "segment": sname, "variable": s.variable, "level": s.level, "measure": s.measure,
             "estimate": float(c.est[j]), "std_err": float(c.se[j]), "ci_low": float(c.lo[j]),
-            "ci_high": float(c.hi[j]), "n": int(s.cnt[j]), "n_eff": float(c.n_eff[j]), "total": float(c.total),
+            "ci_high": float(c.hi[j]), "n": int(s.cnt[j]), "n_eff": float(c.n_eff[j]),
+            "n_missing_codes": int(s.n_codes[j]), "total": float(c.total),
             "index": float(index[j]), "rest": float(c.rest[j]), "difference": float(c.est[j] - c.rest[j]),
             "statistic": float(stat[j]), "p_value": float(pval[j]), "small_base": bool(small[j]),
             "method": method,
@@ -186,6 +212,8 @@ def profile(
     weights: str | Sequence[float] | None = None,
     min_base: int = 30,
     confidence_level: float = 0.95,
+    scale: Any = None,
+    missing: Any = (),
 ) -> pd.DataFrame:
     """Profile segments against the total: means or shares, index, FDR-corrected tests.
 
@@ -206,19 +234,27 @@ def profile(
     confidence_level : float, default 0.95
         Level of the intervals; cells are ``significant`` when the BH-adjusted p-value is
         below 1 - ``confidence_level`` (missing where untested).
+    scale : (low, high) or dict, optional
+        Scale points: a pair declares every variable profiled by its mean, a dict column
+        -> (low, high) (or a study scale) any numeric variable; a value outside raises.
+    missing : sequence or dict, optional
+        Declared missing codes (numbers such as 0 = "not applicable", or texts such as
+        "Don't know"), for every variable or per column: set missing (never a level or a
+        rating) and counted per cell in ``n_missing_codes``.
 
     Returns
     -------
     pandas.DataFrame
         Tidy, one row per segment x variable (x level): ``segment, variable, level,
         measure`` ("mean" or "share"), ``estimate, std_err, ci_low, ci_high, n, n_eff,
-        total, index, rest, difference, statistic, p_value, p_adjusted, significant,
+        n_missing_codes, total, index, rest, difference, statistic, p_value, p_adjusted, significant,
         small_base, confidence_level, min_base, method``.
 
     Raises
     ------
     CXDataError
-        Missing columns, bad weights, fewer than two segments.
+        Missing columns, bad weights, fewer than two segments, values outside a declared
+        ``scale``.
 
     Notes
     -----
@@ -262,6 +298,7 @@ def profile(
         raise CXDataError(f"`by`={by!r} is also listed in `variables`")
     level = check_confidence_level(confidence_level)
     min_base = check_min_base(min_base)
+    check_declared_columns(data, scale=scale, missing=missing)
     w_all = resolve_weights(data, weights, len(data))
     keep = data[by].notna().to_numpy()
     seg_vals = data[by][keep]
@@ -273,7 +310,8 @@ def profile(
     z = normal_quantile(level)
     rows = []
     for var in variables:
-        for s in _variable_sums(data[var][keep], var, codes, w, len(segs)):
+        col, declared = _declared_column(data[var][keep], var, scale, missing)
+        for s in _variable_sums(col, var, codes, w, len(segs), declared):
             cells = _share_cells(s, z) if s.measure == "share" else _mean_cells(s, level)
             rows += _cell_rows(s, cells, segs, min_base, w_all is not None)
     res = pd.DataFrame(rows)

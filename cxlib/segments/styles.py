@@ -9,17 +9,21 @@ as an explicit alternative, never applied silently.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core.checks import (
+    apply_scale,
     check_choice,
     check_columns,
+    check_declared_columns,
     check_frame,
     check_scale,
     column_list,
+    declared_scale,
     numeric_scores,
 )
 from ..errors import CXDataError
@@ -47,6 +51,8 @@ class ResponseStyles:
         The grouping column.
     method : str
         Definitions in words.
+    n_missing_codes : dict
+        Item -> answers set missing as declared missing codes (0 when none declared).
     """
 
     summary: pd.DataFrame
@@ -55,6 +61,7 @@ class ResponseStyles:
     items: tuple[str, ...]
     by: str
     method: str
+    n_missing_codes: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The per-group summary (a copy)."""
@@ -111,12 +118,34 @@ def _point_distribution(x: np.ndarray, g: np.ndarray, groups: pd.Series, lo: int
     return pd.DataFrame(rows, columns=[by, "point", "n", "share"])
 
 
+def _style_answers(data: pd.DataFrame, items: list[str], scale: Any, missing: Any
+                   ) -> tuple[np.ndarray, int, int, dict[str, int]]:
+    """The answers (declared missing codes set missing), the one scale of all items, and
+    the codes set missing per item."""
+    if not isinstance(scale, dict) and not hasattr(scale, "points"):
+        check_scale(scale, integer=True)  # a plain pair: the error names it as given
+    declared = {c: declared_scale(scale, missing, c) for c in items}
+    points = {p for p, _ in declared.values()}
+    if len(points) != 1 or None in points:
+        raise CXDataError(f"response styles need one scale for all items; `scale` declares {points}")
+    lo, hi = (int(v) for v in check_scale(points.pop(), integer=True))
+    cols, counts = [], {}
+    for c in items:
+        codes = declared[c][1]
+        values, per_code = (apply_scale(data[c], c, scale=(lo, hi), missing=codes) if codes
+                            else (data[c], {}))
+        cols.append(numeric_scores(values, c, low=lo, high=hi, integer=True))
+        counts[c] = int(sum(per_code.values()))
+    return np.column_stack(cols), lo, hi, counts
+
+
 def response_styles(
     data: pd.DataFrame,
     *,
     by: str = "country",
     items: Sequence[str],
     scale: tuple[int, int] = (1, 5),
+    missing: Any = (),
 ) -> ResponseStyles:
     """Extreme, midpoint and acquiescent response styles per group (e.g. country).
 
@@ -130,7 +159,12 @@ def response_styles(
         Rating items on the same scale (ideally heterogeneous in content, so that shared
         answering tendencies reflect style rather than substance).
     scale : (int, int), default (1, 5)
-        Lowest and highest scale point.
+        Lowest and highest scale point (or a study scale, or a dict item -> either, as
+        long as every item has the same points).
+    missing : sequence or dict, optional
+        Declared missing codes (e.g. ``[0]`` = "not applicable"): not answers, so they
+        never count as an extreme or a disagreeing answer; counted per item in
+        ``n_missing_codes``.
 
     Returns
     -------
@@ -140,7 +174,8 @@ def response_styles(
     Raises
     ------
     CXDataError
-        Missing columns, non-numeric answers, answers off the scale or not whole numbers.
+        Missing columns, non-numeric answers, answers off the scale or not whole numbers,
+        items declared on different scales.
 
     Notes
     -----
@@ -180,8 +215,8 @@ def response_styles(
     check_columns(data, [by], argument="by")
     items = column_list(items, argument="items")
     check_columns(data, items, argument="items")
-    lo, hi = (int(v) for v in check_scale(scale, integer=True))
-    x = np.column_stack([numeric_scores(data[c], c, low=lo, high=hi, integer=True) for c in items])
+    check_declared_columns(data, scale=scale, missing=missing)
+    x, lo, hi, n_codes = _style_answers(data, items, scale, missing)
     keep = data[by].notna().to_numpy()
     x, g = x[keep], data[by][keep].to_numpy()
     has = (~np.isnan(x)).sum(axis=1) > 0
@@ -197,7 +232,7 @@ def response_styles(
         + f"; ARS = above {mid:g}; DRS = below {mid:g}; mean/sd over all answers"
     )
     return ResponseStyles(summary=summary, distribution=distribution, scale=(lo, hi), items=tuple(items),
-                          by=by, method=method)
+                          by=by, method=method, n_missing_codes=n_codes)
 
 
 def _within_group_z(x: pd.DataFrame, grp: pd.Series, by: str, items: list[str]) -> pd.DataFrame:
@@ -226,6 +261,8 @@ def standardize_within(
     items: Sequence[str],
     method: str = "z",
     suffix: str | None = None,
+    scale: Any = None,
+    missing: Any = (),
 ) -> pd.DataFrame:
     """Standardise ratings within groups (e.g. countries) into new, renamed columns.
 
@@ -244,12 +281,19 @@ def standardize_within(
         (ipsatisation; removes each respondent's overall level, e.g. acquiescence).
     suffix : str, optional
         Suffix for the new columns; default ``"_z"`` or ``"_ips"``.
+    scale : (low, high) or dict, optional
+        The items' scale points (a pair for all, or a dict column -> (low, high) or a
+        study scale): a value outside raises.
+    missing : sequence or dict, optional
+        Declared missing codes (e.g. ``[0]`` = "not applicable"): missing in the new
+        columns and left out of the group means and SDs.
 
     Returns
     -------
     pandas.DataFrame
         A copy of ``data`` with the new columns ``<item><suffix>`` appended; originals
-        untouched. Missing answers stay missing.
+        untouched. Missing answers stay missing. ``.attrs["n_missing_codes"]`` holds the
+        answers set missing as declared missing codes per item.
 
     Raises
     ------
@@ -290,9 +334,12 @@ def standardize_within(
     clash = [c for c in new_names if c in data.columns]
     if clash:
         raise CXDataError(f"new column {clash[0]!r} already exists in `data`; pass another `suffix`")
-    x = pd.DataFrame({c: numeric_scores(data[c], c) for c in items}, index=data.index)
+    check_declared_columns(data, scale=scale, missing=missing)
+    declared = {c: apply_scale(data[c], c, scale=scale, missing=missing) for c in items}
+    x = pd.DataFrame({c: arr for c, (arr, _) in declared.items()}, index=data.index)
     z = _within_group_z(x, data[by], by, items) if method == "z" else x.sub(x.mean(axis=1), axis=0)
     out = data.copy()
     for c, new in zip(items, new_names):
         out[new] = z[c].to_numpy()
+    out.attrs["n_missing_codes"] = {c: int(sum(counts.values())) for c, (_, counts) in declared.items()}
     return out
