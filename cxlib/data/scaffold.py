@@ -383,7 +383,7 @@ def _binary_values(folded: dict[str, str]) -> tuple[dict[str, float], str]:
         low, high = (texts[0], texts[1]) if negative[0] else (texts[1], texts[0])
         return {low: 0.0, high: 1.0}, f"two answers; {low!r} reads negative, so it is 0"
     low, high = sorted(texts)
-    return {low: 0.0, high: 1.0}, f"two answers; neither reads negative: coded 0/1 in alphabetical order"
+    return {low: 0.0, high: 1.0}, "two answers; neither reads negative: coded 0/1 in alphabetical order"
 
 
 # ----------------------------------------------------------------------------- guessing
