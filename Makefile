@@ -35,6 +35,8 @@ data: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_nps.py
 	$(BIN)/python benchmarks/bench_drivers.py
+	$(BIN)/python benchmarks/bench_weighting.py
+	$(BIN)/python benchmarks/bench_crosstab.py
 	$(BIN)/python benchmarks/bench_batch.py
 
 clean-reports:
