@@ -62,4 +62,8 @@ from .findings.segments import (
     segment_sizes_table,
 )
 # --- end segments findings ---
+
+# --- crosstab findings ---
+from .findings.crosstabs import banner_questions, crosstab_findings, crosstab_key_figures, crosstab_method
+# --- end crosstab findings ---
 from .crosstab_export import crosstab_excel, crosstab_html, crosstab_note  # crosstabs: HTML and Excel
