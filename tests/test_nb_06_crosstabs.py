@@ -57,6 +57,8 @@ def test_crosstab_notebook_matches_a_direct_crosstab(run_notebook, small_data_di
     for (_, row), figure in zip(d_total.iterrows(), figs["tables"]["Drivers (top-2-box)"]["total"].values()):
         _same(figure, row)
     assert figs["banner"] == ["plan", "country"] and figs["weighted"] is True
+    assert list(figs["headline"]) == ["osat, top-2-box", "ltr, NPS", "ces, top-2-box"]
+    assert figs["headline"]["ltr, NPS"] == main["total"]["ltr, NPS"]
     # reviewer HTML: summary first (with the findings' numbers), letters as superscripts, the note
     assert html.index('<h2 id="Summary"') < html.index("Likelihood to recommend (0–10): NPS") \
         < html.index('<h2 id="Method"') < html.index('<h2 id="Banner-tables"')

@@ -208,7 +208,8 @@ def _summary(ct: Any, labels: Mapping[str, str]) -> str:
 
 def crosstab_key_figures(tables: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
     """The key figures of a crosstab run: per table, the Total column's cells (estimate,
-    CI, n, small_base, keyed ``"question, level"``) and the significant pairs.
+    CI, n, small_base, keyed ``"question, level"``) and the significant pairs; and as
+    ``headline`` (shown in the quarter's index) the first row of each question of the first table.
 
     Examples
     --------
@@ -220,6 +221,7 @@ def crosstab_key_figures(tables: Mapping[str, Any], **extra: Any) -> dict[str, A
     (200, ['renew, no: plan b (B) > a (A)', 'renew, yes: plan a (A) > b (B)'])
     """
     out: dict[str, Any] = {}
+    headline: dict[str, Any] = {}
     for title, ct in tables.items():
         t = ct.table[ct.table["banner"] == "Total"]
         total = {f"{r['question']}, {r['level']}": key_figure(r) for _, r in t.iterrows()}
@@ -230,7 +232,10 @@ def crosstab_key_figures(tables: Mapping[str, Any], **extra: Any) -> dict[str, A
             pairs.append(f"{p['question']}, {p['level']}: {p['banner']} {p[f'column_{hi}']} ({p[f'letter_{hi}']}) > "
                          f"{p[f'column_{lo}']} ({p[f'letter_{lo}']})")
         out[title] = {"total": total, "significant": pairs}
-    return {"tables": out, **extra}
+        if not headline:  # the first row of each question of the first table
+            first = t.drop_duplicates("question")
+            headline = {f"{r['question']}, {r['level']}": key_figure(r) for _, r in first.iterrows()}
+    return {"headline": headline, "tables": out, **extra}
 
 
 def crosstab_method(groups: Mapping[str, Mapping[str, Any]], *, banner: Sequence[str],
