@@ -23,6 +23,7 @@ from ..core.inference import adjust_p_values, significance
 from ..core.results import SCALED_COLUMNS, to_percent
 from ..errors import CXDataError, SmallBaseWarning
 from ..grouping import by_group
+from ..scorecard import scorecard_metrics
 
 #: Outcome labels and units of :func:`segment_outcomes`: metric name -> (label, unit).
 SEGMENT_OUTCOMES: dict[str, tuple[str, str]] = {
@@ -137,6 +138,7 @@ def segment_outcomes(
     *,
     by: str,
     churn: pd.DataFrame | None = None,
+    metrics: Sequence[Any] | None = None,
     weights: str | None = "weight",
     min_base: float = 30,
     confidence_level: float = 0.95,
@@ -146,13 +148,18 @@ def segment_outcomes(
     Parameters
     ----------
     survey : pandas.DataFrame
-        This wave's respondents with the ``by`` column and ``ltr``, ``osat``, ``ces``.
+        This wave's respondents with the ``by`` column and the metrics' score columns
+        (by default ``ltr``, ``osat``, ``ces``).
     by : str
         Segment column.
     churn : pandas.DataFrame, optional
         Rows with the ``by`` column and a 0/1 ``churned`` column (e.g. the previous
         wave's respondents, assigned with :meth:`AttitudinalSegments.assign`, joined to
         :func:`cxlib.customers_at_risk` of this quarter). Omitted when None.
+    metrics : sequence of ScorecardMetric, optional
+        The survey outcomes of a study (:func:`cxlib.scorecard_metrics` of its roles: its
+        columns, boxes and labels, e.g. a binary "share satisfied" and no NPS); default the
+        synthetic schema's NPS (``ltr``), CSAT top-2-box (``osat``) and CES easy (``ces``).
     weights : str, optional
         Survey weight column, used for every metric.
     min_base, confidence_level
@@ -168,7 +175,7 @@ def segment_outcomes(
 
     Notes
     -----
-    NPS in points (Rocks 2016 variance); CSAT top-2-box on osat 1-5 and CES "easy" 5-7
+    NPS in points (Rocks 2016 variance); by default CSAT top-2-box on osat 1-5 and CES "easy" 5-7
     on 1-7 with Wilson intervals; churn is the share of the ``churn`` rows with
     ``churned == 1`` (Wilson). Tests: each segment vs the rest (see :func:`cxlib.by_group`).
     Interval bounds that floating-point rounding puts a hair past the estimate (a share of
@@ -186,11 +193,16 @@ def segment_outcomes(
     1   NPS    2     -25.0
     """
     level = check_confidence_level(confidence_level)
+    metrics = scorecard_metrics() if metrics is None else list(metrics)
+    if not metrics:
+        raise CXDataError("`metrics` must list at least one survey outcome (cx.scorecard_metrics(roles))")
+    labels = {"churn": SEGMENT_OUTCOMES["churn"]}
+    labels.update({m.metric.__name__: (m.label, m.unit) for m in metrics})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallBaseWarning)  # flagged in the table instead
-        parts = [segment_scorecard(survey, by=by, metrics=["nps", "csat", "ces"], weights=weights,
+        parts = [segment_scorecard(survey, by=by, metrics=[m.metric for m in metrics], weights=weights,
                                    min_base=min_base, confidence_level=level,
-                                   metric_options={"csat": {"score": "osat"}, "ces": {"score": "ces"}})]
+                                   metric_options={m.metric.__name__: m.kwargs for m in metrics})]
         if churn is not None:
             check_columns(churn, [by, "churned"], argument="churn")
             c = segment_scorecard(churn, by=by, metrics=["top_box"], weights=weights,
@@ -199,8 +211,8 @@ def segment_outcomes(
             c["metric"] = "churn"
             parts.append(c)
     out = pd.concat(parts, ignore_index=True)
-    out.insert(1, "label", out["metric"].map(lambda m: SEGMENT_OUTCOMES[m][0]))
-    out.insert(2, "unit", out["metric"].map(lambda m: SEGMENT_OUTCOMES[m][1]))
+    out.insert(1, "label", out["metric"].map(lambda m: labels[m][0]))
+    out.insert(2, "unit", out["metric"].map(lambda m: labels[m][1]))
     pct = out["unit"].eq("%")
     scaled = [c for c in SCALED_COLUMNS if c in out.columns]
     out.loc[pct, scaled] = to_percent(out.loc[pct, scaled])

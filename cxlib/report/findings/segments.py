@@ -138,7 +138,9 @@ def segment_key_figures(
 
     ``headline`` holds :func:`~cxlib.report.figures.key_figure` entries (estimate,
     ci_low, ci_high, n, small_base) for the stability (with ``n`` the respondents
-    segmented and ``n_boot`` the resamples) and each segment's NPS (with its ``name``);
+    segmented and ``n_boot`` the resamples) and each segment's first outcome of
+    ``outcomes`` (NPS when the study has a recommend question, labelled
+    ``"<label>, segment <s>"``, with its ``name``);
     then ``k``, ``method``, the segment ``sizes``, the full ``outcomes`` table and
     ``extra`` (e.g. ``scope``, ``quarter``).
 
@@ -159,8 +161,9 @@ def segment_key_figures(
         _STABILITY: {**key_figure(result.stability, n=n), "small_base": bool(n < min_base),
                      "n_boot": result.stability.n},
     }
-    for _, r in outcomes[outcomes["metric"] == "nps"].iterrows():
-        head[f"NPS, segment {int(r[segment])}"] = {**key_figure(r), "name": names.get(int(r[segment]))}
+    primary = outcomes[outcomes["metric"] == outcomes["metric"].iloc[0]] if len(outcomes) else outcomes
+    for _, r in primary.iterrows():
+        head[f"{r['label']}, segment {int(r[segment])}"] = {**key_figure(r), "name": names.get(int(r[segment]))}
     sizes = [{"segment": int(r.segment), "name": names.get(int(r.segment)), "n": int(r.n), "share": r.share}
              for r in result.sizes.itertuples()]
     cols = ["metric", segment, "estimate", "ci_low", "ci_high", "n", "small_base", "diff", "p_adjusted",
