@@ -71,8 +71,8 @@ scale = {c: roles.points(c) for c in [outcome, *drivers] if roles.points(c) is n
 missing = {c: list(roles.scale(c).missing) for c in [outcome, *drivers]
            if roles.scale(c) is not None and roles.scale(c).missing}
 driver_base = max(min_base, 10 * len(drivers))
-options = dict(drivers=drivers, weights=weights, confidence_level=confidence_level, seed=seed,
-               min_base=driver_base, scale=scale, missing=missing)
+options = {"drivers": drivers, "weights": weights, "confidence_level": confidence_level, "seed": seed,
+           "min_base": driver_base, "scale": scale, "missing": missing}
 
 responses = data.survey[data.survey["quarter"] == quarter].copy()
 kd = cx.key_drivers(responses, outcome=outcome, method=method, n_boot=n_boot, **options)
@@ -125,9 +125,12 @@ method_text = [
        if codes else ""),
     "Intervals are percentile bootstrap intervals (rows resampled with their weights)."
     if weights else "Intervals are percentile bootstrap intervals (rows resampled; the study has no weights).",
-    f"The minimum base is max({min_base}, 10 × number of drivers) complete responses; below it estimates "
-    "are suppressed.",
+    (f"The minimum base is max({min_base}, 10 × number of drivers) complete responses; below it estimates "
+     "are suppressed."),
 ]
+labelled = [(d, roles.label(d)) for d in drivers if roles.label(d) != d]
+if labelled:  # charts and tables name the drivers by their columns; these are the questions
+    method_text.append("Driver questions: " + "; ".join(f"*{d}* = {text}" for d, text in labelled) + ".")
 if recommend is not None:
     method_text.append("Loyalty: the same decomposition of McFadden's pseudo-R² of a logistic regression of "
                        "*promoter* (likelihood to recommend 9–10) vs the rest.")

@@ -103,14 +103,11 @@ def _main_findings(result: KeyDriverResult, top: int) -> list[str]:
     interval = format_interval(100 * lo, 100 * hi)
     binary = result.outcome_type == "binary"
     explained = "McFadden's pseudo-R²" if binary else "the explained variance"
-    out = [
-        (f"The {len(result.drivers)} drivers reach a McFadden pseudo-R² of {_pct(100 * result.r_squared)} for "
-         f"{result.outcome!r} (a 0/1 outcome; " if binary else
-         f"The {len(result.drivers)} drivers explain {_pct(100 * result.r_squared)} of the variance in "
-         f"{result.outcome!r} (R²; ")
-        + f"{f'{level} CI ' + interval if np.isfinite(lo) else interval}; "
-        f"n = {result.n:,} complete responses, {result.n_dropped:,} dropped for a missing answer)."
-    ]
+    ci = f"{level} CI {interval}" if np.isfinite(lo) else interval
+    fit = (f"reach a McFadden pseudo-R² of {_pct(100 * result.r_squared)} for {result.outcome!r} (a 0/1 outcome; "
+           if binary else f"explain {_pct(100 * result.r_squared)} of the variance in {result.outcome!r} (R²; ")
+    out = [(f"The {len(result.drivers)} drivers {fit}{ci}; n = {result.n:,} complete responses, "
+            f"{result.n_dropped:,} dropped for a missing answer).")]
     s = driver_summary(result)
     sentence = f"Largest shares of {explained} ({level} CI): {_share_parts(s, min(top, len(s)))}."
     lead = top_driver_lead(result)
