@@ -101,19 +101,21 @@ def _main_findings(result: KeyDriverResult, top: int) -> list[str]:
     level = _level(result.confidence_level)
     lo, hi = r_squared_interval(result)
     interval = format_interval(100 * lo, 100 * hi)
-    out = [
-        f"The {len(result.drivers)} drivers explain {_pct(100 * result.r_squared)} of the variance in "
-        f"{result.outcome!r} (R²; {f'{level} CI ' + interval if np.isfinite(lo) else interval}; "
-        f"n = {result.n:,} complete responses, {result.n_dropped:,} dropped for a missing answer)."
-    ]
+    binary = result.outcome_type == "binary"
+    explained = "McFadden's pseudo-R²" if binary else "the explained variance"
+    ci = f"{level} CI {interval}" if np.isfinite(lo) else interval
+    fit = (f"reach a McFadden pseudo-R² of {_pct(100 * result.r_squared)} for {result.outcome!r} (a 0/1 outcome; "
+           if binary else f"explain {_pct(100 * result.r_squared)} of the variance in {result.outcome!r} (R²; ")
+    out = [(f"The {len(result.drivers)} drivers {fit}{ci}; n = {result.n:,} complete responses, "
+            f"{result.n_dropped:,} dropped for a missing answer).")]
     s = driver_summary(result)
-    sentence = f"Largest shares of the explained variance ({level} CI): {_share_parts(s, min(top, len(s)))}."
+    sentence = f"Largest shares of {explained} ({level} CI): {_share_parts(s, min(top, len(s)))}."
     lead = top_driver_lead(result)
     if lead is not None and result.bootstrap_importances.shape[0]:
         verdict = "clearly ahead" if lead["ci_low"] > 0 else "not separable from the second"
         sentence += (
-            f" The top driver, {lead['driver']}, leads {lead['runner_up']} by {lead['estimate']:.1f} R² points "
-            f"({format_interval(lead['ci_low'], lead['ci_high'])}): {verdict}."
+            f" The top driver, {lead['driver']}, leads {lead['runner_up']} by {lead['estimate']:.1f} "
+            f"{'pseudo-R²' if binary else 'R²'} points ({format_interval(lead['ci_low'], lead['ci_high'])}): {verdict}."
         )
     out.append(sentence)
     return out
@@ -150,17 +152,27 @@ def _ipa_finding(ipa: ImportancePerformanceResult) -> str:
 def _penalty_findings(penalty: PenaltyRewardResult, level: str) -> list[str]:
     t = penalty.table
     pure = t[(t["penalty_ci_low"] > 0) & (t["reward_ci_low"] <= 0)].sort_values("asymmetry", ascending=False)
+    y = np.asarray(penalty.model.model.endog, dtype=float)
+    binary = bool(len(y)) and set(np.unique(y)) <= {0.0, 1.0}
+    what = repr(penalty.model.model.endog_names)
     out = []
     if len(pure):
         parts = [f"{r.driver} (penalty {r.penalty:.2f} {format_interval(r.penalty_ci_low, r.penalty_ci_high, digits=2)}, "
                  f"reward {r.reward:.2f} {format_interval(r.reward_ci_low, r.reward_ci_high, digits=2)})"
                  for r in pure.itertuples()]
-        what = repr(penalty.model.model.endog_names)
+        unit = f"differences in the probability of {what} = 1" if binary else f"{what} scale points"
         out.append(f"Penalty without a detectable reward (a low rating lowers {what}, a top rating adds nothing "
-                   f"distinguishable from zero; {what} scale points, {level} CI): {'; '.join(parts)}.")
+                   f"distinguishable from zero; {unit}, {level} CI): {'; '.join(parts)}.")
     n_basic = int((t["category"] == "basic").sum())
-    out.append(f"{n_basic} of {len(t)} drivers test as 'basic' (penalty larger than reward); with an ordinal "
-               "1–5 outcome that bunches at the top, many drivers can look basic — compare the sizes.")
+    at_top = float(np.mean(y == y.max())) if len(y) else 0.0
+    if binary:
+        caveat = f"on a 0/1 outcome ({at_top:.0%} at 1) the effects are differences in probability"
+    else:
+        caveat = f"with an ordinal {y.min():g}–{y.max():g} outcome" + (
+            f" that bunches at the top ({at_top:.0%} at {y.max():g}), many drivers can look basic"
+            if at_top >= 0.3 else "")
+    out.append(f"{n_basic} of {len(t)} drivers test as 'basic' (penalty larger than reward); {caveat} — "
+               "compare the sizes.")
     return out
 
 
