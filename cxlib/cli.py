@@ -172,7 +172,9 @@ def _report(args: argparse.Namespace) -> int:
                         only=args.only, jobs=args.jobs, resume=args.resume, force=args.force,
                         progress=not args.quiet)
     if args.quiet:  # otherwise shown before the runs started
-        for key, why in result.reruns:
+        from .report.execute import worth_saying
+
+        for key, why in worth_saying(result.reruns):
             print(f"rerun {key}: {why}")
     n_ok = sum(r.status == "ok" for r in result.results)
     cancelled = f", {len(result.cancelled)} cancelled" if result.interrupted else ""

@@ -404,3 +404,11 @@ def test_cx_report_on_a_truncated_table_names_the_file(tmp_path, capsys):
     assert main(cli(definition, data, tmp_path / "r")) == 2
     err = capsys.readouterr().err
     assert "survey.parquet" in err and "ArrowInvalid" not in err and "Traceback" not in err
+
+
+def test_a_first_run_does_not_list_every_run_as_a_rerun():
+    from cxlib.report.execute import worth_saying
+
+    assert worth_saying([("a/overall", "not run before"), ("b/overall", "not run before")]) == []
+    mixed = [("a/overall", "not run before"), ("b/overall", "data changed")]
+    assert worth_saying(mixed) == mixed  # once something ran, every reason is said

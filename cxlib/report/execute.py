@@ -378,6 +378,13 @@ def _rerun_reason(run: RunSpec, previous: Any, inputs: dict[str, Any]) -> str | 
     return ", ".join(changed) or None
 
 
+def worth_saying(reruns: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The rerun reasons to print: none when no run of the quarter was ever made (a first
+    run of ``--resume`` would otherwise list every run as "not run before")."""
+    reruns = list(reruns)
+    return [] if all(why == "not run before" for _, why in reruns) else reruns
+
+
 def _pending(runs: list[RunSpec], previous: dict[str, Any], inputs: dict[str, dict[str, Any]], *,
              resume: bool) -> tuple[list[RunSpec], list[str], list[tuple[str, str]]]:
     """The runs to execute, the keys skipped and, with ``resume``, why each run is executed."""
@@ -610,7 +617,7 @@ def run_report(
 
     stream = stream if stream is not None else sys.stderr
     if progress:
-        for key, why in reruns:
+        for key, why in worth_saying(reruns):
             print(f"rerun {key}: {why}", file=stream)
     with _Interrupt().installed() as interrupt:
         tracker = _Progress(quarter=quarter, out_dir=out_dir, manifest=manifest, total=len(todo),
