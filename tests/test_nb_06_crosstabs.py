@@ -13,7 +13,7 @@ from cxlib.data.roles import SYNTHETIC_ROLES
 
 MAIN = {"rows": ["osat", "ltr", "ces"], "stat": {"osat": ["nets", "mean"], "ltr": "nps", "ces": ["nets", "mean"]},
         "nets": {"osat": {"top-2-box": (4, 5), "bottom-2-box": (1, 2)},
-                 "ces": {"top-2-box": (6, 7), "bottom-2-box": (1, 2)}},
+                 "ces": {"top-3-box": (5, 6, 7), "bottom-3-box": (1, 2, 3)}},  # CES "easy" 5–7, as the scorecard
         "scale": {"osat": (1, 5), "ces": (1, 7)}}
 
 
@@ -57,8 +57,11 @@ def test_crosstab_notebook_matches_a_direct_crosstab(run_notebook, small_data_di
     for (_, row), figure in zip(d_total.iterrows(), figs["tables"]["Drivers (top-2-box)"]["total"].values()):
         _same(figure, row)
     assert figs["banner"] == ["plan", "country"] and figs["weighted"] is True
-    assert list(figs["headline"]) == ["osat, top-2-box", "ltr, NPS", "ces, top-2-box"]
+    assert list(figs["headline"]) == ["osat, top-2-box", "ltr, NPS", "ces, top-3-box"]
     assert figs["headline"]["ltr, NPS"] == main["total"]["ltr, NPS"]
+    # the banner's shares are the scorecard's: CES "easy" (5–7), CSAT top-2-box (4–5)
+    easy = cx.ces(_responses(small_dataset, quarter), weights="weight")
+    assert figs["headline"]["ces, top-3-box"]["estimate"] == pytest.approx(100 * easy.estimate, rel=1e-9)
     # reviewer HTML: summary first (with the findings' numbers), letters as superscripts, the note
     assert html.index('<h2 id="Summary"') < html.index("Likelihood to recommend (0–10): NPS") \
         < html.index('<h2 id="Method"') < html.index('<h2 id="Banner-tables"')

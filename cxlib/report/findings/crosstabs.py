@@ -30,12 +30,29 @@ def _top_bottom(points: tuple[float, float] | None) -> dict[str, tuple[int, ...]
     return {"top-2-box": (high - 1, high), "bottom-2-box": (low, low + 1)}
 
 
+def _role_nets(roles: Any, column: str) -> dict[str, tuple[int, ...]] | None:
+    """For the satisfaction and effort questions, the scorecard's own top box (so the banner
+    and the scorecard report the same share: e.g. CES "easy" = 5–7 on 1–7) and the bottom box
+    of the same width; ``None`` for other questions."""
+    from ...scorecard import top_box_range
+
+    points = roles.points(column)
+    role = next((r for r in ("satisfaction", "effort") if roles.column(r) == column), None)
+    if role is None or points is None or points[1] - points[0] < 3:
+        return None
+    first, last = (int(p) for p in top_box_range(points, role=role))
+    k = last - first + 1
+    low = int(points[0])
+    return {f"top-{k}-box": tuple(range(first, last + 1)), f"bottom-{k}-box": tuple(range(low, low + k))}
+
+
 def _question_spec(roles: Any, column: str, *, driver: bool) -> tuple[Any, dict | None]:
-    """The statistic(s) and nets of one question: NPS for the recommend question, top-2-box
-    nets (and the mean, except for drivers) for a rating scale, column % otherwise."""
+    """The statistic(s) and nets of one question: NPS for the recommend question, top-box
+    nets (and the mean, except for drivers) for a rating scale, column % otherwise. The
+    satisfaction and effort questions use the scorecard's top box (:func:`_role_nets`)."""
     if column == roles.column("recommend"):
         return "nps", None
-    nets = _top_bottom(roles.points(column))
+    nets = (None if driver else _role_nets(roles, column)) or _top_bottom(roles.points(column))
     if nets is None:
         return "column %", None
     if driver:
@@ -62,7 +79,8 @@ def banner_questions(roles: Any, questions: Sequence[str] | None = None) -> dict
         Table title (``"Main questions"``, ``"Drivers (top-2-box)"``) ->
         ``{"rows": [...], "stat": {...}, "nets": {...}, "scale": {...}}``;
         empty groups are left out. The recommend question shows its NPS; a rating scale
-        its top-2-box and bottom-2-box nets and its mean (drivers: the top-2-box net only);
+        its top-box and bottom-box nets and its mean (the satisfaction and effort questions
+        use the scorecard's top box; drivers: the top-2-box net only);
         any other question the column % of its answers.
 
     Examples
@@ -71,8 +89,8 @@ def banner_questions(roles: Any, questions: Sequence[str] | None = None) -> dict
     >>> groups = banner_questions(SYNTHETIC_ROLES)
     >>> list(groups), groups["Main questions"]["rows"]
     (['Main questions', 'Drivers (top-2-box)'], ['osat', 'ltr', 'ces'])
-    >>> groups["Main questions"]["nets"]["ces"]
-    {'top-2-box': (6, 7), 'bottom-2-box': (1, 2)}
+    >>> groups["Main questions"]["nets"]["ces"]  # CES "easy" = 5–7, as in the scorecard
+    {'top-3-box': (5, 6, 7), 'bottom-3-box': (1, 2, 3)}
     >>> banner_questions(SYNTHETIC_ROLES, ["ltr", "support"])["Drivers (top-2-box)"]["stat"]
     {'support': 'nets'}
     """
