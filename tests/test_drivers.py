@@ -950,3 +950,18 @@ def test_binary_cost_estimate_of_the_reported_cases():
     assert estimated_seconds(50_000, 12, 1000) > LIMIT_SECONDS
     with pytest.raises(CXDataError, match="about 14.5 h"):
         check_cost(50_000, 12, 1000)
+
+
+def test_penalty_reward_categories_come_from_both_intervals():
+    # issue 15: a driver with no effect is "unclear" (was "performance"), a small significant
+    # penalty beside a large reward is "excitement", comparable effects are "performance"
+    rng = np.random.default_rng(21)
+    n = 4000
+    R = pd.DataFrame(rng.integers(1, 6, size=(n, 4)), columns=["pen", "rew", "both", "null"])
+    y = (3.0 - 0.8 * (R["pen"] <= 2) + 0.1 * (R["rew"] <= 2) * -1 + 1.0 * (R["rew"] == 5)
+         - 0.5 * (R["both"] <= 2) + 0.5 * (R["both"] == 5) + rng.normal(0, 0.6, n))
+    R["y"] = y
+    t = penalty_reward(R, outcome="y", drivers=["pen", "rew", "both", "null"]).table.set_index("driver")
+    assert t["category"].to_dict() == {"pen": "basic", "rew": "excitement", "both": "performance", "null": "unclear"}
+    null = t.loc["null"]
+    assert null["penalty_ci_low"] <= 0 and null["reward_ci_low"] <= 0  # neither interval excludes zero

@@ -69,10 +69,13 @@ def penalty_reward(
     ``high``. ``penalty_j = −a_j`` (positive when a low rating lowers the outcome),
     ``reward_j = c_j``; t intervals from the OLS (WLS) covariance. The asymmetry
     ``penalty_j − reward_j = −a_j − c_j`` is tested with a t test from the coefficient
-    covariance. Category: "basic" (dissatisfier) if the asymmetry is significantly
-    positive at ``1 − confidence_level`` (two-sided), "excitement" (satisfier) if
-    significantly negative, otherwise "performance" (no evidence of asymmetry — this
-    includes drivers with no effect at all; look at the intervals).
+    covariance (``asymmetric`` = significant at ``1 − confidence_level``, two-sided).
+    Category, from the sign, size and intervals of the two effects (Mittal et al.'s
+    reading): "basic" (dissatisfier) when only the penalty is significantly positive,
+    "excitement" (satisfier) when only the reward is, "unclear" when neither interval
+    excludes zero (no evidence either way, e.g. too few low ratings), and "performance"
+    when both are — unless the asymmetry is significant and one effect is at least twice
+    the other, which makes it basic or excitement (:func:`_category`).
 
     References
     ----------
@@ -177,6 +180,40 @@ def _dummies(R: np.ndarray, drivers: list[str], lows: dict, highs: dict):
     return sm.add_constant(pd.DataFrame(cols), has_constant="add"), n_low, n_high
 
 
+#: The categories of :func:`penalty_reward`, from the intervals of penalty and reward.
+CATEGORIES = ("basic", "excitement", "performance", "unclear")
+
+
+#: With both effects significant, one must be at least this many times the other (and the
+#: asymmetry test significant) for the driver to count as basic or excitement.
+DOMINANCE_RATIO = 2.0
+
+
+def _category(penalty: float, penalty_ci_low: float, reward: float, reward_ci_low: float, asymmetric: bool) -> str:
+    """Category from the sign, size and intervals of penalty and reward.
+
+    Significant = the interval's lower bound above 0. Penalty only → "basic"; reward only →
+    "excitement"; neither → "unclear"; both → "performance", unless the asymmetry test is
+    significant and one effect is at least :data:`DOMINANCE_RATIO` times the other, which
+    makes it "basic" (penalty larger) or "excitement" (reward larger).
+
+    >>> _category(0.4, 0.2, 0.0, -0.1, True), _category(0.0, -0.1, 0.4, 0.3, True)
+    ('basic', 'excitement')
+    >>> _category(0.3, 0.2, 0.25, 0.1, True), _category(0.1, -0.1, 0.1, -0.1, False)
+    ('performance', 'unclear')
+    >>> _category(0.13, 0.04, 1.2, 1.0, True)  # both significant, reward 9 times the penalty
+    'excitement'
+    """
+    has_penalty, has_reward = penalty_ci_low > 0, reward_ci_low > 0
+    if has_penalty and has_reward:
+        if asymmetric and penalty >= DOMINANCE_RATIO * reward:
+            return "basic"
+        if asymmetric and reward >= DOMINANCE_RATIO * penalty:
+            return "excitement"
+        return "performance"
+    return "basic" if has_penalty else "excitement" if has_reward else "unclear"
+
+
 def _effects(model, X: pd.DataFrame, drivers: list[str], level: float) -> pd.DataFrame:
     """Penalty, reward and the asymmetry test of each driver from the joint fit."""
     alpha = 1 - level
@@ -198,7 +235,9 @@ def _effects(model, X: pd.DataFrame, drivers: list[str], level: float) -> pd.Dat
             "ci_low": float(asym_ci[0]),
             "ci_high": float(asym_ci[1]),
             "p_value": pv,
-            "category": ("basic" if asym > 0 else "excitement") if pv < alpha else "performance",
+            "category": _category(-float(model.params[a]), -float(ci.loc[a, 1]), float(model.params[c]),
+                                  float(ci.loc[c, 0]), bool(pv < alpha)),
+            "asymmetric": bool(pv < alpha),
             "asymmetry": asym,
             "penalty": -float(model.params[a]),
             "penalty_ci_low": -float(ci.loc[a, 1]),

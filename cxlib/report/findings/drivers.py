@@ -171,8 +171,11 @@ def _penalty_findings(penalty: PenaltyRewardResult, level: str) -> list[str]:
         caveat = f"with an ordinal {y.min():g}–{y.max():g} outcome" + (
             f" that bunches at the top ({at_top:.0%} at {y.max():g}), many drivers can look basic"
             if at_top >= 0.3 else "")
-    out.append(f"{n_basic} of {len(t)} drivers test as 'basic' (penalty larger than reward); {caveat} — "
-               "compare the sizes.")
+    counts = t["category"].value_counts()
+    tally = ", ".join(f"{counts.get(c, 0)} {c}" for c in ("basic", "performance", "excitement", "unclear"))
+    out.append(f"Categories from the penalty and reward intervals: {tally} (basic = a penalty without a "
+               f"reward, or one at least twice the reward; unclear = neither effect distinguishable from "
+               f"zero); {n_basic} of {len(t)} drivers are basic {caveat} — compare the sizes.")
     return out
 
 
