@@ -23,3 +23,8 @@ class SmallBaseWarning(UserWarning):
 class SlowComputationWarning(UserWarning):
     """A computation is expected to take long; the message gives the estimated time and
     the options that avoid it."""
+
+
+class ResamplingWarning(UserWarning):
+    """Too few bootstrap resamples for what is asked of them (e.g. no p-value below the
+    significance level is attainable)."""

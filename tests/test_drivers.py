@@ -965,3 +965,18 @@ def test_penalty_reward_categories_come_from_both_intervals():
     assert t["category"].to_dict() == {"pen": "basic", "rew": "excitement", "both": "performance", "null": "unclear"}
     null = t.loc["null"]
     assert null["penalty_ci_low"] <= 0 and null["reward_ci_low"] <= 0  # neither interval excludes zero
+
+
+def test_too_few_resamples_to_reach_significance_are_warned_about():
+    # issue 15 item 4: with n_boot=10 the smallest attainable p-value is 2/11 ≈ 0.18
+    from cxlib.errors import ResamplingWarning
+
+    df = ratings_data()
+    df["seg"] = np.where(np.arange(len(df)) % 2 == 0, "x", "y")
+    drivers = ["basic_a", "excite_b", "sym_c"]
+    with pytest.warns(ResamplingWarning, match=r"n_boot=10 the smallest attainable p-value is 0.182"):
+        res = key_drivers_by_group(df, by="seg", outcome="osat", drivers=drivers, n_boot=10, seed=1)
+    assert (res.differences["p_value"] >= 2 / 11 - 1e-12).all()  # the floor the warning states
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResamplingWarning)
+        key_drivers_by_group(df, by="seg", outcome="osat", drivers=drivers, n_boot=40, seed=1)  # 2/41 < 0.05

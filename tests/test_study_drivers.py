@@ -27,7 +27,7 @@ CREW = "How friendly was the crew"
 FOOD = "How good was the food"
 CLASS = "Travel class"
 DRIVERS = [SEAT, CREW, FOOD]
-N_BOOT = 20
+N_BOOT = 40  # the smallest bootstrap p-value, 2/41, must be able to fall below 0.05
 
 STUDY = f"""\
 [study]

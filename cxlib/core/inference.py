@@ -244,3 +244,43 @@ def nps_variance(detractors, promoters):
     0.56
     """
     return (promoters + detractors) - (promoters - detractors) ** 2
+
+
+def smallest_bootstrap_p(n_boot: int) -> float:
+    """The smallest two-sided p-value ``n_boot`` resamples can give, ``2 / (n_boot + 1)``
+    (the add-one percentile test of e.g. :func:`cxlib.key_drivers_by_group`).
+
+    >>> smallest_bootstrap_p(10), round(smallest_bootstrap_p(999), 4)
+    (0.18181818181818182, 0.002)
+    """
+    return min(1.0, 2.0 / (int(n_boot) + 1))
+
+
+def warn_if_bootstrap_cannot_reach(n_boot: int, confidence_level: float, *, what: str, stacklevel: int = 3) -> bool:
+    """Warn (:class:`~cxlib.errors.ResamplingWarning`) when ``n_boot`` resamples cannot give a
+    p-value below ``1 − confidence_level``: nothing could test significant, whatever the data.
+    Returns True when it warned.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_bootstrap_cannot_reach(10, 0.95, what="segment differences")
+    True
+    >>> str(w[0].message)[:60]
+    'segment differences: with n_boot=10 the smallest attainable '
+    """
+    import warnings
+
+    from ..errors import ResamplingWarning
+
+    if n_boot <= 0:
+        return False
+    floor = smallest_bootstrap_p(n_boot)
+    if floor < 1.0 - confidence_level:
+        return False
+    needed = int(np.floor(2.0 / (1.0 - confidence_level)))  # 2 / (needed + 1) < 1 − level
+    warnings.warn(
+        f"{what}: with n_boot={n_boot} the smallest attainable p-value is {floor:.3f}, not below "
+        f"{1.0 - confidence_level:g}, so nothing can test significant; use n_boot >= {needed} "
+        "(e.g. 1000)", ResamplingWarning, stacklevel=stacklevel)
+    return True

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.checks import check_columns, check_confidence_level, check_n_boot, column_list
-from ..core.inference import adjust_p_values, percentile_interval, significance
+from ..core.inference import adjust_p_values, percentile_interval, significance, warn_if_bootstrap_cannot_reach
 from ..errors import CXDataError, SmallBaseWarning
 from .importance import key_drivers
 from .results import DriverStabilityResult, KeyDriverResult, KeyDriversByGroupResult
@@ -92,6 +92,8 @@ def key_drivers_by_group(
     if weights is not None and not isinstance(weights, str):
         raise CXDataError("`weights` must name a column of `data` in key_drivers_by_group")
     B = check_n_boot(n_boot)
+    warn_if_bootstrap_cannot_reach(B, check_confidence_level(confidence_level),
+                                   what="key_drivers_by_group differences")
     level = check_confidence_level(confidence_level)
     groups = list(data.groupby(by_cols if len(by_cols) > 1 else by_cols[0], sort=True, dropna=True))
     if len(groups) < 1:
