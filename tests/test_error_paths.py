@@ -210,3 +210,14 @@ def test_rfm_refuses_negative_monetary_values_unless_allowed():
     cust = pd.DataFrame({"customer_id": [1, 2, 3], "r": [5, 10, 20], "f": [1, 2, 3], "m": [10.0, -4.0, 8.0]})
     with pytest.raises(CXDataError, match=r"'m' has 1 negative monetary value\(s\) \[-4.0\] in row\(s\) \[1\]"):
         cx.rfm(cust, recency="r", frequency="f", monetary="m", bins=2)
+
+
+@pytest.mark.parametrize("content", ['{"seed": 0, "files": [', "[1, 2]", "\udcff".encode("utf-8", "surrogateescape")])
+def test_a_corrupt_manifest_is_a_clear_error(tmp_path, content):
+    # an interrupted or hand-edited manifest.json: a CXDataError naming the file, not a JSONDecodeError
+    (tmp_path / "manifest.json").write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(CXDataError, match="manifest.json") as err:
+        cx.load_dataset(tmp_path)
+    assert "again" in str(err.value)
+    with pytest.raises(CXDataError, match="manifest.json"):
+        cx.ensure_dataset(tmp_path)

@@ -122,7 +122,7 @@ def load_dataset(path: str | os.PathLike) -> CXData:
             f"dataset file 'manifest.json' is missing from {str(root)!r}; expected it to be written "
             "last by cx.write_dataset (its absence means the write did not finish)"
         )
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    manifest = _read_manifest(manifest_file)
     if manifest.get("kind") == IMPORT_KIND:
         return _load_imported(root, manifest)
     tables = {}
@@ -139,6 +139,20 @@ def load_dataset(path: str | os.PathLike) -> CXData:
 
         truth = PlantedTruth.from_dict(json.loads(truth_file.read_text(encoding="utf-8")), segments)
     return CXData(**tables, truth=truth)
+
+
+def _read_manifest(file: Path) -> dict[str, Any]:
+    """The manifest as a mapping, or a :class:`CXDataError` naming the file when it is not
+    readable JSON (truncated, edited by hand, or written by something else)."""
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CXDataError(f"dataset file {str(file)!r} is not a readable manifest ({exc}); write the dataset again "
+                          "(cx data synth, or cx data import for a study)") from None
+    if not isinstance(manifest, dict):
+        raise CXDataError(f"dataset file {str(file)!r} is not a manifest: expected a JSON object, got "
+                          f"{type(manifest).__name__}; write the dataset again")
+    return manifest
 
 
 def _load_imported(root: Path, manifest: dict[str, Any]) -> CXData:
@@ -178,7 +192,7 @@ def ensure_dataset(path: str | os.PathLike | None = None, *, seed: int = 0, **sy
     root = Path(path) if path is not None else default_data_dir()
     manifest_file = root / "manifest.json"
     if manifest_file.is_file():
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        manifest = _read_manifest(manifest_file)
         wanted = {"seed": int(seed), **synth_kwargs}
         have = {"seed": manifest.get("seed"), **(manifest.get("parameters") or {})}
         clash = {k: (v, have.get(k)) for k, v in wanted.items() if k in have and have[k] != v}
