@@ -293,10 +293,13 @@ def scorecard_method(metrics: Sequence[Any], *, weighted: bool, waves: int, chur
                    "across the table.")
     else:
         out.append("One wave: no changes over time are estimated.")
-    out.append("Segments are tested against the rest of the sample, and pairwise: a segment's letters name the "
-               "segments it is significantly higher than (two-sample NPS z-test for NPS, column-proportion z-test "
-               "for shares, Welch's t-test for means; Benjamini–Hochberg-corrected over the pairs; effective bases when weighted). Groups "
-               "below the minimum base are flagged, suppressed and not tested.")
+    if metrics:
+        test = ("the two-sample NPS z-test (Rocks 2016)" if metrics[0].role == "recommend"
+                else "the pooled column-proportion z-test")
+        out.append(f"Segments are tested against the rest of the sample, and pairwise in {metrics[0].label} with "
+                   f"{test}: a segment's letters name the segments it is significantly higher than "
+                   "(Benjamini–Hochberg-corrected over the pairs, on effective bases when weighted). Groups below "
+                   "the minimum base are flagged, suppressed and not tested.")
     if churn:
         out.append("Churn is the share of customers at risk at the start of the quarter who left during it.")
     return out
