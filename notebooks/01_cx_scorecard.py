@@ -130,9 +130,10 @@ else:
                            title=f"{primary.label} by {segment_label}, {quarter} (A > B: A significantly higher "
                                  "than B)", xlabel=f"{primary.label} ({primary.unit})")
     plt.show()
-    display(cx.report.format_table(breakdown, label=segment, unit=primary.unit, extra=["letter", "higher_than"],
+    display(cx.report.format_table(breakdown.rename(columns={"higher_than": "higher than"}), label=segment,
+                                   unit=primary.unit, extra=["letter", "higher than"],
                                    caption=f"Each {segment_label} vs the rest of the sample (BH-adjusted); "
-                                           f"higher_than: the letters of the {segment_label} groups it is "
+                                           f"higher than: the letters of the {segment_label} groups it is "
                                            f"significantly higher than (pairwise, BH-adjusted); "
                                            f"{primary.label}: {primary.question}"))
     display(Markdown("\n".join(f"- {s}" for s in cx.report.breakdown_findings(

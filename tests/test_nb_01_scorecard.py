@@ -33,7 +33,8 @@ def test_scorecard_notebook_overall_and_fan_out(run_notebook, small_data_dir, sm
                                   for k, r in cells.iterrows()}
     sig = ct.tests[ct.tests["significant"].fillna(False).astype(bool)]
     assert [p["p_adjusted"] for p in letters["pairs"]] == pytest.approx(sig["p_adjusted"].tolist(), rel=1e-12)
-    assert "higher_than" in html and "(pairwise tests, adjusted)" in html or ") is higher than " in html
+    assert "<th>higher than</th>" in html
+    assert "(pairwise tests, adjusted)" in html or ") is higher in NPS than " in html
     # support key figures equal the helpdesk estimators on the quarter's tickets
     tickets = small_dataset.tickets[small_dataset.tickets["quarter"] == quarter]
     assert math.isclose(figs["support"]["Reopen rate (%)"]["estimate"], 100 * cx.reopen_rate(tickets).estimate,

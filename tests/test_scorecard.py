@@ -338,10 +338,10 @@ def test_segment_letters_hand_example_with_three_segments_and_a_small_one():
     # the findings sentence names the letters, both shares and the adjusted p-values
     text = cx.report.letter_findings(tests, metric="CSAT top-2-box", unit="%", label="Travel class")
     assert text == [
-        f"Business (A) is higher than Eco Plus (C) (70.0% vs 55.0%, adjusted p = {bh[('Business', 'Eco Plus')]:.3f})"
-        " and Economy (D) (70.0% vs 40.0%, adjusted p < 0.001) in CSAT top-2-box.",
-        f"Eco Plus (C) is higher than Economy (D) (55.0% vs 40.0%, adjusted p = {bh[('Eco Plus', 'Economy')]:.3f})"
-        " in CSAT top-2-box."]
+        f"By Travel class, Business (A) is higher in CSAT top-2-box than Eco Plus (C) (70.0% vs 55.0%, adjusted "
+        f"p = {bh[('Business', 'Eco Plus')]:.3f}) and Economy (D) (70.0% vs 40.0%, adjusted p < 0.001).",
+        f"By Travel class, Eco Plus (C) is higher in CSAT top-2-box than Economy (D) (55.0% vs 40.0%, adjusted "
+        f"p = {bh[('Eco Plus', 'Economy')]:.3f})."]
     none = cx.report.letter_findings(tests.assign(significant=pd.array([pd.NA] * len(tests), dtype="boolean")),
                                      metric="NPS", label="Travel class")
     assert none == ["No Travel class is significantly higher than another in NPS (pairwise tests, adjusted)."]

@@ -181,7 +181,7 @@ def test_support_section_on_an_imported_tickets_table(with_tickets, run_notebook
     letters = figs["segment_letters"]["letters"]
     assert {k: v["higher_than"] for k, v in letters.items()} == cells["higher_than"].to_dict()
     assert letters["Suite"]["higher_than"]  # suites recommend more than the other cabins
-    assert "Suite (" in summary and ") is higher than " in summary
+    assert f"By {CABIN}, Suite (" in summary and ") is higher in NPS than " in summary
 
 
 @pytest.mark.notebook

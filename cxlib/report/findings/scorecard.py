@@ -117,7 +117,14 @@ def breakdown_findings(breakdown: pd.DataFrame, *, by: str, metric: str = "NPS",
 
 
 def _value(x: float, unit: str) -> str:
-    return f"{x:.1f}%" if unit == "%" else (f"{x:.1f}" if unit == "points" else f"{x:.2f}")
+    if unit == "%":
+        return f"{x:.1f}%"
+    return f"{x:.1f}" if unit == "points" else f"{x:.2f}"  # NPS points; a mean's scale points
+
+
+def _versus(a: float, b: float, unit: str) -> str:
+    """``"81.0% vs 62.0%"``, ``"25.1 vs 8.2 points"``, ``"4.21 vs 3.90"`` (means)."""
+    return f"{_value(a, unit)} vs {_value(b, unit)}" + (" points" if unit == "points" else "")
 
 
 def _p_text(p: float) -> str:
@@ -132,7 +139,7 @@ def letter_findings(tests: pd.DataFrame, *, metric: str = "NPS", unit: str = "po
 
     ``tests`` is the ``.tests`` table of :func:`cxlib.segment_crosstab` (or of
     :func:`cxlib.crosstab` with one row question); ``unit`` is ``"points"`` (NPS),
-    ``"%"`` (a share) or a scale's unit (means, two decimals).
+    ``"%"`` (a share) or a scale's unit (means, two decimals); ``label`` names the segment.
 
     Examples
     --------
@@ -142,7 +149,7 @@ def letter_findings(tests: pd.DataFrame, *, metric: str = "NPS", unit: str = "po
     ...                   "diff": [19.0, 26.0, 7.0], "p_adjusted": [0.004, 0.0002, 0.21],
     ...                   "significant": pd.array([True, True, False], dtype="boolean")})
     >>> letter_findings(t, metric="Share satisfied", unit="%", label="Class")
-    ['Business (A) is higher than Eco Plus (B) (81.0% vs 62.0%, adjusted p = 0.004) and Economy (C) (81.0% vs 55.0%, adjusted p < 0.001) in Share satisfied.']
+    ['By Class, Business (A) is higher in Share satisfied than Eco Plus (B) (81.0% vs 62.0%, adjusted p = 0.004) and Economy (C) (81.0% vs 55.0%, adjusted p < 0.001).']
     """
     sig = tests[tests["significant"].fillna(False).astype(bool)]
     by_higher: dict[tuple[str, str], list[str]] = {}
@@ -150,12 +157,12 @@ def letter_findings(tests: pd.DataFrame, *, metric: str = "NPS", unit: str = "po
         up, down = ("a", "b") if r["diff"] > 0 else ("b", "a")
         key = (r[f"letter_{up}"], str(r[f"column_{up}"]))
         by_higher.setdefault(key, []).append(
-            f"{r[f'column_{down}']} ({r[f'letter_{down}']}) ({_value(r[f'estimate_{up}'], unit)} vs "
-            f"{_value(r[f'estimate_{down}'], unit)}, {_p_text(r['p_adjusted'])})")
+            f"{r[f'column_{down}']} ({r[f'letter_{down}']}) ({_versus(r[f'estimate_{up}'], r[f'estimate_{down}'], unit)}, "
+            f"{_p_text(r['p_adjusted'])})")
     out = []
     for (letter, name), lower in sorted(by_higher.items()):
         listed = lower[0] if len(lower) == 1 else ", ".join(lower[:-1]) + " and " + lower[-1]
-        out.append(f"{name} ({letter}) is higher than {listed} in {metric}.")
+        out.append(f"By {label}, {name} ({letter}) is higher in {metric} than {listed}.")
     if not out:
         out.append(f"No {label} is significantly higher than another in {metric} (pairwise tests, adjusted).")
     return out
