@@ -486,6 +486,15 @@ def segment_breakdown(survey: pd.DataFrame, metric: Any, *, quarter: str, by: st
     :func:`segment_crosstab` — the same pairwise tests, effective base, correction and
     letters as :func:`cxlib.crosstab`; both are missing for a metric other than NPS, a
     top box or a mean.
+
+    Examples
+    --------
+    >>> import pandas as pd, cxlib as cx
+    >>> s = pd.DataFrame({"quarter": "2025Q4", "cls": ["Business"] * 100 + ["Economy"] * 100,
+    ...                   "sat": [5] * 60 + [2] * 40 + [4] * 40 + [1] * 60})
+    >>> b = cx.segment_breakdown(s, cx.csat, quarter="2025Q4", by="cls", score="sat", weights=None)
+    >>> b[["cls", "estimate", "n", "letter", "higher_than"]].values.tolist()
+    [['Business', 60.0, 100, 'A', 'B'], ['Economy', 40.0, 100, 'B', '']]
     """
     func, kwargs, pct = _resolve(metric, roles, metric_kwargs, percent)
     data = survey[survey["quarter"] == quarter]
