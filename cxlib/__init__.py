@@ -78,7 +78,15 @@ from .crosstab import crosstab
 # --- end crosstabs ---
 
 # --- scorecard ---
-from .scorecard import headline_metrics, metric_trend, operational_metrics, scorecard_metrics, segment_breakdown
+from .scorecard import (
+    headline_metrics,
+    metric_trend,
+    operational_metrics,
+    quarter_tickets,
+    scorecard_metrics,
+    segment_breakdown,
+    segment_crosstab,
+)
 # --- end scorecard ---
 
 # --- charts ---

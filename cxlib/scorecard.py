@@ -25,7 +25,8 @@ from .churn.rates import customers_at_risk
 from .core.checks import check_choice, check_columns, check_confidence_level
 from .core.inference import adjust_p_values, significance
 from .core.results import to_percent
-from .data.calendar import previous_quarter
+from .crosstab import Crosstab, crosstab
+from .data.calendar import previous_quarter, quarter_of
 from .data.roles import SYNTHETIC_ROLES, StudyRoles
 from .data.study import Scale, number_text
 from .errors import CXDataError, SmallBaseWarning
@@ -362,14 +363,138 @@ def metric_trend(survey: pd.DataFrame, metric: Any, *, quarters: Sequence[str] |
     return to_percent(g) if pct else g
 
 
+#: :func:`segment_breakdown`'s correction names (those of
+#: :func:`cxlib.core.inference.adjust_p_values`) as :func:`cxlib.crosstab` spells them.
+_CROSSTAB_CORRECTIONS = {"fdr_bh": "bh", "bonferroni": "bonferroni", "holm": "holm", None: "none"}
+
+
+def _box_levels(box: Any, scale: tuple[float, float]) -> tuple[int, ...]:
+    """The whole scale points of a top box given as ``(low, high)`` or a threshold."""
+    low, high = (box, scale[1]) if np.isscalar(box) else (box[0], box[1])
+    return tuple(int(v) for v in np.arange(np.ceil(float(low)), np.floor(float(high)) + 1))
+
+
+def _letters_question(func: Any, kwargs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The :func:`cxlib.crosstab` keywords (``stat``, ``nets``, ``scale``) that estimate the same
+    metric as ``func(**kwargs)``, and its score column."""
+    name = getattr(func, "__name__", str(func))
+    defaults = {"nps": "ltr", "csat": "osat", "ces": "ces"}
+    score = kwargs.get("score", defaults.get(name))
+    if name == "nps":
+        return score, {"stat": "nps"}
+    if name == "mean_score":
+        return score, {"stat": "mean", "scale": kwargs.get("scale")}
+    if name in ("csat", "ces", "top_box"):
+        scale = kwargs.get("scale", {"csat": (1, 5), "ces": (1, 7)}.get(name))
+        if scale is None:
+            raise CXDataError(f"significance letters for {name} need its `scale` (low, high)")
+        scale = (float(scale[0]), float(scale[1]))
+        if name == "csat":
+            top = int(kwargs.get("top", 2))
+            box = (scale[1] - top + 1, scale[1])
+        else:
+            box = kwargs.get("easy", (5, 7)) if name == "ces" else kwargs.get("top")
+        return score, {"stat": "nets", "nets": {score: {"top box": _box_levels(box, scale)}},
+                       "scale": scale}
+    raise CXDataError(f"significance letters are defined for cx.nps, cx.csat, cx.ces, cx.top_box and "
+                      f"cx.mean_score (or an outcome role); got {name!r}")
+
+
+def segment_crosstab(survey: pd.DataFrame, metric: Any, *, quarter: str, by: str,
+                     roles: StudyRoles | None = None, confidence_level: float = 0.95, min_base: int = 30,
+                     correction: str | None = "fdr_bh", **metric_kwargs: Any) -> Crosstab:
+    """The segments of one quarter compared pairwise: the banner table :func:`cxlib.crosstab`
+    gives for the metric's question by ``by``, with its significance letters.
+
+    Every pair of segments is tested once (two-sample NPS z-test for NPS, the pooled
+    column-proportion z-test for top-box shares, Welch's t-test for means; two-sided), on
+    the Kish effective base when weighted; the p-values of the pairs are adjusted together
+    (``correction``, Benjamini–Hochberg by default); a segment gets the letter of each
+    segment it is significantly higher than. Segments whose (effective) base is below
+    ``min_base`` are neither tested nor tested against. The tests are those of
+    :mod:`cxlib.crosstab.significance` — this function only translates the metric
+    into the banner table's question (see :func:`cxlib.crosstab` for the formulas).
+
+    Parameters
+    ----------
+    survey : DataFrame
+        Survey responses with a ``quarter`` column.
+    metric
+        An outcome role (``"recommend"``, ``"satisfaction"``, ``"effort"``) or one of
+        :func:`cxlib.nps`, :func:`cxlib.csat`, :func:`cxlib.ces`, :func:`cxlib.top_box`,
+        :func:`cxlib.mean_score` with its keywords (``score``, ``top``/``easy``,
+        ``scale``, ``missing``), as in :func:`segment_breakdown`.
+    quarter, by, roles, confidence_level, min_base
+        As in :func:`segment_breakdown`; weights are the roles' weight column unless
+        ``weights=`` is given.
+    correction : {"fdr_bh", "bonferroni", "holm", None}
+        The adjustment of the pairs' p-values.
+
+    Returns
+    -------
+    Crosstab
+        One table row (the metric: ``"NPS"``, the ``"top box"`` net or ``"mean"``) by the
+        Total and the segments; ``.table["higher_than"]`` holds the letters and ``.tests``
+        one row per pair with its adjusted p-value.
+
+    References
+    ----------
+    Rocks, B. (2016). *The American Statistician* 70(4), 365–372 (two NPS).
+    Agresti, A. (2013). *Categorical Data Analysis*, §2.1 (two proportions).
+    Welch, B. L. (1947). *Biometrika* 34, 28–35.
+    Benjamini, Y. & Hochberg, Y. (1995). *JRSS B* 57, 289–300.
+
+    Examples
+    --------
+    60 of 100 business and 40 of 100 economy passengers in the top box (4–5 of 1–5):
+
+    >>> import pandas as pd, cxlib as cx
+    >>> s = pd.DataFrame({"quarter": "2025Q4", "cls": ["Business"] * 100 + ["Economy"] * 100,
+    ...                   "sat": [5] * 60 + [2] * 40 + [4] * 40 + [1] * 60})
+    >>> ct = cx.segment_crosstab(s, cx.csat, quarter="2025Q4", by="cls", score="sat", weights=None)
+    >>> ct.table[["column", "letter", "estimate", "higher_than"]].iloc[1:].values.tolist()
+    [['Business', 'A', 60.0, 'B'], ['Economy', 'B', 40.0, '']]
+    """
+    check_choice(correction, tuple(_CROSSTAB_CORRECTIONS), argument="correction")
+    func, kwargs, _ = _resolve(metric, roles, metric_kwargs, None)
+    score, spec = _letters_question(func, kwargs)
+    data = survey[survey["quarter"] == quarter]
+    if data.empty:
+        raise CXDataError(f"no survey responses in quarter {quarter!r}")
+    check_columns(data, [score, by], argument="survey")
+    missing = kwargs.get("missing") or ()
+    if len(missing):  # declared missing codes are no answer, as the metric treats them
+        data = data.assign(**{score: data[score].where(~data[score].isin(list(missing)))})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)  # flagged in the table instead
+        return crosstab(data, score, by, weights=kwargs.get("weights"), test="pairwise",
+                        correction=_CROSSTAB_CORRECTIONS[correction], min_base=min_base,
+                        confidence_level=confidence_level, **spec)
+
+
 def segment_breakdown(survey: pd.DataFrame, metric: Any, *, quarter: str, by: str,
                       roles: StudyRoles | None = None, confidence_level: float = 0.95, min_base: int = 30,
                       correction: str | None = "fdr_bh", percent: bool | None = None,
                       **metric_kwargs: Any) -> pd.DataFrame:
     """A metric per segment in one quarter, each segment tested against the rest
-    (Benjamini–Hochberg across segments); small bases flagged and not tested.
+    (Benjamini–Hochberg across segments), with the significance letters of the pairwise
+    comparisons; small bases flagged and not tested.
 
-    ``metric``, ``roles`` and weights as in :func:`metric_trend`.
+    ``metric``, ``roles`` and weights as in :func:`metric_trend`. The columns ``letter``
+    (the segment's letter, A, B, C … in the segments' order) and ``higher_than`` (the
+    letters of the segments it is significantly higher than, e.g. ``"BC"``) come from
+    :func:`segment_crosstab` — the same pairwise tests, effective base, correction and
+    letters as :func:`cxlib.crosstab`; both are missing for a metric other than NPS, a
+    top box or a mean.
+
+    Examples
+    --------
+    >>> import pandas as pd, cxlib as cx
+    >>> s = pd.DataFrame({"quarter": "2025Q4", "cls": ["Business"] * 100 + ["Economy"] * 100,
+    ...                   "sat": [5] * 60 + [2] * 40 + [4] * 40 + [1] * 60})
+    >>> b = cx.segment_breakdown(s, cx.csat, quarter="2025Q4", by="cls", score="sat", weights=None)
+    >>> b[["cls", "estimate", "n", "letter", "higher_than"]].values.tolist()
+    [['Business', 60.0, 100, 'A', 'B'], ['Economy', 40.0, 100, 'B', '']]
     """
     func, kwargs, pct = _resolve(metric, roles, metric_kwargs, percent)
     data = survey[survey["quarter"] == quarter]
@@ -379,37 +504,102 @@ def segment_breakdown(survey: pd.DataFrame, metric: Any, *, quarter: str, by: st
         warnings.simplefilter("ignore", SmallBaseWarning)
         g = by_group(data, func, by=by, compare="rest", min_base=min_base,
                      confidence_level=confidence_level, correction=correction, **kwargs)
-    return to_percent(g) if pct else g
+    g = to_percent(g) if pct else g
+    letters: dict[Any, tuple[Any, Any]] = {}
+    try:
+        _letters_question(func, kwargs)
+    except CXDataError:
+        pass  # a metric without a pairwise test: no letters
+    else:
+        ct = segment_crosstab(survey, func, quarter=quarter, by=by, confidence_level=confidence_level,
+                              min_base=min_base, correction=correction, **kwargs)
+        cells = ct.table[ct.table["banner"] == by]
+        letters = dict(zip(cells["column"], zip(cells["letter"], cells["higher_than"])))
+    g["letter"] = [letters.get(v, (pd.NA, pd.NA))[0] for v in g[by]]
+    g["higher_than"] = [letters.get(v, (pd.NA, pd.NA))[1] for v in g[by]]
+    return g
 
 
-def operational_metrics(tickets: pd.DataFrame, *, quarter: str, confidence_level: float = 0.95,
-                        min_base: int = 30) -> pd.DataFrame:
+def _ticket_columns(roles: StudyRoles) -> dict[str, str | None]:
+    """The tickets table's columns per role (``None`` where the study has none)."""
+    return {role: roles.column(role, "tickets") for role in ("opened", "first_response", "resolved", "reopens",
+                                                              "contacts")}
+
+
+def quarter_tickets(tickets: pd.DataFrame, *, quarter: str, roles: StudyRoles | None = None) -> pd.DataFrame:
+    """The tickets opened in ``quarter``: those whose ``opened`` role's date (the synthetic
+    ``created_at``) falls in it.
+
+    Raises
+    ------
+    CXDataError
+        If the study has no ``opened`` column in its tickets roles, or the table lacks it.
+
+    Examples
+    --------
+    >>> import pandas as pd, cxlib as cx
+    >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2026-06-30 23:00", "2026-07-01 08:00"])})
+    >>> len(cx.quarter_tickets(t, quarter="2026Q3"))
+    1
+    """
+    roles = SYNTHETIC_ROLES if roles is None else roles
+    opened = roles.column("opened", "tickets")
+    if opened is None:
+        raise CXDataError("the study's tickets have no `opened` column; declare it in [roles.tickets] opened = ...")
+    check_columns(tickets, [opened], argument="tickets")
+    return tickets[(quarter_of(tickets[opened]) == quarter).to_numpy(dtype=bool)]
+
+
+def operational_metrics(tickets: pd.DataFrame, *, quarter: str, roles: StudyRoles | None = None,
+                        confidence_level: float = 0.95, min_base: int = 30) -> pd.DataFrame:
     """Helpdesk metrics of the tickets opened in ``quarter``, one row each.
 
     Reopen rate and first-contact resolution (percent, Wilson intervals), median and p90
     first-response and full-resolution times (hours, distribution-free order-statistic
-    intervals). See :mod:`cxlib.helpdesk` for the exact definitions.
+    intervals). See :mod:`cxlib.helpdesk` for the exact definitions. The columns are the
+    study's tickets roles (:func:`cxlib.study_roles`; default the synthetic schema):
+    ``opened`` (creation time; its quarter selects the tickets), ``first_response``,
+    ``resolved`` (the last solve: a ticket is solved when it is present), ``reopens`` and
+    ``contacts`` (customer contacts on the ticket). A metric whose columns the study does
+    not have is left out (first-contact resolution needs ``contacts``).
+
+    Returns
+    -------
+    DataFrame
+        One row per metric: ``metric, unit, estimate, ci_low, ci_high, n, small_base,
+        quarter, confidence_level``.
     """
-    t = tickets[tickets["quarter"] == quarter]
+    roles = SYNTHETIC_ROLES if roles is None else roles
+    cols = _ticket_columns(roles)
+    t = quarter_tickets(tickets, quarter=quarter, roles=roles)
     if t.empty:
         raise CXDataError(f"no tickets opened in quarter {quarter!r}")
+    opts = {"confidence_level": confidence_level, "min_base": min_base}
     rows = []
-    for label, res in (("Reopen rate", reopen_rate(t, confidence_level=confidence_level, min_base=min_base)),
-                       ("First-contact resolution", first_contact_resolution(t, confidence_level=confidence_level,
-                                                                             min_base=min_base))):
+    shares = []
+    if cols["reopens"] and cols["resolved"]:
+        shares.append(("Reopen rate", reopen_rate(t, reopen_count=cols["reopens"], resolved=cols["resolved"], **opts)))
+    if cols["contacts"] and cols["resolved"]:
+        shares.append(("First-contact resolution", first_contact_resolution(t, contacts=cols["contacts"],
+                                                                            resolved=cols["resolved"], **opts)))
+    for label, res in shares:
         f = res.to_frame().iloc[0]
         rows.append({"metric": label, "unit": "%", "estimate": 100 * f["estimate"], "ci_low": 100 * f["ci_low"],
                      "ci_high": 100 * f["ci_high"], "n": int(f["n"]), "small_base": bool(f["small_base"])})
-    for label, res in (("First response time", first_response_time(t, confidence_level=confidence_level,
-                                                                     min_base=min_base)),
-                       ("Full resolution time", resolution_time(t, kind="full", confidence_level=confidence_level,
-                                                                min_base=min_base))):
+    times = []
+    if cols["first_response"]:
+        times.append(("First response time", first_response_time(t, created=cols["opened"],
+                                                                 first_response=cols["first_response"], **opts)))
+    if cols["resolved"]:
+        times.append(("Full resolution time", resolution_time(t, kind="full", created=cols["opened"],
+                                                              resolved=cols["resolved"], **opts)))
+    for label, res in times:
         for _, f in res.to_frame().iterrows():
             q = "median" if f["quantile"] == 0.5 else f"p{int(round(100 * f['quantile']))}"
             rows.append({"metric": f"{label}, {q}", "unit": "hours", "estimate": f["estimate"],
                          "ci_low": f["ci_low"], "ci_high": f["ci_high"], "n": int(f["n"]),
                          "small_base": bool(f["small_base"])})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=["metric", "unit", "estimate", "ci_low", "ci_high", "n", "small_base"])
     out["quarter"] = quarter
     out["confidence_level"] = confidence_level
     return out

@@ -55,6 +55,7 @@ scope = "all customers" if subset_value is None else f"customers with {subset_co
 quarters = cx.quarter_range(quarter, trend_quarters)
 in_quarter = data.survey[data.survey["quarter"] == quarter]
 has_tickets = roles.has("tickets") and len(data.tickets) > 0
+tickets_in_quarter = cx.quarter_tickets(data.tickets, quarter=quarter, roles=roles) if has_tickets else None
 
 # %%
 headline = cx.headline_metrics(data.survey, data.customers, quarter=quarter, roles=roles, min_base=min_base,
@@ -63,17 +64,23 @@ has_churn = "Churn rate (quarterly)" in set(headline["metric"])
 breakdown = None if segment is None else cx.segment_breakdown(
     data.survey, primary.role, quarter=quarter, by=segment, roles=roles, min_base=min_base,
     confidence_level=confidence_level)
+# the same pairwise tests and letters as a banner table (cx.crosstab) of the metric by segment
+pairwise = None if segment is None else cx.segment_crosstab(
+    data.survey, primary.role, quarter=quarter, by=segment, roles=roles, min_base=min_base,
+    confidence_level=confidence_level)
 findings = cx.report.scorecard_findings(headline, compare=multi_wave)
 if breakdown is not None:
     findings += cx.report.breakdown_findings(breakdown, by=segment, metric=primary.label, unit=primary.unit,
                                              label=roles.label(segment))
+    findings += cx.report.letter_findings(pairwise.tests, metric=primary.label, unit=primary.unit,
+                                          label=roles.label(segment))
 if not multi_wave:
     findings.append(f"This study has one wave ({quarter}): there is no trend and no comparison with a "
                     "previous quarter.")
 display(Markdown("\n".join(f"- {s}" for s in findings)))
 duplicates = (f"{n_duplicates:,} duplicate submissions removed from the whole survey"
               if roles.column("customer_id") else "repeated submissions not checked: the study has no customer id")
-tickets = (f"{(data.tickets['quarter'] == quarter).sum():,} support tickets opened in the quarter" if has_tickets
+tickets = (f"{len(tickets_in_quarter):,} support tickets opened in the quarter" if has_tickets
            else "support tickets are not part of this study")
 display(Markdown(f"Scope: **{scope}**. {len(in_quarter):,} survey responses in {quarter} ({duplicates}), "
                  f"{tickets}."))
@@ -119,14 +126,20 @@ if breakdown is None:
 else:
     total = headline.loc[headline["metric"] == primary.label, "estimate"].iloc[0]
     segment_label = roles.label(segment)
-    ax = cx.plot_estimates(breakdown, y=segment, reference=total, title=f"{primary.label} by {segment_label}, {quarter}",
-                           xlabel=f"{primary.label} ({primary.unit})")
+    ax = cx.plot_estimates(cx.report.letter_labels(breakdown, by=segment), y=segment, reference=total,
+                           title=f"{primary.label} by {segment_label}, {quarter} (A > B: A significantly higher "
+                                 "than B)", xlabel=f"{primary.label} ({primary.unit})")
     plt.show()
-    display(cx.report.format_table(breakdown, label=segment, unit=primary.unit,
+    display(cx.report.format_table(breakdown.rename(columns={"higher_than": "higher than"}), label=segment,
+                                   unit=primary.unit, extra=["letter", "higher than"],
                                    caption=f"Each {segment_label} vs the rest of the sample (BH-adjusted); "
+                                           f"higher than: the letters of the {segment_label} groups it is "
+                                           f"significantly higher than (pairwise, BH-adjusted); "
                                            f"{primary.label}: {primary.question}"))
     display(Markdown("\n".join(f"- {s}" for s in cx.report.breakdown_findings(
-        breakdown, by=segment, metric=primary.label, unit=primary.unit, label=segment_label))))
+        breakdown, by=segment, metric=primary.label, unit=primary.unit, label=segment_label)
+        + cx.report.letter_findings(pairwise.tests, metric=primary.label, unit=primary.unit,
+                                    label=segment_label))))
 
 # %% [markdown]
 # ## Segment trend
@@ -166,16 +179,24 @@ else:
 # ## Support operations
 
 # %%
-if has_tickets:
-    ops = cx.operational_metrics(data.tickets, quarter=quarter, confidence_level=confidence_level,
+ops = None
+if not has_tickets:
+    display(Markdown("Support operations are not part of this study: it has no tickets table."))
+elif tickets_in_quarter.empty:
+    display(Markdown(f"No support tickets were opened in {quarter}."))
+else:
+    ops = cx.operational_metrics(data.tickets, quarter=quarter, roles=roles, confidence_level=confidence_level,
                                  min_base=min_base)
     display(cx.report.format_table(ops, label=["metric", "unit"], digits={"%": 1, "hours": 2},
                                    caption=f"Tickets opened in {quarter}; times in hours, order-statistic intervals"))
-else:
-    display(Markdown("Support operations are not part of this study: it has no tickets table."))
+    display(Markdown(" ".join(cx.report.support_method(roles))))
 
 # %% [markdown]
 # ## Key figures
 
 # %%
-figures = cx.report.save_key_figures(cx.report.scorecard_key_figures(headline, scope=scope), figures_path)
+segment_figures = {} if breakdown is None else {"segment_letters": cx.report.letter_key_figures(
+    breakdown, pairwise.tests, by=segment, metric=primary.label)}
+support_figures = {} if ops is None else {"support": cx.report.support_key_figures(ops)}
+figures = cx.report.save_key_figures(cx.report.scorecard_key_figures(headline, scope=scope, **segment_figures,
+                                                                     **support_figures), figures_path)

@@ -24,6 +24,23 @@ def test_scorecard_notebook_overall_and_fan_out(run_notebook, small_data_dir, sm
     assert math.isclose(nps["ci_low"], direct.ci_low, rel_tol=1e-12)
     assert nps["n"] == direct.n
     assert {c["metric"] for c in figs["changes"]} >= {"NPS", "CSAT top-2-box (%)", "Churn rate (quarterly) (%)"}
+    # the segments' significance letters equal a banner table of NPS by plan (issue 13)
+    ct = cx.crosstab(survey[survey["quarter"] == quarter], "ltr", "plan", weights="weight", stat="nps", min_base=30)
+    cells = ct.table.iloc[1:].set_index("column")
+    letters = figs["segment_letters"]
+    assert letters["by"] == "plan" and letters["metric"] == "NPS"
+    assert letters["letters"] == {k: {"letter": r["letter"], "higher_than": r["higher_than"]}
+                                  for k, r in cells.iterrows()}
+    sig = ct.tests[ct.tests["significant"].fillna(False).astype(bool)]
+    assert [p["p_adjusted"] for p in letters["pairs"]] == pytest.approx(sig["p_adjusted"].tolist(), rel=1e-12)
+    assert "<th>higher than</th>" in html
+    assert "(pairwise tests, adjusted)" in html or ") is higher in NPS than " in html
+    # support key figures equal the helpdesk estimators on the quarter's tickets
+    tickets = small_dataset.tickets[small_dataset.tickets["quarter"] == quarter]
+    assert math.isclose(figs["support"]["Reopen rate (%)"]["estimate"], 100 * cx.reopen_rate(tickets).estimate,
+                        rel_tol=1e-12)
+    assert math.isclose(figs["support"]["First-contact resolution (%)"]["estimate"],
+                        100 * cx.first_contact_resolution(tickets).estimate, rel_tol=1e-12)
     # reviewer HTML: sections present, no code
     for heading in ("Summary", "Method", "Headline metrics", "Segments", "Churn", "Support operations"):
         assert f">{heading}<" in html, heading

@@ -246,3 +246,143 @@ def test_roles_give_todays_results_on_synthetic_data(ds):
         "customer_id": "customer_id"}})
     assert "Churn rate (quarterly)" not in set(cx.headline_metrics(ds.survey, ds.customers, quarter=q,
                                                                    roles=no_churn)["metric"])
+
+
+# --- significance letters between segments (issue 13) -------------------------------------------
+@pytest.mark.parametrize("metric, stat, row, nets", [
+    ("recommend", "nps", "ltr", None),
+    ("satisfaction", "nets", "osat", {"osat": {"top": (4, 5)}}),
+    ("effort", "nets", "ces", {"ces": {"easy": (5, 6, 7)}}),
+])
+@pytest.mark.parametrize("by", ["plan", "country"])
+def test_segment_letters_equal_a_direct_crosstab_cell_by_cell(ds, metric, stat, row, nets, by):
+    q = cx.latest_quarter(ds)
+    b = cx.segment_breakdown(ds.survey, metric, quarter=q, by=by, min_base=150)
+    cur = ds.survey[ds.survey["quarter"] == q]
+    scale = {"osat": (1, 5), "ces": (1, 7)}.get(row)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)
+        ct = cx.crosstab(cur, row, by, weights="weight", stat=stat, nets=nets, scale=scale, min_base=150,
+                         correction="bh")
+    cells = ct.table[ct.table["banner"] == by].set_index("column")
+    assert list(b[by]) == list(cells.index)
+    for _, r in b.iterrows():
+        cell = cells.loc[r[by]]
+        assert (r["letter"], r["higher_than"]) == (cell["letter"], cell["higher_than"])
+        # the crosstab's question is the metric: same estimate and base
+        assert r["estimate"] == pytest.approx(cell["estimate"], rel=1e-10)
+        assert r["n"] == cell["n"] and bool(r["small_base"]) == bool(cell["small_base"])
+    pairwise = cx.segment_crosstab(ds.survey, metric, quarter=q, by=by, min_base=150)
+    pd.testing.assert_frame_equal(pairwise.tests.drop(columns=["level"]), ct.tests.drop(columns=["level"]))
+
+
+def test_segment_letters_of_means_and_missing_codes(ds):
+    q = cx.latest_quarter(ds)
+    b = cx.segment_breakdown(ds.survey, cx.mean_score, quarter=q, by="country", score="osat", scale=(1, 5))
+    cur = ds.survey[ds.survey["quarter"] == q]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)
+        ct = cx.crosstab(cur, "osat", "country", weights="weight", stat="mean")
+    cells = ct.table.iloc[1:].set_index("column")
+    assert b.set_index("country")["higher_than"].to_dict() == cells["higher_than"].to_dict()
+    assert ct.tests["test"].iloc[0] == "Welch's t-test"
+    # declared missing codes are no answer for the letters too (as for the metric)
+    s = pd.DataFrame({"quarter": "2025Q4", "g": ["x"] * 80 + ["y"] * 80,
+                      "r": [5] * 40 + [0] * 30 + [1] * 10 + [2] * 40 + [0] * 5 + [4] * 35})
+    m = cx.segment_breakdown(s, cx.top_box, quarter="2025Q4", by="g", score="r", top=(4, 5), scale=(1, 5),
+                             missing=[0], weights=None)
+    assert m["n"].tolist() == [50, 75] and m["higher_than"].tolist() == ["B", ""]
+
+
+def test_segment_letters_hand_example_with_three_segments_and_a_small_one():
+    """Three segments of 100 with 70, 55 and 40 in the top box, and a fourth of 10 (below the
+    minimum base: shown, not tested). Pooled z by hand, then BH and Bonferroni by hand."""
+    from scipy.stats import norm
+
+    counts = {"Business": (70, 100), "Eco Plus": (55, 100), "Economy": (40, 100), "Crew": (10, 10)}
+    groups, scores = [], []
+    for g, (top, n) in counts.items():
+        groups += [g] * n
+        scores += [5] * top + [2] * (n - top)
+    s = pd.DataFrame({"quarter": "2025Q4", "cls": groups, "sat": scores})
+
+    def p_pooled(a, b):
+        (xa, na), (xb, nb) = counts[a], counts[b]
+        pbar = (xa + xb) / (na + nb)
+        z = (xa / na - xb / nb) / np.sqrt(pbar * (1 - pbar) * (1 / na + 1 / nb))
+        return 2 * norm.sf(abs(z))
+
+    p = {("Business", "Eco Plus"): p_pooled("Business", "Eco Plus"),  # z = 2.191, p = 0.0285
+         ("Business", "Economy"): p_pooled("Business", "Economy"),  # z = 4.264, p = 0.00002
+         ("Eco Plus", "Economy"): p_pooled("Eco Plus", "Economy")}  # z = 2.124, p = 0.0337
+    ordered = sorted(p, key=p.get)  # BH by hand: p_(i) m / i, then the running minimum from the top
+    bh = {k: min(p[j] * 3 / (ordered.index(j) + 1) for j in ordered[ordered.index(k):]) for k in ordered}
+    assert bh[("Business", "Eco Plus")] == pytest.approx(p[("Eco Plus", "Economy")])  # 0.0337 < 0.05
+    b = cx.segment_breakdown(s, cx.csat, quarter="2025Q4", by="cls", score="sat", weights=None, min_base=30)
+    got = b.set_index("cls")[["letter", "higher_than"]]
+    # segments in sorted order: Business A, Crew B, Eco Plus C, Economy D
+    assert got.to_dict("index") == {"Business": {"letter": "A", "higher_than": "CD"},
+                                    "Crew": {"letter": "B", "higher_than": ""},
+                                    "Eco Plus": {"letter": "C", "higher_than": "D"},
+                                    "Economy": {"letter": "D", "higher_than": ""}}
+    tests = cx.segment_crosstab(s, cx.csat, quarter="2025Q4", by="cls", score="sat", weights=None).tests
+    tested = tests.dropna(subset=["p_value"]).set_index(["column_a", "column_b"])
+    assert len(tested) == 3 and tests["p_value"].isna().sum() == 3  # Crew neither tests nor is tested
+    for pair, value in bh.items():
+        assert tested.loc[pair, "p_value"] == pytest.approx(p[pair], rel=1e-9)
+        assert tested.loc[pair, "p_adjusted"] == pytest.approx(value, rel=1e-9)
+    # Bonferroni (3 pairs): only Business vs Economy stays significant
+    bonf = cx.segment_breakdown(s, cx.csat, quarter="2025Q4", by="cls", score="sat", weights=None,
+                                correction="bonferroni")
+    assert bonf["higher_than"].tolist() == ["D", "", "", ""]
+    # the findings sentence names the letters, both shares and the adjusted p-values
+    text = cx.report.letter_findings(tests, metric="CSAT top-2-box", unit="%", label="Travel class")
+    assert text == [
+        f"By Travel class, Business (A) is higher in CSAT top-2-box than Eco Plus (C) (70.0% vs 55.0%, adjusted "
+        f"p = {bh[('Business', 'Eco Plus')]:.3f}) and Economy (D) (70.0% vs 40.0%, adjusted p < 0.001).",
+        f"By Travel class, Eco Plus (C) is higher in CSAT top-2-box than Economy (D) (55.0% vs 40.0%, adjusted "
+        f"p = {bh[('Eco Plus', 'Economy')]:.3f})."]
+    none = cx.report.letter_findings(tests.assign(significant=pd.array([pd.NA] * len(tests), dtype="boolean")),
+                                     metric="NPS", label="Travel class")
+    assert none == ["No Travel class is significantly higher than another in NPS (pairwise tests, adjusted)."]
+    figs = cx.report.letter_key_figures(b, tests, by="cls", metric="CSAT top-2-box")
+    assert figs["letters"]["Business"] == {"letter": "A", "higher_than": "CD"}
+    assert [(x["higher"], x["lower"]) for x in figs["pairs"]] == [("Business", "Eco Plus"), ("Business", "Economy"),
+                                                                  ("Eco Plus", "Economy")]
+    labels = cx.report.letter_labels(b, by="cls")["cls"].tolist()
+    assert labels == ["Business (A) > CD", "Crew (B)", "Eco Plus (C) > D", "Economy (D)"]
+    with pytest.raises(CXDataError, match="significance letters are defined for"):
+        cx.segment_crosstab(s, cx.reopen_rate, quarter="2025Q4", by="cls")
+
+
+# --- support metrics from the study's tickets roles (issue 10) ---------------------------------
+def _ticket_roles(**columns):
+    return dataclasses.replace(SYNTHETIC_ROLES, roles={**SYNTHETIC_ROLES.roles, "tickets": columns})
+
+
+def test_operational_metrics_read_the_tickets_roles(ds):
+    q = cx.latest_quarter(ds)
+    renamed = ds.tickets.drop(columns=["quarter", "first_resolved_at"]).rename(columns={
+        "created_at": "Opened", "first_response_at": "First reply", "resolved_at": "Closed",
+        "reopen_count": "Reopens", "contacts": "Touches"})
+    roles = _ticket_roles(opened="Opened", first_response="First reply", resolved="Closed", reopens="Reopens",
+                          contacts="Touches")
+    ops = cx.operational_metrics(renamed, quarter=q, roles=roles)
+    pd.testing.assert_frame_equal(ops, cx.operational_metrics(ds.tickets, quarter=q))
+    # the synthetic roles give today's numbers (solved = first solve present, same tickets)
+    t = ds.tickets[ds.tickets["quarter"] == q]
+    o = ops.set_index("metric")
+    assert o.loc["First-contact resolution", "estimate"] == pytest.approx(
+        100 * cx.first_contact_resolution(t).estimate, rel=1e-12)
+    assert o.loc["Full resolution time, median", "estimate"] == pytest.approx(
+        cx.resolution_time(t, kind="full").median.estimate, rel=1e-12)
+    assert len(cx.quarter_tickets(renamed, quarter=q, roles=roles)) == len(t)
+    # without a contacts column there is no FCR; without reopens no reopen rate
+    fewer = cx.operational_metrics(renamed, quarter=q, roles=_ticket_roles(opened="Opened", resolved="Closed"))
+    assert fewer["metric"].tolist() == ["Full resolution time, median", "Full resolution time, p90"]
+    text = " ".join(cx.report.support_method(_ticket_roles(opened="Opened", resolved="Closed", reopens="Reopens")))
+    assert "'Opened' to 'Closed'" in text and "'Reopens' ≥ 1" in text and "no contacts column" in text
+    with pytest.raises(CXDataError, match="no `opened` column"):
+        cx.operational_metrics(renamed, quarter=q, roles=_ticket_roles(resolved="Closed"))
+    with pytest.raises(CXDataError, match="no tickets opened in quarter '1999Q1'"):
+        cx.operational_metrics(renamed, quarter="1999Q1", roles=roles)

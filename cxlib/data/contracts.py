@@ -66,7 +66,7 @@ def _role_column(table: str, role: str, scale: Scale | None) -> Any:
         return pa.Column(None, [_datetime()], nullable=True)
     if role == "weight":
         return pa.Column(None, [_numeric(), pa.Check.ge(0, error="non-negative")], nullable=False)
-    if role == "reopens":
+    if role in ("reopens", "contacts"):
         return pa.Column(None, [_numeric(), pa.Check.ge(0, error="non-negative")], nullable=True)
     if kind == "number":
         return pa.Column(None, [_numeric()], nullable=True)

@@ -434,9 +434,21 @@ def _dates(s: pd.Series, col: str, where: str, table: _Table, info: _Column) -> 
         return out.astype("datetime64[ns]")
     text = s.map(lambda v: (v.strip() or None) if isinstance(v, str) else v)
     try:
-        return as_datetimes(text, col).astype("datetime64[ns]")
+        with warnings.catch_warnings():  # a day-first format inferred from an unambiguous first value
+            warnings.filterwarnings("ignore", message="Parsing dates in .* when dayfirst=False", category=UserWarning)
+            return as_datetimes(text, col).astype("datetime64[ns]")
     except CXDataError as exc:
         problem = f"{where}: {exc}"
+    present = text.dropna().astype(str)
+    if len(present) and present.str.match(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b").all():
+        # day-first dates whose first value reads both ways (05/09/2025, then 15/11/2025): the
+        # month-first format inferred from the first value failed, so read them all day-first
+        # rather than one by one (which would read 05/09 as 9 May and 15/11 as 15 November)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dayfirst = pd.to_datetime(text, errors="coerce", dayfirst=True)
+        if is_datetime64_any_dtype(dayfirst) and not (text.notna() & dayfirst.isna()).any():
+            return dayfirst.astype("datetime64[ns]")
     with warnings.catch_warnings():  # several formats in one column: parsed one by one
         warnings.simplefilter("ignore")
         try:

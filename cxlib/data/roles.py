@@ -157,7 +157,7 @@ SYNTHETIC_ROLES = StudyRoles(
                       "revenue": "monthly_revenue", "segments": ("plan", "country", "acquisition_channel")},
         "tickets": {"ticket_id": "ticket_id", "customer_id": "customer_id", "opened": "created_at",
                     "first_response": "first_response_at", "resolved": "resolved_at", "reopens": "reopen_count",
-                    "channel": "channel"},
+                    "contacts": "contacts", "channel": "channel"},
         "touchpoints": {"touchpoint_id": "tp_response_id", "customer_id": "customer_id", "date": "date",
                         "touchpoint": "touchpoint", "channel": "channel", "csat": "csat", "ticket_id": "ticket_id"},
         "journeys": {"event_id": "event_id", "customer_id": "customer_id", "timestamp": "timestamp",

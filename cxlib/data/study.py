@@ -54,7 +54,8 @@ ROLES: dict[str, tuple[str, ...]] = {
     "survey": ("respondent_id", "date", "satisfaction", "recommend", "effort", "drivers", "segments",
                "weight", "comment", "customer_id"),
     "customers": ("customer_id", "signup_date", "churn_date", "revenue", "segments"),
-    "tickets": ("ticket_id", "customer_id", "opened", "first_response", "resolved", "reopens", "channel"),
+    "tickets": ("ticket_id", "customer_id", "opened", "first_response", "resolved", "reopens", "contacts",
+                "channel"),
     "touchpoints": ("touchpoint_id", "customer_id", "date", "touchpoint", "channel", "csat", "ticket_id"),
     "journeys": ("event_id", "customer_id", "timestamp", "stage", "touchpoint", "channel", "valence"),
     "transactions": ("customer_id", "date", "amount"),
@@ -70,7 +71,7 @@ ROLE_KINDS: dict[str, str] = {
     "date": "date", "signup_date": "date", "churn_date": "date", "opened": "date",
     "first_response": "date", "resolved": "date", "timestamp": "date",
     "satisfaction": "rating", "recommend": "rating", "effort": "rating", "drivers": "rating", "csat": "rating",
-    "weight": "number", "revenue": "number", "reopens": "number", "amount": "number", "valence": "number",
+    "weight": "number", "revenue": "number", "reopens": "number", "contacts": "number", "amount": "number", "valence": "number",
     "segments": "category", "channel": "category", "touchpoint": "category", "stage": "category",
     "comment": "text",
 }

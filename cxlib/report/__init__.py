@@ -27,7 +27,17 @@ from .tables import DisplayTable, format_table
 # --- end display and figures ---
 
 # --- scorecard findings ---
-from .findings.scorecard import breakdown_findings, scorecard_findings, scorecard_key_figures, scorecard_method
+from .findings.scorecard import (
+    breakdown_findings,
+    letter_findings,
+    letter_key_figures,
+    letter_labels,
+    scorecard_findings,
+    scorecard_key_figures,
+    scorecard_method,
+    support_key_figures,
+    support_method,
+)
 # --- end scorecard findings ---
 
 # --- drivers findings ---

@@ -116,6 +116,146 @@ def breakdown_findings(breakdown: pd.DataFrame, *, by: str, metric: str = "NPS",
     return out
 
 
+def _value(x: float, unit: str) -> str:
+    if unit == "%":
+        return f"{x:.1f}%"
+    return f"{x:.1f}" if unit == "points" else f"{x:.2f}"  # NPS points; a mean's scale points
+
+
+def _versus(a: float, b: float, unit: str) -> str:
+    """``"81.0% vs 62.0%"``, ``"25.1 vs 8.2 points"``, ``"4.21 vs 3.90"`` (means)."""
+    return f"{_value(a, unit)} vs {_value(b, unit)}" + (" points" if unit == "points" else "")
+
+
+def _p_text(p: float) -> str:
+    return "adjusted p < 0.001" if p < 0.001 else f"adjusted p = {p:.3f}"
+
+
+def letter_findings(tests: pd.DataFrame, *, metric: str = "NPS", unit: str = "points",
+                    label: str = "segment") -> list[str]:
+    """The pairwise comparisons of segments in words: one sentence per segment that is
+    significantly higher than others, naming them with their letters, both estimates and
+    the adjusted p-value; or one sentence saying that no segment is.
+
+    ``tests`` is the ``.tests`` table of :func:`cxlib.segment_crosstab` (or of
+    :func:`cxlib.crosstab` with one row question); ``unit`` is ``"points"`` (NPS),
+    ``"%"`` (a share) or a scale's unit (means, two decimals); ``label`` names the segment.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"column_a": ["Business", "Business", "Eco Plus"], "letter_a": ["A", "A", "B"],
+    ...                   "column_b": ["Eco Plus", "Economy", "Economy"], "letter_b": ["B", "C", "C"],
+    ...                   "estimate_a": [81.0, 81.0, 62.0], "estimate_b": [62.0, 55.0, 55.0],
+    ...                   "diff": [19.0, 26.0, 7.0], "p_adjusted": [0.004, 0.0002, 0.21],
+    ...                   "significant": pd.array([True, True, False], dtype="boolean")})
+    >>> letter_findings(t, metric="Share satisfied", unit="%", label="Class")
+    ['By Class, Business (A) is higher in Share satisfied than Eco Plus (B) (81.0% vs 62.0%, adjusted p = 0.004) and Economy (C) (81.0% vs 55.0%, adjusted p < 0.001).']
+    """
+    sig = tests[tests["significant"].fillna(False).astype(bool)]
+    by_higher: dict[tuple[str, str], list[str]] = {}
+    for _, r in sig.iterrows():
+        up, down = ("a", "b") if r["diff"] > 0 else ("b", "a")
+        key = (r[f"letter_{up}"], str(r[f"column_{up}"]))
+        by_higher.setdefault(key, []).append(
+            f"{r[f'column_{down}']} ({r[f'letter_{down}']}) ({_versus(r[f'estimate_{up}'], r[f'estimate_{down}'], unit)}, "
+            f"{_p_text(r['p_adjusted'])})")
+    out = []
+    for (letter, name), lower in sorted(by_higher.items()):
+        listed = lower[0] if len(lower) == 1 else ", ".join(lower[:-1]) + " and " + lower[-1]
+        out.append(f"By {label}, {name} ({letter}) is higher in {metric} than {listed}.")
+    if not out:
+        out.append(f"No {label} is significantly higher than another in {metric} (pairwise tests, adjusted).")
+    return out
+
+
+def letter_labels(breakdown: pd.DataFrame, *, by: str) -> pd.DataFrame:
+    """A copy of a :func:`cxlib.segment_breakdown` table whose ``by`` column reads
+    ``"Business (A) > BC"`` (the segment, its letter, the letters it is higher than), for
+    a chart's labels.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"cls": ["Business", "Economy"], "letter": ["A", "B"], "higher_than": ["B", ""]})
+    >>> letter_labels(t, by="cls")["cls"].tolist()
+    ['Business (A) > B', 'Economy (B)']
+    """
+    out = breakdown.copy()
+    if "letter" not in out:
+        return out
+    out[by] = [str(v) if pd.isna(ltr) else f"{v} ({ltr})" + (f" > {hi}" if isinstance(hi, str) and hi else "")
+               for v, ltr, hi in zip(out[by], out["letter"], out["higher_than"])]
+    return out
+
+
+def letter_key_figures(breakdown: pd.DataFrame, tests: pd.DataFrame, *, by: str, metric: str) -> dict[str, Any]:
+    """Key figures of the segment comparison: each segment's letter and the letters it is
+    significantly higher than, and the significant pairs with their adjusted p-values.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"cls": ["Business", "Economy"], "letter": ["A", "B"], "higher_than": ["B", ""]})
+    >>> t = pd.DataFrame({"column_a": ["Business"], "column_b": ["Economy"], "diff": [5.0],
+    ...                   "p_adjusted": [0.01], "significant": pd.array([True], dtype="boolean")})
+    >>> letter_key_figures(b, t, by="cls", metric="NPS")["pairs"]
+    [{'higher': 'Business', 'lower': 'Economy', 'p_adjusted': 0.01}]
+    """
+    letters = {str(r[by]): {"letter": r["letter"], "higher_than": r["higher_than"]}
+               for _, r in breakdown.iterrows() if not pd.isna(r.get("letter"))}
+    pairs = []
+    for _, r in tests[tests["significant"].fillna(False).astype(bool)].iterrows():
+        hi, lo = (r["column_a"], r["column_b"]) if r["diff"] > 0 else (r["column_b"], r["column_a"])
+        pairs.append({"higher": str(hi), "lower": str(lo), "p_adjusted": float(r["p_adjusted"])})
+    return {"by": by, "metric": metric, "letters": letters, "pairs": pairs}
+
+
+def support_key_figures(ops: pd.DataFrame) -> dict[str, Any]:
+    """Key figures of :func:`cxlib.operational_metrics`: ``"<metric> (<unit>)"`` → estimate,
+    CI, n, small_base.
+
+    Examples
+    --------
+    >>> ops = pd.DataFrame({"metric": ["Reopen rate"], "unit": ["%"], "estimate": [12.5], "ci_low": [10.0],
+    ...                     "ci_high": [15.0], "n": [400], "small_base": [False]})
+    >>> support_key_figures(ops)
+    {'Reopen rate (%)': {'estimate': 12.5, 'ci_low': 10.0, 'ci_high': 15.0, 'n': 400, 'small_base': False}}
+    """
+    return {f"{r['metric']} ({r['unit']})": key_figure(r) for _, r in ops.iterrows()}
+
+
+def support_method(roles: Any) -> list[str]:
+    """How the support metrics are computed, naming the study's tickets columns (a
+    :class:`cxlib.data.roles.StudyRoles`); a metric the study's columns do not allow is
+    said to be left out.
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> support_method(cx.data.roles.SYNTHETIC_ROLES)[0]
+    "Tickets are counted in the quarter of 'created_at'."
+    """
+    col = {r: roles.column(r, "tickets") for r in ("opened", "first_response", "resolved", "reopens", "contacts")}
+    name = {r: repr(roles.label(c)) if c else None for r, c in col.items()}
+    out = [f"Tickets are counted in the quarter of {name['opened']}."]
+    if col["resolved"]:
+        solved = f"solved tickets ({name['resolved']} present)"
+        if col["reopens"]:
+            out.append(f"Reopen rate: the share of {solved} reopened at least once ({name['reopens']} ≥ 1), "
+                       "with a Wilson interval.")
+        if col["contacts"]:
+            out.append(f"First-contact resolution: the share of {solved} with one customer contact "
+                       f"({name['contacts']} = 1), with a Wilson interval.")
+        else:
+            out.append("First-contact resolution is not computed: the study's tickets have no contacts column "
+                       "([roles.tickets] contacts).")
+    if col["first_response"]:
+        out.append(f"First-response time: {name['opened']} to {name['first_response']}.")
+    if col["resolved"]:
+        out.append(f"Full resolution time: {name['opened']} to {name['resolved']} (includes time spent on reopens).")
+    out.append("Times are medians and 90th percentiles in hours with distribution-free order-statistic intervals "
+               "(Hahn & Meeker 1991); tickets without the end time are excluded.")
+    return out
+
+
 def _metric_method(m: Any) -> str:
     """How one headline metric is defined (a :class:`cxlib.scorecard.ScorecardMetric`)."""
     if m.role == "recommend":
@@ -160,8 +300,13 @@ def scorecard_method(metrics: Sequence[Any], *, weighted: bool, waves: int, chur
                    "across the table.")
     else:
         out.append("One wave: no changes over time are estimated.")
-    out.append("Segments are tested against the rest of the sample. Groups below the minimum base are flagged "
-               "and suppressed.")
+    if metrics:
+        test = ("the two-sample NPS z-test (Rocks 2016)" if metrics[0].role == "recommend"
+                else "the pooled column-proportion z-test")
+        out.append(f"Segments are tested against the rest of the sample, and pairwise in {metrics[0].label} with "
+                   f"{test}: a segment's letters name the segments it is significantly higher than "
+                   "(Benjamini–Hochberg-corrected over the pairs, on effective bases when weighted). Groups below "
+                   "the minimum base are flagged, suppressed and not tested.")
     if churn:
         out.append("Churn is the share of customers at risk at the start of the quarter who left during it.")
     return out
