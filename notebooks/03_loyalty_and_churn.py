@@ -95,7 +95,7 @@ if has_churn:
     findings += cx.report.churn_findings(rates=rates, drivers=cox, at_risk=risk, groups=groups)
     findings += cx.report.survival_findings(surv, groups=f"{groups.name}s")
 else:
-    findings.append(cx.report.churn_gap_text("Churn, retention and revenue at risk", gap=gap, horizon=hz))
+    findings.append(cx.report.churn_gap_text("Churn (survival, retention and revenue at risk)", gap=gap, horizon=hz))
 
 # %% [markdown]
 # ## Summary

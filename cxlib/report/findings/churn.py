@@ -416,8 +416,9 @@ def horizon_sentence(horizon: ChurnHorizon) -> str:
     at_req = int(c.loc[c["horizon"] == req, "at_risk"].iloc[0])
     listed = [f"{x:g}" for x in c["horizon"]]
     still = "no customer is" if at_req == 0 else f"only {at_req:,} customer{'s are' if at_req > 1 else ' is'}"
+    longest = np.floor(horizon.max_follow_up * 10) / 10  # 11.97 months is "at most 11.9", not 12.0
     return (f"Horizon: {h:g} months, shorter than the requested {req:g}: the follow-up lasts at most "
-            f"{horizon.max_follow_up:.1f} months and {still} still followed {req:g} months "
+            f"{longest:.1f} months and {still} still followed {req:g} months "
             f"after the start of their follow-up (the rule needs {horizon.min_at_risk:,}, the minimum base); "
             f"{h:g} months is the longest of {', '.join(listed[:-1])} or {listed[-1]} months that leaves enough "
             f"({horizon.at_risk:,} customers).")
