@@ -23,6 +23,7 @@ data_dir: str = "data/synthetic"  # dataset directory with the Parquet tables
 horizon: int = 12  # months: the longest churn-within horizon and revenue-at-risk period; shortened to the follow-up
 segment_column: str = None  # customer attribute for revenue at risk by segment, or None for the study's first
 min_base: int = 30  # minimum base; smaller groups are flagged and suppressed
+min_at_risk: int = 30  # customers still followed at the churn horizon; a shorter horizon is used otherwise
 confidence_level: float = 0.95  # level of every interval and test
 subset_column: str = None  # fan-out: restrict to customers with this attribute, or None
 subset_value: str = None  # fan-out: the value of subset_column to keep, or None
@@ -64,7 +65,7 @@ gap = cx.churn_gap(data.customers, roles)  # None when churn can be followed
 hz = None
 if gap is None:
     table = cx.loyalty_churn_table(data.customers, survey, roles=roles, as_of=as_of)
-    hz = cx.churn_horizon(table, horizon=horizon, min_at_risk=min_base)  # the longest horizon the follow-up supports
+    hz = cx.churn_horizon(table, horizon=horizon, min_at_risk=min_at_risk)  # the longest horizon the follow-up supports
 has_churn = hz is not None and hz.months is not None
 h = hz.months if has_churn else None
 has_revenue = has_churn and revenue is not None

@@ -96,7 +96,7 @@ def churn_horizon(
     min_at_risk : int
         Rows that must still be followed (neither churned nor censored before) at the
         horizon (at least 1: a horizon beyond the longest follow-up is never chosen); the
-        report uses its minimum base.
+        report's default is 30, the conventional minimum base.
 
     Returns
     -------
@@ -117,8 +117,8 @@ def churn_horizon(
     before ``h``. A survival probability, a churn-within-``h`` model or a Breslow
     baseline hazard read at ``h`` rests on these rows; beyond the longest follow-up it
     would be an extrapolation (Klein & Moeschberger 2003, §4.2: the Kaplan–Meier curve is
-    undefined beyond the largest observed time). The threshold is the report's minimum
-    base, the same rule as for every group it shows.
+    undefined beyond the largest observed time). The threshold defaults to 30 customers,
+    the conventional minimum base of the report's groups.
 
     References
     ----------

@@ -402,7 +402,7 @@ def horizon_sentence(horizon: ChurnHorizon) -> str:
     >>> d = pd.DataFrame({"duration": [1.5, 4, 5, 7, 8, 10, 11.5, 2], "event": [1, 0, 1, 0, 0, 0, 0, 1]})
     >>> horizon_sentence(churn_horizon(d, horizon=12, min_at_risk=3))  # doctest: +NORMALIZE_WHITESPACE
     'Horizon: 6 months, shorter than the requested 12: the follow-up lasts at most 11.5 months and no customer is
-    still followed 12 months after the start of their follow-up (the rule needs 3, the minimum base); 6 months
+    still followed 12 months after the start of their follow-up (the rule needs 3); 6 months
     is the longest of 12, 9, 6, 3 or 1 months that leaves enough (4 customers).'
     """
     req, h = horizon.requested, horizon.months
@@ -410,8 +410,7 @@ def horizon_sentence(horizon: ChurnHorizon) -> str:
         return churn_gap_text("A churn horizon", horizon=horizon)
     if not horizon.adapted:
         return (f"Horizon: {h:g} months, as requested; {horizon.at_risk:,} customers are still followed {h:g} "
-                f"months after the start of their follow-up (the rule needs {horizon.min_at_risk:,}, the minimum "
-                "base).")
+                f"months after the start of their follow-up (the rule needs {horizon.min_at_risk:,}).")
     c = horizon.candidates
     at_req = int(c.loc[c["horizon"] == req, "at_risk"].iloc[0])
     listed = [f"{x:g}" for x in c["horizon"]]
@@ -419,7 +418,7 @@ def horizon_sentence(horizon: ChurnHorizon) -> str:
     longest = np.floor(horizon.max_follow_up * 10) / 10  # 11.97 months is "at most 11.9", not 12.0
     return (f"Horizon: {h:g} months, shorter than the requested {req:g}: the follow-up lasts at most "
             f"{longest:.1f} months and {still} still followed {req:g} months "
-            f"after the start of their follow-up (the rule needs {horizon.min_at_risk:,}, the minimum base); "
+            f"after the start of their follow-up (the rule needs {horizon.min_at_risk:,}); "
             f"{h:g} months is the longest of {', '.join(listed[:-1])} or {listed[-1]} months that leaves enough "
             f"({horizon.at_risk:,} customers).")
 
