@@ -49,6 +49,12 @@ from .value.revenue import revenue_at_risk, simple_clv
 from .value.transactions import purchase_summary
 # --- end churn, survival and value ---
 
+# --- churn on a study's roles ---
+from .churn.horizon import churn_horizon
+from .churn.study import churn_gap, loyalty_churn_spells, loyalty_churn_table, loyalty_groups, model_controls
+from .data.store import load_transactions
+# --- end churn on a study's roles ---
+
 # --- drivers ---
 from .drivers import (
     driver_stability,

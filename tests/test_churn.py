@@ -558,3 +558,128 @@ def test_proportional_hazards_violation_becomes_a_warning(recwarn):
     assert not [w for w in recwarn if "lifelines" in w.filename]
     # no warning for a term whose hazard ratio does not change (x is noise: ratio 1 throughout)
     assert churn_drivers(d, covariates=["x"], horizon=None).warnings == ()
+
+
+# ---------------------------------------------------------------------------- a study's churn (issue 10)
+def _lifelines_at_risk(t: np.ndarray, h: float) -> int:
+    """Subjects still followed just before ``h``, from lifelines' Kaplan–Meier event table."""
+    kmf = KaplanMeierFitter().fit(t, np.zeros_like(t))
+    table = kmf.event_table
+    return int(table.loc[table.index >= h, "removed"].sum())
+
+
+def test_churn_horizon_is_the_longest_candidate_with_enough_at_risk():
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"duration": rng.uniform(0, 10.5, 400), "event": rng.integers(0, 2, 400)})
+    for min_at_risk in (1, 30, 80, 150, 400):
+        hz = cx.churn_horizon(d, horizon=12, min_at_risk=min_at_risk)
+        # brute force: every candidate's risk set, from lifelines' event table
+        counts = {h: _lifelines_at_risk(d["duration"].to_numpy(), h) for h in (12, 9, 6, 3, 1)}
+        assert hz.to_frame().set_index("horizon")["at_risk"].to_dict() == counts
+        expected = next((h for h, n in counts.items() if n >= min_at_risk), None)
+        assert hz.months == expected and hz.requested == 12 and hz.adapted == (expected != 12)
+        assert hz.at_risk == (counts[expected] if expected else 0)
+    assert cx.churn_horizon(d, horizon=12, min_at_risk=1).months == 9  # nobody is followed 12 months
+    # a long follow-up keeps the requested horizon, whatever it is
+    long = pd.DataFrame({"duration": np.full(50, 30.0), "event": 0})
+    assert cx.churn_horizon(long, horizon=7, min_at_risk=30).months == 7
+    assert cx.churn_horizon(long, horizon=7, min_at_risk=30).to_frame()["horizon"].tolist() == [7, 6, 3, 1]
+    assert cx.churn_horizon(long, horizon=7, min_at_risk=30).cohort_quarters == 2
+    assert cx.churn_horizon(long, horizon=3, min_at_risk=30).cohort_quarters == 1
+    # min_at_risk = 0 never picks a horizon beyond the longest follow-up
+    assert cx.churn_horizon(d, horizon=12, min_at_risk=0).months == 9
+
+
+@pytest.mark.parametrize("bad", [0, -3, "12", True, None])
+def test_churn_horizon_refuses_a_bad_horizon(bad):
+    with pytest.raises(CXDataError, match="horizon"):
+        cx.churn_horizon(pd.DataFrame({"duration": [1.0], "event": [0]}), horizon=bad)
+
+
+def _roles(points, *, recommend=None, values=None):
+    from cxlib.data.roles import StudyRoles
+    from cxlib.data.study import Scale
+
+    survey = {"satisfaction": "sat", **({"recommend": recommend} if recommend else {})}
+    return StudyRoles(title="t", roles={"survey": survey}, labels={"sat": "How satisfied are you"},
+                      scales={"sat": Scale(points=points, values=values or {})})
+
+
+@pytest.mark.parametrize("points, bounds", [
+    ((0.0, 1.0), {"satisfied": (1, 1), "not satisfied": (0, 0)}),
+    ((1.0, 5.0), {"satisfied": (4, 5), "neutral": (3, 3), "dissatisfied": (1, 2)}),
+    ((1.0, 7.0), {"satisfied": (6, 7), "neutral": (3, 5), "dissatisfied": (1, 2)}),
+    ((0.0, 10.0), {"satisfied": (8, 10), "neutral": (3, 7), "dissatisfied": (0, 2)}),
+    ((1.0, 3.0), {"satisfied": (2, 3), "dissatisfied": (1, 1)}),
+])
+def test_loyalty_groups_of_a_satisfaction_scale_cover_every_point_once(points, bounds):
+    g = cx.loyalty_groups(_roles(points))
+    assert g.role == "satisfaction" and g.column == "sat" and g.question == "How satisfied are you"
+    assert g.bounds == {k: (float(a), float(b)) for k, (a, b) in bounds.items()}
+    assert g.levels == tuple(bounds) and g.reference == "satisfied" and g.lowest == list(bounds)[-1]
+    every = np.arange(points[0], points[1] + 1)
+    assigned = g.assign(every)
+    assert assigned.notna().all()  # every point in exactly one group
+    for level, (low, high) in bounds.items():
+        assert assigned[(every >= low) & (every <= high)].eq(level).all()
+    assert list(assigned.cat.categories) == list(g.levels)
+
+
+def test_loyalty_groups_prefer_the_recommend_question():
+    g = cx.loyalty_groups(_roles((1.0, 5.0), recommend="ltr_q"))
+    assert g.role == "recommend" and g.column == "ltr_q" and g.group_column == "nps_group"
+    assert g.assign([10, 8, 6]).tolist() == ["promoter", "passive", "detractor"]
+    assert g.move == ("nps_group", "detractor", "passive") and g.members("detractor") == "detractors"
+    with pytest.raises(CXDataError, match="no declared scale"):
+        from cxlib.data.roles import StudyRoles
+        cx.loyalty_groups(StudyRoles(title="t", roles={"survey": {"satisfaction": "sat"}}))
+
+
+def test_loyalty_churn_table_reads_the_roles_columns():
+    """Other column names, satisfaction groups: the same follow-up as churn_table on the
+    synthetic names, plus the group and the customers' revenue and segment columns."""
+    from cxlib.data.roles import StudyRoles
+    from cxlib.data.study import Scale
+
+    roles = StudyRoles(title="t", roles={
+        "survey": {"satisfaction": "Sat", "date": "When", "customer_id": "customer_id"},
+        "customers": {"customer_id": "customer_id", "signup_date": "Start", "churn_date": "Stop",
+                      "revenue": "Fee", "segments": ("Tier",)}},
+        scales={"Sat": Scale(points=(1.0, 5.0))}, tables=("survey", "customers"))
+    cust = pd.DataFrame({"customer_id": [1, 2, 3], "Start": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]),
+                         "Stop": pd.to_datetime(["2025-06-01", None, "2026-06-01"]), "Fee": [10.0, 20.0, 30.0],
+                         "Tier": ["a", "b", "a"]})
+    sv = pd.DataFrame({"response_id": [1, 2, 3, 4, 5], "customer_id": [1, 2, 2, 3, 99], "quarter": ["2025Q1"] * 5,
+                       "When": pd.to_datetime(["2025-02-01", "2025-03-01", "2025-02-15", "2025-03-10", "2025-03-11"]),
+                       "Sat": [5, 1, 3, 4, 2]})
+    t = cx.loyalty_churn_table(cust, sv, roles=roles, as_of="2026-01-01")
+    assert t.counts["responses_without_customer"] == 1  # customer 99 is not in the customers table
+    d = t.data.set_index("customer_id")
+    assert d["satisfaction_group"].tolist() == ["satisfied", "neutral", "satisfied"]  # customer 2's first: 3
+    assert d["Fee"].tolist() == [10.0, 20.0, 30.0] and d["Tier"].tolist() == ["a", "b", "a"]
+    # the durations of churn_table on the renamed frames
+    ref = churn_table(cust.rename(columns={"Start": "signup_date", "Stop": "churn_date"}),
+                      sv[sv["customer_id"] != 99].rename(columns={"When": "response_date", "Sat": "ltr"})
+                      .sort_values("response_date").drop_duplicates("customer_id"), as_of="2026-01-01").data
+    assert np.allclose(d["duration"], ref.set_index("customer_id").loc[d.index, "duration"])
+    assert d["event"].tolist() == [1, 0, 0]
+    last = cx.loyalty_churn_table(cust, sv, roles=roles, as_of="2026-01-01", responses="last").data
+    assert last.set_index("customer_id").loc[2, "satisfaction_group"] == "dissatisfied"
+    spells = cx.loyalty_churn_spells(cust, sv, roles=roles, as_of="2026-01-01")
+    assert sorted(spells.data["satisfaction_group"].astype(str)) == ["dissatisfied", "neutral", "satisfied",
+                                                                     "satisfied"]
+    # a study that cannot follow churn says why
+    assert cx.churn_gap(pd.DataFrame(), roles) == "no_customers"
+    no_date = StudyRoles(title="t", roles={"survey": {"satisfaction": "Sat", "customer_id": "customer_id"},
+                                           "customers": roles.roles["customers"]}, scales=roles.scales,
+                         tables=("survey", "customers"))
+    assert cx.churn_gap(cust, no_date) == "no_response_date"
+    with pytest.raises(CXDataError, match="no response date"):
+        cx.loyalty_churn_table(cust, sv, roles=no_date, as_of="2026-01-01")
+
+
+def test_model_controls_use_the_most_frequent_level_as_reference():
+    d = pd.DataFrame({"tier": ["b", "a", "a", "c", "b"], "many": [str(i) for i in range(5)], "one": "x"})
+    assert cx.model_controls(d, ["tier", "one", "missing", None]) == (["tier"], {"tier": "a"})  # a, b tie: sorted
+    assert cx.model_controls(d, ["many"], max_levels=4) == ([], None)
+    assert cx.model_controls(d, "tier") == (["tier"], {"tier": "a"})

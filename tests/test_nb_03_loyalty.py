@@ -44,7 +44,8 @@ def test_loyalty_notebook_overall(run_notebook, small_data_dir, small_dataset):
     rar = figs["headline"]["Revenue at risk, 6 months"]
     assert rar["ci_low"] <= rar["estimate"] <= rar["ci_high"] and rar["estimate"] > 0
     # reviewer HTML: the summary (findings quoted) right after the question, then the sections; no code
-    headings = ("Summary", "Method and assumptions", "Survival by NPS group", "Cox model", "Logistic alternative",
+    headings = ("Summary", "Method and assumptions", "Loyalty", "Survival by loyalty group", "Cox model",
+                "Logistic alternative",
                 "Retention by cohort", "Customer lifetime value", "Revenue at risk")
     positions = [re.search(rf"<h2[^>]*>{h}", html).start() for h in headings]
     assert positions == sorted(positions) and html.index("Question:") < positions[0]

@@ -170,6 +170,28 @@ def _load_imported(root: Path, manifest: dict[str, Any]) -> CXData:
     return CXData(**tables, study=study)
 
 
+def load_transactions(path: str | os.PathLike) -> pd.DataFrame | None:
+    """The transactions table of an imported study (one row per purchase), or ``None`` when the
+    dataset has none (the synthetic data, a study without ``[sources.transactions]``).
+
+    :class:`CXData` holds the five survey-linked tables; a study's transactions are written
+    beside them by :func:`cxlib.import_study` and read here (columns as the study names them:
+    see its ``[roles.transactions]``; ``customer_id`` pseudonymised like the other tables).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> load_transactions(tempfile.mkdtemp()) is None
+    True
+    """
+    root = Path(path)
+    manifest_file = root / "manifest.json"
+    files = json.loads(manifest_file.read_text(encoding="utf-8")).get("files", []) if manifest_file.is_file() else []
+    if "transactions.parquet" not in files:
+        return None
+    return _read_parquet(root / "transactions.parquet", "the imported 'transactions' table")
+
+
 def ensure_dataset(path: str | os.PathLike | None = None, *, seed: int = 0, **synth_kwargs: Any) -> CXData:
     """Load the dataset at ``path``, generating and writing it first if absent.
 

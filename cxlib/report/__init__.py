@@ -53,7 +53,11 @@ from .findings.drivers import (
 # --- churn findings ---
 from .findings.churn import (
     churn_findings,
+    churn_gap_text,
     churn_key_figures,
+    churn_method,
+    horizon_sentence,
+    loyalty_key_figures,
     median_table,
     ph_test_table,
     ratio_table,

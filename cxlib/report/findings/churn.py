@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...churn.horizon import ChurnHorizon
 from ...churn.models import ChurnDriversResult
+from ...churn.study import LoyaltyGroups
 from ...core.inference import format_interval, format_suppressed
 from ...errors import CXDataError
 from ...survival import SurvivalResult
@@ -181,17 +183,19 @@ def warning_sentences(warnings: Sequence[Any]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- findings
-def _rates_sentence(rates: pd.DataFrame, group: str) -> str | None:
+def _rates_sentence(rates: pd.DataFrame, group: str, groups: LoyaltyGroups | None = None) -> str | None:
+    low, ref = (groups.lowest, groups.reference) if groups else ("detractor", "promoter")
+    low_who, ref_who = (groups.members(low), groups.members(ref)) if groups else ("detractors", "promoters")
     r = rates.set_index(group)
-    if not {"detractor", "promoter"} <= set(r.index):
+    if not {low, ref} <= set(r.index):
         return None
-    d, p = r.loc["detractor"], r.loc["promoter"]
+    d, p = r.loc[low], r.loc[ref]
     if bool(d.get("small_base", False)) or bool(p.get("small_base", False)):
-        return "Churn by NPS group is not reported: a group is below the minimum base."
+        return f"Churn by {groups.name if groups else 'NPS group'} is not reported: a group is below the minimum base."
     return (
-        f"Detractors churn at {100 * d['estimate']:.2f} % a month "
+        f"{low_who[0].upper()}{low_who[1:]} churn at {100 * d['estimate']:.2f} % a month "
         f"{format_interval(100 * d['ci_low'], 100 * d['ci_high'], digits=2)} (n = {int(d['n']):,}), "
-        f"promoters at {100 * p['estimate']:.2f} % {format_interval(100 * p['ci_low'], 100 * p['ci_high'], digits=2)} "
+        f"{ref_who} at {100 * p['estimate']:.2f} % {format_interval(100 * p['ci_low'], 100 * p['ci_high'], digits=2)} "
         f"(n = {int(p['n']):,}): {d['estimate'] / p['estimate']:.1f} times as often."
     )
 
@@ -222,7 +226,8 @@ def _hazard_sentence(drivers: ChurnDriversResult, term: str) -> str | None:
     )
 
 
-def _revenue_sentences(at_risk: RevenueAtRiskResult, currency: str) -> list[str]:
+def _revenue_sentences(at_risk: RevenueAtRiskResult, currency: str,
+                       groups: LoyaltyGroups | None = None) -> list[str]:
     """The total revenue at risk and protected, from the "(all)" rows (never a sum over
     groups and their totals, which would count each amount twice), with their intervals."""
     totals = _risk_totals(at_risk)
@@ -238,8 +243,9 @@ def _revenue_sentences(at_risk: RevenueAtRiskResult, currency: str) -> list[str]
     if prot:
         row = totals.loc[prot[0]]
         move_from, move_to = prot[0].removeprefix("protected_if_").split("_to_")
+        who = f"every {move_from}" if groups is None or groups.role == "recommend" else f"the {groups.members(move_from)}"
         out.append(
-            f"Moving every {move_from} to {move_to} would protect about {currency}{row['estimate']:,.0f} "
+            f"Moving {who} to {move_to} would protect about {currency}{row['estimate']:,.0f} "
             f"({level} CI {format_interval(row['ci_low'], row['ci_high'], digits=0, thousands=True)}) "
             "of it (a causal reading of the hazard ratio; see the assumptions)."
         )
@@ -254,6 +260,7 @@ def churn_findings(
     group: str = "nps_group",
     term: str = "nps_group[detractor]",
     currency: str = "",
+    groups: LoyaltyGroups | None = None,
 ) -> list[str]:
     """One-sentence findings for the loyalty and churn report, every number from a result.
 
@@ -268,6 +275,9 @@ def churn_findings(
         Rows of ``revenue_at_risk`` and the move scenario are summed into totals
         (per-group intervals are not additive, so totals are quoted without one).
     group, term, currency : str
+    groups : LoyaltyGroups, optional
+        The study's loyalty groups (:func:`cxlib.loyalty_groups`): they set ``group`` and
+        ``term`` (the least loyal group against the most loyal) and the words for both.
 
     Returns
     -------
@@ -281,8 +291,10 @@ def churn_findings(
     >>> churn_findings(rates=r)[0]
     'Detractors churn at 2.50 % a month [2.00, 3.00] (n = 200), promoters at 1.00 % [0.80, 1.20] (n = 500): 2.5 times as often.'
     """
+    if groups is not None:
+        group, term = groups.group_column, f"{groups.group_column}[{groups.lowest}]"
     out: list[str] = []
-    if rates is not None and (s := _rates_sentence(rates, group)) is not None:
+    if rates is not None and (s := _rates_sentence(rates, group, groups)) is not None:
         out.append(s)
     if drivers is not None:
         hazard = _hazard_sentence(drivers, term)
@@ -290,7 +302,7 @@ def churn_findings(
         # the warnings not already quoted next to the hazard ratio
         out += warning_sentences([w for w in drivers.warnings if hazard is None or not _about(w, term)])
     if at_risk is not None:
-        out += _revenue_sentences(at_risk, currency)
+        out += _revenue_sentences(at_risk, currency, groups)
     return out
 
 
@@ -314,15 +326,17 @@ def churn_key_figures(
     *,
     rates: pd.DataFrame,
     drivers: ChurnDriversResult,
-    at_risk: RevenueAtRiskResult,
+    at_risk: RevenueAtRiskResult | None,
     group: str = "nps_group",
     level: str = "detractor",
+    groups: LoyaltyGroups | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The headline key figures of notebook 03, each from a row of a result table.
 
     Monthly churn of the ``level`` group (percent, with its base rule), its Cox hazard
     ratio against the reference level, and the total revenue at risk and protected by the
-    move scenario (the "(all)" rows of ``at_risk``).
+    move scenario (the "(all)" rows of ``at_risk``). ``groups`` (the study's loyalty
+    groups) sets ``group`` and ``level`` (the least loyal group) and names the members.
 
     Examples
     --------
@@ -332,16 +346,152 @@ def churn_key_figures(
     >>> _risk_totals(risk)["estimate"].tolist()
     [60.0]
     """
+    if groups is not None:
+        group, level = groups.group_column, groups.lowest
+    who = groups.members if groups is not None else (lambda lv: f"{lv}s")
     rate = rates.set_index(group).loc[level]
     reference = drivers.spec["levels"][group][0]
     hazard = drivers.hazard_ratios.set_index("term").loc[f"{group}[{level}]"]
-    totals = _risk_totals(at_risk)
     figures = {
-        f"Monthly churn, {level}s (%)": key_figure(rate, scale=100),
+        f"Monthly churn, {who(level)} (%)": key_figure(rate, scale=100),
         f"Hazard ratio {level} vs {reference}": _without_base_rule(hazard),
-        f"Revenue at risk, {at_risk.horizon:g} months": _without_base_rule(totals.loc["revenue_at_risk"]),
     }
+    if at_risk is None:  # a study without revenue
+        return figures
+    totals = _risk_totals(at_risk)
+    figures[f"Revenue at risk, {at_risk.horizon:g} months"] = _without_base_rule(totals.loc["revenue_at_risk"])
     for quantity in totals.index.drop("revenue_at_risk"):
         move_from, move_to = quantity.removeprefix("protected_if_").split("_to_")
-        figures[f"Revenue protected, {move_from}s to {move_to}s"] = _without_base_rule(totals.loc[quantity])
+        figures[f"Revenue protected, {who(move_from)} to {who(move_to)}"] = _without_base_rule(totals.loc[quantity])
     return figures
+
+
+# ---------------------------------------------------------------------------- a study's churn
+_GAPS = {
+    "no_customers": "it has no customers table",
+    "no_dates": "its customers table has no signup and churn dates ([roles.customers] signup_date and churn_date)",
+    "no_response_date": "its survey has no response date (the date role) to start the follow-up from",
+    "no_customer_id": "its survey has no customer id linking the responses to the customers table",
+}
+
+
+def churn_gap_text(what: str, *, gap: str | None = None, horizon: ChurnHorizon | None = None) -> str:
+    """The one sentence a churn section shows when the study cannot have it.
+
+    ``gap`` is a reason of :func:`cxlib.churn.study.churn_gap`; with no gap, ``horizon``
+    (without a usable horizon) says the follow-up is too short.
+
+    >>> churn_gap_text("Churn by loyalty group", gap="no_customers")
+    'Churn by loyalty group is not part of this study: it has no customers table.'
+    """
+    if gap is not None:
+        if gap not in _GAPS:
+            raise CXDataError(f"`gap`={gap!r} is not a known reason; valid: {list(_GAPS)}")
+        return f"{what} is not part of this study: {_GAPS[gap]}."
+    if horizon is None or horizon.months is not None:
+        raise CXDataError("give the `gap`, or a `horizon` that has no usable length")
+    return (f"{what} cannot be estimated: fewer than {horizon.min_at_risk:,} customers are still followed even "
+            f"{horizon.candidates['horizon'].min():g} month after their first response (longest follow-up "
+            f"{horizon.max_follow_up:.1f} months).")
+
+
+def horizon_sentence(horizon: ChurnHorizon) -> str:
+    """Which churn horizon was used and why (:func:`cxlib.churn_horizon`).
+
+    >>> from cxlib.churn.horizon import churn_horizon
+    >>> d = pd.DataFrame({"duration": [1.5, 4, 5, 7, 8, 10, 11.5, 2], "event": [1, 0, 1, 0, 0, 0, 0, 1]})
+    >>> horizon_sentence(churn_horizon(d, horizon=12, min_at_risk=3))  # doctest: +NORMALIZE_WHITESPACE
+    'Horizon: 6 months, shorter than the requested 12: the follow-up lasts at most 11.5 months and no customer is
+    still followed 12 months after the start of their follow-up (the rule needs 3); 6 months
+    is the longest of 12, 9, 6, 3 or 1 months that leaves enough (4 customers).'
+    """
+    req, h = horizon.requested, horizon.months
+    if h is None:
+        return churn_gap_text("A churn horizon", horizon=horizon)
+    if not horizon.adapted:
+        return (f"Horizon: {h:g} months, as requested; {horizon.at_risk:,} customers are still followed {h:g} "
+                f"months after the start of their follow-up (the rule needs {horizon.min_at_risk:,}).")
+    c = horizon.candidates
+    at_req = int(c.loc[c["horizon"] == req, "at_risk"].iloc[0])
+    listed = [f"{x:g}" for x in c["horizon"]]
+    still = "no customer is" if at_req == 0 else f"only {at_req:,} customer{'s are' if at_req > 1 else ' is'}"
+    longest = np.floor(horizon.max_follow_up * 10) / 10  # 11.97 months is "at most 11.9", not 12.0
+    return (f"Horizon: {h:g} months, shorter than the requested {req:g}: the follow-up lasts at most "
+            f"{longest:.1f} months and {still} still followed {req:g} months "
+            f"after the start of their follow-up (the rule needs {horizon.min_at_risk:,}); "
+            f"{h:g} months is the longest of {', '.join(listed[:-1])} or {listed[-1]} months that leaves enough "
+            f"({horizon.at_risk:,} customers).")
+
+
+def churn_method(groups: LoyaltyGroups, horizon: ChurnHorizon, *, controls: Sequence[str] = (),
+                 episodes: bool = False, weighted: bool = False, revenue: bool = True) -> str:
+    """The method note of the loyalty and churn report, for the study's groups and horizon.
+
+    Parameters
+    ----------
+    groups : LoyaltyGroups
+    horizon : ChurnHorizon
+        The horizon used (:func:`horizon_sentence` is part of the note).
+    controls : sequence of str
+        Labels of the customer attributes the Cox model controls for.
+    episodes : bool
+        Whether the time-varying model has the negative-episode flag (a journeys table).
+    weighted : bool
+        Whether the study has survey weights (they weight the loyalty share, not churn).
+    revenue : bool
+        Whether the customers table has a revenue role (CLV and revenue at risk).
+
+    Examples
+    --------
+    >>> from cxlib.data.roles import SYNTHETIC_ROLES
+    >>> from cxlib.churn.study import loyalty_groups
+    >>> from cxlib.churn.horizon import churn_horizon
+    >>> h = churn_horizon(pd.DataFrame({"duration": [13.0] * 40, "event": [0] * 40}), horizon=12)
+    >>> "conditional on the months each customer has already stayed" in churn_method(loyalty_groups(SYNTHETIC_ROLES), h)
+    True
+    """
+    name = groups.name
+    control = f", with {' and '.join(controls)} as {'a control' if len(controls) == 1 else 'controls'}" if controls \
+        else ""
+    parts = [
+        "Each surveyed customer is followed from her first response up to the end of the reporting quarter "
+        "(churn = the customer's churn date; still active = censored).",
+        f"Customers are grouped by their answer to {groups.question!r} ({groups.definition()}; {groups.reference} is "
+        "the reference).",
+        f"Kaplan–Meier curves by {name} with Greenwood-based log(−log) bands, medians with intervals and a log-rank "
+        f"test. A Cox proportional-hazards model ({name}{control}) with a Schoenfeld-residual check of proportional "
+        "hazards, and a logistic model of churn within the horizon as the cruder alternative. A time-varying Cox "
+        "model follows every response to the end of its quarter"
+        + (', with the time-varying flag "after a negative episode this quarter".' if episodes else "."),
+        "Monthly churn = events / months at risk (constant hazard, exact Poisson interval)"
+        + ("; CLV = margin × expected lifetime (geometric, undiscounted)." if revenue else "."),
+    ]
+    if revenue:
+        parts.append(
+            "Revenue at risk = Σ over the customers active at the end of the quarter of the probability of leaving "
+            "within the horizon × monthly revenue × horizon, from the Cox model, conditional on the months each "
+            "customer has already stayed (the probability of leaving in the next h months given t months already "
+            "stayed: 1 − S(t + h) / S(t)), with a customer bootstrap refitting the model.")
+    parts.append(horizon_sentence(horizon))
+    parts.append(("Survey weights weight the loyalty share only: in the churn analysis each followed customer counts "
+                  "once." if weighted else "The study has no survey weights: every customer counts once."))
+    parts.append(
+        f"**Assumptions:** the {name} is measured once, at the first response (it changes later, which dilutes its "
+        "effect); the move scenario reads the hazard ratio causally"
+        + ("; revenue is constant and lost in full on churn; the gross margin share is a parameter" if revenue else "")
+        + ". Groups below the minimum base are flagged and suppressed; a median the curve never reaches within the "
+        "follow-up reads \"not reached\".")
+    return " ".join(parts)
+
+
+def loyalty_key_figures(headline: pd.DataFrame, metric: str) -> dict[str, dict[str, Any]]:
+    """The key figure of the loyalty metric (a row of :func:`cxlib.headline_metrics`), for a
+    study whose churn cannot be followed.
+
+    >>> row = pd.DataFrame([{"metric": "NPS", "unit": "points", "estimate": 20.0, "ci_low": 15.0, "ci_high": 25.0,
+    ...                      "n": 400, "small_base": False}])
+    >>> loyalty_key_figures(row, "NPS")
+    {'NPS': {'estimate': 20.0, 'ci_low': 15.0, 'ci_high': 25.0, 'n': 400, 'small_base': False}}
+    """
+    r = headline.set_index("metric").loc[metric]
+    return {f"{metric}{' (%)' if r['unit'] == '%' else ''}": key_figure(r)}
