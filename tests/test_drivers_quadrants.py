@@ -75,7 +75,7 @@ def test_hand_built_quadrants_and_their_settlement():
     text = key_driver_findings(_hand_built(), ipa=ipa, labels={"a": "Question A", "b": "Question B"})[2]
     assert text.startswith("No driver is settled in 'concentrate here' (cut-offs at the mean importance 0.250")
     assert "Borderline 'concentrate here' on the point estimates only: Question B (importance interval across" in text
-    assert "The important drivers Question A already perform above average (settled)" in text
+    assert "The important driver Question A already performs above average (settled) — protect it." in text
     shown = format_importance_performance(ipa, labels={"b": "Question B"}).to_frame().set_index("driver")
     assert shown.loc["Question B", "settled by the data"] == "borderline: importance"
     assert shown.loc["a", "settled by the data"] == "yes"

@@ -172,7 +172,9 @@ def _ipa_finding(ipa: ImportancePerformanceResult, name: Callable[[str], str]) -
         out += f" Borderline 'concentrate here' on the point estimates only: {_names(conc_b)}."
     if not conc:
         if keep:
-            out += f" The important drivers {_names(keep)} already perform above average (settled) — protect them."
+            out += (f" The important driver{'s' if len(keep) > 1 else ''} {_names(keep)} already "
+                    f"perform{'' if len(keep) > 1 else 's'} above average (settled) — protect "
+                    f"{'them' if len(keep) > 1 else 'it'}.")
         elif not keep_b and not conc_b:
             out += " No driver is both important and above average either."
         if keep_b:
