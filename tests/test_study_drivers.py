@@ -203,7 +203,7 @@ def spss_study(tmp_path_factory):
 
 @pytest.mark.notebook
 def test_key_drivers_notebook_shows_the_question_labels_not_the_column_ids(spss_study, run_notebook):
-    labels, result = spss_study
+    _labels, result = spss_study
     roles = cx.study_roles(cx.load_dataset(result.path))
     assert [roles.label(d) for d in roles.columns("drivers")] == DRIVERS  # the SPSS variable labels
     res, figs, html = run_notebook("02_key_drivers", quarter="2025Q4", data_dir=str(result.path), n_boot=N_BOOT,

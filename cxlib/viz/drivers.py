@@ -14,7 +14,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..drivers.results import DriverStabilityResult, ImportancePerformanceResult, KeyDriverResult, PenaltyRewardResult
+from ..drivers.results import (
+    DriverStabilityResult,
+    ImportancePerformanceResult,
+    KeyDriverResult,
+    PenaltyRewardResult,
+)
 from ..drivers.summary import driver_summary
 from .estimates import plot_estimates
 
