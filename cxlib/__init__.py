@@ -97,7 +97,7 @@ from .scorecard import (
 
 # --- charts ---
 from .viz.estimates import plot_estimates, plot_trend, set_theme
-from .viz.drivers import plot_driver_stability, plot_importance_performance, plot_penalty_reward
+from .viz.drivers import plot_driver_importance, plot_driver_stability, plot_importance_performance, plot_penalty_reward
 from .viz.survival import plot_cohort_retention, plot_survival
 from .viz.segments import plot_profile, plot_response_styles, plot_segment_outcomes
 # --- end charts ---

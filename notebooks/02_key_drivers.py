@@ -71,6 +71,7 @@ scale = {c: roles.points(c) for c in [outcome, *drivers] if roles.points(c) is n
 missing = {c: list(roles.scale(c).missing) for c in [outcome, *drivers]
            if roles.scale(c) is not None and roles.scale(c).missing}
 driver_base = max(min_base, 10 * len(drivers))
+labels = {c: roles.label(c) for c in [outcome, *drivers]}  # charts, tables and sentences name the questions
 options = {"drivers": drivers, "weights": weights, "confidence_level": confidence_level, "seed": seed,
            "min_base": driver_base, "scale": scale, "missing": missing}
 
@@ -93,7 +94,7 @@ if multi_wave:
                                     drivers=drivers, weights=weights, min_base=driver_base, scale=scale,
                                     missing=missing)
 findings = cx.report.key_driver_findings(kd, loyalty=loyalty, ipa=None if kd.small_base else ipa, penalty=pr,
-                                         by_group=by_seg, stability=stability)
+                                         by_group=by_seg, stability=stability, labels=labels)
 if not multi_wave:
     findings.append(f"This study has one wave ({quarter}): there is no stability check over quarters.")
 
@@ -125,21 +126,25 @@ method_text = [
        if codes else ""),
     "Intervals are percentile bootstrap intervals (rows resampled with their weights)."
     if weights else "Intervals are percentile bootstrap intervals (rows resampled; the study has no weights).",
+    cx.report.bootstrap_error_note(kd) or "",
     (f"The minimum base is max({min_base}, 10 × number of drivers) complete responses; below it estimates "
      "are suppressed."),
 ]
 labelled = [(d, roles.label(d)) for d in drivers if roles.label(d) != d]
-if labelled:  # charts and tables name the drivers by their columns; these are the questions
-    method_text.append("Driver questions: " + "; ".join(f"*{d}* = {text}" for d, text in labelled) + ".")
+if labelled:  # charts, tables and findings name the drivers by their questions; these are the data's columns
+    method_text.append("Columns of the driver questions in the data: "
+                       + "; ".join(f"{text} = *{d}*" for d, text in labelled) + ".")
 if recommend is not None:
     method_text.append("Loyalty: the same decomposition of McFadden's pseudo-R² of a logistic regression of "
                        "*promoter* (likelihood to recommend 9–10) vs the rest.")
 method_text.append("Importance–performance (Martilla & James 1977) and penalty–reward (Mittal, Ross & Baldasare "
-                   "1998) show *where* to act; segment differences use a bootstrap test with Benjamini–Hochberg "
+                   "1998) show *where* to act (a quadrant counts as settled only when the importance and the "
+                   "performance intervals each lie on one side of their cut-offs; otherwise it is borderline); "
+                   "segment differences use a bootstrap test with Benjamini–Hochberg "
                    "adjustment"
                    + ("; stability is the Spearman rank correlation of the importances between consecutive "
                       "quarters." if multi_wave else "."))
-display(Markdown(" ".join(method_text)))
+display(Markdown(" ".join(t for t in method_text if t)))
 
 # %% [markdown]
 # ## Data
@@ -170,14 +175,13 @@ display(Markdown(
     + (f"**Base too small** (n = {kd.n:,} < {kd.min_base:,}): estimates suppressed." if kd.small_base else
        f"{fit} = **{kd.r_squared:.1%}** ({r2_interval}), "
        f"n = {kd.n:,} complete responses (Kish n_eff {kd.n_eff:,.0f}), {kd.n_dropped:,} dropped.")))
-cx.report.format_table(summary, label=["rank", "driver"], unit=f"% of {fit}", extra=["sign"],
-                       caption=f"Share of the {explained} in {roles.label(outcome)} by driver (bootstrap intervals; "
-                               "sign of the multiple-regression coefficient)")
+cx.report.format_driver_summary(kd, labels=labels, unit=f"% of {fit}",
+                                caption=f"Share of the {explained} in {roles.label(outcome)} by driver (bootstrap "
+                                        "intervals; sign of the multiple-regression coefficient)")
 
 # %%
-ax = cx.plot_estimates(summary, y="driver", significant=None,
-                       title=f"Key drivers of {roles.label(outcome)}, {quarter} ({scope})",
-                       xlabel=f"share of the {explained} (%)")
+ax = cx.plot_driver_importance(kd, labels=labels, title=f"Key drivers of {roles.label(outcome)}, {quarter} ({scope})",
+                               xlabel=f"share of the {explained} (%)")
 plt.show()
 
 # %% [markdown]
@@ -190,20 +194,20 @@ plt.show()
 if loyalty is None:
     display(Markdown("Loyalty is not part of this study: it has no likelihood-to-recommend question."))
 else:
-    loyalty_summary = cx.driver_summary(loyalty)
     display(Markdown(
         f"Promoters (likelihood to recommend 9–10): {responses['promoter'].mean():.1%} of responses, unweighted. "
         + (f"**Base too small** (n = {loyalty.n:,}): suppressed." if loyalty.small_base else
            f"McFadden pseudo-R² = **{loyalty.r_squared:.1%}**, n = {loyalty.n:,}.")))
     fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * len(drivers) + 1.6), sharex=True, constrained_layout=True)
-    cx.plot_estimates(summary, y="driver", significant=None, ax=axes[0],
-                      title=f"{roles.label(outcome)} ({fit})", xlabel=f"share of {fit} (%)")
-    cx.plot_estimates(loyalty_summary, y="driver", significant=None, ax=axes[1],
-                      title="promoter vs not (McFadden R²)", xlabel="share of pseudo-R² (%)")
+    cx.plot_driver_importance(kd, labels=labels, ax=axes[0], title=f"{roles.label(outcome)} ({fit})",
+                              xlabel=f"share of {fit} (%)")
+    cx.plot_driver_importance(loyalty, labels=labels, ax=axes[1], title="promoter vs not (McFadden R²)",
+                              xlabel="share of pseudo-R² (%)")
     fig.suptitle(f"Satisfaction and loyalty drivers side by side, {quarter}")
     plt.show()
-    display(cx.report.format_table(loyalty_summary, label=["rank", "driver"], unit="% of pseudo-R²", extra=["sign"],
-                                   caption="Logistic dominance: share of McFadden's pseudo-R² for promoter vs not"))
+    display(cx.report.format_driver_summary(
+        loyalty, labels=labels, unit="% of pseudo-R²",
+        caption="Logistic dominance: share of McFadden's pseudo-R² for promoter vs not"))
 
 # %% [markdown]
 # ## Where to act: importance–performance
@@ -212,18 +216,23 @@ else:
 if kd.small_base:
     display(Markdown("Suppressed: the base is below the minimum."))
 else:
-    cx.plot_importance_performance(ipa, title=f"Importance–performance of {roles.label(outcome)}, {quarter}",
+    cx.plot_importance_performance(ipa, labels=labels,
+                                   title=f"Importance–performance of {roles.label(outcome)}, {quarter}",
                                    ylabel=f"importance (% of the {explained} in {roles.label(outcome)})")
     plt.show()
     display(cx.report.format_importance_performance(
-        ipa, unit=f"% of {fit}",
+        ipa, labels=labels, unit=f"% of {fit}",
         caption=f"Quadrants with cut-offs at the {ipa.cutoff} importance ({ipa.importance_cutoff:.3f}) and "
                 f"the {ipa.cutoff} of the drivers' mean ratings ({ipa.performance_cutoff:.2f}); a value equal "
-                "to a cut-off counts as low"))
+                f"to a cut-off counts as low; settled = both {confidence_level:.0%} intervals on one side of "
+                "their cut-offs"))
 
 # %% [markdown]
-# Performance is the weighted mean rating of each driver on the same rows. "Concentrate here" =
-# above-cut-off importance with performance at or below the cut-off.
+# Performance is the weighted mean rating of each driver on the same rows, with its t interval;
+# importance is the driver's share with its bootstrap interval. "Concentrate here" =
+# above-cut-off importance with performance at or below the cut-off. A driver whose interval
+# crosses a cut-off line is *borderline* (open circle): the data do not rule out the
+# neighbouring quadrant, so act on it only with other evidence.
 #
 # ## Asymmetric drivers: penalty–reward
 #
@@ -238,9 +247,9 @@ else:
 if pr is None:
     display(Markdown("Suppressed: the base is below the minimum."))
 else:
-    cx.plot_penalty_reward(pr, title=f"Penalty–reward on {roles.label(outcome)}, {quarter}")
+    cx.plot_penalty_reward(pr, labels=labels, title=f"Penalty–reward on {roles.label(outcome)}, {quarter}")
     plt.show()
-    display(cx.report.format_penalty_reward(pr, caption=f"Low = {list(pr.low)}, high = {list(pr.high)}; "
+    display(cx.report.format_penalty_reward(pr, labels=labels, caption=f"Low = {list(pr.low)}, high = {list(pr.high)}; "
                                                          f"{confidence_level:.0%} t intervals; category from the "
                                                          "test of penalty − reward"))
 
@@ -253,12 +262,12 @@ if by_seg is not None:
     fig, axes = plt.subplots(1, len(by_seg.results), figsize=(4.6 * len(by_seg.results), 0.45 * len(drivers) + 1.6),
                              sharex=True, squeeze=False, constrained_layout=True)
     for ax, (g, res) in zip(axes[0], by_seg.results.items()):
-        cx.plot_estimates(cx.driver_summary(res), y="driver", significant=None, ax=ax,
-                          title=f"{segment_label} = {g}", xlabel=f"share of {fit} (%)")
+        cx.plot_driver_importance(res, labels=labels, ax=ax, title=f"{segment_label} = {g}",
+                                  xlabel=f"share of {fit} (%)")
     fig.suptitle(f"Key drivers of {roles.label(outcome)} by {segment_label}, {quarter}")
     plt.show()
     display(cx.report.format_driver_differences(
-        by_seg, caption=f"Difference in importance (group_a − group_b, ×100), {n_boot} bootstrap resamples per "
+        by_seg, labels=labels, caption=f"Difference in importance (group_a − group_b, ×100), {n_boot} bootstrap resamples per "
                         "segment; Benjamini–Hochberg across the table"))
 elif segment is not None:
     display(Markdown(f"Not applicable: this run covers a single {roles.label(subset_column)}."))
@@ -272,7 +281,7 @@ else:
 if stability is None:
     display(Markdown(f"One wave ({quarter}): there is no stability check over quarters."))
 else:
-    cx.plot_driver_stability(stability, title=f"Share of {fit} per driver by quarter ({roles.label(outcome)})")
+    cx.plot_driver_stability(stability, labels=labels, title=f"Share of {fit} per driver by quarter ({roles.label(outcome)})")
     plt.show()
     display(stability.rank_correlation.style.format({"spearman_rho": "{:.2f}"}).hide(axis="index")
             .set_caption("Spearman rank correlation of driver importances between consecutive quarters"))

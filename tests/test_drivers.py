@@ -184,7 +184,7 @@ def test_signs_are_those_of_the_multiple_regression_coefficients():
     res = key_drivers(df, outcome="y", drivers=drivers, n_boot=0)
     assert res.table["sign"].tolist() == np.sign(res.model.params[drivers]).astype(int).tolist()
     assert list(res.table.columns) == ["driver", "estimate", "ci_low", "ci_high", "n", "importance", "share", "rank",
-                                       "sign"]
+                                       "sign", "ci_low_mc_se", "ci_high_mc_se"]
     assert res.table["estimate"].equals(res.table["importance"]) and (res.table["n"] == res.n).all()
     assert sorted(res.table["rank"]) == [1, 2, 3, 4, 5]
     assert res.table.loc[res.table["rank"] == 1, "importance"].item() == res.table["importance"].max()
@@ -590,19 +590,26 @@ def _errorbar_segments(container) -> np.ndarray:
     return np.array([np.asarray(seg) for seg in bars.get_segments()])
 
 
-def test_plot_importance_performance_draws_the_share_intervals():
+def test_plot_importance_performance_draws_both_intervals_and_marks_borderline_drivers():
     import matplotlib.pyplot as plt
     from matplotlib.container import ErrorbarContainer
 
     df, drivers = make_data(n=200, p=3, seed=35)
     ipa = importance_performance(df, outcome="y", drivers=drivers, n_boot=20, seed=1)
-    ax = plot_importance_performance(ipa, title="IPA of y")
-    (eb,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
-    seg = _errorbar_segments(eb)
+    labels = {d: f"Question {d.upper()}?" for d in drivers}
+    ax = plot_importance_performance(ipa, title="IPA of y", labels=labels)
+    bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    (ybars,) = [c for c in bars if c.has_yerr]
+    (xbars,) = [c for c in bars if c.has_xerr]
     t = ipa.table
+    seg = _errorbar_segments(ybars)
     np.testing.assert_allclose(seg[:, 0, 0], t["performance"])  # vertical bars at each driver's rating
     np.testing.assert_allclose(seg[:, 0, 1], t["ci_low"], rtol=1e-12)
     np.testing.assert_allclose(seg[:, 1, 1], t["ci_high"], rtol=1e-12)
+    seg = _errorbar_segments(xbars)  # horizontal bars: the performance interval of the metric core
+    np.testing.assert_allclose(seg[:, 0, 1], t["estimate"])
+    np.testing.assert_allclose(seg[:, 0, 0], t["performance_ci_low"], rtol=1e-12)
+    np.testing.assert_allclose(seg[:, 1, 0], t["performance_ci_high"], rtol=1e-12)
     # the cut-off lines are the result's; the share cut-off is the importance cut-off in % of the total
     assert ipa.share_cutoff == pytest.approx(100 * ipa.importance_cutoff / t["importance"].sum())
     assert any(ln.get_ydata()[0] == pytest.approx(ipa.share_cutoff) for ln in ax.lines)
@@ -610,11 +617,17 @@ def test_plot_importance_performance_draws_the_share_intervals():
     assert ax.get_title() == "IPA of y (n = 200)"
     assert ax.get_ylabel() == "importance (% of the total importance)"
     assert ax.get_xlabel().startswith("performance (mean rating")
-    assert sorted(a.get_text() for a in ax.texts if a.get_text() in drivers) == sorted(drivers)
-    # without a bootstrap there are no error bars (nothing to draw), the points are still there
+    # the drivers are named by their labels; a borderline one says so and is drawn open
+    texts = sorted(a.get_text() for a in ax.texts if a.get_text().startswith("Question"))
+    expected = sorted(labels[r.driver] + ("" if r.settled else " (borderline)") for r in t.itertuples())
+    assert texts == expected and not any(d in a.get_text() for a in ax.texts for d in drivers)
+    settled_pts, open_pts = ax.collections[-2].get_offsets(), ax.collections[-1].get_offsets()
+    assert len(settled_pts) == int(t["settled"].sum()) and len(open_pts) == int((~t["settled"]).sum())
+    assert [h.get_text() for h in ax.get_legend().get_texts()][1].startswith("borderline")
+    # without a bootstrap there are no importance error bars (nothing to draw), the points are still there
     ax2 = plot_importance_performance(importance_performance(df, outcome="y", drivers=drivers, n_boot=0))
-    (eb2,) = [c for c in ax2.containers if isinstance(c, ErrorbarContainer)]
-    assert not eb2.has_yerr
+    assert not any(c.has_yerr for c in ax2.containers if isinstance(c, ErrorbarContainer))
+    assert len(ax2.collections[-1].get_offsets()) == len(drivers)  # all borderline: no importance interval
     plt.close("all")
 
 
@@ -893,7 +906,9 @@ def test_display_tables_quote_the_results():
     top = ipa.table.set_index("driver").loc[shown["driver"].iloc[0]]
     assert shown["estimate (% of R²)"].iloc[0] == f"{top['estimate']:.1f}"
     assert shown["95% CI"].iloc[0] == f"[{top['ci_low']:.1f}, {top['ci_high']:.1f}]"
-    assert shown["performance"].iloc[0] == f"{top['performance']:.2f}"
+    assert shown["performance [95% CI]"].iloc[0] == (f"{top['performance']:.2f} [{top['performance_ci_low']:.2f}, "
+                                                     f"{top['performance_ci_high']:.2f}]")
+    assert shown["settled by the data"].iloc[0] == ("yes" if top["settled"] else f"borderline: {top['unsettled']}")
     by = key_drivers_by_group(df.assign(seg=np.repeat(["x", "z"], 200)), by="seg", outcome="osat",
                               drivers=["basic_a", "excite_b"], n_boot=20, seed=1)
     diff = format_driver_differences(by).to_frame()

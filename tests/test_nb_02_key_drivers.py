@@ -69,6 +69,13 @@ def test_key_drivers_notebook_overall_and_small_base(run_notebook, small_data_di
     assert "import cxlib" not in html and "cx.key_drivers" not in html
     assert f"{100 * direct.r_squared:.1f}%" in html
     assert "Benjamini–Hochberg" in html and "Not applicable" not in html  # segments compared in the overall run
+    # the drivers are named by their questions (the synthetic roles' labels); the key figures keep the ids
+    assert "Product quality" in html and "Billing clarity" in html
+    assert figs["importance"][0]["driver"] in DRIVERS
+    # quadrant calls say whether the data settle them; the bootstrap's own Monte-Carlo error is stated
+    assert "settled by the data" in html and ("settled" in summary_part or "Borderline" in summary_part)
+    assert f"With {N_BOOT} resamples the interval bounds of the shares vary by up to ±" in html
+    assert all(math.isfinite(d["ci_low_mc_se"]) and d["ci_low_mc_se"] > 0 for d in figs["importance"])
 
     # a fan-out run below the minimum base: suppressed, not shown as solid
     res2, figs2, html2 = run_notebook("02_key_drivers", run="small", quarter=quarter,

@@ -164,3 +164,63 @@ def test_key_drivers_notebook_on_an_imported_study(study, run_notebook):
     assert "One wave (2025Q4): there is no stability check over quarters." in text
     # privacy: raw customer ids do not reach the report or the key figures
     assert "CUST-" not in html and "CUST-" not in str(figs)
+
+
+# --- an SPSS export: short column ids, the questions as variable labels --------------------------
+SPSS_IDS = {SATISFIED: "sat", SEAT: "q_seat", CREW: "q_crew", FOOD: "q_food", CLASS: "cls"}
+SPSS_STUDY = """\
+[study]
+title = "Airline passenger survey (SPSS)"
+wave = "2025Q4"
+
+[sources.survey]
+path = "answers.sav"
+
+[roles.survey]
+respondent_id = "resp"
+satisfaction = "sat"
+drivers = ["q_seat", "q_crew", "q_food"]
+segments = ["cls"]
+
+[scales.drivers]
+points = [1, 5]
+missing = [0]
+"""
+
+
+@pytest.fixture(scope="module")
+def spss_study(tmp_path_factory):
+    import pyreadstat
+
+    root = tmp_path_factory.mktemp("airline_spss")
+    coded = _coded(_answers()).drop(columns=["Customer number"]).rename(columns={"Respondent": "resp", **SPSS_IDS})
+    coded["sat"] = coded["sat"].astype(float)
+    labels = {new: old for old, new in SPSS_IDS.items()}
+    pyreadstat.write_sav(coded, str(root / "answers.sav"), column_labels=labels)
+    (root / "study.toml").write_text(SPSS_STUDY, encoding="utf-8")
+    return labels, cx.import_study(root / "study.toml")
+
+
+@pytest.mark.notebook
+def test_key_drivers_notebook_shows_the_question_labels_not_the_column_ids(spss_study, run_notebook):
+    _labels, result = spss_study
+    roles = cx.study_roles(cx.load_dataset(result.path))
+    assert [roles.label(d) for d in roles.columns("drivers")] == DRIVERS  # the SPSS variable labels
+    res, figs, html = run_notebook("02_key_drivers", quarter="2025Q4", data_dir=str(result.path), n_boot=N_BOOT,
+                                   min_base=30)
+    assert not res.had_warnings
+    # the key figures keep the column ids (what a script reads); the reviewer reads the questions
+    assert {d["driver"] for d in figs["importance"]} == {"q_seat", "q_crew", "q_food"}
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    method = text[text.index('<h2 id="Method"'):text.index('<h2 id="Data"')]
+    rest = text.replace(method, "")
+    for question in (SEAT, CREW, FOOD):
+        assert question in rest
+    for column in ("q_seat", "q_crew", "q_food"):
+        assert column not in rest, column  # only the method note maps the questions to their columns
+        assert f"= <em>{column}</em>" in method
+    findings = " ".join(figs["findings"])
+    assert SEAT in findings and "q_seat" not in findings and f"{SATISFIED!r}" in findings
+    # the importance–performance table says which quadrant calls the data settle
+    assert "settled by the data" in rest
+    assert "vary by up to ±" in method and f"With {N_BOOT} resamples" in method

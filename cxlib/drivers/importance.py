@@ -28,7 +28,7 @@ from ..core.checks import (
     kish_n_eff,
     show_values,
 )
-from ..core.inference import percentile_interval
+from ..core.inference import percentile_bound_mc_error, percentile_interval
 from ..errors import CXDataError, SmallBaseWarning
 from .binary import binary_bootstrap, binary_importance, check_cost
 from .correlation import (
@@ -393,6 +393,7 @@ def _result(rows: _Rows, *, method: str, imp: np.ndarray, r2: float, sign: np.nd
     """The tidy per-driver table and the result object."""
     p = len(rows.drivers)
     lo, hi = percentile_interval(reps.reshape(-1, p), level)
+    lo_mc, hi_mc = percentile_bound_mc_error(reps.reshape(-1, p), level)
     total = float(np.sum(imp))
     table = pd.DataFrame(
         {
@@ -405,6 +406,8 @@ def _result(rows: _Rows, *, method: str, imp: np.ndarray, r2: float, sign: np.nd
             "share": 100.0 * imp / total if total != 0 else np.full(p, np.nan),
             "rank": pd.Series(imp).rank(ascending=False, method="min").astype(int).to_numpy(),
             "sign": sign.astype(int),
+            "ci_low_mc_se": lo_mc,
+            "ci_high_mc_se": hi_mc,
         }
     )
     if rows.mask is None:  # listwise: every row used is a complete case
@@ -423,6 +426,8 @@ def _result(rows: _Rows, *, method: str, imp: np.ndarray, r2: float, sign: np.nd
                                                              seed=seed, failed=failed),
         performance=_performance(rows), bootstrap_importances=reps, fit_model=fit_model,
         n_missing_codes=dict(rows.n_missing_codes),
+        ratings=pd.DataFrame(rows.Z, columns=[rows.outcome, *rows.drivers]),
+        rating_weights=rows.w.copy() if rows.weighted else None,
     )
 
 

@@ -31,7 +31,10 @@ class KeyDriverResult:
         relative weights, the percentage of the explained variance); ``rank`` 1 = most
         important; ``sign`` is +1/-1, the sign of the driver's coefficient in the full
         multiple regression (logistic regression for binary outcomes; the zero-order
-        correlation for ``method="correlation"``).
+        correlation for ``method="correlation"``). ``ci_low_mc_se``/``ci_high_mc_se`` are
+        the Monte-Carlo standard errors of the two bounds (how much they move between runs
+        of ``n_boot`` resamples with other seeds;
+        :func:`~cxlib.core.inference.percentile_bound_mc_error`), NaN without a bootstrap.
     r_squared : float
         R² of the full model (McFadden's pseudo-R² for binary outcomes).
     n : int
@@ -55,6 +58,12 @@ class KeyDriverResult:
         :func:`~cxlib.drivers.importance_performance`.
     bootstrap_importances : numpy.ndarray
         The bootstrap replicates, shape (number of valid resamples, number of drivers).
+    ratings : pandas.DataFrame
+        The rows used: the outcome and the drivers (declared missing codes already missing;
+        NaN only under pairwise deletion), for performance measures on the same rows
+        (:func:`~cxlib.drivers.importance_performance`).
+    rating_weights : numpy.ndarray or None
+        Their survey weights (None when unweighted).
     """
 
     table: pd.DataFrame
@@ -77,6 +86,8 @@ class KeyDriverResult:
     bootstrap_importances: np.ndarray = field(repr=False)
     fit_model: Callable[[], Any] = field(repr=False)
     n_missing_codes: dict = field(default_factory=dict)
+    ratings: pd.DataFrame | None = field(default=None, repr=False)
+    rating_weights: np.ndarray | None = field(default=None, repr=False)
 
     @functools.cached_property
     def model(self) -> Any:
@@ -171,7 +182,12 @@ class ImportancePerformanceResult:
         The :func:`~cxlib.drivers.driver_summary` of the key-driver result in the order
         of the drivers (``estimate`` is the driver's share of the total importance in %,
         with its interval; ``importance``, its interval and ``rank`` alongside) plus
-        ``performance`` (the weighted mean rating) and ``quadrant``.
+        ``performance`` (the weighted mean rating, or the top-box share) with
+        ``performance_ci_low``, ``performance_ci_high`` and ``performance_n``, the
+        ``quadrant`` of the point estimates, ``importance_settled``,
+        ``performance_settled``, ``settled`` (both intervals clear their cut lines on the
+        side of the estimate) and ``unsettled`` (``""``, ``"importance"``,
+        ``"performance"`` or ``"importance and performance"``).
     importance_cutoff, performance_cutoff : float
         The lines that split the grid (means or medians over the drivers, see ``cutoff``);
         ``importance_cutoff`` is on the importance scale.
@@ -182,6 +198,10 @@ class ImportancePerformanceResult:
         "mean" or "median".
     n_missing_codes : dict
         Column -> values set missing as declared missing codes (from the key-driver result).
+    performance_measure : str
+        "mean" (mean rating, t interval) or "top_box" (top-box share 0–1, Wilson interval).
+    top : tuple or number or None
+        The top box when ``performance_measure`` is "top_box".
     """
 
     table: pd.DataFrame
@@ -193,6 +213,8 @@ class ImportancePerformanceResult:
     n: int
     confidence_level: float
     n_missing_codes: dict = field(default_factory=dict)
+    performance_measure: str = "mean"
+    top: Any = None
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy per-driver table (a copy)."""

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.checks import check_choice
-from ..core.inference import percentile_interval
+from ..core.inference import percentile_bound_mc_error, percentile_interval
 from ..core.results import SCALES, to_percent
 from .results import KeyDriverResult, KeyDriversByGroupResult
 
@@ -45,10 +45,13 @@ def driver_summary(result: KeyDriverResult) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``driver, rank, sign, importance, importance_ci_low, importance_ci_high,
-        estimate, ci_low, ci_high, n, small_base, min_base, confidence_level`` where
-        ``estimate`` is the driver's share of the total importance (%, for Shapley the
-        share of the explained variance) and ``ci_low``/``ci_high`` its percentile
-        bootstrap interval. The frame has the fields :func:`cxlib.report.format_table`
+        estimate, ci_low, ci_high, n, small_base, min_base, confidence_level, ci_low_mc_se,
+        ci_high_mc_se`` where ``estimate`` is the driver's share of the total importance
+        (%, for Shapley the share of the explained variance), ``ci_low``/``ci_high`` its
+        percentile bootstrap interval and ``ci_low_mc_se``/``ci_high_mc_se`` the
+        Monte-Carlo standard errors of those bounds (share points; how much they move
+        between runs of ``n_boot`` resamples,
+        :func:`~cxlib.core.inference.percentile_bound_mc_error`). The frame has the fields :func:`cxlib.report.format_table`
         and :func:`cxlib.plot_estimates` expect.
 
     Notes
@@ -67,7 +70,9 @@ def driver_summary(result: KeyDriverResult) -> pd.DataFrame:
     [['b', 1, 80.0], ['a', 2, 20.0]]
     """
     t = result.table
-    lo, hi = percentile_interval(_replicate_shares(result).reshape(-1, len(t)), result.confidence_level)
+    shares = _replicate_shares(result).reshape(-1, len(t))
+    lo, hi = percentile_interval(shares, result.confidence_level)
+    lo_mc, hi_mc = percentile_bound_mc_error(shares, result.confidence_level)
     out = pd.DataFrame(
         {
             "driver": t["driver"],
@@ -85,6 +90,8 @@ def driver_summary(result: KeyDriverResult) -> pd.DataFrame:
     out["small_base"] = result.small_base
     out["min_base"] = result.min_base
     out["confidence_level"] = result.confidence_level
+    out["ci_low_mc_se"] = lo_mc
+    out["ci_high_mc_se"] = hi_mc
     return out.sort_values(["rank", "driver"], kind="stable").reset_index(drop=True)
 
 

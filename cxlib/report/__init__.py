@@ -42,7 +42,9 @@ from .findings.scorecard import (
 
 # --- drivers findings ---
 from .findings.drivers import (
+    bootstrap_error_note,
     format_driver_differences,
+    format_driver_summary,
     format_importance_performance,
     format_penalty_reward,
     key_driver_figures,
