@@ -81,6 +81,10 @@ from .crosstab import crosstab
 from .scorecard import headline_metrics, metric_trend, operational_metrics, scorecard_metrics, segment_breakdown
 # --- end scorecard ---
 
+# --- journeys ---
+from .journeys.build import journeys
+# --- end journeys ---
+
 # --- charts ---
 from .viz.estimates import plot_estimates, plot_trend, set_theme
 from .viz.drivers import plot_driver_stability, plot_importance_performance, plot_penalty_reward
