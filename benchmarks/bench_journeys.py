@@ -132,7 +132,7 @@ def run_duckdb(events: pd.DataFrame) -> pd.DataFrame:
 def _child(name: str, events: pd.DataFrame, repeat: int, queue: mp.Queue) -> None:
     try:
         queue.put(_timed(name, events, repeat))
-    except BaseException as exc:  # report it to the parent instead of leaving it waiting
+    except Exception as exc:  # noqa: BLE001 - report it to the parent instead of leaving it waiting
         queue.put(exc)
 
 

@@ -83,6 +83,8 @@ from .scorecard import headline_metrics, metric_trend, operational_metrics, scor
 
 # --- journeys ---
 from .journeys.build import journeys
+from .journeys.paths import directly_follows, path_variants
+from .journeys.divergence import path_divergence
 # --- end journeys ---
 
 # --- charts ---

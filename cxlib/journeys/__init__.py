@@ -13,3 +13,5 @@ scorecards and omnichannel consistency (issue 12).
 from __future__ import annotations
 
 from .build import Journeys, journeys
+from .divergence import PathDivergence, path_divergence
+from .paths import DirectlyFollows, PathVariants, directly_follows, path_variants
