@@ -85,6 +85,8 @@ from .scorecard import headline_metrics, metric_trend, operational_metrics, scor
 from .journeys.build import journeys
 from .journeys.paths import directly_follows, path_variants
 from .journeys.divergence import path_divergence
+from .journeys.touchpoints import channel_consistency, touchpoint_scorecard
+from .journeys.omnichannel import channel_switching, journey_responses
 # --- end journeys ---
 
 # --- charts ---

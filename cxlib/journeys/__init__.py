@@ -14,4 +14,11 @@ from __future__ import annotations
 
 from .build import Journeys, journeys
 from .divergence import PathDivergence, path_divergence
+from .omnichannel import ChannelSwitching, channel_switching, journey_responses
 from .paths import DirectlyFollows, PathVariants, directly_follows, path_variants
+from .touchpoints import (
+    ChannelConsistency,
+    TouchpointScorecard,
+    channel_consistency,
+    touchpoint_scorecard,
+)
