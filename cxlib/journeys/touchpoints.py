@@ -145,11 +145,11 @@ def touchpoint_scorecard(touchpoints: pd.DataFrame, *, touchpoint: str = "touchp
     table = by_group(rows, metric, by=by, min_base=min_base, compare=compare, period=quarter if compare else None,
                      correction=correction, confidence_level=level, **options)
     if previous is None:
-        table = table.assign(**{c: np.nan for c in _COMPARE[:-2]}, significant=pd.NA, compare_note="first period")
-        table["significant"] = table["significant"].astype("boolean")
-    prev = table[table[quarter] == previous][by + ["estimate"]].rename(columns={"estimate": "previous"})
-    now = table[table[quarter] == current].drop(columns=[quarter])
-    now = now.merge(prev, on=by, how="left")
+        now = table.assign(previous=np.nan, **{c: np.nan for c in _COMPARE[:-2]}, compare_note="first period")
+        now["significant"] = pd.array([pd.NA] * len(now), dtype="boolean")
+    else:
+        prev = table[table[quarter] == previous][by + ["estimate"]].rename(columns={"estimate": "previous"})
+        now = table[table[quarter] == current].drop(columns=[quarter]).merge(prev, on=by, how="left")
     volume = rows[rows[quarter] == current].groupby(by, observed=True, dropna=True).size().rename("volume")
     now = now.merge(volume.reset_index(), on=by, how="left")
     front = by + ["volume"]
