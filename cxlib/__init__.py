@@ -87,6 +87,7 @@ from .journeys.paths import directly_follows, path_variants
 from .journeys.divergence import path_divergence
 from .journeys.touchpoints import channel_consistency, touchpoint_scorecard
 from .journeys.omnichannel import channel_switching, journey_responses
+from .viz.journeys import plot_top_paths, plot_touchpoint_heatmap
 # --- end journeys ---
 
 # --- charts ---
