@@ -82,7 +82,7 @@ from .scorecard import headline_metrics, metric_trend, operational_metrics, scor
 # --- end scorecard ---
 
 # --- journeys ---
-from .journeys.build import journeys
+from .journeys.build import journey_summary, journeys
 from .journeys.paths import directly_follows, path_variants
 from .journeys.divergence import path_divergence
 from .journeys.touchpoints import channel_consistency, touchpoint_scorecard

@@ -12,7 +12,7 @@ scorecards and omnichannel consistency (issue 12).
 
 from __future__ import annotations
 
-from .build import Journeys, journeys
+from .build import Journeys, journey_summary, journeys
 from .divergence import PathDivergence, path_divergence
 from .omnichannel import ChannelSwitching, channel_switching, journey_responses
 from .paths import DirectlyFollows, PathVariants, directly_follows, path_variants

@@ -331,3 +331,57 @@ def journeys(events: pd.DataFrame, *, customer: str = "customer_id", time: str =
     return Journeys(table=pd.DataFrame(table), events=pd.DataFrame(ev), customer=customer, time=time, step=step,
                     channel=channel, gap=pd.Timedelta(gap_ns, unit="ns"), start_steps=starts, end_steps=ends,
                     goal_steps=goals, failure_steps=failures)
+
+
+def journey_summary(journeys: Journeys, *, confidence_level: float = 0.95) -> pd.DataFrame:
+    """Shares of journeys by outcome, channel switching and length, with Wilson intervals.
+
+    Parameters
+    ----------
+    journeys : Journeys
+        The result of :func:`journeys`.
+    confidence_level : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        One row per ``measure`` — ``goal``, ``failure``, ``open`` (outcome shares),
+        ``switched`` (more than one channel; only with a channel column), ``single_step``
+        (one-event journeys) — with ``count, estimate, ci_low, ci_high, n`` (all journeys);
+        then ``median_steps`` and ``median_duration_hours`` (medians, no interval).
+
+    Examples
+    --------
+    >>> import pandas as pd, cxlib as cx
+    >>> ev = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": pd.to_datetime(["2026-01-01", "2026-01-02",
+    ...     "2026-01-01"]), "touchpoint": ["login", "cancellation", "login"]})
+    >>> s = cx.journey_summary(cx.journeys(ev, failure_steps="cancellation"))
+    >>> s[["measure", "count", "estimate", "n"]]
+                     measure  count  estimate  n
+    0                   goal      0       0.0  2
+    1                failure      1       0.5  2
+    2                   open      1       0.5  2
+    3            single_step      1       0.5  2
+    4           median_steps      2       1.5  2
+    5  median_duration_hours      2      12.0  2
+    """
+    from ..core.checks import check_confidence_level
+    from ..core.inference import share_interval
+
+    if not isinstance(journeys, Journeys):
+        raise CXDataError(f"`journeys` must be the result of cx.journeys(...), got {type(journeys).__name__}")
+    level = check_confidence_level(confidence_level)
+    t = journeys.table
+    n = len(t)
+    counts = {o: int((t["outcome"] == o).sum()) for o in OUTCOMES}
+    if "switched" in t.columns:
+        counts["switched"] = int(t["switched"].sum())
+    counts["single_step"] = int((t["n_steps"] == 1).sum())
+    c = np.array(list(counts.values()), dtype=float)
+    p, _, lo, hi = share_interval(c, np.full(len(c), n), level)
+    out = pd.DataFrame({"measure": list(counts), "count": c.astype(np.int64), "estimate": p, "ci_low": lo,
+                        "ci_high": hi, "n": n})
+    medians = pd.DataFrame({"measure": ["median_steps", "median_duration_hours"], "count": n,
+                            "estimate": [float(t["n_steps"].median()), t["duration"].median() / pd.Timedelta(hours=1)],
+                            "ci_low": np.nan, "ci_high": np.nan, "n": n})
+    return pd.concat([out, medians], ignore_index=True)
