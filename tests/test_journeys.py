@@ -6,6 +6,7 @@ Python loop over the synthetic journeys, or another library (statsmodels, scipy)
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -38,8 +39,8 @@ def hand_log() -> pd.DataFrame:
 
 
 def hand_journeys(**kw):
-    opts = dict(customer="cust", time="when", step="step", channel="via", gap="7D", end_steps="renewal",
-                goal_steps="renewal", failure_steps="cancellation")
+    opts = {"customer": "cust", "time": "when", "step": "step", "channel": "via", "gap": "7D",
+            "end_steps": "renewal", "goal_steps": "renewal", "failure_steps": "cancellation"}
     return cx.journeys(hand_log(), **(opts | kw))
 
 
@@ -145,7 +146,7 @@ def test_journeys_with_text_customers_and_text_times():
     ({"goal_steps": ["purchase"]}, "none of \\['purchase'\\] occurs"),
 ])
 def test_journeys_bad_input(kwargs, match):
-    opts = dict(customer="cust", time="when", step="step") | kwargs
+    opts = {"customer": "cust", "time": "when", "step": "step"} | kwargs
     with pytest.raises(CXDataError, match=match):
         cx.journeys(hand_log(), **opts)
 
@@ -204,7 +205,7 @@ def test_directly_follows_equal_brute_force_on_synthetic(synth_journeys):
     pairs = {}
     for _, g in ev.groupby("journey_id"):
         s = g["step"].astype(str).tolist()
-        for a, b in zip(s, s[1:]):
+        for a, b in itertools.pairwise(s):
             pairs[(a, b)] = pairs.get((a, b), 0) + 1
     d = cx.directly_follows(synth_journeys, ends=False).table
     assert {(a, b): c for a, b, c in zip(d["from_step"], d["to_step"], d["count"])} == pairs
@@ -282,7 +283,7 @@ def test_touchpoint_scorecard_equals_by_group_and_csat(synth):
 
 def test_touchpoint_scorecard_first_quarter_and_bad_quarter(synth):
     tp = synth.touchpoints
-    first = sorted(tp["quarter"].unique())[0]
+    first = min(tp["quarter"].unique())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallBaseWarning)
         card = cx.touchpoint_scorecard(tp, score="csat", current=first)

@@ -7,14 +7,14 @@ import warnings
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-import cxlib as cx  # noqa: E402
-from cxlib.errors import CXDataError, SmallBaseWarning  # noqa: E402
-from cxlib.viz.journeys import SHARE_WIDTH, SUPPRESSED  # noqa: E402
+import cxlib as cx
+from cxlib.errors import CXDataError, SmallBaseWarning
+from cxlib.viz.journeys import SHARE_WIDTH, SUPPRESSED
 
 
 @pytest.fixture(scope="module")
