@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..core.checks import as_datetimes, check_columns, check_frame, show_values
 from ..errors import CXDataError
+from ..grouping import _factorize_objects  # the by-object factorization of text keys (exact, faster)
 
 #: The outcome labels of a journey, in the order of the ``outcome`` categorical.
 OUTCOMES = ("goal", "failure", "open")
@@ -95,26 +96,33 @@ def _gap(gap: Any) -> int:
     return int(td.value)
 
 
-def _no_missing(values: pd.Series, name: str, argument: str) -> None:
-    bad = values.isna().to_numpy()
+def _no_missing(values: pd.Series | np.ndarray, name: str, argument: str) -> None:
+    """Refuse missing values (``values`` is a Series, or integer codes with -1 = missing)."""
+    bad = values < 0 if isinstance(values, np.ndarray) else values.isna().to_numpy()
     if bad.any():
         raise CXDataError(f"`{argument}` column {name!r} has {int(bad.sum())} missing value(s); "
                           "every event needs one (drop or fill those rows)")
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes in sorted order of the values (categoricals reuse their codes)."""
+def _codes(values: pd.Series, name: str, argument: str) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes in sorted order of the values (categoricals reuse their codes; text
+    is factorized by object first, as in :func:`cxlib.by_group`); missing values refused."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy().astype(np.int64), pd.Index(values.cat.categories)
-    codes, levels = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), pd.Index(levels)
+        codes, levels = values.cat.codes.to_numpy(), values.cat.categories
+    elif values.dtype == object:
+        codes, levels = _factorize_objects(values)
+    else:
+        codes, levels = pd.factorize(values, sort=True)
+    _no_missing(np.asarray(codes), name, argument)
+    return np.asarray(codes).astype(np.int64), pd.Index(levels)
 
 
-def _customer_codes(values: pd.Series) -> np.ndarray:
+def _customer_codes(values: pd.Series, name: str) -> np.ndarray:
     """Codes that sort like the customers (whole-number ids are used as they are)."""
     if pd.api.types.is_integer_dtype(values.dtype) and not isinstance(values.dtype, pd.CategoricalDtype):
+        _no_missing(values, name, "customer")
         return values.to_numpy(dtype=np.int64)
-    return _codes(values)[0]
+    return _codes(values, name, "customer")[0]
 
 
 def _event_order(cust: np.ndarray, t: np.ndarray) -> np.ndarray | None:
@@ -205,9 +213,6 @@ def _validated(events: Any, customer: str, time: str, step: str, channel: str | 
     for arg, col in (("customer", customer), ("time", time), ("step", step), ("channel", channel)):
         if col is not None:
             check_columns(data, [col], argument=arg)
-    for arg, col in (("customer", customer), ("step", step), ("channel", channel)):
-        if col is not None:
-            _no_missing(data[col], col, arg)
     t = as_datetimes(data[time], time)
     _no_missing(t, time, "time")
     return data, t.to_numpy(dtype="datetime64[ns]").view(np.int64)
@@ -286,9 +291,9 @@ def journeys(events: pd.DataFrame, *, customer: str = "customer_id", time: str =
     if both:
         raise CXDataError(f"step(s) {show_values(both)} are declared both in `goal_steps` and `failure_steps`")
     cust_col = data[customer]
-    c = _customer_codes(cust_col)
+    c = _customer_codes(cust_col, customer)
     order = _event_order(c, t)
-    step_code, step_levels = _codes(data[step])
+    step_code, step_levels = _codes(data[step], step, "step")
     take = (lambda a: a) if order is None else (lambda a: a[order])
     cust_values = cust_col.to_numpy() if order is None else cust_col.to_numpy()[order]
     t, step_code, c = take(t), take(step_code), take(c)
@@ -320,7 +325,7 @@ def journeys(events: pd.DataFrame, *, customer: str = "customer_id", time: str =
     ev = {"journey_id": jid + 1, "position": pos, customer: cust_values, "time": t.view("datetime64[ns]"),
           "step": pd.Categorical.from_codes(step_code, categories=step_levels)}
     if channel is not None:
-        ch_code, ch_levels = _codes(data[channel])
+        ch_code, ch_levels = _codes(data[channel], channel, "channel")
         ch_code = take(ch_code)
         table.update(_channel_columns(ch_code, ch_levels, jid, first, new, n_j))
         ev["channel"] = pd.Categorical.from_codes(ch_code, categories=ch_levels)
@@ -328,7 +333,7 @@ def journeys(events: pd.DataFrame, *, customer: str = "customer_id", time: str =
     kind[_step_set(step_levels, goals, "goal_steps")[:-1]] = 0
     kind[_step_set(step_levels, failures, "failure_steps")[:-1]] = 1
     table["outcome"] = _outcomes(kind[step_code], jid, n_j)
-    return Journeys(table=pd.DataFrame(table), events=pd.DataFrame(ev), customer=customer, time=time, step=step,
+    return Journeys(table=pd.DataFrame(table, copy=False), events=pd.DataFrame(ev, copy=False), customer=customer, time=time, step=step,
                     channel=channel, gap=pd.Timedelta(gap_ns, unit="ns"), start_steps=starts, end_steps=ends,
                     goal_steps=goals, failure_steps=failures)
 
