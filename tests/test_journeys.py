@@ -339,3 +339,30 @@ def test_journey_responses_equal_a_brute_force_match(synth, synth_journeys):
         if len(cand) and t <= cand["end"].iloc[-1] + pd.Timedelta("7D"):
             expect = cand["journey_id"].iloc[-1]
         assert (pd.isna(got["journey_id"].iloc[i]) and pd.isna(expect)) or got["journey_id"].iloc[i] == expect
+
+
+def test_bad_inputs_of_the_path_and_touchpoint_functions(synth):
+    with pytest.raises(CXDataError, match="must be the result of cx.journeys"):
+        cx.path_variants(pd.DataFrame({"path": ["a"]}))
+    with pytest.raises(CXDataError, match="`top`=0"):
+        cx.path_variants(hand_journeys(), top=0)
+    with pytest.raises(CXDataError, match="`where`='middle' is not valid"):
+        cx.path_divergence(hand_journeys(), where="middle")
+    with pytest.raises(CXDataError, match="`channel`='via' is not a column"):
+        cx.touchpoint_scorecard(synth.touchpoints, channel="via")
+    with pytest.raises(CXDataError, match="use a mean"):
+        cx.channel_consistency(synth.touchpoints.assign(ltr=9), score="ltr", metric="nps")
+    with pytest.raises(CXDataError, match="must be true/false"):
+        cx.channel_switching(pd.DataFrame({"switched": ["yes", "no"], "csat": [1, 2]}))
+    with pytest.raises(CXDataError, match="already has the journey column"):
+        cx.journey_responses(hand_journeys(), pd.DataFrame({"cust": [1], "date": [T("2026-01-01")],
+                                                            "journey_id": [1]}))
+
+
+def test_journey_summary_by_hand():
+    s = cx.journey_summary(hand_journeys()).set_index("measure")
+    # six journeys: one failure, one goal, five switched channels, none with a single step
+    assert s.loc["failure", "count"] == 1 and s.loc["goal", "count"] == 1 and s.loc["open", "count"] == 4
+    assert s.loc["switched", "estimate"] == pytest.approx(5 / 6)
+    assert s.loc["single_step", "count"] == 0
+    assert s.loc["median_steps", "estimate"] == 2.0

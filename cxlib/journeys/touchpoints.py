@@ -125,7 +125,9 @@ def touchpoint_scorecard(touchpoints: pd.DataFrame, *, touchpoint: str = "touchp
     data = check_frame(touchpoints, argument="touchpoints")
     level = check_confidence_level(confidence_level)
     by = [touchpoint] + ([channel] if channel is not None else [])
-    check_columns(data, by, argument="touchpoint" if channel is None else "channel")
+    check_columns(data, [touchpoint], argument="touchpoint")
+    if channel is not None:
+        check_columns(data, [channel], argument="channel")
     check_columns(data, [quarter], argument="quarter")
     check_columns(data, [score], argument="score")
     quarters = sorted(pd.unique(data[quarter].dropna()).tolist(), key=str)

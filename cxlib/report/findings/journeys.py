@@ -83,7 +83,8 @@ def journey_findings(summary: pd.DataFrame, variants: PathVariants, divergence: 
     n = variants.n_journeys
     steps = _summary_row(summary, "median_steps")
     first = f"{n:,} journeys" + (f" (a new journey after {_duration(gap)} without activity)" if gap else "")
-    first += f", median {steps['estimate']:g} steps" if steps is not None else ""
+    if steps is not None:
+        first += f", median {steps['estimate']:g} step{'' if steps['estimate'] == 1 else 's'}"
     parts = []
     for measure, text in (("switched", "used more than one channel"), ("goal", "reached a goal"),
                           ("failure", "ended in a failure step")):
