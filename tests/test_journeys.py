@@ -366,3 +366,28 @@ def test_journey_summary_by_hand():
     assert s.loc["switched", "estimate"] == pytest.approx(5 / 6)
     assert s.loc["single_step", "count"] == 0
     assert s.loc["median_steps", "estimate"] == 2.0
+
+
+def test_journeys_equal_duckdb_window_functions(synth):
+    """The same sessionisation written in SQL (lag + running sum + ordered string_agg)."""
+    duckdb = pytest.importorskip("duckdb")
+    ev = synth.journeys.sample(frac=1.0, random_state=1).reset_index(drop=True)  # any row order
+    ev["seq"] = ev["event_id"]  # ties broken as in the log's original order
+    con = duckdb.connect()
+    con.register("ev", ev)
+    ref = con.execute("""
+        WITH e AS (SELECT *, CASE WHEN lag(timestamp) OVER w IS NULL
+                                   OR timestamp - lag(timestamp) OVER w > INTERVAL 2 DAY THEN 1 ELSE 0 END AS new
+                   FROM ev WINDOW w AS (PARTITION BY customer_id ORDER BY timestamp, seq)),
+             g AS (SELECT *, sum(new) OVER (PARTITION BY customer_id ORDER BY timestamp, seq
+                                            ROWS UNBOUNDED PRECEDING) AS k FROM e)
+        SELECT customer_id, min(timestamp) AS start, count(*) AS n_steps, count(DISTINCT channel) AS n_channels,
+               string_agg(touchpoint, ' > ' ORDER BY timestamp, seq) AS path
+        FROM g GROUP BY customer_id, k ORDER BY customer_id, start""").df()
+    log = ev.sort_values(["timestamp", "seq"], kind="stable")  # a log in time order: cx.journeys must sort it
+    got = cx.journeys(log, channel="channel", gap="2D").table
+    assert len(got) == len(ref)
+    assert got["customer_id"].tolist() == ref["customer_id"].tolist()
+    assert got["n_steps"].tolist() == ref["n_steps"].tolist()
+    assert got["n_channels"].tolist() == ref["n_channels"].tolist()
+    assert got["path"].astype(str).tolist() == ref["path"].tolist()
