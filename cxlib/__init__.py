@@ -95,6 +95,15 @@ from .scorecard import (
 )
 # --- end scorecard ---
 
+# --- journeys ---
+from .journeys.build import journey_summary, journeys
+from .journeys.paths import directly_follows, path_variants
+from .journeys.divergence import path_divergence
+from .journeys.touchpoints import channel_consistency, touchpoint_scorecard
+from .journeys.omnichannel import channel_switching, journey_responses
+from .viz.journeys import plot_top_paths, plot_touchpoint_heatmap
+# --- end journeys ---
+
 # --- charts ---
 from .viz.estimates import plot_estimates, plot_trend, set_theme
 from .viz.drivers import plot_driver_importance, plot_driver_stability, plot_importance_performance, plot_penalty_reward

@@ -79,6 +79,15 @@ from .findings.segments import (
 )
 # --- end segments findings ---
 
+# --- journeys findings ---
+from .findings.journeys import (
+    channel_switching_findings,
+    journey_findings,
+    journey_key_figures,
+    touchpoint_findings,
+)
+# --- end journeys findings ---
+
 # --- crosstab findings ---
 from .findings.crosstabs import banner_questions, crosstab_findings, crosstab_key_figures, crosstab_method
 # --- end crosstab findings ---

@@ -1,0 +1,215 @@
+"""Paths through journeys: the most frequent variants, the directly-follows table, and the
+steps where failing journeys diverge from the rest.
+
+All three read a :class:`~cxlib.journeys.build.Journeys` (from :func:`cxlib.journeys`);
+counts are exact (bincounts over step codes), shares carry Wilson score intervals
+(:func:`~cxlib.core.inference.share_interval`), and the divergence tests are adjusted for
+multiple testing across steps (:func:`~cxlib.core.inference.adjust_p_values`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.checks import (
+    check_confidence_level,
+)
+from ..core.inference import (
+    share_interval,
+)
+from ..errors import CXDataError
+from .build import Journeys
+
+#: Pseudo-steps of the directly-follows table: before the first and after the last step.
+START, END = "(start)", "(end)"
+
+
+def _check_journeys(journeys: Any) -> Journeys:
+    if not isinstance(journeys, Journeys):
+        raise CXDataError(f"`journeys` must be the result of cx.journeys(...), got {type(journeys).__name__}")
+    if len(journeys) == 0:
+        raise CXDataError("`journeys` has no journeys: nothing to analyse")
+    return journeys
+
+
+@dataclass(frozen=True, eq=False)
+class PathVariants:
+    """The most frequent paths (result of :func:`path_variants`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        ``rank, path, n_steps, count, estimate`` (share of all journeys), ``ci_low,
+        ci_high, n`` (all journeys), ``cumulative`` (share covered by this and the more
+        frequent paths), in descending order of count (ties by path).
+    n_journeys, n_paths : int
+        Journeys and distinct paths in all.
+    confidence_level : float
+    """
+
+    table: pd.DataFrame
+    n_journeys: int
+    n_paths: int
+    confidence_level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """The variants table (a copy)."""
+        return self.table.copy()
+
+
+def path_variants(journeys: Journeys, *, top: int | None = 10, confidence_level: float = 0.95) -> PathVariants:
+    """The most frequent paths with their counts and shares of all journeys.
+
+    Parameters
+    ----------
+    journeys : Journeys
+        The result of :func:`cxlib.journeys`.
+    top : int or None, default 10
+        How many variants to keep (None: all).
+    confidence_level : float, default 0.95
+
+    Returns
+    -------
+    PathVariants
+
+    Notes
+    -----
+    A *variant* is a distinct sequence of steps (process mining's trace variant). Its share
+    is ``count / n`` over all ``n`` journeys, with a Wilson (1927) score interval.
+
+    References
+    ----------
+    van der Aalst, W. M. P. (2016). *Process Mining: Data Science in Action*, §2.3 (variants).
+
+    Examples
+    --------
+    >>> import pandas as pd, cxlib as cx
+    >>> ev = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3],
+    ...     "timestamp": pd.to_datetime(["2026-01-01", "2026-01-02"] * 2 + ["2026-01-01"]),
+    ...     "touchpoint": ["login", "invoice", "login", "invoice", "login"]})
+    >>> cx.path_variants(cx.journeys(ev)).table[["path", "count", "estimate", "n"]].round(3)
+                  path  count  estimate  n
+    0  login > invoice      2     0.667  3
+    1            login      1     0.333  3
+    """
+    j = _check_journeys(journeys)
+    level = check_confidence_level(confidence_level)
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
+        raise CXDataError(f"`top`={top!r} must be a whole number >= 1, or None for every path")
+    path = j.table["path"]
+    codes = path.cat.codes.to_numpy()
+    counts = np.bincount(codes, minlength=len(path.cat.categories))
+    n_steps = np.zeros(len(counts), dtype=np.int64)
+    n_steps[codes] = j.table["n_steps"].to_numpy()
+    names = np.asarray(path.cat.categories, dtype=object)
+    order = np.lexsort((names, -counts))
+    order = order[counts[order] > 0]
+    n = len(path)
+    p, _, lo, hi = share_interval(counts[order], np.full(len(order), n), level)
+    table = pd.DataFrame({"rank": np.arange(1, len(order) + 1), "path": names[order], "n_steps": n_steps[order],
+                          "count": counts[order].astype(np.int64), "estimate": p, "ci_low": lo, "ci_high": hi,
+                          "n": n, "cumulative": np.cumsum(counts[order]) / n})
+    if top is not None:
+        table = table.head(int(top))
+    return PathVariants(table=table.reset_index(drop=True), n_journeys=n, n_paths=len(order),
+                        confidence_level=level)
+
+
+@dataclass(frozen=True, eq=False)
+class DirectlyFollows:
+    """Step → next step within journeys (result of :func:`directly_follows`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        ``from_step, to_step, count, estimate`` (share of the transitions out of
+        ``from_step`` that go to ``to_step``), ``ci_low, ci_high, n`` (transitions out of
+        ``from_step``), ``median_time`` (median time between the two events; NaT for the
+        ``(start)`` and ``(end)`` pseudo-steps).
+    confidence_level : float
+    """
+
+    table: pd.DataFrame
+    confidence_level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """The directly-follows table (a copy)."""
+        return self.table.copy()
+
+
+def directly_follows(journeys: Journeys, *, ends: bool = True, confidence_level: float = 0.95) -> DirectlyFollows:
+    """The directly-follows table: how often each step is followed by each other step.
+
+    Parameters
+    ----------
+    journeys : Journeys
+        The result of :func:`cxlib.journeys`.
+    ends : bool, default True
+        Add the pseudo-steps ``"(start)"`` → first step and last step → ``"(end)"``, so the
+        share of a step's transitions that go to ``"(end)"`` is where journeys stop.
+    confidence_level : float, default 0.95
+
+    Returns
+    -------
+    DirectlyFollows
+
+    Notes
+    -----
+    For consecutive events *i*, *i + 1* of the same journey, the pair (step_i, step_i+1)
+    is counted (the directly-follows graph of process mining); the share of a pair among
+    all transitions out of step_i is a Wilson score interval on that base; the time
+    between is ``time_{i+1} − time_i``, summarised by its median.
+
+    References
+    ----------
+    van der Aalst, W. M. P. (2016). *Process Mining: Data Science in Action*, §6.4
+    (directly-follows graphs).
+
+    Examples
+    --------
+    >>> import pandas as pd, cxlib as cx
+    >>> ev = pd.DataFrame({"customer_id": [1, 1, 1],
+    ...     "timestamp": pd.to_datetime(["2026-01-01 10:00", "2026-01-01 12:00", "2026-01-02 10:00"]),
+    ...     "touchpoint": ["login", "ticket_opened", "login"]})
+    >>> df = cx.directly_follows(cx.journeys(ev), ends=False).table
+    >>> df[["from_step", "to_step", "count", "median_time"]]
+           from_step        to_step  count     median_time
+    0          login  ticket_opened      1 0 days 02:00:00
+    1  ticket_opened          login      1 0 days 22:00:00
+    """
+    j = _check_journeys(journeys)
+    level = check_confidence_level(confidence_level)
+    ev = j.events
+    step = ev["step"].cat.codes.to_numpy().astype(np.int64)
+    labels = list(ev["step"].cat.categories)
+    jid = ev["journey_id"].to_numpy()
+    t = ev["time"].to_numpy().view(np.int64)
+    same = jid[1:] == jid[:-1]
+    src, dst = step[:-1][same], step[1:][same]
+    dt = (t[1:] - t[:-1])[same].astype(float)
+    if ends:
+        start_code, end_code = len(labels), len(labels) + 1
+        labels = labels + [START, END]
+        first = ev["position"].to_numpy() == 0
+        last = np.r_[~same, True]
+        src = np.r_[src, np.full(int(first.sum()), start_code), step[last]]
+        dst = np.r_[dst, step[first], np.full(int(last.sum()), end_code)]
+        dt = np.r_[dt, np.full(int(first.sum()) + int(last.sum()), np.nan)]
+    width = len(labels)
+    pair = src * width + dst
+    grouped = pd.Series(dt).groupby(pair, sort=True)
+    count = grouped.size()
+    median = grouped.median()
+    codes = count.index.to_numpy()
+    out_n = np.bincount(src, minlength=width)[codes // width]
+    p, _, lo, hi = share_interval(count.to_numpy(), out_n, level)
+    names = np.asarray(labels, dtype=object)
+    table = pd.DataFrame({"from_step": names[codes // width], "to_step": names[codes % width],
+                          "count": count.to_numpy().astype(np.int64), "estimate": p, "ci_low": lo, "ci_high": hi,
+                          "n": out_n.astype(np.int64), "median_time": pd.to_timedelta(median.to_numpy(), unit="ns")})
+    table = table.sort_values(["from_step", "count", "to_step"], ascending=[True, False, True], kind="stable")
+    return DirectlyFollows(table=table.reset_index(drop=True), confidence_level=level)
