@@ -33,11 +33,7 @@ data: $(STAMP)
 	$(BIN)/cx data synth $(ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_nps.py
-	$(BIN)/python benchmarks/bench_drivers.py
-	$(BIN)/python benchmarks/bench_weighting.py
-	$(BIN)/python benchmarks/bench_crosstab.py
-	$(BIN)/python benchmarks/bench_batch.py
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean-reports:
 	rm -rf reports/20*
