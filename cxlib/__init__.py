@@ -66,6 +66,7 @@ from .segments.rules import nps_groups, rfm, tenure_bands, value_tiers
 from .segments.attitudinal import attitudinal_segments, k_selection_table, name_segments, segment_agreement
 from .segments.profile import profile
 from .segments.styles import response_styles, standardize_within
+from .segments.style_adjust import style_adjusted_comparison, style_column
 from .segments.compare import segment_association, segment_outcomes, segment_scorecard
 # --- end segments ---
 
