@@ -36,11 +36,6 @@ from .styles import ResponseStyles, _respondent_styles, _style_answers, response
 #: Words that mark a segment as a country-like grouping (answers in different cultures or languages).
 STYLE_WORDS = ("country", "language", "market")
 
-#: The caveat every raw cross-country comparison carries.
-RAW_CAVEAT = ("Raw scores are not comparable across countries: groups answer rating scales differently "
-              "(more or less extreme, more or less agreeing) at the same experience, so part of a raw "
-              "difference in NPS is response style, not satisfaction (Harzing 2006).")
-
 
 def style_column(roles: Any) -> str | None:
     """The study's country-like segment: the first segment whose column name or label
