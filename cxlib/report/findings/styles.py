@@ -28,7 +28,7 @@ def _metric(result: StyleAdjustedComparison) -> tuple[str, str]:
     return ("NPS", " points") if result.metric == "nps" else (f"mean {result.outcome}", "")
 
 
-def _plural(label: str) -> str:
+def plural_label(label: str) -> str:
     """``country`` -> ``countries``, ``market`` -> ``markets``."""
     if label.endswith("y") and label[-2:-1] not in "aeiou":
         return label[:-1] + "ies"
@@ -52,9 +52,9 @@ def _test_sentence(result: StyleAdjustedComparison, adjustment: str, label: str)
     name, _ = _metric(result)
     what = "raw" if adjustment == "raw" else "style-adjusted"
     if t["groups"] < 2:
-        return f"The {what} {name} is not tested across {_plural(label)}: fewer than two are at or above the minimum base."
+        return f"The {what} {name} is not tested across {plural_label(label)}: fewer than two are at or above the minimum base."
     verdict = "differs significantly" if bool(t["significant"]) else "does not differ significantly"
-    return (f"The {what} {name} {verdict} between the {int(t['groups'])} {_plural(label)} (Wald χ² = {t['statistic']:.1f}, "
+    return (f"The {what} {name} {verdict} between the {int(t['groups'])} {plural_label(label)} (Wald χ² = {t['statistic']:.1f}, "
             f"df = {int(t['df'])}, p = {t['p_value']:.3g}).")
 
 
@@ -78,12 +78,12 @@ def style_comparison_findings(result: StyleAdjustedComparison, *, label: str | N
     out = [RAW_CAVEAT if result.metric == "nps" else RAW_CAVEAT.replace("Raw NPS", f"The raw {name}"),
            _test_sentence(result, "raw", label), _test_sentence(result, "adjusted", label)]
     if result.ranking_changed:
-        out.append(f"The ranking of {_plural(label)} changes after the adjustment ({', '.join(result.moved)} "
-                   f"move); do not rank {_plural(label)} on the raw {name}"
+        out.append(f"The ranking of {plural_label(label)} changes after the adjustment ({', '.join(result.moved)} "
+                   f"move); do not rank {plural_label(label)} on the raw {name}"
                    + (", and read the adjusted order as noise: the adjusted values do not differ significantly."
                       if not bool(result.tests.set_index("adjustment").loc["adjusted", "significant"]) else "."))
     elif result.tests["groups"].iloc[0] >= 2:
-        out.append(f"The ranking of {_plural(label)} is the same raw and adjusted.")
+        out.append(f"The ranking of {plural_label(label)} is the same raw and adjusted.")
     if group is not None:
         t = result.table[result.table[result.by].astype(str) == str(group)].set_index("adjustment")
         if len(t) == 2 and not bool(t.loc["raw", "small_base"]):
