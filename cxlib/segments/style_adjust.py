@@ -338,3 +338,53 @@ def _compare(used, resp, y, w, names, *, by, outcome, metric, items, scale, miss
         table=table, tests=pd.DataFrame(tests), ranking_changed=bool(len(moved)), moved=moved, styles=styles,
         coefficients=coefficients, by=by, outcome=outcome, metric=metric, method=method,
         confidence_level=level, min_base=min_base, weighted=weighted)
+
+
+def study_style_comparison(
+    data: pd.DataFrame,
+    roles: Any,
+    *,
+    by: str | None = None,
+    confidence_level: float = 0.95,
+    min_base: int = 30,
+) -> StyleAdjustedComparison:
+    """:func:`style_adjusted_comparison` with everything taken from the study's roles.
+
+    The outcome is the ``recommend`` question as NPS, else the ``satisfaction`` question's
+    mean (its declared points and missing codes); the battery is the study's drivers with
+    their declared scales and missing codes; weights are the ``weight`` role, if any; ``by``
+    defaults to :func:`style_column`.
+
+    Raises
+    ------
+    CXDataError
+        The study has no country-like segment (and ``by`` is not given), no drivers, or no
+        recommend or satisfaction question.
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> from cxlib.data.roles import SYNTHETIC_ROLES
+    >>> survey = cx.synthesize(seed=3, n_customers=800, quarters=2).survey
+    >>> res = study_style_comparison(survey, SYNTHETIC_ROLES)
+    >>> res.by, res.outcome, res.metric, res.weighted
+    ('country', 'ltr', 'nps', True)
+    """
+    by = style_column(roles) if by is None else by
+    if by is None:
+        raise CXDataError("the study has no country, language or market segment; pass `by`")
+    drivers = roles.columns("drivers")
+    if not drivers:
+        raise CXDataError("the study declares no drivers: response styles are measured on the driver ratings")
+    points = {d: roles.points(d) for d in drivers if roles.points(d) is not None}
+    codes = {d: list(roles.scale(d).missing) for d in drivers if roles.scale(d) and roles.scale(d).missing}
+    recommend, satisfaction = roles.column("recommend"), roles.column("satisfaction")
+    outcome = recommend or satisfaction
+    if outcome is None:
+        raise CXDataError("the study has neither a recommend nor a satisfaction question to compare")
+    scale = roles.scale(outcome)
+    return style_adjusted_comparison(
+        data, by=by, outcome=outcome, items=drivers, metric="nps" if recommend else "mean",
+        scale=points or (1, 5), missing=codes, outcome_scale=None if recommend else roles.points(outcome),
+        outcome_missing=list(scale.missing) if scale is not None and scale.missing else (),
+        weights=roles.column("weight"), confidence_level=confidence_level, min_base=min_base)
