@@ -65,3 +65,21 @@ def test_a_small_base_is_suppressed_on_the_effective_base():
     t = cx.report.style_comparison_table(res).set_index("country")
     assert t.loc["C", "raw NPS [CI]"] == f"suppressed (effective n = {c['n_eff']:,.1f} < minimum base 100)"
     assert t.loc["C", "raw rank"] == "—"
+
+
+def test_plot_draws_the_raw_and_adjusted_intervals(result):
+    import matplotlib.pyplot as plt
+
+    ax = cx.plot_style_comparison(result)
+    raw_line, adj_line = [c.lines[0] for c in ax.containers]
+    raw = result.table[result.table["adjustment"] == "raw"]
+    adj = result.table[result.table["adjustment"] == "adjusted"]
+    np.testing.assert_allclose(raw_line.get_xdata(), raw["estimate"])
+    np.testing.assert_allclose(adj_line.get_xdata(), adj["estimate"])
+    bars = ax.containers[1].lines[2][0].get_segments()  # the adjusted intervals
+    np.testing.assert_allclose([s[0][0] for s in bars], adj["ci_low"])
+    np.testing.assert_allclose([s[1][0] for s in bars], adj["ci_high"])
+    p = result.tests["p_value"]
+    assert ax.get_title() == (f"NPS by country: raw (p = {p[0]:.2g}) and adjusted for response styles "
+                              f"(p = {p[1]:.2g})")
+    plt.close(ax.figure)

@@ -241,16 +241,17 @@ def plot_style_comparison(result: Any, *, ax: Any = None, title: str | None = No
     y = np.arange(len(groups))
     for offset, adjustment, marker, face in ((-0.14, "raw", "o", "white"), (0.14, "adjusted", "s", None)):
         part = t[t["adjustment"] == adjustment].set_index(result.by).reindex(groups)
-        ax.errorbar(part["estimate"], y + offset, xerr=[part["estimate"] - part["ci_low"],
-                                                       part["ci_high"] - part["estimate"]],
+        est, lo, hi = (part[c].to_numpy(dtype=float) for c in ("estimate", "ci_low", "ci_high"))
+        ax.errorbar(est, y + offset, xerr=[est - lo, hi - est],
                     fmt=marker, mfc=face, capsize=3, label="raw" if adjustment == "raw" else "adjusted for style")
     n = t[t["adjustment"] == "raw"].set_index(result.by).reindex(groups)["n"]
     ax.set_yticks(y, [f"{g} (n={int(k):,})" for g, k in zip(groups, n)])
     ax.invert_yaxis()
     name = "NPS (points)" if result.metric == "nps" else f"mean {result.outcome}"
     ax.set_xlabel(f"{name}, {result.confidence_level:.0%} intervals")
-    p = result.tests.set_index("adjustment")["p_value"]
-    ax.set_title(title or f"{name.split(' (')[0]} by {result.by}: raw (p = {p['raw']:.2g}) and adjusted for "
-                 f"response styles (p = {p['adjusted']:.2g})", fontsize="medium")
+    p = {k: ("not tested" if not np.isfinite(v) else f"p = {v:.2g}")
+         for k, v in result.tests.set_index("adjustment")["p_value"].items()}
+    ax.set_title(title or f"{name.split(' (')[0]} by {result.by}: raw ({p['raw']}) and adjusted for "
+                 f"response styles ({p['adjusted']})", fontsize="medium")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
