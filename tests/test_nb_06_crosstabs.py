@@ -72,7 +72,7 @@ def test_crosstab_notebook_matches_a_direct_crosstab(run_notebook, small_data_di
     assert "Weighted; every interval and test uses the effective base (Kish)." in html
     assert "import cxlib" not in html
     # the study's labels, not column ids, for questions and banner variables (issue 13)
-    assert '<th colspan="9">Overall satisfaction (1–5)</th>' in html and '<th colspan="9">osat</th>' not in html
+    assert '<th colspan="11">Overall satisfaction (1–5)</th>' in html and '<th colspan="11">osat</th>' not in html
     # the country columns: caveat and the style-adjusted comparison (issue 15 item 1)
     styles = cx.study_style_comparison(responses, SYNTHETIC_ROLES, min_base=30)
     assert ">Countries and response styles<" in html and "Raw NPS is not comparable across countries" in html
