@@ -134,3 +134,41 @@ def test_style_column_and_errors():
         cx.style_adjusted_comparison(df.assign(country="A"), items=["q0"])
     with pytest.raises(CXDataError, match="'ltr'"):
         cx.style_adjusted_comparison(df.assign(ltr=df["ltr"] + 5), items=["q0"])
+
+
+def test_study_comparison_takes_outcome_battery_codes_and_weights_from_the_roles():
+    """An imported study: other column names, a market segment, drivers with 0 = not
+    applicable, a 0/1 satisfied outcome and no recommend question, no weights."""
+    from cxlib.data.study import Scale
+
+    df = styled_frame(seed=4, n=900).rename(columns={"country": "mkt", "q0": "seat", "q1": "cabin"})
+    df.loc[::7, "seat"] = 0  # not applicable
+    df["happy"] = (df["ltr"] >= 8).astype(int)
+
+    class Roles:
+        scales = {"seat": Scale(points=(1.0, 5.0), missing=(0.0,)), "cabin": Scale(points=(1.0, 5.0)),
+                  "happy": Scale(points=(0.0, 1.0))}
+
+        def columns(self, role):
+            return {"segments": ["tier", "mkt"], "drivers": ["seat", "cabin"]}.get(role, [])
+
+        def column(self, role, table="survey"):
+            return {"satisfaction": "happy"}.get(role)
+
+        def label(self, c):
+            return {"mkt": "Home market"}.get(c, c)
+
+        def points(self, c):
+            s = self.scales.get(c)
+            return None if s is None else s.points
+
+        def scale(self, c):
+            return self.scales.get(c)
+
+    res = cx.study_style_comparison(df, Roles())
+    assert (res.by, res.outcome, res.metric, res.weighted) == ("mkt", "happy", "mean", False)
+    direct = cx.style_adjusted_comparison(df.assign(seat=df["seat"].replace(0, np.nan)), by="mkt", outcome="happy",
+                                          items=["seat", "cabin"], metric="mean")
+    pd.testing.assert_frame_equal(res.table, direct.table)
+    raw = res.table[res.table["adjustment"] == "raw"].set_index("mkt")["estimate"]
+    assert raw.to_dict() == pytest.approx(df.groupby("mkt")["happy"].mean().to_dict(), rel=1e-12)
