@@ -176,7 +176,8 @@ def test_countries_are_shown_raw_and_style_adjusted_with_the_caveat(tmp_path):
     assert cells[2][1] == cells[2][2] == "suppressed (effective n = 26.3 &lt; minimum base 30)"
     assert "The raw values differ significantly (Wald χ² = 69.0, df = 2, p = 1.6e-13" in section
     assert "The style-adjusted values do not differ significantly (Wald χ² = 6.3, df = 2, p = 0.277" in section
-    assert "The ranking changes after the adjustment (BR, JP move): do not rank on the raw NPS." in section
+    assert ("The ranking changes after the adjustment (BR, JP move): do not rank on the raw NPS, and do not read "
+            "the adjusted order either: those values do not differ significantly.") in section
     jp_row = [r for r in rows(html) if "country-JP" in r][0]
     assert ("NPS: -13.0 [-25.6, -0.4] (n = 148)<br>NPS adjusted for response styles: 24.7 [17.0, 32.3] "
             "<span class='muted'>(rank 1 of 2; raw rank 2; raw NPS is not comparable across countries)"

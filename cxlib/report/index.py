@@ -93,7 +93,8 @@ def _style_section(block: Mapping[str, Any]) -> list[str]:
         base = f"n = {raw['n']:,}" + (f", effective n = {raw['n_eff']:,.1f}" if block.get("weighted") else "")
         parts.append(f"<tr><td>{html.escape(g)}</td><td class='num'>{_style_cell(raw, min_base)}</td>"
                      f"<td class='num'>{_style_cell(e['adjusted'], min_base)}</td>"
-                     + "".join(f"<td class='num'>{p}</td>" for p in pct) + f"<td class='num'>{html.escape(base)}</td></tr>")
+                     + "".join(f"<td class='num'>{p}</td>" for p in pct)
+                     + f"<td class='num'>{html.escape(base)}</td></tr>")
     parts.append("</tbody></table>")
     tests = block.get("tests", {})
     lines = []
@@ -104,8 +105,12 @@ def _style_section(block: Mapping[str, Any]) -> list[str]:
             lines.append(f"The {what} values {verdict} (Wald χ² = {t['statistic']:.1f}, df = {t['df']}, "
                          f"p = {t['p_value']:.3g}, {t['groups']} groups at or above the minimum base).")
     if block.get("ranking_changed"):
-        lines.append(f"<span class='warn'>The ranking changes after the adjustment ({', '.join(block.get('moved', []))} "
-                     f"move): do not rank on the raw {metric}.</span>")
+        adjusted_sig = (tests.get("adjusted") or {}).get("significant")
+        moved = ", ".join(block.get("moved", []))
+        lines.append(f"<span class='warn'>The ranking changes after the adjustment ({moved} "
+                     f"move): do not rank on the raw {metric}"
+                     + (", and do not read the adjusted order either: those values do not differ significantly."
+                        if adjusted_sig is False else ".") + "</span>")
     else:
         lines.append("The ranking is the same raw and adjusted.")
     level = block.get("confidence_level")

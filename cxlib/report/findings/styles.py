@@ -52,9 +52,11 @@ def _test_sentence(result: StyleAdjustedComparison, adjustment: str, label: str)
     name, _ = _metric(result)
     what = "raw" if adjustment == "raw" else "style-adjusted"
     if t["groups"] < 2:
-        return f"The {what} {name} is not tested across {plural_label(label)}: fewer than two are at or above the minimum base."
+        return (f"The {what} {name} is not tested across {plural_label(label)}: fewer than two are at or above "
+                "the minimum base.")
     verdict = "differs significantly" if bool(t["significant"]) else "does not differ significantly"
-    return (f"The {what} {name} {verdict} between the {int(t['groups'])} {plural_label(label)} (Wald χ² = {t['statistic']:.1f}, "
+    return (f"The {what} {name} {verdict} between the {int(t['groups'])} {plural_label(label)} "
+            f"(Wald χ² = {t['statistic']:.1f}, "
             f"df = {int(t['df'])}, p = {t['p_value']:.3g}).")
 
 
