@@ -72,6 +72,7 @@ from .segments.rules import nps_groups, rfm, tenure_bands, value_tiers
 from .segments.attitudinal import attitudinal_segments, k_selection_table, name_segments, segment_agreement
 from .segments.profile import profile
 from .segments.styles import response_styles, standardize_within
+from .segments.style_adjust import study_style_comparison, style_adjusted_comparison, style_column
 from .segments.compare import segment_association, segment_outcomes, segment_scorecard
 # --- end segments ---
 
@@ -108,7 +109,7 @@ from .viz.journeys import plot_top_paths, plot_touchpoint_heatmap
 from .viz.estimates import plot_estimates, plot_trend, set_theme
 from .viz.drivers import plot_driver_importance, plot_driver_stability, plot_importance_performance, plot_penalty_reward
 from .viz.survival import plot_cohort_retention, plot_survival
-from .viz.segments import plot_profile, plot_response_styles, plot_segment_outcomes
+from .viz.segments import plot_profile, plot_response_styles, plot_segment_outcomes, plot_style_comparison
 # --- end charts ---
 
 # --- report ---

@@ -200,3 +200,37 @@ segment_figures = {} if breakdown is None else {"segment_letters": cx.report.let
 support_figures = {} if ops is None else {"support": cx.report.support_key_figures(ops)}
 figures = cx.report.save_key_figures(cx.report.scorecard_key_figures(headline, scope=scope, **segment_figures,
                                                                      **support_figures), figures_path)
+
+# %% [markdown]
+# ## Response styles across countries
+#
+# Countries answer rating scales differently: more or fewer extreme answers, more or less
+# agreement at the same experience (Harzing 2006). Before any country is called more or
+# less satisfied, its raw score is shown beside the score adjusted for its response style,
+# with one test each of whether the countries differ at all. In a per-country run the
+# comparison covers every country of the quarter and this country is named.
+
+# %%
+style_by = cx.style_column(roles)  # the study's country, language or market segment, if any
+style_wave = survey[survey["quarter"] == quarter]  # every country, whatever this run's scope
+style_ready = (style_by is not None and bool(roles.columns("drivers")) and style_by in style_wave
+               and style_wave[style_by].nunique() > 1)
+if style_ready:
+    style_cmp = cx.study_style_comparison(style_wave, roles, by=style_by, min_base=min_base,
+                                          confidence_level=confidence_level)
+    style_group = subset_value if subset_column == style_by else None
+    display(Markdown("\n".join(f"- {s}" for s in cx.report.style_comparison_findings(
+        style_cmp, label=roles.label(style_by), group=style_group))))
+    cx.plot_style_comparison(style_cmp)
+    plt.show()
+    display(cx.report.style_comparison_table(style_cmp, label=roles.label(style_by)).style.hide(axis="index")
+            .set_caption(f"{quarter}: raw and style-adjusted, with the share of extreme (ERS), agreeing (ARS), "
+                         "disagreeing (DRS) and midpoint (MRS) answers over the driver ratings"))
+    display(Markdown(cx.report.style_comparison_method(style_cmp)))
+    figures = cx.report.save_key_figures(
+        {**figures, "response_styles": cx.report.style_key_figures(style_cmp, group=style_group)}, figures_path)
+else:
+    display(Markdown("Response styles are not compared: " + (
+        "the study has no country, language or market segment." if style_by is None else
+        "the study declares no driver ratings to measure them on." if not roles.columns("drivers") else
+        f"only one {roles.label(style_by)} answered in {quarter}.")))

@@ -63,8 +63,7 @@ driver_codes = {d: list(roles.scale(d).missing) for d in drivers if roles.scale(
 weight = roles.column("weight")
 metrics = cx.scorecard_metrics(roles)  # NPS only when the study has a recommend question
 # response styles are a country (or language) matter: the study's segment named so, if any
-style_by = next((c for c in roles.columns("segments")
-                 if any(w in f"{c} {roles.label(c)}".lower() for w in ("country", "language", "market"))), None)
+style_by = cx.style_column(roles)
 prev = cx.previous_quarter(quarter)
 wave = data.survey[data.survey["quarter"] == quarter].reset_index(drop=True)
 prev_wave = data.survey[data.survey["quarter"] == prev].reset_index(drop=True)
@@ -193,6 +192,16 @@ if style_by is not None:
     ax = cx.plot_response_styles(styles)
     plt.show()
     display(styles.summary.style.hide(axis="index").format(precision=3).set_caption(styles.method))
+    if wave[style_by].nunique() > 1 and (roles.column("recommend") or roles.column("satisfaction")):
+        # the outcome by country as reported and adjusted for response styles, with a test each
+        style_cmp = cx.study_style_comparison(wave, roles, by=style_by, min_base=min_base,
+                                              confidence_level=confidence_level)
+        display(Markdown("\n".join(f"- {s}" for s in cx.report.style_comparison_findings(
+            style_cmp, label=roles.label(style_by)))))
+        cx.plot_style_comparison(style_cmp)
+        plt.show()
+        display(cx.report.style_comparison_table(style_cmp, label=roles.label(style_by)).style.hide(axis="index")
+                .set_caption(cx.report.style_comparison_method(style_cmp)))
 else:
     display(Markdown("The study has no country or language column (no segment named country, language or "
                      "market): response styles across countries cannot be compared."))

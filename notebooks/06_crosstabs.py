@@ -56,6 +56,11 @@ groups = cx.report.banner_questions(roles, questions)
 tables = {title: cx.crosstab(responses, columns=columns, weights=weights, correction=correction,
                              min_base=min_base, confidence_level=confidence_level, **spec)
           for title, spec in groups.items()}
+# a country (language, market) column in the banner: its raw columns are not comparable as they stand
+style_by = cx.style_column(roles)
+style_by = style_by if style_by in columns and roles.columns("drivers") and responses[style_by].nunique() > 1 else None
+style_cmp = None if style_by is None else cx.study_style_comparison(
+    responses, roles, by=style_by, min_base=min_base, confidence_level=confidence_level)
 
 # %%
 # every row of the main questions; one sentence for each other table (the drivers)
@@ -65,6 +70,8 @@ for title, ct in tables.items():
         findings += cx.report.crosstab_findings(ct, labels=roles.labels)
     else:
         findings += [f"{title}: {s}" for s in cx.report.crosstab_findings(ct, labels=roles.labels, rows="summary")]
+if style_cmp is not None:
+    findings += cx.report.style_comparison_findings(style_cmp, label=roles.label(style_by))[:3]
 display(Markdown(f"{quarter}, {scope}, {len(responses):,} survey responses "
                  f"({'weighted' if weights else 'unweighted'}); banner: "
                  f"{', '.join(roles.label(c) for c in columns)}.\n\n" + "\n".join(f"- {s}" for s in findings)))
@@ -87,7 +94,25 @@ display(Markdown(" ".join(method) + f" {n_duplicates:,} duplicate submissions we
 # %%
 for title, ct in tables.items():
     display(Markdown(f"### {title}"))
-    display(cx.report.crosstab_html(ct, title=f"{title}, {quarter}, {scope}"))
+    display(cx.report.crosstab_html(ct, title=f"{title}, {quarter}, {scope}", labels=roles.label))
+
+# %% [markdown]
+# ## Countries and response styles
+#
+# The banner compares countries as they answered. Countries use rating scales differently
+# (Harzing 2006), so the country columns are shown again below beside the same score
+# adjusted for each respondent's extreme and agreeing answers, with one test each of
+# whether the countries differ at all.
+
+# %%
+if style_cmp is not None:
+    display(Markdown("\n".join(f"- {s}" for s in cx.report.style_comparison_findings(
+        style_cmp, label=roles.label(style_by)))))
+    display(cx.report.style_comparison_table(style_cmp, label=roles.label(style_by)).style.hide(axis="index")
+            .set_caption(cx.report.style_comparison_method(style_cmp)))
+else:
+    display(Markdown("The banner has no country, language or market column with more than one value (or the "
+                     "study has no driver ratings to measure response styles on): nothing to adjust."))
 
 # %% [markdown]
 # ## Excel export
@@ -96,7 +121,7 @@ for title, ct in tables.items():
 if excel:
     workbook = (Path(figures_path).with_suffix(".xlsx") if figures_path is not None
                 else Path(f"crosstabs_{quarter}.xlsx"))
-    written = cx.report.crosstab_excel(tables, workbook)
+    written = cx.report.crosstab_excel(tables, workbook, labels=roles.label)
     display(Markdown(f"The tables, one sheet each, are in `{written.name}` beside this report."))
 else:
     display(Markdown("No Excel export for this run (set `excel` to write one)."))
@@ -106,5 +131,7 @@ else:
 
 # %%
 figures = cx.report.save_key_figures(
-    cx.report.crosstab_key_figures(tables, quarter=quarter, scope=scope, banner=columns, weighted=weights is not None),
+    {**cx.report.crosstab_key_figures(tables, quarter=quarter, scope=scope, banner=columns,
+                                      weighted=weights is not None),
+     **({} if style_cmp is None else {"response_styles": cx.report.style_key_figures(style_cmp)})},
     figures_path)

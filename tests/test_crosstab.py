@@ -439,3 +439,27 @@ def test_excel_export_refuses_what_is_not_a_crosstab(tmp_path):
         cx.report.crosstab_excel({"x": pd.DataFrame()}, tmp_path / "x.xlsx")
     with pytest.raises(CXDataError, match="empty"):
         cx.report.crosstab_excel([], tmp_path / "x.xlsx")
+
+
+LABELS = {"osat": "Overall satisfaction (1–5)", "ltr": "Likelihood to recommend (0–10)", "region": "Sales region"}
+
+
+@pytest.mark.parametrize("labels", [LABELS, lambda c: LABELS.get(c, c)])
+def test_html_and_excel_show_the_study_labels_of_questions_and_banner_variables(tmp_path, survey, labels):
+    """Issue 13: the question texts, not the column ids; a column without a label keeps its id."""
+    ct = cx.crosstab(survey, ["osat", "ltr"], ["region", "plan"], weights="weight",
+                     stat={"osat": ["nets", "mean"], "ltr": "nps"}, nets={"osat": {"top-2": (4, 5)}})
+    page = cx.report.crosstab_html(ct, labels=labels)
+    assert '<th colspan="7">Overall satisfaction (1–5)</th>' in page
+    assert '<th colspan="7">Likelihood to recommend (0–10)</th>' in page
+    assert '<th colspan="3">Sales region</th>' in page and '<th colspan="2">plan</th>' in page
+    assert ">osat<" not in page and ">region<" not in page
+    assert '<th colspan="7">osat</th>' in cx.report.crosstab_html(ct)  # no labels: the ids, as before
+    ws = openpyxl.load_workbook(cx.report.crosstab_excel({"t": ct}, tmp_path / "b.xlsx", labels=labels))["t"]
+    col_a = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)]
+    assert "Overall satisfaction (1–5)" in col_a and "Likelihood to recommend (0–10)" in col_a and "osat" not in col_a
+    assert [ws.cell(3, j).value for j in (3, 6)] == ["Sales region", "plan"]
+    assert ws.cell(1, 1).value == ("t: Overall satisfaction (1–5), Likelihood to recommend (0–10) by Sales region, "
+                                   "plan")
+    with pytest.raises(CXDataError, match="`labels`"):
+        cx.report.crosstab_html(ct, labels=["osat"])

@@ -119,3 +119,66 @@ def test_an_empty_manifest_gives_an_empty_table(tmp_path):
     assert "0 run(s) succeeded, <span class='muted'>0 failed</span>" in html
     assert "Headline metrics" not in html and rows(html) == []
     assert html.endswith("</tbody></table></body></html>\n")
+
+
+def test_a_weighted_small_base_is_stated_on_the_effective_base(tmp_path):
+    out = tmp_path / "2026Q3"
+    small = {"estimate": 12.0, "ci_low": 1.0, "ci_high": 23.0, "n": 38, "small_base": True, "n_eff": 26.3}
+    write_run(out, "01_scorecard", "country-JP", {"headline": {"NPS": small}})
+    manifest = {"runs": {"01_scorecard/country-JP": entry("01_scorecard", "country-JP")}}
+    definition = ReportDefinition(title="t", notebooks=(), parameters={"min_base": 30})
+    html = write_index(out, definition=definition, quarter="2026Q3", data_dir="d", manifest=manifest).read_text()
+    assert "NPS: suppressed (effective n = 26.3 &lt; minimum base 30)" in html
+    assert "n = 38 &lt;" not in html
+
+
+STYLE_BLOCK = {
+    "by": "country", "metric": "NPS", "weighted": True, "min_base": 30, "confidence_level": 0.95,
+    "caveat": "Raw NPS is not comparable across countries.", "ranking_changed": True, "moved": ["BR", "JP"],
+    "tests": {"raw": {"statistic": 69.0, "df": 2, "p_value": 1.6e-13, "significant": True, "groups": 2},
+              "adjusted": {"statistic": 6.31, "df": 2, "p_value": 0.277, "significant": False, "groups": 2}},
+    "groups": {
+        "BR": {"raw": {"estimate": 38.78, "ci_low": 30.24, "ci_high": 47.32, "n": 373, "n_eff": 326.83,
+                       "small_base": False, "rank": 1},
+               "adjusted": {"estimate": 16.56, "ci_low": 10.28, "ci_high": 22.85, "n": 373, "n_eff": 326.83,
+                            "small_base": False, "rank": 2},
+               "styles": {"ers": 0.63, "ars": 0.74, "drs": 0.14, "mrs": 0.12}},
+        "JP": {"raw": {"estimate": -13.01, "ci_low": -25.64, "ci_high": -0.38, "n": 148, "n_eff": 138.98,
+                       "small_base": False, "rank": 2},
+               "adjusted": {"estimate": 24.66, "ci_low": 17.01, "ci_high": 32.32, "n": 148, "n_eff": 138.98,
+                            "small_base": False, "rank": 1},
+               "styles": {"ers": 0.23, "ars": 0.5, "drs": 0.2, "mrs": 0.3}},
+        "MX": {"raw": {"estimate": 5.0, "ci_low": 1.0, "ci_high": 9.0, "n": 38, "n_eff": 26.3, "small_base": True,
+                       "rank": None},
+               "adjusted": {"estimate": 6.0, "ci_low": 1.0, "ci_high": 9.0, "n": 38, "n_eff": 26.3,
+                            "small_base": True, "rank": None},
+               "styles": {"ers": 0.6, "ars": 0.7, "drs": 0.1, "mrs": 0.2}},
+    },
+}
+
+
+def test_countries_are_shown_raw_and_style_adjusted_with_the_caveat(tmp_path):
+    out = tmp_path / "2026Q3"
+    write_run(out, "01_scorecard", "overall", {"headline": HEADLINE, "response_styles": STYLE_BLOCK})
+    jp = {**STYLE_BLOCK, "group": "JP", "groups": {"JP": STYLE_BLOCK["groups"]["JP"]}}
+    write_run(out, "01_scorecard", "country-JP", {"headline": {"NPS": {"estimate": -13.01, "ci_low": -25.64,
+                                                                       "ci_high": -0.38, "n": 148}},
+                                                  "response_styles": jp})
+    manifest = {"runs": {"01_scorecard/overall": entry("01_scorecard", "overall"),
+                         "01_scorecard/country-JP": entry("01_scorecard", "country-JP")}}
+    html = write_index(out, definition=DEFINITION, quarter="2026Q3", data_dir="d", manifest=manifest).read_text()
+    section = html.split("<h2>Country comparison: raw and adjusted for response styles</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "<p class='warn'>Raw NPS is not comparable across countries.</p>" in section
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr><td>.*?</tr>", section)]
+    assert cells[1] == ["JP", "-13.0 [-25.6, -0.4] <span class='muted'>(rank 2)</span>",
+                        "24.7 [17.0, 32.3] <span class='muted'>(rank 1)</span>", "23%", "50%", "20%",
+                        "n = 148, effective n = 139.0"]
+    assert cells[2][1] == cells[2][2] == "suppressed (effective n = 26.3 &lt; minimum base 30)"
+    assert "The raw values differ significantly (Wald χ² = 69.0, df = 2, p = 1.6e-13" in section
+    assert "The style-adjusted values do not differ significantly (Wald χ² = 6.3, df = 2, p = 0.277" in section
+    assert ("The ranking changes after the adjustment (BR, JP move): do not rank on the raw NPS, and do not read "
+            "the adjusted order either: those values do not differ significantly.") in section
+    jp_row = [r for r in rows(html) if "country-JP" in r][0]
+    assert ("NPS: -13.0 [-25.6, -0.4] (n = 148)<br>NPS adjusted for response styles: 24.7 [17.0, 32.3] "
+            "<span class='muted'>(rank 1 of 2; raw rank 2; raw NPS is not comparable across countries)"
+            "</span>") in jp_row

@@ -76,6 +76,12 @@ def test_segments_notebook_overall_and_small_base_fan_out(run_notebook, small_da
     assert "Cramér" in html and "planted" not in html.lower()
     # the summary quotes the stability with its interval, as the key figures hold it
     assert f"ARI {st['estimate']:.2f} [{st['ci_low']:.2f}, {st['ci_high']:.2f}]" in html
+    # countries: raw and style-adjusted NPS side by side, the caveat and both tests (issue 15 item 1)
+    styles = cx.study_style_comparison(wave, cx.study_roles(small_dataset), min_base=30)
+    assert "Raw NPS is not comparable across countries" in html
+    assert cx.report.style_comparison_findings(styles)[2].split(" (")[0] in html
+    adj = styles.table[styles.table["adjustment"] == "adjusted"].iloc[0]
+    assert f"{adj['estimate']:.1f} [{adj['ci_low']:.1f}, {adj['ci_high']:.1f}]" in html
 
     # a fan-out run with a tiny base: segment estimates suppressed, not shown as solid
     res2, figs2, html2 = run_notebook("04_segments", run="small", quarter=quarter, data_dir=str(small_data_dir),

@@ -71,6 +71,14 @@ def test_crosstab_notebook_matches_a_direct_crosstab(run_notebook, small_data_di
     assert "Letters: the column is significantly higher than the lettered column" in html
     assert "Weighted; every interval and test uses the effective base (Kish)." in html
     assert "import cxlib" not in html
+    # the study's labels, not column ids, for questions and banner variables (issue 13)
+    assert '<th colspan="11">Overall satisfaction (1–5)</th>' in html and '<th colspan="11">osat</th>' not in html
+    # the country columns: caveat and the style-adjusted comparison (issue 15 item 1)
+    styles = cx.study_style_comparison(responses, SYNTHETIC_ROLES, min_base=30)
+    assert ">Countries and response styles<" in html and "Raw NPS is not comparable across countries" in html
+    assert figs["response_styles"]["tests"]["adjusted"]["p_value"] == pytest.approx(
+        styles.tests["p_value"].iloc[1], rel=1e-12)
+    assert figs["response_styles"]["tests"]["raw"]["significant"] is True
     # the Excel workbook beside the key figures, one sheet per table
     import openpyxl
 
@@ -89,6 +97,7 @@ def test_crosstab_notebook_matches_a_direct_crosstab(run_notebook, small_data_di
     assert nps_jp["small_base"] is True and nps_jp["n"] < 400
     assert figs2["tables"]["Main questions"]["significant"] == []
     assert "below the minimum base 400" in html2 and "No Excel export" in html2
+    assert "response_styles" not in figs2  # the country is held constant: nothing to compare
 
 
 def test_banner_questions_follow_the_roles():

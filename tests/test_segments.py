@@ -357,6 +357,25 @@ def test_profile_small_base_flagged_not_tested():
     )
 
 
+def test_weighted_profile_judges_the_minimum_base_on_the_effective_base():
+    """Issue 15 item 6: with weights the rule is applied to Kish n_eff, and stated on it."""
+    df = _profile_data(n=300)
+    w = np.where(np.arange(len(df)) % 2, 0.1, 4.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallBaseWarning)
+        p = cx.profile(df.assign(w=w), by="seg", variables=["quality"], weights="w", min_base=60)
+    for r in p.itertuples():
+        sw = df.loc[df["seg"] == r.segment, "quality"].notna()
+        ww = w[(df["seg"] == r.segment).to_numpy() & sw.reindex(df.index, fill_value=False).to_numpy()]
+        assert r.n_eff == pytest.approx(ww.sum() ** 2 / (ww ** 2).sum())
+        assert r.small_base == (r.n_eff < 60)
+    assert (p["small_base"] & (p["n"] >= 60)).any()  # raw n passes, the effective base does not
+    t = cx.report.profile_table(p).to_frame()
+    r = p[p["small_base"]].iloc[0]
+    col = [c for c in t.columns if c.startswith(f"{r.segment} (")][0]
+    assert t.loc[0, col] == f"suppressed (effective n = {r.n_eff:,.1f} < minimum base 60)"
+
+
 def test_profile_errors_and_plot():
     df = _profile_data()
     with pytest.raises(CXDataError, match="'nps' is not a column"):
@@ -597,7 +616,7 @@ def test_plot_response_styles_and_profile_table():
     t = cx.report.profile_table(prof, names={"BR": "br"}).to_frame()
     # every cell below min_base=4 is suppressed; the total is the mean over all rows (hand: 19/6)
     assert t.loc[0, "total"] == f"{19 / 6:.2f}"
-    assert t.loc[0, "BR br (n=3)"] == "suppressed (n < 4)"
+    assert t.loc[0, "BR br (n=3)"] == "suppressed (n = 3 < minimum base 4)"
 
 
 def test_findings_and_key_figures_quote_the_results():

@@ -88,6 +88,16 @@ from .findings.journeys import (
 )
 # --- end journeys findings ---
 
+# --- styles findings ---
+from .findings.styles import (
+    RAW_CAVEAT as style_caveat,
+    style_comparison_findings,
+    style_comparison_method,
+    style_comparison_table,
+    style_key_figures,
+)
+# --- end styles findings ---
+
 # --- crosstab findings ---
 from .findings.crosstabs import banner_questions, crosstab_findings, crosstab_key_figures, crosstab_method
 # --- end crosstab findings ---

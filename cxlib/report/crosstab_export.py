@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,18 @@ def crosstab_note(ct: Crosstab) -> str:
     return " ".join(parts)
 
 
+def _labeller(labels: Any) -> Callable[[str], str]:
+    """``labels`` (a mapping column -> label, a function such as ``roles.label``, or None)
+    as a function; a column without a label keeps its id."""
+    if labels is None:
+        return str
+    if isinstance(labels, Mapping):
+        return lambda c: str(labels.get(c, c))
+    if callable(labels):
+        return lambda c: str(labels(c))
+    raise CXDataError(f"`labels` must be a mapping column -> label or a function; got {type(labels).__name__}")
+
+
 def _blocks(ct: Crosstab) -> list[tuple[str, list[list[dict[str, Any]]]]]:
     """Per question, its table rows, each a list of cell records in banner order."""
     n_cols = len(ct.banner)
@@ -111,11 +123,11 @@ def _estimate_text(cell: Mapping[str, Any], digits: Mapping[str, int]) -> str:
     return f"{est:.{digits[cell['stat']]}f}" + ("%" if cell["stat"] == "column %" else "")
 
 
-def _html_header(ct: Crosstab) -> str:
+def _html_header(ct: Crosstab, label: Callable[[str], str] = str) -> str:
     banner = ct.banner
     spans = banner.iloc[1:].groupby("banner", sort=False).size()
     top = ['<th class="cx-stub" rowspan="3"></th><th class="cx-total" rowspan="2">Total</th>']
-    top += [f'<th colspan="{k}">{html.escape(str(b))}</th>' for b, k in spans.items()]
+    top += [f'<th colspan="{k}">{html.escape(label(b))}</th>' for b, k in spans.items()]
     levels = "".join(f"<th>{html.escape(str(c))}</th>" for c in banner["column"].iloc[1:])
     letters = '<th class="cx-total"></th>' + "".join(f"<th>({html.escape(x)})</th>" for x in banner["letter"].iloc[1:])
     return f"<thead><tr>{''.join(top)}</tr><tr>{levels}</tr><tr>{letters}</tr></thead>"
@@ -151,7 +163,8 @@ def _html_base_rows(ct: Crosstab, cells: list[dict[str, Any]]) -> str:
     return "".join(out)
 
 
-def crosstab_html(ct: Crosstab, *, title: str | None = None, digits: Mapping[str, int] | None = None) -> CrosstabHTML:
+def crosstab_html(ct: Crosstab, *, title: str | None = None, digits: Mapping[str, int] | None = None,
+                  labels: Mapping[str, str] | Callable[[str], str] | None = None) -> CrosstabHTML:
     """A banner table as HTML: spanners, letters as superscripts, bases, the note.
 
     Parameters
@@ -162,6 +175,10 @@ def crosstab_html(ct: Crosstab, *, title: str | None = None, digits: Mapping[str
         Caption above the table.
     digits : dict, optional
         Decimals per kind of row (defaults: 1 for "column %" and "nps", 2 for "mean").
+    labels : mapping or function, optional
+        The study's labels (question texts): column id -> label, e.g. ``roles.labels`` or
+        ``roles.label``; shown for the row questions and the banner variables (a column
+        without a label keeps its id).
 
     Returns
     -------
@@ -177,12 +194,15 @@ def crosstab_html(ct: Crosstab, *, title: str | None = None, digits: Mapping[str
     >>> page = crosstab_html(cx.crosstab(df, "renew", "plan"))
     >>> "60.0%<sup>B</sup>" in page, "<th>(A)</th>" in page
     (True, True)
+    >>> "Will you renew?" in crosstab_html(cx.crosstab(df, "renew", "plan"), labels={"renew": "Will you renew?"})
+    True
     """
     digits = {**DIGITS, **(digits or {})}
+    label = _labeller(labels)
     n_cols = len(ct.banner)
     body = []
     for q, rows in _blocks(ct):
-        body.append(f'<tr class="cx-question"><th colspan="{n_cols + 1}">{html.escape(q)}</th></tr>')
+        body.append(f'<tr class="cx-question"><th colspan="{n_cols + 1}">{html.escape(label(q))}</th></tr>')
         body.append(_html_base_rows(ct, rows[0]))
         for cells in rows:
             tds = "".join(_html_cell(c, digits, i == 0, ct.confidence_level) for i, c in enumerate(cells))
@@ -190,7 +210,7 @@ def crosstab_html(ct: Crosstab, *, title: str | None = None, digits: Mapping[str
             body.append(f'<tr{cls}><th class="cx-stub">{html.escape(_row_label(cells[0]))}</th>{tds}</tr>')
     caption = f"<caption>{html.escape(title)}</caption>" if title else ""
     note = f'<tfoot><tr><td colspan="{n_cols + 1}">{html.escape(crosstab_note(ct))}</td></tr></tfoot>'
-    return CrosstabHTML(f'{_CSS}<table class="cx-crosstab">{caption}{_html_header(ct)}'
+    return CrosstabHTML(f'{_CSS}<table class="cx-crosstab">{caption}{_html_header(ct, label)}'
                         f'<tbody>{"".join(body)}</tbody>{note}</table>')
 
 
@@ -223,13 +243,13 @@ def _number_format(stat: str, digits: Mapping[str, int]) -> str:
     return fmt + '"%"' if stat == "column %" else fmt
 
 
-def _write_header(ws, ct: Crosstab, title: str, styles: dict) -> int:
+def _write_header(ws, ct: Crosstab, title: str, styles: dict, label: Callable[[str], str] = str) -> int:
     """Title, banner spanners, column labels and letters; returns the next free row."""
     ws.cell(1, 1, title).font = styles["title"]
     banner = ct.banner
     col = 3
     for name, k in banner.iloc[1:].groupby("banner", sort=False).size().items():
-        ws.cell(3, col, str(name)).font = styles["bold"]
+        ws.cell(3, col, label(name)).font = styles["bold"]
         if k > 1:
             ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + k - 1)
         col += k
@@ -242,9 +262,10 @@ def _write_header(ws, ct: Crosstab, title: str, styles: dict) -> int:
     return 6
 
 
-def _write_question(ws, ct: Crosstab, q: str, rows: list[list[dict]], r: int, digits, styles) -> int:
+def _write_question(ws, ct: Crosstab, q: str, rows: list[list[dict]], r: int, digits, styles,
+                    label: Callable[[str], str] = str) -> int:
     """One question's block (name, bases, estimates and letters); returns the next free row."""
-    ws.cell(r, 1, q).font = styles["bold"]
+    ws.cell(r, 1, label(q)).font = styles["bold"]
     r += 1
     bases = [("Base (n)", "n", "0")] + ([("Effective base", "n_eff", "0.0")] if ct.weighted else [])
     for label, key, fmt in bases:
@@ -283,7 +304,8 @@ def _styles() -> dict:
 
 
 def crosstab_excel(tables: Crosstab | Sequence[Crosstab] | Mapping[str, Crosstab], path: str | os.PathLike,
-                   *, digits: Mapping[str, int] | None = None) -> Path:
+                   *, digits: Mapping[str, int] | None = None,
+                   labels: Mapping[str, str] | Callable[[str], str] | None = None) -> Path:
     """Write banner tables to an Excel workbook, one sheet per table, atomically.
 
     Parameters
@@ -295,6 +317,9 @@ def crosstab_excel(tables: Crosstab | Sequence[Crosstab] | Mapping[str, Crosstab
         The ``.xlsx`` file; written to a temporary file beside it, then renamed.
     digits : dict, optional
         Decimals shown per kind of row (the cells keep full precision).
+    labels : mapping or function, optional
+        The study's labels (question texts) for the row questions and banner variables,
+        as in :func:`crosstab_html`.
 
     Returns
     -------
@@ -325,21 +350,23 @@ def crosstab_excel(tables: Crosstab | Sequence[Crosstab] | Mapping[str, Crosstab
     from openpyxl.utils import get_column_letter
 
     digits = {**DIGITS, **(digits or {})}
+    label = _labeller(labels)
     sheets = _sheets(tables)
     styles = _styles()
     wb = Workbook()
     wb.remove(wb.active)
     for name, ct in sheets:
         ws = wb.create_sheet(name)
-        r = _write_header(ws, ct, f"{name}: {', '.join(ct.rows)} by {', '.join(ct.columns)}", styles)
+        title = f"{name}: {', '.join(label(q) for q in ct.rows)} by {', '.join(label(c) for c in ct.columns)}"
+        r = _write_header(ws, ct, title, styles, label)
         for q, rows in _blocks(ct):
-            r = _write_question(ws, ct, q, rows, r, digits, styles)
+            r = _write_question(ws, ct, q, rows, r, digits, styles, label)
         n_cols = len(ct.banner) + 1
         note = ws.cell(r, 1, crosstab_note(ct))
         note.font, note.alignment = styles["note"], styles["wrap"]
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=max(n_cols, 6))
         ws.row_dimensions[r].height = 15 * (1 + len(crosstab_note(ct)) // 100)
-        ws.column_dimensions["A"].width = max(16, min(40, max(len(str(q)) for q in ct.rows) + 2))
+        ws.column_dimensions["A"].width = max(16, min(40, max(len(label(q)) for q in ct.rows) + 2))
         for j in range(2, n_cols + 1):
             ws.column_dimensions[get_column_letter(j)].width = 12
         ws.freeze_panes = "B6"

@@ -32,12 +32,17 @@ def key_figure(value: Any, *, scale: float = 1.0, n: Any = None) -> dict[str, An
 
     ``scale`` multiplies the estimate and its bounds (100 for a share shown in percent);
     ``n`` overrides the base when the value does not carry it. ``small_base`` is ``False``
-    when the value has no base rule.
+    when the value has no base rule. A small base also keeps the base the rule was applied
+    to: ``n_eff`` (the Kish effective base, when weighted and different from ``n``) and
+    ``min_base``, so a suppression can be stated on the right base.
 
     Examples
     --------
     >>> key_figure({"estimate": 0.25, "ci_low": 0.2, "ci_high": 0.3, "n": 400, "small_base": False}, scale=100)
     {'estimate': 25.0, 'ci_low': 20.0, 'ci_high': 30.0, 'n': 400, 'small_base': False}
+    >>> key_figure({"estimate": 5.0, "ci_low": 1, "ci_high": 9, "n": 38, "n_eff": 26.3, "small_base": True,
+    ...             "min_base": 30})
+    {'estimate': 5.0, 'ci_low': 1.0, 'ci_high': 9.0, 'n': 38, 'small_base': True, 'n_eff': 26.3, 'min_base': 30}
     """
     def num(key: str) -> float | None:
         x = _get(value, key)
@@ -50,6 +55,12 @@ def key_figure(value: Any, *, scale: float = 1.0, n: Any = None) -> dict[str, An
         "n": None if base is None or pd.isna(base) else int(base),
         "small_base": bool(small) if small is not None and small is not pd.NA else False,
     }
+    if out["small_base"]:  # say on which base the rule was applied: Kish n_eff when weighted
+        n_eff, min_base = _get(value, "n_eff"), _get(value, "min_base")
+        if n_eff is not None and not pd.isna(n_eff) and out["n"] is not None and float(n_eff) != out["n"]:
+            out["n_eff"] = float(n_eff)
+        if min_base is not None and not pd.isna(min_base):
+            out["min_base"] = int(min_base)
     return out
 
 

@@ -9,6 +9,8 @@
 - :mod:`~cxlib.segments.profile` — segments against the total (means and shares, index,
   tests against the rest of the sample, one FDR family);
 - :mod:`~cxlib.segments.styles` — response styles per group and within-group standardisation;
+- :mod:`~cxlib.segments.style_adjust` — country (language, market) comparisons raw and
+  adjusted for response styles, with a test of each and the rankings;
 - :mod:`~cxlib.segments.compare` — survey metrics and churn per segment
   (scorecard, outcomes) and the association of membership with a grouping column.
 

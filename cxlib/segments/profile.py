@@ -168,7 +168,7 @@ def _cell_rows(s: _Sums, c: _Cells, segs: list, min_base: int, weighted: bool) -
     n_seg = len(segs)
     with np.errstate(invalid="ignore", divide="ignore"):
         index = 100 * c.est / c.total if c.total != 0 else np.full(n_seg, np.nan)
-    small = s.cnt < min_base
+    small = ~((c.n_eff if weighted else s.cnt) >= min_base)  # the Kish effective base when weighted
     rest_cnt = s.cnt.sum() - s.cnt
     testable = ~small & (rest_cnt >= 2) & (s.cnt >= 2) & np.isfinite(c.pval)
     pval = np.where(testable, c.pval, np.nan)

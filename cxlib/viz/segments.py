@@ -205,3 +205,53 @@ def plot_segment_outcomes(
     for ax in flat[len(metrics):]:
         ax.set_visible(False)
     return flat[: len(metrics)]
+
+
+def plot_style_comparison(result: Any, *, ax: Any = None, title: str | None = None) -> Any:
+    """Raw and style-adjusted estimates per group with their intervals (from
+    :func:`cxlib.style_adjusted_comparison`): two markers per group, raw (open) and
+    adjusted (filled), groups below the minimum base left out; the title carries both
+    tests' p-values.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd, cxlib as cx
+    >>> df = pd.DataFrame({"country": ["A"] * 4 + ["B"] * 4, "ltr": [10, 9, 7, 3, 10, 10, 9, 6],
+    ...                    "q1": [4, 5, 3, 2, 5, 5, 4, 3], "q2": [4, 4, 3, 2, 5, 5, 5, 3]})
+    >>> ax = cx.plot_style_comparison(cx.style_adjusted_comparison(df, items=["q1", "q2"], min_base=2))
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['A (n=4)', 'B (n=4)']
+    """
+    import matplotlib.pyplot as plt
+
+    from ..segments.style_adjust import StyleAdjustedComparison
+
+    if not isinstance(result, StyleAdjustedComparison):
+        raise CXDataError(f"`result` must be a StyleAdjustedComparison, got {type(result).__name__}")
+    t = result.table[~result.table["small_base"].astype(bool)]
+    groups = list(dict.fromkeys(t[result.by]))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 0.9 + 0.55 * max(len(groups), 1)))
+    y = np.arange(len(groups))
+    for offset, adjustment, marker, face in ((-0.14, "raw", "o", "white"), (0.14, "adjusted", "s", None)):
+        part = t[t["adjustment"] == adjustment].set_index(result.by).reindex(groups)
+        est, lo, hi = (part[c].to_numpy(dtype=float) for c in ("estimate", "ci_low", "ci_high"))
+        ax.errorbar(est, y + offset, xerr=[est - lo, hi - est],
+                    fmt=marker, mfc=face, capsize=3, label="raw" if adjustment == "raw" else "adjusted for style")
+    n = t[t["adjustment"] == "raw"].set_index(result.by).reindex(groups)["n"]
+    ax.set_yticks(y, [f"{g} (n={int(k):,})" for g, k in zip(groups, n)])
+    ax.invert_yaxis()
+    name = "NPS (points)" if result.metric == "nps" else f"mean {result.outcome}"
+    ax.set_xlabel(f"{name}, {result.confidence_level:.0%} intervals")
+    p = {k: ("not tested" if not np.isfinite(v) else f"p = {v:.2g}")
+         for k, v in result.tests.set_index("adjustment")["p_value"].items()}
+    ax.set_title(title or f"{name.split(' (')[0]} by {result.by}: raw ({p['raw']}) and adjusted for "
+                 f"response styles ({p['adjusted']})", fontsize="medium")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return ax

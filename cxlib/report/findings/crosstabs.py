@@ -157,7 +157,9 @@ def _row_finding(ct: Any, key: tuple, labels: Mapping[str, str], max_pairs: int)
     unit, digits = _unit(stat), _digits(stat)
     head = (f"{_row_name(question, stat, level, labels)}: {total['estimate']:.{digits}f}{unit} overall "
             f"({ct.confidence_level:.0%} CI {format_interval(total['ci_low'], total['ci_high'], digits=digits)}, "
-            f"n = {int(total['n']):,}{', below the minimum base ' + str(ct.min_base) if total['small_base'] else ''})")
+            f"n = {int(total['n']):,}"
+            + (f", effective n = {total['n_eff']:,.1f}" if ct.weighted and total["small_base"] else "")
+            + f"{', below the minimum base ' + str(ct.min_base) if total['small_base'] else ''})")
     sig = _significant(ct)
     sig = sig[(sig["question"] == question) & (sig["stat"] == stat) & (sig["level"] == level)] if len(sig) else sig
     if sig.empty:

@@ -60,7 +60,10 @@ def scorecard_findings(headline: pd.DataFrame, *, compare: bool = True) -> list[
     out = []
     for _, r in headline.iterrows():
         if r["small_base"]:
-            out.append(f"{r['metric']}: base too small to report (n = {r['n']}, minimum {r['min_base']}).")
+            eff = r.get("n_eff")
+            base = (f"effective n = {eff:,.1f}" if eff is not None and pd.notna(eff) and eff != r["n"]
+                    else f"n = {r['n']}")  # the base the rule was applied to: Kish n_eff when weighted
+            out.append(f"{r['metric']}: base too small to report ({base}, minimum {r['min_base']}).")
             continue
         level = f"{r['confidence_level']:.0%}"
         s = (f"{r['metric']} in {r['quarter']} is {_fmt(r['estimate'], r['unit'])} "

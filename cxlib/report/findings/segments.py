@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ...core.checks import check_columns, check_frame
-from ...core.inference import format_interval
+from ...core.inference import format_interval, format_suppressed
 from ...errors import CXDataError
 from ...segments.attitudinal import AttitudinalSegments
 from ..figures import key_figure
@@ -112,7 +112,9 @@ def segment_findings(
     small = outcomes[outcomes["small_base"].astype(bool)]
     if not small.empty:
         segs = sorted({int(x) for x in small[segment]})
-        out.append(f"Suppressed for small bases (n < {small['min_base'].iloc[0]:g}): segment(s) "
+        weighted = "n_eff" in small and bool((small["n_eff"] != small["n"]).any())
+        out.append(f"Suppressed for small bases ({'effective n' if weighted else 'n'} < "
+                   f"{small['min_base'].iloc[0]:g}): segment(s) "
                    + ", ".join(map(str, segs)) + " in some metrics.")
     if association is not None:
         a = association.iloc[0]
@@ -289,7 +291,8 @@ def profile_table(result: pd.DataFrame, *, names: Mapping[Any, str] | None = Non
     one column per segment showing ``estimate (index)`` with ``*`` when FDR-significant.
 
     Means are shown with ``digits`` decimals, shares in percent; small-base cells read
-    ``suppressed (n < min_base)``. Column headers carry the segment's name and base.
+    ``suppressed (n = 12 < minimum base 30)``, stated on the Kish effective base when the
+    profile is weighted. Column headers carry the segment's name and base.
 
     Returns
     -------
@@ -320,7 +323,8 @@ def profile_table(result: pd.DataFrame, *, names: Mapping[Any, str] | None = Non
         key = r.variable if r.measure == "mean" else f"{r.variable} = {r.level}"
         row = rows.setdefault(key, {"variable": key, "total": fmt(r.total, r.measure)})
         if r.small_base:
-            row[head[r.segment]] = f"suppressed (n < {int(r.min_base)})"
+            row[head[r.segment]] = format_suppressed(getattr(r, "n_eff", r.n) if getattr(r, "n_eff", r.n) != r.n
+                                                     else r.n, r.min_base)
         else:
             idx = "—" if not np.isfinite(r.index) else f"{r.index:.0f}"
             row[head[r.segment]] = f"{fmt(r.estimate, r.measure)} ({idx})" + ("*" if significant else "")

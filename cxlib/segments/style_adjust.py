@@ -1,0 +1,390 @@
+"""Country (or language, market) comparisons that respect response styles.
+
+:func:`style_adjusted_comparison` compares an outcome (NPS or a mean rating) across the
+groups of a country-like column twice: as reported (raw), and adjusted for each
+respondent's extreme and acquiescent answering measured on a battery of ratings; both
+with intervals and a Wald test that the groups are equal, plus the two rankings.
+:func:`style_column` finds the study's country-like segment (a segment named or labelled
+country, language or market).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..core.checks import (
+    apply_scale,
+    check_choice,
+    check_columns,
+    check_confidence_level,
+    check_frame,
+    check_min_base,
+    column_list,
+    numeric_scores,
+    resolve_weights,
+)
+from ..core.inference import normal_quantile
+from ..errors import CXDataError
+from .styles import ResponseStyles, _respondent_styles, _style_answers, response_styles
+
+#: Words that mark a segment as a country-like grouping (answers in different cultures or languages).
+STYLE_WORDS = ("country", "language", "market")
+
+
+def style_column(roles: Any) -> str | None:
+    """The study's country-like segment: the first segment whose column name or label
+    mentions country, language or market, else ``None``.
+
+    ``roles`` is a :class:`cxlib.data.roles.StudyRoles` (anything with ``columns(role)``
+    and ``label(column)``).
+
+    Examples
+    --------
+    >>> from cxlib.data.roles import SYNTHETIC_ROLES
+    >>> style_column(SYNTHETIC_ROLES)
+    'country'
+    """
+    for c in roles.columns("segments"):
+        text = f"{c} {roles.label(c)}".lower()
+        if any(w in text for w in STYLE_WORDS):
+            return c
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class StyleAdjustedComparison:
+    """Raw and response-style-adjusted comparison of groups (see :func:`style_adjusted_comparison`).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per group and ``adjustment`` (``"raw"``, ``"adjusted"``): ``<by>,
+        adjustment, estimate, std_err, ci_low, ci_high, n, n_eff, small_base, min_base,
+        rank`` (1 = highest; groups below the minimum base are not ranked), and the group's
+        style indices ``ers, ars, drs, mrs``.
+    tests : pandas.DataFrame
+        One row per adjustment: ``adjustment, statistic`` (Wald χ²), ``df, p_value,
+        significant, groups`` (the number of groups tested: those at or above the minimum base).
+    ranking_changed : bool
+        True when the adjusted order of the tested groups differs from the raw order.
+    moved : tuple of str
+        Groups whose rank differs between raw and adjusted.
+    styles : ResponseStyles
+        The style diagnostics per group (on the same respondents).
+    coefficients : dict
+        Style index -> its coefficient in the adjusted model (outcome units per unit share).
+    by, outcome, metric, method : str
+    confidence_level : float
+    min_base : int
+    weighted : bool
+    """
+
+    table: pd.DataFrame
+    tests: pd.DataFrame
+    ranking_changed: bool
+    moved: tuple[str, ...]
+    styles: ResponseStyles
+    coefficients: dict
+    by: str
+    outcome: str
+    metric: str
+    method: str
+    confidence_level: float
+    min_base: int
+    weighted: bool
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-group table (a copy)."""
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:  # pragma: no cover - display only
+        return f"<p>{self.method}</p>" + self.table.to_html(index=False) + self.tests.to_html(index=False)
+
+
+def _outcome_values(data: pd.DataFrame, outcome: str, metric: str, scale: Any, missing: Any) -> np.ndarray:
+    """The outcome per respondent: +100 / 0 / -100 for NPS, the rating otherwise (NaN if
+    missing or a declared missing code)."""
+    if metric == "nps":
+        values = apply_scale(data[outcome], outcome, missing=missing)[0] if missing else data[outcome]
+        y = numeric_scores(values, outcome, low=0, high=10, integer=True)
+        return np.where(np.isnan(y), np.nan, np.where(y >= 9, 100.0, np.where(y <= 6, -100.0, 0.0)))
+    return apply_scale(data[outcome], outcome, scale=scale, missing=missing)[0]
+
+
+def _robust_fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted least squares with the HC0 sandwich covariance (Huber-White)."""
+    xw = x * w[:, None]
+    bread = np.linalg.pinv(x.T @ xw)
+    beta = bread @ (xw.T @ y)
+    e = y - x @ beta
+    meat = (xw * (e * e)[:, None]).T @ xw
+    return beta, bread @ meat @ bread
+
+
+def _wald(beta: np.ndarray, cov: np.ndarray, idx: np.ndarray) -> tuple[float, int, float]:
+    """Wald χ² that the coefficients ``idx`` are all equal (contrasts with the first)."""
+    k = len(idx)
+    if k < 2:
+        return np.nan, 0, np.nan
+    r = np.zeros((k - 1, len(beta)))
+    r[np.arange(k - 1), idx[0]] = 1.0
+    r[np.arange(k - 1), idx[1:]] = -1.0
+    d = r @ beta
+    stat = float(d @ np.linalg.pinv(r @ cov @ r.T) @ d)
+    return stat, k - 1, float(stats.chi2.sf(stat, k - 1))
+
+
+def _ranks(est: pd.Series, ok: pd.Series) -> pd.Series:
+    """1 = highest estimate among the groups at or above the minimum base; NA otherwise."""
+    r = est.where(ok).rank(ascending=False, method="min")
+    return r.astype("Int64")
+
+
+def style_adjusted_comparison(
+    data: pd.DataFrame,
+    *,
+    by: str = "country",
+    outcome: str = "ltr",
+    items: Sequence[str],
+    metric: str = "nps",
+    scale: Any = (1, 5),
+    missing: Any = (),
+    outcome_scale: Any = None,
+    outcome_missing: Any = (),
+    weights: Any = None,
+    confidence_level: float = 0.95,
+    min_base: int = 30,
+) -> StyleAdjustedComparison:
+    """Compare groups (countries) on an outcome as reported and adjusted for response styles.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent; not modified.
+    by : str
+        The country-like grouping column; rows with a missing group are left out.
+    outcome : str
+        The outcome column: the 0-10 recommend score (``metric="nps"``) or a rating.
+    items : sequence of str
+        A battery of ratings on one scale (the drivers) from which each respondent's
+        style indices are measured (see :func:`cxlib.segments.styles.response_styles`).
+    metric : {"nps", "mean"}
+        ``"nps"``: the outcome is coded +100 / 0 / -100 (promoter 9-10, passive,
+        detractor 0-6), so a group's mean is its NPS; ``"mean"``: the outcome's mean
+        (a 0/1 outcome gives a share).
+    scale, missing : optional
+        The items' scale and declared missing codes, as in ``response_styles``.
+    outcome_scale : (low, high), optional
+        For ``metric="mean"``: the outcome's scale (values outside raise).
+    outcome_missing : sequence, optional
+        The outcome's declared missing codes (e.g. ``[99]`` = "don't know"), left out.
+    weights : str or array-like, optional
+        Survey weights: weighted estimates, and every minimum-base decision on the Kish
+        effective base ``n_eff``.
+    confidence_level : float, default 0.95
+    min_base : int, default 30
+        Groups with a base (``n_eff`` when weighted) below it are flagged ``small_base``,
+        left out of the tests and not ranked.
+
+    Returns
+    -------
+    StyleAdjustedComparison
+
+    Raises
+    ------
+    CXDataError
+        Missing columns, answers off their scale, an unknown ``metric``, fewer than two
+        groups with respondents.
+
+    Notes
+    -----
+    Respondents with a group, an outcome and at least one item answered are used. For
+    respondent *i* the style indices over the items answered are ERS (share of answers at
+    either end of the scale), ARS (share above the midpoint) and DRS (share below it);
+    MRS = 1 - ARS - DRS is implied on odd scales, and on even scales DRS = 1 - ARS is left
+    out. The adjusted model (Baumgartner & Steenkamp 2001, who partial the style indices
+    out of the ratings by regression; Van Vaerenbergh & Thomas 2013 review it as the
+    common remedy) is
+
+    ``y_i = α_g(i) + β_ERS (ERS_i − mean ERS) + β_ARS (ARS_i − mean ARS) + β_DRS (DRS_i − mean DRS) + e_i``
+
+    fitted by (weighted) least squares, so ``α_g`` is group *g*'s outcome at the sample's
+    average style: the adjusted NPS (or mean). The raw comparison is the same model without
+    the style terms (``α_g`` = the group's weighted mean; unweighted NPS: the Wald
+    variance of Rocks 2016). Standard errors are the HC0 sandwich (Huber-White; with
+    weights the Taylor-linearisation variance of a weighted mean), intervals are normal,
+    and the test of "no difference between groups" is the Wald χ² of the g - 1 contrasts
+    α_1 - α_g over the groups at or above the minimum base.
+
+    What the adjustment can and cannot tell apart: a country-wide shift of every answer
+    (the battery and the outcome alike) looks the same whether it is style or a real
+    difference in experience, and with only experience ratings it is treated as style
+    (as within-country standardisation does, Fischer 2004); separating the two needs
+    content-heterogeneous items or anchoring vignettes (King et al. 2004). A country that
+    recommends more, or less, than its own battery answers predict is still found. Read
+    the adjusted comparison as "is the raw difference more than how the countries answer
+    scales?", not as a corrected league table, and show the per-group diagnostics
+    (``styles``) beside it (Harzing 2006; ``METHODS.md``).
+
+    References
+    ----------
+    Baumgartner, H. & Steenkamp, J.-B. E. M. (2001). Response styles in marketing
+    research: a cross-national investigation. *J. Marketing Research* 38(2), 143-156.
+    Van Vaerenbergh, Y. & Thomas, T. D. (2013). Response styles in survey research: a
+    literature review of antecedents, consequences, and remedies. *Int. J. Public
+    Opinion Research* 25(2), 195-217.
+    Harzing, A.-W. (2006). Response styles in cross-national survey research: a 26-country
+    study. *Int. J. Cross Cultural Management* 6(2), 243-266.
+    Fischer, R. (2004). Standardization to account for cross-cultural response bias.
+    *J. Cross-Cultural Psychology* 35(3), 263-282.
+    King, G., Murray, C. J. L., Salomon, J. A. & Tandon, A. (2004). Enhancing the validity
+    and cross-cultural comparability of measurement in survey research. *American
+    Political Science Review* 98(1), 191-207.
+    Rocks, B. (2016). Interval estimation for the net promoter score. *The American
+    Statistician* 70(4), 365-372.
+
+    Examples
+    --------
+    >>> import pandas as pd, cxlib as cx
+    >>> df = pd.DataFrame({"country": ["A"] * 4 + ["B"] * 4,
+    ...                    "ltr": [10, 9, 7, 3, 10, 10, 9, 6],
+    ...                    "q1": [4, 5, 3, 2, 5, 5, 4, 3], "q2": [4, 4, 3, 2, 5, 5, 5, 3]})
+    >>> res = cx.style_adjusted_comparison(df, items=["q1", "q2"], min_base=2)
+    >>> res.table.loc[res.table["adjustment"] == "raw", ["country", "estimate", "n"]]
+      country  estimate  n
+    0       A      25.0  4
+    1       B      50.0  4
+    """
+    data = check_frame(data)
+    metric = check_choice(metric, ("nps", "mean"), argument="metric")
+    check_columns(data, [by], argument="by")
+    check_columns(data, [outcome], argument="outcome")
+    items = column_list(items, argument="items")
+    check_columns(data, items, argument="items")
+    level = check_confidence_level(confidence_level)
+    min_base = check_min_base(min_base)
+    w_all = resolve_weights(data, weights, len(data))
+    x, lo, hi, _ = _style_answers(data, items, scale, missing)
+    y = _outcome_values(data, outcome, metric, outcome_scale, outcome_missing)
+    keep = data[by].notna().to_numpy() & ~np.isnan(y) & ((~np.isnan(x)).sum(axis=1) > 0)
+    if w_all is not None:
+        keep &= w_all > 0
+    used = data.loc[keep]
+    groups = used[by].to_numpy()
+    resp = _respondent_styles(x[keep], groups, lo, hi)
+    names = pd.Index(sorted(pd.unique(groups), key=str))
+    if len(names) < 2:
+        raise CXDataError(f"column {by!r} has {len(names)} group(s) with respondents; a comparison needs at least 2")
+    w = np.ones(len(used)) if w_all is None else w_all[keep]
+    return _compare(used, resp, y[keep], w, names, by=by, outcome=outcome, metric=metric, items=items,
+                    scale=scale, missing=missing, odd=(hi - lo) % 2 == 0, level=level, min_base=min_base,
+                    weighted=w_all is not None, lo=lo, hi=hi)
+
+
+def _compare(used, resp, y, w, names, *, by, outcome, metric, items, scale, missing, odd, level, min_base,
+             weighted, lo, hi) -> StyleAdjustedComparison:
+    # long-function: fits both models, builds the tidy table, the tests and the rankings in one place
+    codes = names.get_indexer(used[by].to_numpy())
+    dummies = np.zeros((len(y), len(names)))
+    dummies[np.arange(len(y)), codes] = 1.0
+    style_cols = ["ers", "ars", "drs"] if odd else ["ers", "ars"]
+    s = resp[style_cols].to_numpy(dtype=float)
+    s = s - (w[:, None] * s).sum(axis=0) / w.sum()
+    sw = np.bincount(codes, weights=w, minlength=len(names))
+    sw2 = np.bincount(codes, weights=w * w, minlength=len(names))
+    n = np.bincount(codes, minlength=len(names))
+    n_eff = sw * sw / sw2
+    base = n_eff if weighted else n.astype(float)
+    ok = base >= min_base
+    z = normal_quantile(level)
+    frames, tests, coefficients = [], [], {}
+    for adjustment, design in (("raw", dummies), ("adjusted", np.column_stack([dummies, s]))):
+        beta, cov = _robust_fit(design, y, w)
+        se = np.sqrt(np.diag(cov))[: len(names)]
+        est = beta[: len(names)]
+        if adjustment == "adjusted":
+            coefficients = dict(zip(style_cols, beta[len(names):].tolist()))
+        stat, df, p = _wald(beta, cov, np.flatnonzero(ok))
+        tests.append({"adjustment": adjustment, "statistic": stat, "df": df, "p_value": p,
+                      "significant": bool(p < 1 - level) if np.isfinite(p) else pd.NA, "groups": int(ok.sum())})
+        frames.append(pd.DataFrame({by: names, "adjustment": adjustment, "estimate": est, "std_err": se,
+                                    "ci_low": est - z * se, "ci_high": est + z * se, "n": n,
+                                    "n_eff": n_eff if weighted else n.astype(float), "small_base": ~ok,
+                                    "min_base": min_base}))
+    table = pd.concat(frames, ignore_index=True)
+    table["rank"] = pd.concat([_ranks(f["estimate"], pd.Series(ok)) for f in frames], ignore_index=True)
+    styles = response_styles(used, by=by, items=items, scale=scale, missing=missing)
+    diag = styles.summary.set_index(by)[["ers", "ars", "drs", "mrs"]]
+    table = table.join(diag, on=by)
+    raw_rank = table.loc[table["adjustment"] == "raw", "rank"].to_numpy()
+    adj_rank = table.loc[table["adjustment"] == "adjusted", "rank"].to_numpy()
+    moved = tuple(str(g) for g, a, b in zip(names, raw_rank, adj_rank) if not pd.isna(a) and a != b)
+    what = "NPS (+100 promoter / 0 passive / -100 detractor)" if metric == "nps" else f"mean of {outcome!r}"
+    method = (
+        f"{what} by {by!r}: raw = the group's {'weighted ' if weighted else ''}mean; adjusted = the group's "
+        f"intercept in a {'weighted ' if weighted else ''}least-squares model with the respondent's "
+        f"{', '.join(c.upper() for c in style_cols)} on the {lo:g}-{hi:g} battery ({len(items)} items) centred at "
+        f"the sample mean (Baumgartner & Steenkamp 2001); HC0 sandwich standard errors, normal "
+        f"{level:.0%} intervals; Wald chi-square test of equal groups over groups with "
+        f"{'Kish effective base' if weighted else 'n'} >= {min_base}"
+    )
+    return StyleAdjustedComparison(
+        table=table, tests=pd.DataFrame(tests), ranking_changed=bool(len(moved)), moved=moved, styles=styles,
+        coefficients=coefficients, by=by, outcome=outcome, metric=metric, method=method,
+        confidence_level=level, min_base=min_base, weighted=weighted)
+
+
+def study_style_comparison(
+    data: pd.DataFrame,
+    roles: Any,
+    *,
+    by: str | None = None,
+    confidence_level: float = 0.95,
+    min_base: int = 30,
+) -> StyleAdjustedComparison:
+    """:func:`style_adjusted_comparison` with everything taken from the study's roles.
+
+    The outcome is the ``recommend`` question as NPS, else the ``satisfaction`` question's
+    mean (its declared points and missing codes); the battery is the study's drivers with
+    their declared scales and missing codes; weights are the ``weight`` role, if any; ``by``
+    defaults to :func:`style_column`.
+
+    Raises
+    ------
+    CXDataError
+        The study has no country-like segment (and ``by`` is not given), no drivers, or no
+        recommend or satisfaction question.
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> from cxlib.data.roles import SYNTHETIC_ROLES
+    >>> survey = cx.synthesize(seed=3, n_customers=800, quarters=2).survey
+    >>> res = study_style_comparison(survey, SYNTHETIC_ROLES)
+    >>> res.by, res.outcome, res.metric, res.weighted
+    ('country', 'ltr', 'nps', True)
+    """
+    by = style_column(roles) if by is None else by
+    if by is None:
+        raise CXDataError("the study has no country, language or market segment; pass `by`")
+    drivers = roles.columns("drivers")
+    if not drivers:
+        raise CXDataError("the study declares no drivers: response styles are measured on the driver ratings")
+    points = {d: roles.points(d) for d in drivers if roles.points(d) is not None}
+    codes = {d: list(roles.scale(d).missing) for d in drivers if roles.scale(d) and roles.scale(d).missing}
+    recommend, satisfaction = roles.column("recommend"), roles.column("satisfaction")
+    outcome = recommend or satisfaction
+    if outcome is None:
+        raise CXDataError("the study has neither a recommend nor a satisfaction question to compare")
+    scale = roles.scale(outcome)
+    return style_adjusted_comparison(
+        data, by=by, outcome=outcome, items=drivers, metric="nps" if recommend else "mean",
+        scale=points or (1, 5), missing=codes, outcome_scale=None if recommend else roles.points(outcome),
+        outcome_missing=list(scale.missing) if scale is not None and scale.missing else (),
+        weights=roles.column("weight"), confidence_level=confidence_level, min_base=min_base)
