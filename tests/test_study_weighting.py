@@ -269,3 +269,37 @@ def test_an_empty_weighting_table_and_a_taken_column_name_are_refused(tmp_path):
 def test_a_cap_too_low_is_a_problem_of_the_import(tmp_path):
     with pytest.raises(ImportFailed, match=r"(?s)\[weighting\].*`cap`=1.01 is too low"):
         cx.import_study(_study(tmp_path, options="cap = 1.01"))
+
+
+# --------------------------------------------------------------------------- findings
+def test_weighting_findings_read_their_numbers_from_the_stored_report(imported):
+    _, result = imported
+    stored = cx.load_weighting(result.path)
+    s = stored.summary.set_index("wave")
+    text = cx.report.weighting_findings(stored, labels={"Age band": "Age (bands)"})
+    assert "on Class, Age (bands) and Gender × Type of Travel (raking from the design weight 'w')" in text
+    assert "Each wave is raked to the targets on its own." in text
+    lo, hi = sorted(s["design_effect"])
+    assert f"design effect of weighting is {lo:.3g}–{hi:.3g} across the 2 waves" in text
+    n_lo, n_hi = sorted(s["n_eff"])
+    assert f"precision of {n_lo:,.0f}–{n_hi:,.0f} unweighted ones" in text
+    one = cx.report.weighting_findings(stored, wave="2025Q4")
+    assert f"design effect of weighting is {s.loc['2025Q4', 'design_effect']:.3g} (efficiency " \
+           f"{s.loc['2025Q4', 'efficiency'] * 100:.0f}%)" in one
+    assert f"the {int(s.loc['2025Q4', 'n'])} responses carry the precision of {s.loc['2025Q4', 'n_eff']:,.0f}" in one
+    assert f"range from {s.loc['2025Q4', 'min']:.2g} to {s.loc['2025Q4', 'max']:.2g}" in one
+    assert "not weighted" in cx.report.weighting_findings(None)
+    with pytest.raises(CXDataError, match="2024Q1"):
+        cx.report.weighting_findings(stored, wave="2024Q1")
+
+
+def test_weighting_findings_say_how_far_trimming_moved_the_margins(tmp_path):
+    result = cx.import_study(_study(tmp_path, options="trim = [0.05, 0.95]"))
+    s = result.weighting.summary
+    assert s["trim_shift"].notna().all() and (s["max_abs_difference"] > 1e-6).all()
+    text = cx.report.weighting_findings(result.weighting)
+    assert "stay close to the targets after trimming" in text
+    assert f"moved the margins by up to {s['trim_shift'].max() * 100:.2f} percentage points" in text
+    stored = cx.load_weighting(result.path)
+    assert stored.settings["trim"] == (0.05, 0.95)
+    np.testing.assert_allclose(stored.margins["trim_shift"], result.weighting.margins["trim_shift"], atol=1e-15)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,9 +90,11 @@ class StudyWeighting:
 
     @property
     def margins(self) -> pd.DataFrame:
-        """Weighted vs target margins, one row per wave, variable and level."""
-        return pd.concat([rep.margins.assign(wave=wave)[["wave", *rep.margins.columns]]
-                          for wave, rep in self.reports.items()], ignore_index=True)
+        """Weighted vs target margins, one row per wave, variable and level (levels as text,
+        a crossed margin's joined by `` × ``, as in :data:`WEIGHTING_FILE`)."""
+        out = pd.concat([rep.margins.assign(wave=wave)[["wave", *rep.margins.columns]]
+                         for wave, rep in self.reports.items()], ignore_index=True)
+        return out.assign(level=out["level"].map(_level_label))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready content of :data:`WEIGHTING_FILE` (levels written as text; a crossed
@@ -269,7 +272,7 @@ def weight_survey(study: Study, survey: pd.DataFrame) -> tuple[pd.Series, StudyW
         shares = result.targets
     if problems:
         raise CXDataError(f"{study.path.name}: [weighting] cannot rake the survey to its targets:\n"
-                          + "\n".join(f"      {p}" for p in problems))
+                          + "\n".join(textwrap.indent(p, "      ") for p in problems))
     settings = {**options, "per_wave": spec.per_wave}
     return weights, StudyWeighting(column=spec.column, design_weight=design, targets=shares, settings=settings,
                                    reports=reports, fits=pd.DataFrame(fits))

@@ -81,3 +81,7 @@ from .findings.segments import (
 from .findings.crosstabs import banner_questions, crosstab_findings, crosstab_key_figures, crosstab_method
 # --- end crosstab findings ---
 from .crosstab_export import crosstab_excel, crosstab_html, crosstab_note  # crosstabs: HTML and Excel
+
+# --- weighting findings ---
+from .findings.weighting import weighting_findings
+# --- end weighting findings ---
