@@ -22,7 +22,10 @@ A key that is a tuple of columns is a crossed margin whose levels are tuples
 Returned weights have mean 1 (they sum to the number of respondents), so a weighted base
 reads like a respondent count; multiply by ``N / n`` for population totals. Every
 estimator of cxlib that takes ``weights=`` accepts ``result.weights`` (a Series aligned on
-the data's index) and then uses the Kish effective base ``(Σw)² / Σw²``.
+the data's index); which of them use the Kish effective base ``(Σw)² / Σw²`` for their
+intervals, and which take no weights, is tabled in ``data/study-file.md`` ("Which analyses
+use the weights"). A study file's ``[weighting]`` table makes the import rake the survey
+(:mod:`cxlib.data.weights`).
 """
 
 from __future__ import annotations

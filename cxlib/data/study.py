@@ -318,7 +318,10 @@ def load_study(path: str | os.PathLike) -> Study:
         exist; ``format = "sql"`` without ``url`` and ``query``; scale ``points`` that are
         not two increasing numbers, labels or values outside them, ``missing`` codes that
         are not numbers, ``values`` that do not map text to numbers; a ``wave`` that is not
-        a quarter such as ``"2025Q4"``.
+        a quarter such as ``"2025Q4"``; a ``[weighting]`` table without targets, with
+        target values that are not numbers >= 0, shares that do not sum to 1 or count
+        margins with different totals, malformed ``[[weighting.crossed]]`` cells, or bad
+        ``cap``/``trim``/``max_iter``/``tol``/``per_wave``/``column``.
 
     Examples
     --------
