@@ -303,3 +303,72 @@ def test_weighting_findings_say_how_far_trimming_moved_the_margins(tmp_path):
     stored = cx.load_weighting(result.path)
     assert stored.settings["trim"] == (0.05, 0.95)
     np.testing.assert_allclose(stored.margins["trim_shift"], result.weighting.margins["trim_shift"], atol=1e-15)
+
+
+def test_findings_of_a_pooled_raking_describe_it_for_any_wave(tmp_path):
+    result = cx.import_study(_study(tmp_path, options="per_wave = false"))
+    text = cx.report.weighting_findings(result.weighting, wave="2025Q4")
+    assert text == cx.report.weighting_findings(result.weighting)
+    assert "Each wave" not in text and f"the {len(result.tables['survey'])} responses carry" in text
+
+
+# ----------------------------------------------- the audit (data/study-file.md's table)
+def _kish(w) -> float:
+    w = np.asarray(w, dtype=float)
+    return w.sum() ** 2 / (w ** 2).sum()
+
+
+@pytest.fixture
+def wave(imported):
+    _, result = imported
+    survey = result.tables["survey"]
+    return survey[survey["quarter"] == "2025Q4"].reset_index(drop=True).assign(
+        ltr=lambda d: d["ltr"].astype(float), satisfaction=lambda d: d["satisfaction"].astype(float))
+
+
+def test_audit_effective_base_in_profiles_segment_scorecards_banners_and_drivers(wave):
+    w = wave["raked_weight"]
+    prof = cx.profile(wave, by="Class", variables=["ltr"], weights="raked_weight", min_base=5, scale=(0, 10))
+    for seg, part in wave.groupby("Class"):
+        row = prof[prof["segment"].astype(str) == seg] if "segment" in prof else prof[prof["Class"] == seg]
+        assert row["n_eff"].iloc[0] == pytest.approx(_kish(w[part.index]), rel=1e-9)
+    card = cx.segment_scorecard(wave, by="Class", metrics=["nps"], weights="raked_weight", min_base=5,
+                                metric_options={"nps": {"score": "ltr"}})
+    for seg, part in wave.groupby("Class"):
+        direct = cx.nps(part, score="ltr", weights="raked_weight", min_base=5)
+        row = card[card["Class"].astype(str) == seg].iloc[0]
+        assert (row["estimate"], row["ci_low"], row["ci_high"]) == pytest.approx(
+            (direct.estimate, direct.ci_low, direct.ci_high))
+    ct = cx.crosstab(wave, rows="satisfaction", columns="Class", weights="raked_weight", stat="mean", min_base=5)
+    for seg, part in wave.groupby("Class"):
+        cell = ct.table[ct.table["column"].astype(str) == seg].iloc[0]
+        assert cell["n_eff"] == pytest.approx(_kish(w[part.index]), rel=1e-9)
+        mean = np.average(part["satisfaction"], weights=w[part.index])
+        assert cell["estimate"] == pytest.approx(mean, rel=1e-12)
+    kd = cx.key_drivers(wave, outcome="ltr", drivers=["satisfaction", "Age band"], weights="raked_weight", n_boot=0)
+    assert kd.n_eff == pytest.approx(_kish(w), rel=1e-9)
+
+
+def test_audit_functions_without_weights_take_no_weight_and_say_so():
+    import inspect
+
+    for fn in (cx.attitudinal_segments, cx.response_styles, cx.segment_association):
+        assert "weights" not in inspect.signature(fn).parameters
+        assert "Weights: not supported" in " ".join(fn.__doc__.split()), fn.__name__
+
+
+def test_audit_penalty_reward_intervals_do_not_use_the_effective_base():
+    """Documented as partly supported: WLS errors treat survey weights as precision weights, so with
+    weights unrelated to the errors they are too narrow by about sqrt(deff) against the sandwich
+    (design-based) errors. If this fails because penalty_reward now uses a design-based covariance,
+    update data/study-file.md's table and the docstring."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    x = rng.integers(1, 6, (n, 3)).astype(float)
+    w = np.exp(rng.normal(0, 0.8, n))
+    df = pd.DataFrame(x, columns=list("abc")).assign(y=x @ [0.3, 0.2, 0.1] + rng.normal(0, 1, n), w=w / w.mean())
+    deff = n / _kish(df["w"])
+    pr = cx.penalty_reward(df, outcome="y", drivers=list("abc"), weights="w", scale=(1, 5))
+    ratio = pr.model.get_robustcov_results("HC1").bse / pr.model.bse.to_numpy()
+    assert deff > 1.8 and (ratio > 1.2).all() and np.median(ratio) == pytest.approx(np.sqrt(deff), rel=0.1)
+    assert "too narrow" in " ".join(cx.penalty_reward.__doc__.split())

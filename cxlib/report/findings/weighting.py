@@ -37,7 +37,9 @@ def weighting_findings(weighting: StudyWeighting | None, *, wave: str | None = N
     weighting : StudyWeighting or None
         From :func:`cxlib.load_weighting` (``None``: the study is not weighted to targets).
     wave : str, optional
-        Describe this wave (quarter) only; default every wave (ranges across waves).
+        Describe this wave (quarter) only; default every wave (ranges across waves). When
+        the survey was raked once over all waves (``per_wave = false``) that one report is
+        described whatever the wave.
     labels : mapping, optional
         Column -> label (e.g. ``cx.study_roles(data).labels``) for the weighting variables.
 
@@ -79,6 +81,8 @@ def weighting_findings(weighting: StudyWeighting | None, *, wave: str | None = N
         return ("The survey is not weighted to population targets: estimates describe the respondents "
                 "(with the study's own weights where it declares them).")
     summary = weighting.summary
+    if wave is not None and summary["wave"].tolist() == [ALL_WAVES]:
+        wave = None  # raked once over every wave (per_wave = false): the one report holds for each
     if wave is not None:
         if wave not in set(summary["wave"]):
             raise CXDataError(f"`wave`={wave!r} is not a wave of the weighting; its waves are {summary['wave'].tolist()}")
