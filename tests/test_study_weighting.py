@@ -372,3 +372,16 @@ def test_audit_penalty_reward_intervals_do_not_use_the_effective_base():
     ratio = pr.model.get_robustcov_results("HC1").bse / pr.model.bse.to_numpy()
     assert deff > 1.8 and (ratio > 1.2).all() and np.median(ratio) == pytest.approx(np.sqrt(deff), rel=0.1)
     assert "too narrow" in " ".join(cx.penalty_reward.__doc__.split())
+
+
+def test_levels_match_ignoring_case_and_spaces_but_not_twice(tmp_path):
+    text = STUDY.replace('"Eco Plus" = 0.07', '" eco plus" = 0.07')
+    result = cx.import_study(_study(tmp_path, text=text))
+    wave = result.tables["survey"].query("quarter == '2025Q4'")
+    share = wave.loc[wave["Class"] == "Eco Plus", "raked_weight"].sum() / wave["raked_weight"].sum()
+    assert share == pytest.approx(0.07, abs=1e-8)
+    assert result.weighting.targets["Class"] == pytest.approx(CLASS)
+    twice = STUDY.replace("Eco = 0.45,", "Eco = 0.40, eco = 0.05,")
+    (tmp_path / "twice").mkdir()
+    with pytest.raises(ImportFailed, match=r"(?s)level 'Eco' twice \(as 'Eco' and 'eco'"):
+        cx.import_study(_study(tmp_path / "twice", text=twice))

@@ -187,11 +187,15 @@ def _matched(frame: pd.DataFrame, key: Any, levels: dict[Any, float]) -> dict[An
         for v in pd.unique(s.dropna()):
             found.setdefault(_norm(v, numeric), v.item() if isinstance(v, np.generic) else v)
         lookups.append((numeric, found))
-    out = {}
+    out, written = {}, {}
     for level, value in levels.items():
         parts = level if isinstance(level, tuple) else (level,)
         data_parts = tuple(found.get(_norm(p, numeric), p) for p, (numeric, found) in zip(parts, lookups))
-        out[data_parts if isinstance(key, tuple) else data_parts[0]] = value
+        matched = data_parts if isinstance(key, tuple) else data_parts[0]
+        if matched in out:
+            raise CXDataError(f"[weighting] targets for {' × '.join(cols)!r} give the level {matched!r} twice (as "
+                              f"{written[matched]!r} and {level!r}; levels match ignoring case and spaces)")
+        out[matched], written[matched] = value, level
     return out
 
 
