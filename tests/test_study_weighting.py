@@ -221,7 +221,7 @@ def test_a_target_level_without_respondents_is_listed(tmp_path):
     msg = str(err.value)
     assert "'Eco Plus'" in msg and "no respondents" in msg and "'Class'" in msg
     assert "Female" in msg and "Gender × Type of Travel" in msg  # every variable listed, not the first only
-    assert "2025Q3" in msg and "2025Q4" in msg and "nothing was written" in msg
+    assert "2025Q3" in msg and "2025Q4" in msg and "nothing was written" in msg and "per_wave = false" in msg
     assert not (tmp_path / "dataset" / "manifest.json").exists()
 
 

@@ -258,7 +258,7 @@ def weight_survey(study: Study, survey: pd.DataFrame) -> tuple[pd.Series, StudyW
     targets = {key: _matched(survey, key, levels) for key, levels in spec.targets.items()}
     design = study.role("survey", "weight")
     options = {"cap": spec.cap, "trim": spec.trim, "max_iter": spec.max_iter, "tol": spec.tol}
-    waves = (survey.groupby("quarter", sort=True).groups.items() if spec.per_wave
+    waves = (list(survey.groupby("quarter", sort=True).groups.items()) if spec.per_wave
              else [(ALL_WAVES, survey.index)])
     weights = pd.Series(np.nan, index=survey.index, name=spec.column)
     reports, fits, problems, shares = {}, [], [], None
@@ -275,8 +275,10 @@ def weight_survey(study: Study, survey: pd.DataFrame) -> tuple[pd.Series, StudyW
                      "max_error": result.max_error})
         shares = result.targets
     if problems:
+        hint = ("\n    (each wave is raked on its own; with waves too small for every level, set per_wave = false "
+                "in [weighting] to rake all waves together)" if spec.per_wave and len(waves) > 1 else "")
         raise CXDataError(f"{study.path.name}: [weighting] cannot rake the survey to its targets:\n"
-                          + "\n".join(textwrap.indent(p, "      ") for p in problems))
+                          + "\n".join(textwrap.indent(p, "      ") for p in problems) + hint)
     settings = {**options, "per_wave": spec.per_wave}
     return weights, StudyWeighting(column=spec.column, design_weight=design, targets=shares, settings=settings,
                                    reports=reports, fits=pd.DataFrame(fits))
