@@ -289,14 +289,14 @@ def weighting_lines(weighting: StudyWeighting) -> list[tuple[int, str]]:
     effective base, design effect and range of the weights."""
     names = ", ".join(" × ".join(k) if isinstance(k, tuple) else str(k) for k in weighting.targets)
     start = f"from the design weight {weighting.design_weight!r}" if weighting.design_weight else "from equal weights"
-    out = [(sum(r.n for r in weighting.reports.values()),
-            f"column {weighting.column!r} (the survey's weight role): raked to targets on {names} {start}; "
-            f"report in {WEIGHTING_FILE}")]
+    head = (f"column {weighting.column!r} (the survey's weight role): raked to targets on {names} {start}; "
+            f"report in {WEIGHTING_FILE}")
+    out = [(sum(r.n for r in weighting.reports.values()), head)]
     for row in weighting.summary.itertuples(index=False):
-        out.append((int(row.n), f"wave {row.wave}: effective n {row.n_eff:,.1f} (efficiency {row.efficiency:.0%}), "
-                                f"design effect {row.design_effect:.3f}, weights {row.min:.3g}–{row.max:.3g} "
-                                f"(p5–p95 {row.p5:.3g}–{row.p95:.3g}), {row.iterations} sweep(s), largest margin "
-                                f"difference {row.max_abs_difference:.1e}"))
+        detail = (f"wave {row.wave}: effective n {row.n_eff:,.1f} (efficiency {row.efficiency:.0%}), design effect "
+                  f"{row.design_effect:.3f}, weights {row.min:.3g}–{row.max:.3g} (p5–p95 {row.p5:.3g}–"
+                  f"{row.p95:.3g}), {row.iterations} sweep(s), largest margin difference {row.max_abs_difference:.1e}")
+        out.append((int(row.n), detail))
     return out
 
 
