@@ -77,6 +77,7 @@ from .segments.compare import segment_association, segment_outcomes, segment_sco
 # --- end segments ---
 
 # --- weighting ---
+from .data.weights import load_weighting
 from .weighting import poststratify, rake, weighting_report
 # --- end weighting ---
 

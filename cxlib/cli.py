@@ -111,6 +111,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
             print(f"cx: error: {exc}", file=sys.stderr)
             return 1
         print(result.summary.to_string(index=False), result.report.to_string(index=False), sep="\n\n")
+        if result.weighting is not None:  # the weighting report: per wave, then the margins vs the targets
+            print("", result.weighting.summary.to_string(index=False), result.weighting.margins.to_string(index=False),
+                  sep="\n\n")
     rows = ", ".join(f"{name} {len(frame):,}" for name, frame in result.tables.items())
     print(f"\nwrote {result.path}/ ({rows} rows)")
     return 0

@@ -22,7 +22,10 @@ A key that is a tuple of columns is a crossed margin whose levels are tuples
 Returned weights have mean 1 (they sum to the number of respondents), so a weighted base
 reads like a respondent count; multiply by ``N / n`` for population totals. Every
 estimator of cxlib that takes ``weights=`` accepts ``result.weights`` (a Series aligned on
-the data's index) and then uses the Kish effective base ``(Σw)² / Σw²``.
+the data's index); which of them use the Kish effective base ``(Σw)² / Σw²`` for their
+intervals, and which take no weights, is tabled in ``data/study-file.md`` ("Which analyses
+use the weights"). A study file's ``[weighting]`` table makes the import rake the survey
+(:mod:`cxlib.data.weights`).
 """
 
 from __future__ import annotations
@@ -186,12 +189,17 @@ def _level_values(key: Any, levels: Any) -> tuple[list, np.ndarray]:
     return keys, values
 
 
-def _parse_targets(targets: Any) -> dict[Any, tuple[list, np.ndarray]]:
+def target_shares(targets: Any) -> dict[Any, tuple[list, np.ndarray]]:
     """``{variable: (levels, shares)}``; counts normalised, shares checked, count totals equal.
 
     A variable's values are shares when they sum to 1 (within :data:`SHARE_TOL`), counts
     when one exceeds 1 or all are whole numbers, and an error otherwise (shares that do
-    not add up).
+    not add up). Used by :func:`rake` and by the study file's ``[weighting]`` check.
+
+    Examples
+    --------
+    >>> target_shares({"plan": {"basic": 30, "pro": 10}})["plan"][1].tolist()
+    [0.75, 0.25]
     """
     if not isinstance(targets, Mapping) or not targets:
         raise CXDataError(
@@ -272,12 +280,27 @@ def _check_cells(margin: _Margin, w0: np.ndarray, n: int) -> None:
 
 
 def _margins(data: pd.DataFrame, targets: Any, w0: np.ndarray) -> list[_Margin]:
-    """Parse and check ``targets`` against ``data`` (and the starting weights ``w0``)."""
-    out = []
-    for key, (levels, shares) in _parse_targets(targets).items():
-        m = _Margin(_label(key), key, levels, shares, _codes(data, key, levels))
-        _check_cells(m, w0, len(data))
+    """Parse and check ``targets`` against ``data`` (and the starting weights ``w0``).
+
+    Every variable is checked before raising, so that one error lists every problem
+    (missing columns, unknown levels, target levels without respondents) of every variable.
+    """
+    out, problems = [], []
+    parsed = target_shares(targets)
+    cols = [c for key in parsed for c in (key if isinstance(key, tuple) else [key])]
+    check_columns(data, list(dict.fromkeys(cols)), argument="targets")
+    for key, (levels, shares) in parsed.items():
+        try:
+            m = _Margin(_label(key), key, levels, shares, _codes(data, key, levels))
+            _check_cells(m, w0, len(data))
+        except CXDataError as exc:
+            problems.append(str(exc))
+            continue
         out.append(m)
+    if len(problems) == 1:
+        raise CXDataError(problems[0])
+    if problems:
+        raise CXDataError(f"{len(problems)} problems with the targets:\n" + "\n".join(f"  - {p}" for p in problems))
     return out
 
 

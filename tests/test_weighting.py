@@ -218,6 +218,31 @@ def test_rake_errors_name_the_variable_and_the_values(sample, targets, pattern):
         cx.rake(sample, targets)
 
 
+def test_one_error_lists_the_problems_of_every_variable(sample):
+    targets = {"plan": {"basic": 0.4, "plus": 0.35, "pro": 0.15, "enterprise": 0.1},
+               "country": {"DE": 0.3, "FR": 0.3, "UK": 0.4},
+               "age": TARGETS["age"], "tier": {"a": 1.0}}
+    with pytest.raises(CXDataError, match=r"`targets`='tier' is not a column"):  # columns first, all at once
+        cx.rake(sample, targets)
+    del targets["tier"]
+    with pytest.raises(CXDataError) as err:
+        cx.rake(sample, targets)
+    msg = str(err.value)
+    assert msg.startswith("2 problems with the targets:")
+    assert "['enterprise'] of 'plan' have no respondents" in msg
+    assert f"{(sample.country == 'ES').sum()} of 1500 respondents have a level of 'country' with no target: ['ES']" in msg
+
+
+def test_target_shares_normalises_counts_and_checks_shares():
+    from cxlib.weighting import target_shares
+
+    shares = target_shares({"plan": {"basic": 600, "pro": 400}, ("a", "b"): {("x", "y"): 0.5, ("x", "z"): 0.5}})
+    assert shares["plan"][0] == ["basic", "pro"] and shares["plan"][1].tolist() == [0.6, 0.4]
+    assert shares[("a", "b")][1].tolist() == [0.5, 0.5]
+    with pytest.raises(CXDataError, match="sum to 0.9"):
+        target_shares({"plan": {"basic": 0.5, "pro": 0.4}})
+
+
 def test_missing_values_in_a_raking_variable_are_refused(sample):
     df = sample.copy()
     df.loc[df.index[:7], "country"] = None

@@ -8,8 +8,10 @@ column to its kind (numbers, dates, categories), maps text answers through the s
 ``quarter``, ``response_id`` and a pseudonymised ``customer_id``, validates each table with
 its pandera contract (:mod:`cxlib.data.contracts`) and writes the dataset directory:
 ``survey.parquet`` (and the optional tables present), ``study.json`` and, last,
-``manifest.json``. It returns the import report (one row per column) and the summary (rows
-read, kept and dropped with the reason). Nothing is dropped without being counted; input
+``manifest.json``. With a ``[weighting]`` table the survey is raked to its population
+targets before anything else (:mod:`cxlib.data.weights`): the weights become a column and the
+survey's ``weight`` role, and their report is written to ``weighting.json``. It returns the
+import report (one row per column) and the summary (rows read, kept and dropped with the reason). Nothing is dropped without being counted; input
 files are never modified; nothing is written unless every table conforms.
 """
 
@@ -35,6 +37,7 @@ from .study import ROLE_KINDS, SCALE_ROLES, Scale, Source, Study, _key_text, loa
 from .store import IMPORT_KIND, fingerprint
 from .privacy import drop_identifying, load_or_create_salt, pseudonymise
 from .readers import read_survey
+from .weights import WEIGHTING_FILE, StudyWeighting, check_weighting_columns, weight_survey, weighting_lines
 
 #: A segment column with more levels than this is refused (a segment needs few groups).
 MAX_LEVELS = 50
@@ -69,6 +72,10 @@ class ImportResult:
         rows kept, identifying columns dropped, values set missing, ids pseudonymised.
     manifest : dict
         The content of ``manifest.json``.
+    weighting : StudyWeighting or None
+        With ``[weighting]`` in the study: the weight column added to the survey (its
+        ``weight`` role), and per wave the weighting report (margins vs targets, Kish design
+        effect and efficiency, effective n, weight percentiles), also in ``weighting.json``.
     """
 
     study: Study
@@ -77,6 +84,7 @@ class ImportResult:
     report: pd.DataFrame
     summary: pd.DataFrame
     manifest: dict[str, Any]
+    weighting: StudyWeighting | None = None
 
 
 class ImportFailed(CXDataError):
@@ -225,6 +233,7 @@ def import_study(path: str | os.PathLike, *, out: str | os.PathLike | None = Non
     _check_output(study, out_dir)
     tables = {name: _read_table(study, name, source) for name, source in study.sources.items()}
     _check_scale_keys(study, tables)
+    check_weighting_columns(study, tables["survey"].frame.columns, tables["survey"].dropped_columns)
     salt_file = out_dir.parent / SALT_FILE
     salt = load_or_create_salt(_check_salt_place(study, salt_file)) if any(
         study.role(t, "customer_id") for t in tables) else None
@@ -235,15 +244,31 @@ def import_study(path: str | os.PathLike, *, out: str | os.PathLike | None = Non
     survey = tables["survey"]
     if not len(survey.frame) and not survey.problems:
         survey.problems.append(f"the survey has no rows left ({survey.rows_read} read; see the summary for why)")
-    report, summary = _report(tables), _summary(study, tables, salt_file)
+    weighting = _weight(study, survey) if study.weighting is not None and not survey.problems else None
+    report, summary = _report(tables), _summary(study, tables, salt_file, weighting)
     problems = [p for t in tables.values() for p in t.problems]
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise ImportFailed(f"{study.path.name}: the import stopped on {len(problems)} problem(s); nothing was "
                            f"written:\n{lines}", report=report, summary=summary)
-    manifest = _write(study, out_dir, tables, summary)
+    manifest = _write(study, out_dir, tables, summary, weighting)
     return ImportResult(study=study, path=out_dir, tables={n: t.frame for n, t in tables.items()},
-                        report=report, summary=summary, manifest=manifest)
+                        report=report, summary=summary, manifest=manifest, weighting=weighting)
+
+
+def _weight(study: Study, survey: _Table) -> StudyWeighting | None:
+    """Rake the survey to ``[weighting]``: the weights become a column (the weight role)."""
+    try:
+        weights, weighting = weight_survey(study, survey.frame)
+    except CXDataError as exc:
+        survey.problems.append(str(exc).removeprefix(f"{study.path.name}: "))
+        return None
+    survey.frame = survey.frame.assign(**{weighting.column: weights.to_numpy(dtype=float)})
+    survey.columns[weighting.column] = _Column(role="weight")
+    if weighting.design_weight:
+        survey.columns[weighting.design_weight].role = "design weight"
+    survey.added[weighting.column] = "raked to the [weighting] targets"
+    return weighting
 
 
 def _check_output(study: Study, out_dir: Path) -> None:
@@ -566,7 +591,8 @@ def _report(tables: dict[str, _Table]) -> pd.DataFrame:
     return report
 
 
-def _summary(study: Study, tables: dict[str, _Table], salt_file: Path) -> pd.DataFrame:
+def _summary(study: Study, tables: dict[str, _Table], salt_file: Path,
+             weighting: StudyWeighting | None = None) -> pd.DataFrame:
     rows = []
     for t in tables.values():
         rows.append((t.name, "rows read", t.rows_read, f"{_source_name(t.source)} ({t.source.format})"))
@@ -583,13 +609,18 @@ def _summary(study: Study, tables: dict[str, _Table], salt_file: Path) -> pd.Dat
         if "customer_id" in t.added:
             rows.append((t.name, "customer ids pseudonymised", int(t.frame["customer_id"].notna().sum()),
                          f"salted hash; salt in {salt_file.name!r} beside the dataset directory"))
+        if t.name == "survey" and weighting is not None:
+            rows += [(t.name, "rows weighted", count, detail) for count, detail in weighting_lines(weighting)]
     return pd.DataFrame(rows, columns=["table", "item", "count", "detail"])
 
 
-def _study_json(study: Study, tables: dict[str, _Table]) -> dict[str, Any]:
-    """The resolved study: roles as written, added columns, scales, column labels."""
+def _study_json(study: Study, tables: dict[str, _Table], weighting: StudyWeighting | None = None) -> dict[str, Any]:
+    """The resolved study: roles as written (the weight role: the raked weights), added
+    columns, scales, column labels, the weighting (column, design weight, report file)."""
     roles = {name: {role: ("customer_id" if role == "customer_id" else value)
                     for role, value in study.roles.get(name, {}).items()} for name in tables}
+    if weighting is not None:
+        roles["survey"]["weight"] = weighting.column
     columns = {}
     for t in tables.values():
         labels = getattr(t.meta, "column_labels", {})
@@ -600,7 +631,10 @@ def _study_json(study: Study, tables: dict[str, _Table]) -> dict[str, Any]:
     return {"title": study.title, "wave": study.wave, "study_file": study.path.name, "tables": list(tables),
             "roles": roles, "added_columns": {n: t.added for n, t in tables.items() if t.added},
             "scales": {key: scale.to_dict() for key, scale in study.scales.items()},
-            "columns": columns, "quarters": sorted(survey["quarter"].dropna().unique().tolist())}
+            "columns": columns, "quarters": sorted(survey["quarter"].dropna().unique().tolist()),
+            "weighting": None if weighting is None else {"column": weighting.column,
+                                                         "design_weight": weighting.design_weight,
+                                                         "file": WEIGHTING_FILE}}
 
 
 def _safe_url(url: str) -> str:
@@ -626,22 +660,27 @@ def _cxlib_version() -> str | None:
         return None
 
 
-def _write(study: Study, out_dir: Path, tables: dict[str, _Table], summary: pd.DataFrame) -> dict[str, Any]:
-    """Write the tables, ``study.json`` and last ``manifest.json`` (each atomically)."""
+def _write(study: Study, out_dir: Path, tables: dict[str, _Table], summary: pd.DataFrame,
+           weighting: StudyWeighting | None = None) -> dict[str, Any]:
+    """Write the tables, ``study.json`` (and ``weighting.json``) and last ``manifest.json``
+    (each atomically)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "manifest.json").unlink(missing_ok=True)  # an interrupted import leaves no manifest
     files = []
     for name, t in tables.items():
         atomic_write_with(out_dir / f"{name}.parquet", lambda tmp, f=t.frame: f.to_parquet(tmp, index=False))
         files.append(f"{name}.parquet")
-    atomic_write_json(out_dir / "study.json", _study_json(study, tables))
+    atomic_write_json(out_dir / "study.json", _study_json(study, tables, weighting))
+    (out_dir / WEIGHTING_FILE).unlink(missing_ok=True)  # no stale report from an earlier import
+    if weighting is not None:
+        atomic_write_json(out_dir / WEIGHTING_FILE, weighting.to_dict(), sort_keys=False)  # columns in order
     manifest = {
         "kind": IMPORT_KIND,
         "cxlib_version": _cxlib_version(),
         "study": {"file": study.path.name, "title": study.title, "fingerprint": fingerprint(study.path)},
         "sources": {name: _source_record(study, t.source) for name, t in tables.items()},
         "row_counts": {name: int(len(t.frame)) for name, t in tables.items()},
-        "files": [*files, "study.json"],
+        "files": [*files, "study.json", *([WEIGHTING_FILE] if weighting is not None else [])],
         "summary": summary.to_dict(orient="records"),
     }
     atomic_write_json(out_dir / "manifest.json", manifest)

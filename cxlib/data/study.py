@@ -82,11 +82,12 @@ SCALE_ROLES: tuple[str, ...] = tuple(r for r, k in ROLE_KINDS.items() if k == "r
 #: The outcome roles of a survey; a study declares at least one.
 OUTCOME_ROLES: tuple[str, ...] = ("satisfaction", "recommend")
 
-_TOP_LEVEL = ("study", "sources", "roles", "scales", "privacy")
+_TOP_LEVEL = ("study", "sources", "roles", "scales", "privacy", "weighting")
 _STUDY_KEYS = ("title", "wave")
 _SOURCE_KEYS = ("path", "format", "url", "query", "sheet")
 _SCALE_KEYS = ("points", "missing", "labels", "values")
 _PRIVACY_KEYS = ("keep",)
+_WEIGHTING_KEYS = ("targets", "crossed", "column", "cap", "trim", "max_iter", "tol", "per_wave")
 _QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 
 
@@ -163,6 +164,42 @@ class Scale:
 
 
 @dataclass(frozen=True)
+class WeightingSpec:
+    """The study's ``[weighting]`` table: population targets and the raking options.
+
+    Attributes
+    ----------
+    targets : dict
+        ``{column: {level: share or count}}`` as for :func:`cxlib.rake`, levels as written
+        in the file (text; the import matches them to the column's values, numbers
+        included); a crossed margin from ``[[weighting.crossed]]`` has a tuple of columns as
+        key and tuples of levels.
+    column : str
+        The weight column the import adds (default ``"raked_weight"``); it becomes the
+        survey's ``weight`` role, and a declared ``weight`` role is the design weight.
+    cap, trim, max_iter, tol
+        Passed to :func:`cxlib.rake`.
+    per_wave : bool
+        Rake each quarter (wave) to the targets separately (default), or all rows at once.
+    """
+
+    targets: dict[Any, dict[Any, float]]
+    column: str = "raked_weight"
+    cap: float | None = None
+    trim: tuple[float, float] | None = None
+    max_iter: int = 100
+    tol: float = 1e-10
+    per_wave: bool = True
+
+    def columns(self) -> list[str]:
+        """Every column a target names, in order, without repeats."""
+        out: list[str] = []
+        for key in self.targets:
+            out += [c for c in (key if isinstance(key, tuple) else (key,)) if c not in out]
+        return out
+
+
+@dataclass(frozen=True)
 class Study:
     """A validated study file (see :func:`load_study`).
 
@@ -182,6 +219,9 @@ class Study:
         Key -> scale; a key is a role of :data:`SCALE_ROLES` or a column name.
     keep : tuple of str
         Identifying columns kept by name (``[privacy] keep``).
+    weighting : WeightingSpec or None
+        ``[weighting]``: population targets the import rakes the survey to (``None``: no
+        weighting; a ``weight`` role is then used as it is).
     """
 
     path: Path
@@ -191,6 +231,7 @@ class Study:
     roles: dict[str, dict[str, Any]]
     scales: dict[str, Scale]
     keep: tuple[str, ...] = ()
+    weighting: WeightingSpec | None = None
 
     def role(self, table: str, role: str, default: Any = None) -> Any:
         """The column (or list of columns) playing ``role`` in ``table``, or ``default``."""
@@ -277,7 +318,10 @@ def load_study(path: str | os.PathLike) -> Study:
         exist; ``format = "sql"`` without ``url`` and ``query``; scale ``points`` that are
         not two increasing numbers, labels or values outside them, ``missing`` codes that
         are not numbers, ``values`` that do not map text to numbers; a ``wave`` that is not
-        a quarter such as ``"2025Q4"``.
+        a quarter such as ``"2025Q4"``; a ``[weighting]`` table without targets, with
+        target values that are not numbers >= 0, shares that do not sum to 1 or count
+        margins with different totals, malformed ``[[weighting.crossed]]`` cells, or bad
+        ``cap``/``trim``/``max_iter``/``tol``/``per_wave``/``column``.
 
     Examples
     --------
@@ -326,7 +370,9 @@ def load_study(path: str | os.PathLike) -> Study:
     privacy = _table(doc, "privacy", where, "[privacy]")
     _check_keys(privacy, _PRIVACY_KEYS, where, "[privacy]", "key")
     keep = tuple(_names(privacy.get("keep", []), where, "[privacy] keep", allow_empty=True))
-    return Study(path=file, title=title, wave=wave, sources=sources, roles=roles, scales=scales, keep=keep)
+    weighting = _weighting(doc, where)
+    return Study(path=file, title=title, wave=wave, sources=sources, roles=roles, scales=scales, keep=keep,
+                 weighting=weighting)
 
 
 def _read_toml(file: Path, where: _Where) -> dict[str, Any]:
@@ -546,4 +592,106 @@ def _labels(raw: Any, where: _Where, key: str) -> dict[float, str]:
         if not math.isfinite(number) or not isinstance(text, str):
             raise where.error(key, f"must map numeric codes to text; {code!r} = {text!r} is not number -> text")
         out[number] = text
+    return out
+
+
+def _weighting(doc: dict[str, Any], where: _Where) -> WeightingSpec | None:
+    """``[weighting]``: targets per column (and crossed margins), the raking options."""
+    if "weighting" not in doc:
+        return None
+    part = _table(doc, "weighting", where, "[weighting]")
+    _check_keys(part, _WEIGHTING_KEYS, where, "[weighting]", "key")
+    targets: dict[Any, dict[Any, float]] = {}
+    for column, levels in _table(part, "targets", where, "[weighting.targets]").items():
+        label = f"[weighting.targets.{_key_text(column)}]"
+        if not isinstance(levels, dict) or not levels:
+            raise where.error(label, f'must be a table of level = share (or count), e.g. {{ Business = 0.48, '
+                                     f'Eco = 0.52 }}; got {levels!r}')
+        targets[column] = {level: _target_value(v, where, f"{label} {_key_text(level)}") for level, v in levels.items()}
+    crossed = part.get("crossed", [])
+    if not isinstance(crossed, list):
+        raise where.error("[weighting] crossed", "must be written as [[weighting.crossed]] tables")
+    for i, spec in enumerate(crossed, start=1):
+        key, cells = _crossed(spec, where, f"[[weighting.crossed]] #{i}")
+        if key in targets or any(key == tuple(k) for k in targets if isinstance(k, tuple)):
+            raise where.error(f"[[weighting.crossed]] #{i}", f"repeats the margin {list(key)}")
+        targets[key] = cells
+    if not targets:
+        raise where.error("[weighting]", "declares no targets: add [weighting.targets.<column>] (or "
+                                         "[[weighting.crossed]]) with the population shares, or remove [weighting]")
+    from ..weighting import target_shares  # the same share/count rules as cx.rake
+
+    try:
+        target_shares(targets)
+    except CXDataError as exc:
+        raise where.error("[weighting.targets]", str(exc)) from None
+    return WeightingSpec(targets=targets, **_weighting_options(part, where))
+
+
+def _target_value(value: Any, where: _Where, key: str) -> float:
+    number = _number(value)
+    if number is None or number < 0:
+        raise where.error(key, f"= {value!r} must be a share or a count (a number >= 0)")
+    return number
+
+
+def _crossed(spec: Any, where: _Where, label: str) -> tuple[tuple[str, ...], dict[tuple, float]]:
+    """One crossed margin: ``columns = [..]`` and ``cells = [{ levels = [..], target = .. }, ..]``."""
+    if not isinstance(spec, dict):
+        raise where.error(label, f"must be a table with columns and cells, got {spec!r}")
+    _check_keys(spec, ("columns", "cells"), where, label, "key")
+    columns = _names(spec.get("columns"), where, f"{label} columns", allow_empty=False)
+    if len(columns) < 2:
+        raise where.error(f"{label} columns", f"= {columns!r}: a crossed margin needs two or more columns "
+                                              "(one column goes in [weighting.targets])")
+    cells_raw = spec.get("cells")
+    if not isinstance(cells_raw, list) or not cells_raw:
+        raise where.error(f"{label} cells", 'must list the cells, e.g. cells = [{ levels = ["Loyal", "Business"], '
+                                            "target = 0.4 }, ...]")
+    cells: dict[tuple, float] = {}
+    for j, cell in enumerate(cells_raw, start=1):
+        key = f"{label} cells #{j}"
+        levels = cell.get("levels") if isinstance(cell, dict) else None
+        if (not isinstance(cell, dict) or set(cell) != {"levels", "target"} or not isinstance(levels, list)
+                or len(levels) != len(columns) or not all(isinstance(v, (str, int, float)) for v in levels)):
+            raise where.error(key, f"must be {{ levels = [one level per column of {columns}], target = share }}; "
+                                   f"got {cell!r}")
+        level = tuple(str(v) if isinstance(v, str) else number_text(float(v)) for v in levels)
+        if level in cells:
+            raise where.error(key, f"repeats the cell {list(level)}")
+        cells[level] = _target_value(cell["target"], where, f"{key} target")
+    return tuple(columns), cells
+
+
+def _weighting_options(part: dict[str, Any], where: _Where) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "column" in part:
+        out["column"] = _text_key(part, "column", where, "[weighting]")
+    if "cap" in part:
+        cap = _number(part["cap"])
+        if cap is None or cap <= 1:
+            raise where.error("[weighting] cap", f"= {part['cap']!r} must be a number > 1 (largest weight / mean "
+                                                 "weight), e.g. 5")
+        out["cap"] = cap
+    if "trim" in part:
+        raw = part["trim"]
+        nums = [_number(v) for v in raw] if isinstance(raw, list) else []
+        if len(nums) != 2 or None in nums or not 0 <= nums[0] < nums[1] <= 1:
+            raise where.error("[weighting] trim", f"= {raw!r} must be two quantiles [low, high] with 0 <= low < "
+                                                  "high <= 1, e.g. [0.01, 0.99]")
+        out["trim"] = (nums[0], nums[1])
+    if "max_iter" in part:
+        value = part["max_iter"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise where.error("[weighting] max_iter", f"= {value!r} must be a whole number >= 1, e.g. 100")
+        out["max_iter"] = value
+    if "tol" in part:
+        tol = _number(part["tol"])
+        if tol is None or not 0 < tol < 1:
+            raise where.error("[weighting] tol", f"= {part['tol']!r} must be a number between 0 and 1, e.g. 1e-10")
+        out["tol"] = tol
+    if "per_wave" in part:
+        if not isinstance(part["per_wave"], bool):
+            raise where.error("[weighting] per_wave", f"= {part['per_wave']!r} must be true or false")
+        out["per_wave"] = part["per_wave"]
     return out

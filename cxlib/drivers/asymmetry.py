@@ -67,7 +67,10 @@ def penalty_reward(
 
     where ``low_j`` = 1 if driver j is rated in ``low`` and ``high_j`` = 1 if rated in
     ``high``. ``penalty_j = −a_j`` (positive when a low rating lowers the outcome),
-    ``reward_j = c_j``; t intervals from the OLS (WLS) covariance. The asymmetry
+    ``reward_j = c_j``; t intervals from the OLS (WLS) covariance. With ``weights`` the
+    coefficients are weighted, but the WLS covariance treats the weights as precision
+    weights: the intervals do not use the Kish effective base and are too narrow by about
+    √deff for survey weights (weights partly supported). The asymmetry
     ``penalty_j − reward_j = −a_j − c_j`` is tested with a t test from the coefficient
     covariance (``asymmetric`` = significant at ``1 − confidence_level``, two-sided).
     Category, from the sign, size and intervals of the two effects (Mittal et al.'s

@@ -102,3 +102,7 @@ from .findings.styles import (
 from .findings.crosstabs import banner_questions, crosstab_findings, crosstab_key_figures, crosstab_method
 # --- end crosstab findings ---
 from .crosstab_export import crosstab_excel, crosstab_html, crosstab_note  # crosstabs: HTML and Excel
+
+# --- weighting findings ---
+from .findings.weighting import weighting_findings
+# --- end weighting findings ---

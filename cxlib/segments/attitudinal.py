@@ -409,6 +409,10 @@ def attitudinal_segments(
     (1 = identical partitions, about 0 = chance). Reported: the mean, the bootstrap SD as
     ``std_err``, and the percentile interval (Hennig 2007; Dolnicar & Leisch 2010).
 
+    *Weights: not supported.* The segments are found on the respondents, unweighted (a
+    study's weight role is not used here); weight their sizes and outcomes afterwards with
+    ``cx.segment_outcomes(..., weights=)`` and ``cx.profile(..., weights=)``.
+
     References
     ----------
     Dolnicar, S. & Leisch, F. (2010). Evaluation of structure and reproducibility of

@@ -258,7 +258,8 @@ def segment_association(
     independence its sampling distribution piles up at 0 and its upward bias (about
     ``dof / n`` in ``V²``) exceeds the interval width a normal or noncentral-chi-square
     inversion would give, so such an interval can exclude the estimate; the test's
-    p-value carries the uncertainty.
+    p-value carries the uncertainty. Weights: not supported (unweighted counts; a weighted
+    test would need the Rao–Scott correction).
 
     References
     ----------

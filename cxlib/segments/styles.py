@@ -193,6 +193,9 @@ def response_styles(
     before comparing their means: a country with high ARS or ERS looks "better" or
     "more polarised" at the same underlying experience (Harzing 2006).
 
+    Weights: not supported, by design: the indices describe how the respondents answer (a
+    measurement diagnostic), not a population quantity; every respondent counts once.
+
     References
     ----------
     Baumgartner, H. & Steenkamp, J.-B. E. M. (2001). Response styles in marketing
