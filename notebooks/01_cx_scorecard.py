@@ -91,6 +91,9 @@ display(Markdown(f"Scope: **{scope}**. {len(in_quarter):,} survey responses in {
 # %%
 display(Markdown(" ".join(cx.report.scorecard_method(metrics, weighted=roles.column("weight") is not None,
                                                      waves=len(roles.quarters), churn=has_churn))))
+weighting = cx.load_weighting(data_dir)  # the study's raking to population targets, when it declares them
+if weighting is not None:
+    display(Markdown(cx.report.weighting_findings(weighting, wave=quarter, labels=roles.labels)))
 
 # %% [markdown]
 # ## Headline metrics

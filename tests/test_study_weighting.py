@@ -385,3 +385,13 @@ def test_levels_match_ignoring_case_and_spaces_but_not_twice(tmp_path):
     (tmp_path / "twice").mkdir()
     with pytest.raises(ImportFailed, match=r"(?s)level 'Eco' twice \(as 'Eco' and 'eco'"):
         cx.import_study(_study(tmp_path / "twice", text=twice))
+
+
+@pytest.mark.notebook
+def test_the_scorecard_states_the_weighting_of_a_weighted_study(imported, run_notebook):
+    # notebook 01 reads the stored weighting report and says how the survey was weighted
+    _, result = imported
+    _, _, html = run_notebook("01_cx_scorecard", run="weighted", quarter="2025Q4", data_dir=str(result.path))
+    report = cx.load_weighting(result.path).reports["2025Q4"]
+    assert f"design effect of weighting is {report.design_effect:.2f}" in html
+    assert f"carry the precision of {report.n_eff:,.0f} unweighted ones" in html
