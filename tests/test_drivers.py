@@ -506,7 +506,7 @@ def test_penalty_reward_matches_statsmodels_on_hand_built_dummies():
     for d in drivers:
         X[f"{d}_low"] = df[d].isin([1, 2]).astype(float)
         X[f"{d}_high"] = (df[d] == 5).astype(float)
-    fit = sm.WLS(df["osat"], X, weights=df["w"]).fit()
+    fit = sm.WLS(df["osat"], X, weights=df["w"]).fit(cov_type="HC1")  # survey weights: design-based errors
     ci = fit.conf_int()
     t = res.table.set_index("driver")
     for d in drivers:

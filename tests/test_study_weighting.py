@@ -357,11 +357,9 @@ def test_audit_functions_without_weights_take_no_weight_and_say_so():
         assert "Weights: not supported" in " ".join(fn.__doc__.split()), fn.__name__
 
 
-def test_audit_penalty_reward_intervals_do_not_use_the_effective_base():
-    """Documented as partly supported: WLS errors treat survey weights as precision weights, so with
-    weights unrelated to the errors they are too narrow by about sqrt(deff) against the sandwich
-    (design-based) errors. If this fails because penalty_reward now uses a design-based covariance,
-    update data/study-file.md's table and the docstring."""
+def test_audit_penalty_reward_intervals_are_design_based_with_weights():
+    """With survey weights unrelated to the errors, the penalty/reward intervals widen by about
+    sqrt(deff): the covariance is the HC1 sandwich, computed here by hand with numpy."""
     rng = np.random.default_rng(0)
     n = 2000
     x = rng.integers(1, 6, (n, 3)).astype(float)
@@ -369,9 +367,18 @@ def test_audit_penalty_reward_intervals_do_not_use_the_effective_base():
     df = pd.DataFrame(x, columns=list("abc")).assign(y=x @ [0.3, 0.2, 0.1] + rng.normal(0, 1, n), w=w / w.mean())
     deff = n / _kish(df["w"])
     pr = cx.penalty_reward(df, outcome="y", drivers=list("abc"), weights="w", scale=(1, 5))
-    ratio = pr.model.get_robustcov_results("HC1").bse / pr.model.bse.to_numpy()
-    assert deff > 1.8 and (ratio > 1.2).all() and np.median(ratio) == pytest.approx(np.sqrt(deff), rel=0.1)
-    assert "too narrow" in " ".join(cx.penalty_reward.__doc__.split())
+    X, wv = pr.model.model.exog, df["w"].to_numpy()
+    e = pr.model.model.endog - X @ pr.model.params.to_numpy()
+    bread = np.linalg.inv(X.T @ (X * wv[:, None]))
+    meat = (X * (wv * e)[:, None]).T @ (X * (wv * e)[:, None])
+    k = X.shape[1]
+    hand = np.sqrt(np.diag(bread @ meat @ bread) * n / (n - k))
+    np.testing.assert_allclose(pr.model.bse.to_numpy(), hand, rtol=1e-10)
+    plain = cx.penalty_reward(df, outcome="y", drivers=list("abc"), scale=(1, 5))
+    assert deff > 1.8 and np.median(hand / plain.model.bse.to_numpy()) == pytest.approx(np.sqrt(deff), rel=0.15)
+    row = pr.table.set_index("driver").loc["a"]
+    z = 1.959963984540054  # the normal 97.5% quantile: HC1 intervals are z intervals in statsmodels
+    assert row["penalty_ci_high"] - row["penalty_ci_low"] == pytest.approx(2 * z * hand[1], rel=1e-9)
 
 
 def test_levels_match_ignoring_case_and_spaces_but_not_twice(tmp_path):

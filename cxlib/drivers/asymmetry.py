@@ -67,10 +67,11 @@ def penalty_reward(
 
     where ``low_j`` = 1 if driver j is rated in ``low`` and ``high_j`` = 1 if rated in
     ``high``. ``penalty_j = −a_j`` (positive when a low rating lowers the outcome),
-    ``reward_j = c_j``; t intervals from the OLS (WLS) covariance. With ``weights`` the
-    coefficients are weighted, but the WLS covariance treats the weights as precision
-    weights: the intervals do not use the Kish effective base and are too narrow by about
-    √deff for survey weights (weights partly supported). The asymmetry
+    ``reward_j = c_j``; t intervals from the OLS covariance. With ``weights`` the
+    coefficients are weighted (WLS) and the covariance is the design-based sandwich (HC1,
+    ``(X'WX)⁻¹ X'W diag(e²) W X (X'WX)⁻¹ · n/(n − k)``; Lumley 2010, §5.2), so survey
+    weights widen the intervals by about √deff as the Kish effective base does — the WLS
+    model covariance would treat them as precision weights and be too narrow. The asymmetry
     ``penalty_j − reward_j = −a_j − c_j`` is tested with a t test from the coefficient
     covariance (``asymmetric`` = significant at ``1 − confidence_level``, two-sided).
     Category, from the sign, size and intervals of the two effects (Mittal et al.'s
@@ -111,7 +112,7 @@ def penalty_reward(
     Zu, wu = Z[ok], w_all[ok]
     X, n_low, n_high = _dummies(Zu[:, 1:], drivers, lows, highs)
     yv = pd.Series(Zu[:, 0], name=outcome)
-    model = sm.OLS(yv, X).fit() if w is None else sm.WLS(yv, X, weights=wu).fit()
+    model = sm.OLS(yv, X).fit() if w is None else sm.WLS(yv, X, weights=wu).fit(cov_type="HC1")
     if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
         raise CXDataError("the low/high dummies are collinear (e.g. two drivers with identical codes); check the data")
     table = _effects(model, X, drivers, level)
@@ -123,7 +124,7 @@ def penalty_reward(
     description = (
         f"penalty–reward: joint {'WLS' if w is not None else 'OLS'} of {outcome!r} on low ({low}) and high "
         f"({high}) dummies per driver, middle as reference; penalty = −coef(low), reward = coef(high); "
-        f"{int(level * 100)}% t intervals; category by a t test of penalty − reward at α = {alpha:g}"
+        f"{int(level * 100)}% {'t' if w is None else 'design-based (HC1) normal'} intervals; category by a t test of penalty − reward at α = {alpha:g}"
         + (f"; {sum(n_codes.values())} declared missing code(s) set missing" if any(n_codes.values()) else "")
     )
     return PenaltyRewardResult(
