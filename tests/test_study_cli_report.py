@@ -11,7 +11,8 @@ names, IP addresses and raw customer ids; none may appear.
 The fixture has what the synthetic data never has: its own column names, a binary
 satisfied / not satisfied outcome written as text, 1–5 drivers where 0 means "not
 applicable", one wave without a date column, no customers table, two segments (one with a
-level below the minimum base, which gets no run of its own) and identifying columns.
+level below the minimum base, which gets no run of its own) and identifying columns (e-mail,
+passenger name, IP address; the loyalty number links customers and is pseudonymised).
 """
 
 from __future__ import annotations
@@ -65,11 +66,11 @@ LAST = ("Quennell", "Thistlewood", "Oyelaran", "Marchetti", "Zwingenberger")
 
 
 def passengers(n: int = 200, seed: int = 5) -> pd.DataFrame:
-    """The survey export: Class Economy/Business/First (First below the minimum base of 30),
-    Type of travel Business/Personal; satisfaction depends on the drivers."""
+    """The survey export: Class Economy/Business, Type of travel Business/Personal/Other (Other
+    below the minimum base of 30); satisfaction depends on the drivers."""
     rng = np.random.default_rng(seed)
-    cls = rng.choice(["Economy", "Business", "First"], size=n, p=[0.55, 0.39, 0.06])
-    travel = rng.choice(["Business travel", "Personal travel"], size=n, p=[0.55, 0.45])
+    cls = rng.choice(["Economy", "Business"], size=n, p=[0.58, 0.42])
+    travel = rng.choice(["Business travel", "Personal travel", "Other"], size=n, p=[0.5, 0.45, 0.05])
     ratings = {d: rng.integers(1, 6, size=n) for d in DRIVERS}
     ratings[DRIVERS[2]] = np.where(rng.random(n) < 0.2, 0, ratings[DRIVERS[2]])  # 0 = not applicable
     latent = (ratings[DRIVERS[0]] + ratings[DRIVERS[1]] - 6) * 0.8 + rng.normal(0, 1, n)
@@ -129,7 +130,7 @@ def test_report_on_a_study_from_outside_the_repository(study_run):
     runs = json.loads((out / "runs.json").read_text(encoding="utf-8"))["runs"]
     assert runs and all(r["status"] == "ok" for r in runs.values()), {k: r["status"] for k, r in runs.items()}
     # fan-out over the study's segments: Type of travel (2nd) for the scorecard, Class (1st) for
-    # drivers and segments; First class (about 12 responses < min_base 30) gets no run
+    # drivers and segments; travel "Other" (about 10 responses < min_base 30) gets no run
     assert sorted(runs) == sorted([
         "01_cx_scorecard/overall", "01_cx_scorecard/Type-of-travel-Business-travel",
         "01_cx_scorecard/Type-of-travel-Personal-travel",
@@ -137,7 +138,7 @@ def test_report_on_a_study_from_outside_the_repository(study_run):
           for run in ("overall", "Class-Business", "Class-Economy")),
         "06_crosstabs/overall",
     ])
-    assert "skipped 'First'" in proc.stdout and "below the minimum base 30" in proc.stdout
+    assert "skipped 'Other'" in proc.stdout and "below the minimum base 30" in proc.stdout
     # churn needs a customers table and a recommend question: not part of this study
     assert "03_loyalty_and_churn: not run, not part of this study (it requires a customers table" in proc.stdout
     assert runs["02_key_drivers/Class-Economy"]["parameters"]["subset_column"] == CLASS

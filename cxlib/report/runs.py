@@ -215,13 +215,16 @@ def _level_counts(data_dir: Path, table: str, column: str, quarter: str):
     purpose = f"fan-out over {table}.{column}"
     quarters = read_column(data_dir, "survey", "quarter", purpose=purpose).astype("string")
     in_quarter = (quarters == quarter).fillna(False).to_numpy()
+    every = read_column(data_dir, table, column, purpose=purpose)
     if table == "survey":
-        levels = read_column(data_dir, "survey", column, purpose=purpose)[in_quarter]
+        levels = every[in_quarter]
     else:
         ids = read_column(data_dir, "survey", "customer_id", purpose=purpose)[in_quarter]
         frame = pd.read_parquet(Path(data_dir) / f"{table}.parquet", columns=["customer_id", column])
         levels = ids.map(frame.drop_duplicates("customer_id").set_index("customer_id")[column])
-    return levels.dropna().astype(str).value_counts()
+    counts = levels.dropna().astype(str).value_counts()
+    # every level of the table, also those nobody answered for in the quarter (count 0)
+    return counts.reindex(sorted(set(counts.index) | set(map(str, every.dropna().unique()))), fill_value=0)
 
 
 def fan_out_levels(fan: FanOut, data_dir: str | os.PathLike, *, quarter: str, min_base: int | None,
@@ -251,9 +254,6 @@ def fan_out_levels(fan: FanOut, data_dir: str | os.PathLike, *, quarter: str, mi
             and "customer_id" in _parquet_columns(survey):
         table = "customers"
     counts = _level_counts(data_dir, table, column, quarter)
-    if table == "customers":  # every customer level, also those nobody answered for in the quarter
-        every = read_column(data_dir, table, column, purpose=f"fan-out over {table}.{column}").dropna()
-        counts = counts.reindex(sorted(set(counts.index) | set(map(str, every.unique()))), fill_value=0)
     need = max(int(min_base or 0), 1)
     skipped = {lvl: f"{int(n)} responses in {quarter}, below the minimum base {need}"
                for lvl, n in counts.items() if n < need}
