@@ -141,7 +141,7 @@ def test_report_on_a_study_from_outside_the_repository(study_run):
     assert "skipped 'Other'" in proc.stdout and "below the minimum base 30" in proc.stdout
     # churn needs a customers table and a recommend question: not part of this study
     assert "03_loyalty_and_churn: not run, not part of this study (it requires a customers table" in proc.stdout
-    assert runs["02_key_drivers/Class-Economy"]["parameters"]["subset_column"] == CLASS
+    assert runs["02_key_drivers/Class-Economy"]["inputs"]["parameters"]["subset_column"] == CLASS
     assert not any(elsewhere.iterdir()), "nothing is written to the working directory"
 
 
@@ -191,3 +191,31 @@ def test_the_import_is_reused_until_the_study_or_a_source_changes(tmp_path):
     fourth = prepare_study_report(tmp_path / "study.toml")
     assert fourth.why == "imported study.toml: study.toml changed since the import"
     assert [n.name for n in fourth.definition.notebooks] == ["only"] and fourth.definition.title == "Mine"
+
+
+def test_cli_study_errors_stop_before_any_run(tmp_path, capsys):
+    from cxlib.cli import main
+
+    (tmp_path / "export").mkdir()
+    frame = passengers(40)
+    frame.to_csv(tmp_path / "export" / "passengers.csv", index=False)
+    study = tmp_path / "study.toml"
+    study.write_text(STUDY, encoding="utf-8")
+    assert main(["report", "--study", str(study), "--data", "somewhere"]) == 2
+    assert "--data and --study exclude each other" in capsys.readouterr().err
+    assert main(["report", "--reimport", "--data", "somewhere"]) == 2
+    assert "--reimport goes with --study" in capsys.readouterr().err
+    assert main(["report", "--study", str(tmp_path / "nope.toml")]) == 2
+    assert "nope.toml: the study file" in capsys.readouterr().err
+    study.write_text(STUDY.replace('title = "Airline passengers, Q4 2025"', 'definition = "mine.toml"'),
+                     encoding="utf-8")
+    assert main(["report", "--study", str(study)]) == 2
+    assert "study.toml: [report] definition = 'mine.toml': no such file" in capsys.readouterr().err
+    # an answer the scale does not know: the import report is printed, nothing is written
+    frame.loc[3, SATISFIED] = "Rather satisfied"
+    frame.to_csv(tmp_path / "export" / "passengers.csv", index=False)
+    study.write_text(STUDY, encoding="utf-8")
+    assert main(["report", "--study", str(study)]) == 2
+    out = capsys.readouterr()
+    assert "rows read" in out.out and "Rather satisfied" in out.err
+    assert not (tmp_path / "dataset").exists() and not (tmp_path / "reports").exists()
