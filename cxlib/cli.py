@@ -7,6 +7,7 @@ Examples::
     cx report                          # the latest quarter of the default data
     cx report --quarter 2026Q3 --jobs 2 --only 01_cx_scorecard
     cx report --quarter 2026Q3 --resume
+    cx report --study study.toml       # import the study if needed, report its latest wave (from any directory)
     cx notebooks export out/           # .ipynb copies of the report's notebooks (for papermill)
 """
 
@@ -27,16 +28,29 @@ def _build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="run the quarterly report (papermill) and render HTML under reports/",
                          description="Execute the report's notebooks for a quarter and render reviewer HTML to "
-                                     "reports/<quarter>/ with an index.html.")
-    rep.add_argument("--quarter", help="quarter to report, e.g. 2026Q3 (default: the latest quarter in the data)")
+                                     "reports/<quarter>/ with an index.html. With --study, on a researcher's own "
+                                     "data: the study is imported into dataset/ beside the study file (again only "
+                                     "when the study file or a source changed) and the report is written to "
+                                     "reports/ beside it; works from any directory.")
+    rep.add_argument("--study", default=None, metavar="STUDY.toml",
+                     help="report on a study's own data (see data/study-file.md); the definition is the study's "
+                          "[report] definition or the package's notebooks/report.toml, fanned out over the "
+                          "study's segments")
+    rep.add_argument("--quarter", help="quarter to report, e.g. 2026Q3 (default: the latest quarter (wave) in the data)")
     rep.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks or notebook/run keys")
     rep.add_argument("--jobs", type=int, default=None, help="parallel notebook runs (default: number of cores)")
     rep.add_argument("--resume", action="store_true",
                      help="rerun only the runs that failed, are missing or whose inputs changed (says why)")
     rep.add_argument("--force", action="store_true", help="overwrite an existing report for the quarter")
-    rep.add_argument("--data", default=None, help="dataset directory (default: data/synthetic, generated if absent)")
-    rep.add_argument("--reports-dir", default="reports", help="where <quarter>/ is written (default: reports)")
-    rep.add_argument("--definition", default=None, help="report definition (default: notebooks/report.toml)")
+    rep.add_argument("--data", default=None, help="dataset directory (default: data/synthetic, generated if absent); "
+                                                  "not with --study")
+    rep.add_argument("--reports-dir", default=None,
+                     help="where <quarter>/ is written (default: reports/ in the working directory; with --study, "
+                          "reports/ beside the study file)")
+    rep.add_argument("--definition", default=None,
+                     help="report definition (default: the study's [report] definition, else the package's "
+                          "notebooks/report.toml)")
+    rep.add_argument("--reimport", action="store_true", help="with --study: import the study even when up to date")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
 
     nbs = sub.add_parser("notebooks", help="the report's notebooks")
@@ -162,6 +176,11 @@ def _report(args: argparse.Namespace) -> int:
     from .data.store import default_data_dir, ensure_dataset, load_dataset
     from .report.execute import run_report
 
+    if args.study is not None:
+        return _study_report(args)
+    if args.reimport:
+        print("cx: error: --reimport goes with --study", file=sys.stderr)
+        return 2
     data_dir = Path(args.data) if args.data else default_data_dir()
     if data_dir.is_absolute() and data_dir.is_relative_to(Path.cwd()):
         data_dir = data_dir.relative_to(Path.cwd())  # relative paths keep reports identical across clones
@@ -171,9 +190,53 @@ def _report(args: argparse.Namespace) -> int:
         quarter = quarter or latest_quarter(ds)
     elif quarter is None:
         quarter = latest_quarter(load_dataset(data_dir))
-    result = run_report(quarter, definition=args.definition, data_dir=data_dir, reports_dir=args.reports_dir,
+    result = run_report(quarter, definition=args.definition, data_dir=data_dir,
+                        reports_dir=args.reports_dir or "reports", only=args.only, jobs=args.jobs,
+                        resume=args.resume, force=args.force, progress=not args.quiet)
+    return _finish(args, result, quarter)
+
+
+def _study_report(args: argparse.Namespace) -> int:
+    """``cx report --study``: import when needed, then the report beside the study file."""
+    import pandas as pd
+
+    from .data.importer import ImportFailed
+    from .errors import CXDataError
+    from .report.execute import run_report
+    from .report.runs import plan_notes
+    from .report.study import prepare_study_report
+
+    if args.data is not None:
+        print("cx: error: --data and --study exclude each other (the study's dataset/ is used)", file=sys.stderr)
+        return 2
+    try:
+        prepared = prepare_study_report(args.study, definition=args.definition, quarter=args.quarter,
+                                        reimport=args.reimport)
+    except ImportFailed as exc:
+        with pd.option_context("display.width", 200, "display.max_columns", None, "display.max_colwidth", 60):
+            print(exc.summary.to_string(index=False), exc.report.to_string(index=False), sep="\n\n")
+        raise CXDataError(str(exc)) from None
+    print(prepared.why)
+    if prepared.imported is not None and not args.quiet:
+        with pd.option_context("display.width", 200, "display.max_colwidth", 80):
+            print(prepared.imported.summary.to_string(index=False))
+    data_dir = _relative(prepared.data_dir)
+    reports_dir = Path(args.reports_dir) if args.reports_dir else _relative(prepared.reports_dir)
+    for note in plan_notes(prepared.definition, quarter=prepared.quarter, data_dir=data_dir):
+        print(note)
+    result = run_report(prepared.quarter, definition=prepared.definition, data_dir=data_dir, reports_dir=reports_dir,
                         only=args.only, jobs=args.jobs, resume=args.resume, force=args.force,
                         progress=not args.quiet)
+    return _finish(args, result, prepared.quarter)
+
+
+def _relative(path: Path) -> Path:
+    """``path`` relative to the working directory when below it (reports identical across clones)."""
+    return path.relative_to(Path.cwd()) if path.is_absolute() and path.is_relative_to(Path.cwd()) else path
+
+
+def _finish(args: argparse.Namespace, result, quarter: str) -> int:
+    """The batch's summary line, and the exit code."""
     if args.quiet:  # otherwise shown before the runs started
         from .report.execute import worth_saying
 
@@ -194,7 +257,7 @@ def _resume_command(args: argparse.Namespace, quarter: str) -> str:
     """The ``cx report`` command line that resumes this batch."""
     import shlex
 
-    parts = ["cx", "report", "--quarter", quarter, "--resume"]
+    parts = ["cx", "report", *(["--study", args.study] if args.study else []), "--quarter", quarter, "--resume"]
     for flag, value in (("--data", args.data), ("--definition", args.definition),
                         ("--reports-dir", None if args.reports_dir == "reports" else args.reports_dir),
                         ("--jobs", args.jobs)):

@@ -89,3 +89,60 @@ def test_notebooks_are_jupytext_percent_with_one_parameters_cell(path):
     assert "format_name: percent" in text
     assert len(re.findall(r'^# %%.*tags=\[[^\]]*"parameters"', text, re.M)) == 1
     assert re.match(r"^\d\d_[a-z0-9_]+\.py$", path.name)
+
+
+def _build_wheel(tmp_path: Path) -> Path:
+    """A wheel of a copy of the project (the checkout stays clean: no build/ or egg-info)."""
+    import shutil
+
+    src = tmp_path / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "_notebooks")
+    shutil.copytree(ROOT / "cxlib", src / "cxlib", ignore=ignore)
+    shutil.copytree(ROOT / "notebooks", src / "notebooks", ignore=ignore)
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                           "--disable-pip-version-check", "-q", "-w", str(tmp_path / "dist"), str(src)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = (tmp_path / "dist").glob("cxlib-*.whl")
+    return wheel
+
+
+def test_wheel_ships_the_notebooks_and_finds_them_when_installed(tmp_path):
+    """notebooks/ stays at the top of the repository; the wheel carries it as cxlib/_notebooks,
+    and an installed cxlib (no checkout beside it) runs its report definition from there."""
+    import os
+    import zipfile
+
+    pytest.importorskip("setuptools", minversion="77")  # PEP 639 license string (pyproject)
+    wheel = _build_wheel(tmp_path)
+    shipped = sorted(["report.toml", *(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.py"))])
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        inside = sorted(n.split("/")[-1] for n in names if n.startswith("cxlib/_notebooks/"))
+        assert inside == shipped
+        assert not [n for n in names if n.startswith("notebooks/")]  # no top-level folder in site-packages
+        for name in shipped:
+            assert z.read(f"cxlib/_notebooks/{name}") == (ROOT / "notebooks" / name).read_bytes()
+        site = tmp_path / "site"
+        z.extractall(site)  # an installed layout: site-packages/cxlib/...
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = ("import cxlib; from cxlib.report.notebooks import notebooks_dir; "
+            "from cxlib.report.definition import load_definition; d = load_definition(); "
+            "print(cxlib.__file__); print(notebooks_dir()); print(*sorted({s.path.parent for s in d.notebooks}))")
+    env = {k: v for k, v in os.environ.items() if k != "CX_NOTEBOOKS"} | {"PYTHONPATH": str(site)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    module, folder, parent = out.stdout.split()
+    assert Path(module).parent == site / "cxlib"
+    assert Path(folder) == Path(parent) == site / "cxlib" / "_notebooks"
+
+
+def test_checkout_finds_the_repository_notebooks():
+    from cxlib.report.notebooks import notebooks_dir
+
+    assert not (ROOT / "cxlib" / "_notebooks").exists()  # the build hook never writes into the checkout
+    assert notebooks_dir().resolve() == ROOT / "notebooks"

@@ -6,6 +6,7 @@ tests/notebooks/. Rendering, provenance, display tables and the index have tests
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -234,3 +235,134 @@ values = ["A", "B"]
     assert "timed out" in status["grp-B"][1].lower() or "timeout" in status["grp-B"][1].lower(), status
     index = (tmp_path / "reports" / "2026Q3" / "index.html").read_text()
     assert index.count("failed") >= 2
+
+
+# ----------------------------------------------------------------- study roles in a definition
+def _study_data(root: Path, *, classes: dict[str, int], extra_quarter: dict[str, int] | None = None) -> Path:
+    """A dataset like an imported study's: survey.parquet with its own segment columns and study.json."""
+    data = root / "study-data"
+    data.mkdir(exist_ok=True)
+    rows = [{"Class": c, "Travel": "Business" if i % 2 else "Personal", "quarter": "2025Q4"}
+            for c, n in classes.items() for i in range(n)]
+    rows += [{"Class": c, "Travel": "Personal", "quarter": "2025Q3"} for c, n in (extra_quarter or {}).items()
+             for _ in range(n)]
+    pd.DataFrame(rows).to_parquet(data / "survey.parquet")
+    study = {"title": "Study", "tables": ["survey"], "quarters": ["2025Q3", "2025Q4"],
+             "roles": {"survey": {"satisfaction": "sat", "segments": ["Class", "Travel"]}}, "columns": {}}
+    (data / "study.json").write_text(json.dumps(study), encoding="utf-8")
+    return data
+
+
+ROLE_DEF = """
+[report]
+title = "t"
+[report.parameters]
+min_base = 30
+[[notebook]]
+name = "nb"
+path = "tiny.py"
+{requires}
+[notebook.parameters]
+segment_column = {{ role = "segments", position = {param_pos} }}
+[notebook.fan_out]
+parameter = "subset_value"
+role = "segments"
+position = {fan_pos}
+"""
+
+
+def test_role_fan_out_runs_over_the_study_segment_levels_with_a_minimum_base(workspace, tmp_path):
+    from cxlib.report.runs import fan_out_levels, plan_notes
+
+    data = _study_data(tmp_path, classes={"Economy": 40, "Business": 30, "First": 29}, extra_quarter={"Charter": 50})
+    d = load_definition(write_def(workspace, ROLE_DEF.format(requires="", param_pos=2, fan_pos=1)))
+    runs = plan_runs(d, quarter="2025Q4", data_dir=data, out_dir=tmp_path / "out")
+    # First has 29 < 30 responses in 2025Q4; Charter has responses only in another quarter
+    assert [r.run for r in runs] == ["overall", "Class-Business", "Class-Economy"]
+    assert [r.parameters.get("subset_value") for r in runs] == [None, "Business", "Economy"]
+    assert {r.parameters["segment_column"] for r in runs} == {"Travel"}  # the role reference, resolved
+    assert [r.column for r in runs] == [None, "Class", "Class"]
+    column, kept, skipped = fan_out_levels(d.notebooks[0].fan_out, data, quarter="2025Q4", min_base=30)
+    assert (column, kept) == ("Class", ["Business", "Economy"])
+    assert skipped == {"Charter": "0 responses in 2025Q4, below the minimum base 30",
+                       "First": "29 responses in 2025Q4, below the minimum base 30"}
+    (note,) = plan_notes(d, quarter="2025Q4", data_dir=data)
+    assert note.startswith("nb: one run per 'Class': Business, Economy; skipped 'Charter': 0 responses")
+    # min_base = 0 still needs one response in the quarter
+    assert fan_out_levels(d.notebooks[0].fan_out, data, quarter="2025Q4", min_base=0)[1] == [
+        "Business", "Economy", "First"]
+
+
+def test_role_fan_out_keeps_the_largest_levels(workspace, tmp_path):
+    from cxlib.report.runs import MAX_FAN_OUT_LEVELS, fan_out_levels
+
+    sizes = {f"L{i:02d}": 31 + i for i in range(MAX_FAN_OUT_LEVELS + 3)}
+    data = _study_data(tmp_path, classes=sizes)
+    d = load_definition(write_def(workspace, ROLE_DEF.format(requires="", param_pos=1, fan_pos=1)))
+    _, kept, skipped = fan_out_levels(d.notebooks[0].fan_out, data, quarter="2025Q4", min_base=30)
+    assert kept == sorted(sizes)[3:]  # the three smallest are left out
+    assert sorted(skipped) == ["L00", "L01", "L02"] and "12 largest" in skipped["L00"]
+
+
+def test_unresolved_roles_leave_the_default_and_no_fan_out(workspace, tmp_path):
+    from cxlib.report.runs import plan_notes
+
+    data = _study_data(tmp_path, classes={"Economy": 40})
+    d = load_definition(write_def(workspace, ROLE_DEF.format(requires="", param_pos=3, fan_pos=3)))
+    (run,) = plan_runs(d, quarter="2025Q4", data_dir=data, out_dir=tmp_path / "out")
+    assert run.run == "overall" and "segment_column" not in run.parameters
+    assert plan_notes(d, quarter="2025Q4", data_dir=data) == [
+        "nb: no fan-out (the study has no third column in [roles.survey] segments); overall run only"]
+
+
+def test_a_notebook_whose_requirements_the_data_lacks_is_not_run(workspace, tmp_path):
+    from cxlib.report.runs import plan_notes
+
+    data = _study_data(tmp_path, classes={"Economy": 40})
+    for requires, lacking in (('requires = ["customers"]', "a customers table"),
+                              ('requires = ["survey.recommend"]', "a recommend column in [roles.survey]")):
+        d = load_definition(write_def(workspace, ROLE_DEF.format(requires=requires, param_pos=1, fan_pos=1)))
+        assert plan_runs(d, quarter="2025Q4", data_dir=data, out_dir=tmp_path / "out") == []
+        assert plan_notes(d, quarter="2025Q4", data_dir=data) == [
+            f"nb: not run, not part of this study (it requires {lacking})"]
+        with pytest.raises(ReportDefinitionError, match=re.escape(f"nb is not run on this data (it requires {lacking})")):
+            plan_runs(d, quarter="2025Q4", data_dir=data, out_dir=tmp_path / "out", only=["nb"])
+    d = load_definition(write_def(workspace, ROLE_DEF.format(requires='requires = ["survey.segments"]',
+                                                             param_pos=1, fan_pos=1)))
+    assert len(plan_runs(d, quarter="2025Q4", data_dir=data, out_dir=tmp_path / "out")) == 2
+
+
+def test_role_fan_out_reads_customer_levels_like_subset_dataset(workspace, tmp_path):
+    """Without study.json (the synthetic schema) a segment that is a customer attribute is read
+    from the customers table, as cx.subset_dataset restricts by it; counts go through customer_id."""
+    data = tmp_path / "synthetic-like"
+    data.mkdir()
+    pd.DataFrame({"customer_id": [1, 2, 3, 4], "plan": ["basic", "basic", "premium", "none-answered"],
+                  "country": ["DE"] * 4}).to_parquet(data / "customers.parquet")
+    pd.DataFrame({"customer_id": [1, 2, 3, 3], "quarter": ["2026Q3"] * 4}).to_parquet(data / "survey.parquet")
+    d = load_definition(write_def(workspace, ROLE_DEF.format(requires="", param_pos=2, fan_pos=1)
+                                  .replace("min_base = 30", "min_base = 2")))
+    runs = plan_runs(d, quarter="2026Q3", data_dir=data, out_dir=tmp_path / "out")
+    assert [r.run for r in runs] == ["overall", "plan-basic", "plan-premium"]  # 2 responses each
+    assert runs[0].parameters["segment_column"] == "country"
+
+
+@pytest.mark.parametrize(
+    ("fragment", "message"),
+    [
+        ('[notebook.parameters]\np = { role = "segmnts" }\n', "role = 'segmnts' is not a role of the survey table"),
+        ('[notebook.parameters]\np = { role = "segments", position = 0 }\n', "position = 0 must be a whole number"),
+        ('[notebook.parameters]\np = { role = "recommend", position = 2 }\n', "names one column; position must be 1"),
+        ('[notebook.parameters]\np = { role = "segments", table = "orders" }\n', "'orders' is not a study table"),
+        ('[notebook.parameters]\np = { role = "segments", col = 1 }\n', "unknown key(s) ['col']"),
+        ('[notebook.fan_out]\nparameter = "p"\nrole = "segments"\ncolumn = "c"\n', "either 'column' or 'role'"),
+        ('[notebook.fan_out]\nparameter = "p"\ncolumn = "c"\nposition = 2\n', "'position' goes with 'role'"),
+        ('requires = "customers"\n', "'requires' must be a list"),
+        ('requires = ["orders"]\n', "requires 'orders' is neither a table"),
+        ('requires = ["survey.ltr"]\n', "requires 'survey.ltr' is neither a table"),
+    ],
+)
+def test_role_references_are_validated(workspace, fragment, message):
+    body = '[report]\ntitle = "t"\n[[notebook]]\nname = "a"\npath = "tiny.py"\n' + fragment
+    with pytest.raises(ReportDefinitionError, match=re.escape(message)):
+        load_definition(write_def(workspace, body))

@@ -173,6 +173,11 @@ ERRORS = [
     ("wave a number", lambda t: t.replace('wave = "2025Q4"', "wave = 2025"), "[study] wave"),
     ("privacy keep not a list", lambda t: t + '\n[privacy]\nkeep = "Email"\n', "[privacy] keep"),
     ("unknown privacy key", lambda t: t + '\n[privacy]\nsalt = "x"\n', "'salt'"),
+    ("report definition missing", lambda t: t + '\n[report]\ndefinition = "mine.toml"\n', "[report] definition"),
+    ("report definition not text", lambda t: t + '\n[report]\ndefinition = 3\n', "[report] definition"),
+    ("report title empty", lambda t: t + '\n[report]\ntitle = ""\n', "[report] title"),
+    ("unknown report key", lambda t: t + '\n[report]\nnotebooks = ["01"]\n', "'notebooks'"),
+    ("report not a table", lambda t: 'report = "mine.toml"\n' + t, "[report]"),
     ("TOML syntax error", lambda t: t.replace('title = "Airline"', "title = Airline"), "line 2"),
 ]
 
@@ -185,6 +190,17 @@ def test_load_study_errors_name_the_file_and_the_key(study_dir, change, key):
     message = str(info.value)
     assert "my-study.toml" in message
     assert key in message
+
+
+def test_report_table_names_the_definition_and_title(study_dir):
+    (study_dir / "reports-def").mkdir()
+    (study_dir / "reports-def" / "mine.toml").write_text("[report]\n", encoding="utf-8")
+    study = load_study(_write(study_dir, BASE + '\n[report]\ndefinition = "reports-def/mine.toml"\n'
+                                                'title = "Airline 2025"\n'))
+    assert study.report_definition == (study_dir / "reports-def" / "mine.toml").resolve()
+    assert study.report_title == "Airline 2025"
+    plain = load_study(_write(study_dir, BASE))
+    assert (plain.report_definition, plain.report_title) == (None, None)
 
 
 def test_unknown_role_lists_the_valid_roles(study_dir):

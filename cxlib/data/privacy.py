@@ -37,7 +37,8 @@ from ..errors import CXDataError
 IDENTIFYING_PATTERNS: tuple[tuple[str, str], ...] = (
     ("IP address", r"(client|remote|user|respondent)?ip(address|addr|v4|v6)?|remoteaddr"),
     ("e-mail", r"[a-z0-9]*email[a-z0-9]*|mail(address|addr)?"),
-    ("name", r"(recipient|customer|respondent|contact|participant|person|user|account)?"
+    ("name", r"(recipient|customer|respondent|contact|participant|person|user|account"
+             r"|passenger|guest|client|member|patient|traveller|traveler|employee|student)?"
              r"(first|last|full|given|family|middle|sur|fore|display)?name"),
     ("name", r"vorname|nachname|prenom|nomdefamille"),
     ("phone", r"[a-z]*(tele)?phone(number|num|no|nr)?|(mobile|cell|tel|telephone)(number|num|no|nr)|tel|telefon(nummer)?"),

@@ -17,6 +17,10 @@ A study file is TOML (documented in ``data/study-file.md``)::
     points = [1, 5]
     missing = [0]
 
+    [report]                         # optional: how cx report --study runs
+    definition = "my_report.toml"    # own report definition (default: the package's)
+    title = "Airline survey 2025"    # heading of the report's index (default: the study's title)
+
 :func:`load_study` reads and validates it into a :class:`Study`; every error is a
 :class:`~cxlib.errors.CXDataError` that names the file and the key. Nothing here reads
 the data: the import (:mod:`cxlib.data.importer`) checks the columns against the sources.
@@ -82,12 +86,13 @@ SCALE_ROLES: tuple[str, ...] = tuple(r for r, k in ROLE_KINDS.items() if k == "r
 #: The outcome roles of a survey; a study declares at least one.
 OUTCOME_ROLES: tuple[str, ...] = ("satisfaction", "recommend")
 
-_TOP_LEVEL = ("study", "sources", "roles", "scales", "privacy", "weighting")
+_TOP_LEVEL = ("study", "sources", "roles", "scales", "privacy", "weighting", "report")
 _STUDY_KEYS = ("title", "wave")
 _SOURCE_KEYS = ("path", "format", "url", "query", "sheet")
 _SCALE_KEYS = ("points", "missing", "labels", "values")
 _PRIVACY_KEYS = ("keep",)
 _WEIGHTING_KEYS = ("targets", "crossed", "column", "cap", "trim", "max_iter", "tol", "per_wave")
+_REPORT_KEYS = ("definition", "title")
 _QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 
 
@@ -222,6 +227,11 @@ class Study:
     weighting : WeightingSpec or None
         ``[weighting]``: population targets the import rakes the survey to (``None``: no
         weighting; a ``weight`` role is then used as it is).
+    report_definition : pathlib.Path or None
+        ``[report] definition``: the study's own report definition (resolved against the
+        study file's directory); ``None`` for the package's ``notebooks/report.toml``.
+    report_title : str or None
+        ``[report] title``: the heading of the report's index; ``None`` for the study's title.
     """
 
     path: Path
@@ -232,6 +242,8 @@ class Study:
     scales: dict[str, Scale]
     keep: tuple[str, ...] = ()
     weighting: WeightingSpec | None = None
+    report_definition: Path | None = None
+    report_title: str | None = None
 
     def role(self, table: str, role: str, default: Any = None) -> Any:
         """The column (or list of columns) playing ``role`` in ``table``, or ``default``."""
@@ -321,7 +333,8 @@ def load_study(path: str | os.PathLike) -> Study:
         a quarter such as ``"2025Q4"``; a ``[weighting]`` table without targets, with
         target values that are not numbers >= 0, shares that do not sum to 1 or count
         margins with different totals, malformed ``[[weighting.crossed]]`` cells, or bad
-        ``cap``/``trim``/``max_iter``/``tol``/``per_wave``/``column``.
+        ``cap``/``trim``/``max_iter``/``tol``/``per_wave``/``column``; a ``[report]`` key
+        other than ``definition`` and ``title``, or a ``definition`` file that does not exist.
 
     Examples
     --------
@@ -371,8 +384,25 @@ def load_study(path: str | os.PathLike) -> Study:
     _check_keys(privacy, _PRIVACY_KEYS, where, "[privacy]", "key")
     keep = tuple(_names(privacy.get("keep", []), where, "[privacy] keep", allow_empty=True))
     weighting = _weighting(doc, where)
+    definition, report_title = _report(doc, file.parent, where)
     return Study(path=file, title=title, wave=wave, sources=sources, roles=roles, scales=scales, keep=keep,
-                 weighting=weighting)
+                 weighting=weighting, report_definition=definition, report_title=report_title)
+
+
+def _report(doc: dict[str, Any], root: Path, where: _Where) -> tuple[Path | None, str | None]:
+    """``[report]``: the study's own definition file (checked to exist) and the index title."""
+    part = _table(doc, "report", where, "[report]")
+    _check_keys(part, _REPORT_KEYS, where, "[report]", "key")
+    title = _text_key(part, "title", where, "[report]")
+    path = _text_key(part, "definition", where, "[report]")
+    if path is None:
+        return None, title
+    resolved = (root / path).resolve()
+    if not resolved.is_file():
+        raise where.error("[report] definition", f"= {path!r}: no such file {str(resolved)!r} (a report "
+                                                 "definition like the package's notebooks/report.toml, relative "
+                                                 "to the study file)")
+    return resolved, title
 
 
 def _read_toml(file: Path, where: _Where) -> dict[str, Any]:

@@ -19,9 +19,35 @@ loaded so that a typo fails before any notebook runs::
     column = "country"
     table = "survey"
 
+A parameter value or a fan-out may name a *study role* instead of a column, so that one
+definition serves the synthetic data and a researcher's study (:func:`cxlib.study_roles`)::
+
+    [notebook.parameters]
+    segment_column = { role = "segments", position = 1 }  # the study's first segment
+    subset_column = { role = "segments", position = 2 }   # the run's fan-out column
+    [notebook.fan_out]
+    parameter = "subset_value"
+    role = "segments"            # instead of column: the position-th column of the role
+    position = 2                 # (1-based; default 1); table = the role's table (survey)
+
+A reference resolves, when the runs are planned, to the ``position``-th column playing
+``role`` in ``table`` (default ``"survey"``); on the synthetic data ``segments`` are
+``plan`` and ``country`` (:data:`cxlib.data.roles.SYNTHETIC_ROLES`). A reference the study
+cannot resolve (fewer segments, no such table) leaves the parameter to the notebook's
+default and the fan-out without runs (the overall run only). A role fan-out reads the
+levels from the customers table when it has the column (as :func:`cxlib.subset_dataset`
+restricts by it), else from the role's table, and keeps the levels with at least
+``min_base`` survey responses in the reported quarter, at most :data:`MAX_FAN_OUT_LEVELS`
+(the largest); see :func:`cxlib.report.runs.fan_out_levels`.
+
 Shared parameters with a known meaning are checked wherever they are set:
 ``confidence_level`` in (0, 1), ``min_base``, ``n_boot`` and ``seed`` whole numbers >= 0.
 ``quarter``, ``data_dir`` and ``figures_path`` are set by the runner, never by the file.
+
+A notebook may declare what it needs from the data, ``requires = ["customers",
+"survey.recommend"]``: tables of the dataset, or ``table.role`` for a study role. On a
+dataset without them the notebook is not run (it is not part of that study; ``cx report``
+says so before the runs start).
 """
 
 from __future__ import annotations
@@ -36,8 +62,9 @@ from pathlib import Path
 from typing import Any
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_NOTEBOOK_KEYS = ("name", "path", "parameters", "fan_out", "timeout")
-_FAN_OUT_KEYS = ("parameter", "column", "table", "values")
+_NOTEBOOK_KEYS = ("name", "path", "parameters", "fan_out", "timeout", "requires")
+_FAN_OUT_KEYS = ("parameter", "column", "table", "values", "role", "position")
+_ROLE_REF_KEYS = ("role", "position", "table")
 #: Parameters the runner sets for every run (``cx report --quarter``, ``--data``).
 RUNTIME_PARAMETERS = ("quarter", "data_dir", "figures_path")
 
@@ -48,17 +75,34 @@ class ReportDefinitionError(ValueError):
 
 
 @dataclass(frozen=True)
+class RoleRef:
+    """The ``position``-th column (1-based) playing ``role`` in ``table`` of the dataset's
+    study roles (:func:`cxlib.study_roles`), resolved when the runs are planned.
+
+    Written in a definition as ``{ role = "segments", position = 2 }`` (``table`` default
+    ``"survey"``, ``position`` default 1).
+    """
+
+    role: str
+    position: int = 1
+    table: str = "survey"
+
+
+@dataclass(frozen=True)
 class FanOut:
     """One run per value of ``column`` in ``table``; the value is passed as ``parameter``.
 
     ``values`` restricts the runs to the listed values (otherwise all values found in the
-    data, sorted). The overall run (``parameter`` = None) is always included.
+    data, sorted). The overall run (``parameter`` = None) is always included. With ``role``
+    (a :class:`RoleRef`) instead of ``column``, the column is the study's, resolved when the
+    runs are planned (see the module docstring for the levels it keeps).
     """
 
     parameter: str
-    column: str
+    column: str | None
     table: str = "survey"
     values: tuple[str, ...] | None = None
+    role: RoleRef | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +114,7 @@ class NotebookSpec:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     fan_out: FanOut | None = None
     timeout: float = 600
+    requires: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,16 +167,42 @@ _KNOWN_PARAMETERS: dict[str, tuple[Callable[[Any], bool], str]] = {
 }
 
 
+def _parse_role_ref(entry: Mapping[str, Any], where: str) -> RoleRef:
+    """``{ role = "segments", position = 2, table = "survey" }`` checked against the study roles."""
+    from ..data.study import LIST_ROLES, ROLES
+
+    _check_keys(entry, _ROLE_REF_KEYS, where)
+    table = entry.get("table", "survey")
+    if not isinstance(table, str) or table not in ROLES:
+        raise ReportDefinitionError(f"{where}: table = {table!r} is not a study table; valid: {list(ROLES)}")
+    role = entry["role"]
+    if not isinstance(role, str) or role not in ROLES[table]:
+        raise ReportDefinitionError(f"{where}: role = {role!r} is not a role of the {table} table; "
+                                    f"valid: {list(ROLES[table])}")
+    position = entry.get("position", 1)
+    if not _whole_at_least(1)(position):
+        raise ReportDefinitionError(f"{where}: position = {position!r} must be a whole number >= 1 "
+                                    "(1 = the role's first column)")
+    if position > 1 and role not in LIST_ROLES:
+        raise ReportDefinitionError(f"{where}: role {role!r} names one column; position must be 1, got {position}")
+    return RoleRef(role=role, position=position, table=table)
+
+
 def _check_parameters(params: Any, where: str) -> dict[str, Any]:
-    """A parameters table: string keys, no runtime parameter, known parameters in range."""
+    """A parameters table: string keys, no runtime parameter, known parameters in range,
+    role references (``{ role = ... }``) parsed into :class:`RoleRef`."""
     if not isinstance(params, dict):
         raise ReportDefinitionError(f"{where}: must be a table of name = value, got {params!r}")
+    params = dict(params)
     for name, value in params.items():
         if not name.isidentifier():
             raise ReportDefinitionError(f"{where}: parameter name {name!r} is not a Python identifier")
         if name in RUNTIME_PARAMETERS:
             raise ReportDefinitionError(
                 f"{where}: {name!r} is set by the runner for every run (cx report --quarter/--data); remove it")
+        if isinstance(value, dict) and "role" in value:
+            params[name] = _parse_role_ref(value, f"{where} {name}")
+            continue
         if name in _KNOWN_PARAMETERS:
             ok, valid = _KNOWN_PARAMETERS[name]
             if not ok(value):
@@ -156,8 +227,33 @@ def _parse_fan_out(entry: Any, where: str) -> FanOut:
     table = entry.get("table", "survey")
     if not isinstance(table, str) or not _NAME.match(table):
         raise ReportDefinitionError(f"{where}: 'table' = {table!r} must name a table of the dataset, e.g. 'survey'")
+    if "role" in entry:
+        if "column" in entry:
+            raise ReportDefinitionError(f"{where}: give either 'column' or 'role' (a study role), not both")
+        ref = _parse_role_ref({k: entry[k] for k in _ROLE_REF_KEYS if k in entry}, where)
+        return FanOut(parameter=parameter, column=None, table=table, role=ref,
+                      values=tuple(values) if values is not None else None)
+    if "position" in entry:
+        raise ReportDefinitionError(f"{where}: 'position' goes with 'role' (a study role), not with 'column'")
     return FanOut(parameter=parameter, column=_require(entry, "column", str, where), table=table,
                   values=tuple(values) if values is not None else None)
+
+
+def _parse_requires(entry: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """``requires``: tables (``"customers"``) or study roles (``"survey.recommend"``)."""
+    from ..data.study import ROLES
+
+    value = entry.get("requires", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ReportDefinitionError(f"{where}: 'requires' must be a list of tables or table.role names, "
+                                    f'e.g. ["customers", "survey.recommend"]; got {value!r}')
+    for item in value:
+        table, _, role = item.partition(".")
+        if table not in ROLES or (role and role not in ROLES[table]) or item.endswith("."):
+            raise ReportDefinitionError(
+                f"{where}: requires {item!r} is neither a table {list(ROLES)} nor a table.role such as "
+                f"'survey.recommend' (roles of {table!r}: {list(ROLES.get(table, ()))})")
+    return tuple(value)
 
 
 def _parse_timeout(entry: Mapping[str, Any], where: str) -> float:
@@ -184,7 +280,8 @@ def _parse_notebook(entry: Any, *, root: Path, where: str) -> NotebookSpec:
     if fan is not None and fan.parameter in params:
         raise ReportDefinitionError(
             f"{where}: fan_out parameter {fan.parameter!r} is also set in its parameters; each run sets it")
-    return NotebookSpec(name=name, path=nb_path, parameters=params, fan_out=fan, timeout=timeout)
+    return NotebookSpec(name=name, path=nb_path, parameters=params, fan_out=fan, timeout=timeout,
+                        requires=_parse_requires(entry, where))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """Where the report's notebooks and definition live, and `.ipynb` copies for papermill users.
 
-The notebooks are jupytext ``py:percent`` files in the repository's ``notebooks/`` folder
-next to the package (a source checkout or the editable install the README sets up), so
-``cx report`` finds them from any working directory. ``CX_NOTEBOOKS`` points elsewhere
-(e.g. a study's own copy). :func:`export_notebooks` writes ``.ipynb`` copies, which plain
+The notebooks are jupytext ``py:percent`` files in the repository's ``notebooks/`` folder.
+An installed cxlib (a wheel, ``pip install .``) carries a copy in ``cxlib/_notebooks/``
+(the build hook in ``setup.py``); a source checkout or the editable install the README sets
+up reads ``notebooks/`` next to the package. Either way ``cx report`` finds them from any
+working directory. ``CX_NOTEBOOKS`` points elsewhere (e.g. a study's own copy). :func:`export_notebooks` writes ``.ipynb`` copies, which plain
 papermill can read (it cannot read the ``.py`` files).
 """
 
@@ -18,18 +19,30 @@ from ..errors import CXDataError
 #: Environment variable naming a notebooks folder to use instead of the bundled one.
 NOTEBOOKS_ENV = "CX_NOTEBOOKS"
 
+#: Where the notebooks are looked for, in order: the copy inside an installed package, the
+#: repository's folder beside the package (source checkout, editable install).
+_PACKAGED = Path(__file__).resolve().parents[1] / "_notebooks"
+_CHECKOUT = Path(__file__).resolve().parents[2] / "notebooks"
+
 
 def notebooks_dir() -> Path:
     """The folder with the report's notebooks and ``report.toml``.
 
-    ``$CX_NOTEBOOKS`` if set, else the ``notebooks/`` folder beside the installed package.
-    Paths under the working directory are returned relative to it (so reports rendered in
-    two clones stay byte-identical).
+    ``$CX_NOTEBOOKS`` if set; else ``cxlib/_notebooks/`` of an installed package (built
+    wheels carry the notebooks there); else the ``notebooks/`` folder beside the package (a
+    source checkout or an editable install). Paths under the working directory are returned
+    relative to it (so reports rendered in two clones stay byte-identical).
+
+    Raises
+    ------
+    CXDataError
+        When none of them holds a ``report.toml``.
     """
     env = os.environ.get(NOTEBOOKS_ENV)
-    folder = Path(env) if env else Path(__file__).resolve().parents[2] / "notebooks"
+    candidates = [Path(env)] if env else [_PACKAGED, _CHECKOUT]
+    folder = next((c for c in candidates if (c / "report.toml").is_file()), candidates[-1])
     if not (folder / "report.toml").is_file():
-        where = f"${NOTEBOOKS_ENV}={env!r}" if env else f"{str(folder)!r}"
+        where = f"${NOTEBOOKS_ENV}={env!r}" if env else " or ".join(repr(str(c)) for c in candidates)
         raise CXDataError(
             f"no report definition (report.toml) in {where}; point {NOTEBOOKS_ENV} at a folder with the "
             "notebooks and report.toml, or pass --definition")

@@ -18,9 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CXDataError
-from .definition import FanOut, ReportDefinition, ReportDefinitionError
+from .definition import FanOut, ReportDefinition, ReportDefinitionError, RoleRef
 
 _QUARTER = re.compile(r"^\d{4}Q[1-4]$")
+
+#: A study-role fan-out runs over at most this many levels (the largest in the quarter):
+#: a report with dozens of one-segment copies is not read.
+MAX_FAN_OUT_LEVELS = 12
 _TYPE_NAMES = {str: "str", int: "int", float: "float", bool: "bool", list: "list", dict: "dict"}
 
 
@@ -162,11 +166,104 @@ def read_column(data_dir: str | os.PathLike, table: str, column: str, *, purpose
 
 
 def fan_out_values(fan: FanOut, data_dir: str | os.PathLike) -> list[str]:
-    """The values a fan-out runs over: the listed ``values``, or every value in the data, sorted."""
+    """The values a fan-out over a column runs over: the listed ``values``, or every value in
+    the data, sorted (for a study-role fan-out see :func:`fan_out_levels`)."""
     if fan.values is not None:
         return list(fan.values)
     col = read_column(data_dir, fan.table, fan.column, purpose=f"fan-out over {fan.table}.{fan.column}")
     return sorted(map(str, col.dropna().unique()))  # missing values are not a segment
+
+
+def dataset_roles(data_dir: str | os.PathLike):
+    """The :class:`~cxlib.data.roles.StudyRoles` of a dataset directory, without loading its
+    tables: its ``study.json`` (an imported study), else the synthetic schema's roles."""
+    import json
+
+    from ..data.roles import SYNTHETIC_ROLES, roles_from_study
+
+    file = Path(data_dir) / "study.json"
+    if not file.is_file():
+        return SYNTHETIC_ROLES
+    try:
+        return roles_from_study(json.loads(file.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        raise CXDataError(f"dataset file {str(file)!r} cannot be read ({exc}); import the study again "
+                          "(cx data import)") from None
+
+
+def resolve_role(ref: RoleRef, roles) -> str | None:
+    """The column a :class:`~cxlib.report.definition.RoleRef` names, or ``None`` when the
+    dataset has no such table, role or position.
+
+    Examples
+    --------
+    >>> from cxlib.data.roles import SYNTHETIC_ROLES
+    >>> resolve_role(RoleRef("segments", 2), SYNTHETIC_ROLES), resolve_role(RoleRef("segments", 3), SYNTHETIC_ROLES)
+    ('country', None)
+    """
+    if ref.table != "survey" and not roles.has(ref.table):
+        return None
+    columns = roles.columns(ref.role, ref.table)
+    return columns[ref.position - 1] if ref.position <= len(columns) else None
+
+
+def _level_counts(data_dir: Path, table: str, column: str, quarter: str):
+    """Survey responses of ``quarter`` per level of ``column``: by the survey's own column, or
+    (when the levels are read from another table) through the survey's ``customer_id``."""
+    import pandas as pd
+
+    purpose = f"fan-out over {table}.{column}"
+    quarters = read_column(data_dir, "survey", "quarter", purpose=purpose).astype("string")
+    in_quarter = (quarters == quarter).fillna(False).to_numpy()
+    every = read_column(data_dir, table, column, purpose=purpose)
+    if table == "survey":
+        levels = every[in_quarter]
+    else:
+        ids = read_column(data_dir, "survey", "customer_id", purpose=purpose)[in_quarter]
+        frame = pd.read_parquet(Path(data_dir) / f"{table}.parquet", columns=["customer_id", column])
+        levels = ids.map(frame.drop_duplicates("customer_id").set_index("customer_id")[column])
+    counts = levels.dropna().astype(str).value_counts()
+    # every level of the table, also those nobody answered for in the quarter (count 0)
+    return counts.reindex(sorted(set(counts.index) | set(map(str, every.dropna().unique()))), fill_value=0)
+
+
+def fan_out_levels(fan: FanOut, data_dir: str | os.PathLike, *, quarter: str, min_base: int | None,
+                   roles=None) -> tuple[str | None, list[str], dict[str, str]]:
+    """The column, kept levels and skipped levels (``{level: why}``) of a study-role fan-out.
+
+    The column is the role's (:func:`resolve_role`; ``None``: no runs). Its levels are read
+    from the customers table when it has the column (the subset :func:`cxlib.subset_dataset`
+    takes), else from the role's table. A level gets a run when the reported quarter's
+    survey has at least ``max(min_base, 1)`` responses in it (a smaller run would show only
+    suppressed figures); of those, the :data:`MAX_FAN_OUT_LEVELS` largest (ties by name).
+    Kept levels are sorted by name; ``values`` in the definition restricts them further.
+
+    Raises
+    ------
+    ReportDefinitionError
+        A table without the column (naming the columns it has).
+    """
+    data_dir = Path(data_dir)
+    roles = roles if roles is not None else dataset_roles(data_dir)
+    column = resolve_role(fan.role, roles)
+    if column is None:
+        return None, [], {}
+    table = fan.role.table
+    customers, survey = data_dir / "customers.parquet", data_dir / "survey.parquet"
+    if customers.is_file() and column in _parquet_columns(customers) and survey.is_file() \
+            and "customer_id" in _parquet_columns(survey):
+        table = "customers"
+    counts = _level_counts(data_dir, table, column, quarter)
+    need = max(int(min_base or 0), 1)
+    skipped = {lvl: f"{int(n)} responses in {quarter}, below the minimum base {need}"
+               for lvl, n in counts.items() if n < need}
+    big = sorted(((-int(n), lvl) for lvl, n in counts.items() if n >= need))
+    skipped.update({lvl: f"more than {MAX_FAN_OUT_LEVELS} levels; the {MAX_FAN_OUT_LEVELS} largest get runs"
+                    for _, lvl in big[MAX_FAN_OUT_LEVELS:]})
+    kept = sorted(lvl for _, lvl in big[:MAX_FAN_OUT_LEVELS])
+    if fan.values is not None:
+        kept = [v for v in kept if v in fan.values]
+    return column, kept, dict(sorted(skipped.items()))
 
 
 def check_quarter(quarter: str, data_dir: str | os.PathLike) -> None:
@@ -190,12 +287,14 @@ def check_quarter(quarter: str, data_dir: str | os.PathLike) -> None:
             "nothing was run")
 
 
-def _select(runs: list[RunSpec], only: Sequence[str]) -> list[RunSpec]:
+def _select(runs: list[RunSpec], only: Sequence[str], absent: Mapping[str, list[str]] | None = None) -> list[RunSpec]:
     wanted = set(only)
     known = {r.notebook for r in runs} | {r.key for r in runs}
     unknown = sorted(wanted - known)
     if unknown:
-        raise ReportDefinitionError(f"--only {unknown} matches no notebook or run; known: {sorted(known)}")
+        why = "".join(f"; {name} is not run on this data (it requires {', '.join(lacking)})"
+                      for name, lacking in (absent or {}).items() if any(u.split("/")[0] == name for u in unknown))
+        raise ReportDefinitionError(f"--only {unknown} matches no notebook or run; known: {sorted(known)}{why}")
     return [r for r in runs if r.notebook in wanted or r.key in wanted]
 
 
@@ -208,6 +307,12 @@ def plan_runs(definition: ReportDefinition, *, quarter: str, data_dir: str | os.
     their segment value, and are named by :func:`run_names` (unique even when sanitising
     merges values). ``only`` keeps notebooks or runs by name (``"01_cx_scorecard"`` or
     ``"01_cx_scorecard/country-DE"``).
+
+    Study-role references (``{ role = "segments", position = 2 }``) are resolved against the
+    dataset's roles (:func:`dataset_roles`): a parameter to its column (left out when the
+    dataset has none, so the notebook's default applies), a fan-out to its column's levels
+    (:func:`fan_out_levels`: at least ``min_base`` responses in the quarter, at most
+    :data:`MAX_FAN_OUT_LEVELS`).
 
     Raises
     ------
@@ -222,20 +327,100 @@ def plan_runs(definition: ReportDefinition, *, quarter: str, data_dir: str | os.
     data_dir = Path(data_dir)
     out_dir = Path(out_dir)
     runs: list[RunSpec] = []
+    roles = None
+    absent: dict[str, list[str]] = {}
     for spec in definition.notebooks:
         base = {**definition.parameters, **spec.parameters, "quarter": quarter, "data_dir": str(data_dir)}
+        if roles is None and (spec.requires or spec.fan_out is not None and spec.fan_out.role is not None
+                              or any(isinstance(v, RoleRef) for v in base.values())):
+            roles = dataset_roles(data_dir)
+        if lacking := missing_requirements(spec, data_dir, roles):
+            absent[spec.name] = lacking
+            continue
+        base = _resolve_parameters(base, roles)
+        column, values = _fan_out(spec.fan_out, data_dir, quarter=quarter, min_base=base.get("min_base"), roles=roles)
         variants: list[tuple[str, str | None]] = [("overall", None)]
-        if spec.fan_out is not None:
-            names = run_names(spec.fan_out.column, fan_out_values(spec.fan_out, data_dir))
-            variants += [(name, value) for value, name in names.items()]
+        if values:
+            variants += [(name, value) for value, name in run_names(column, values).items()]
         for name, value in variants:
             params = {**base, spec.fan_out.parameter: value} if value is not None else dict(base)
             run = RunSpec(notebook=spec.name, run=name, input_path=spec.path, parameters=params,
                           out_dir=out_dir, timeout=spec.timeout, value=value,
-                          column=spec.fan_out.column if value is not None else None)
+                          column=column if value is not None else None)
             params["figures_path"] = str(run.figures)
             runs.append(run)
-    return _select(runs, only) if only else runs
+    return _select(runs, only, absent) if only else runs
+
+
+def missing_requirements(spec, data_dir: str | os.PathLike, roles=None) -> list[str]:
+    """What of a notebook's ``requires`` the dataset lacks: tables without a file in
+    ``data_dir``, ``table.role`` entries the dataset's roles do not name (empty: it runs)."""
+    lacking = []
+    for item in spec.requires:
+        table, _, role = item.partition(".")
+        if not (Path(data_dir) / f"{table}.parquet").is_file():
+            lacking.append(f"a {table} table")
+        elif role:
+            roles = roles if roles is not None else dataset_roles(data_dir)
+            if resolve_role(RoleRef(role, 1, table), roles) is None:
+                lacking.append(f"a {role} column in [roles.{table}]")
+    return list(dict.fromkeys(lacking))
+
+
+def plan_notes(definition: ReportDefinition, *, quarter: str, data_dir: str | os.PathLike) -> list[str]:
+    """What the data makes of the definition, one line per notebook where it matters: the
+    notebooks not run (their ``requires`` are missing), and per study-role fan-out the
+    column and levels it runs over, the levels it skips and why, or that the study has no
+    such segment (printed by ``cx report --study`` before the runs start)."""
+    notes: list[str] = []
+    roles = dataset_roles(data_dir)
+    for spec in definition.notebooks:
+        if lacking := missing_requirements(spec, data_dir, roles):
+            notes.append(f"{spec.name}: not run, not part of this study (it requires {', '.join(lacking)})")
+            continue
+        fan = spec.fan_out
+        if fan is None or fan.role is None:
+            continue
+        min_base = {**definition.parameters, **spec.parameters}.get("min_base")
+        min_base = min_base if isinstance(min_base, int) and not isinstance(min_base, bool) else None
+        column, kept, skipped = fan_out_levels(fan, data_dir, quarter=quarter, min_base=min_base, roles=roles)
+        ref = fan.role
+        if column is None:
+            where = f"[roles.{ref.table}] {ref.role}"
+            notes.append(f"{spec.name}: no fan-out (the study has no {_ordinal(ref.position)} column in {where}); "
+                         "overall run only")
+            continue
+        runs = f"one run per {column!r}: {', '.join(kept)}" if kept else f"no {column!r} level is large enough"
+        notes.append(f"{spec.name}: {runs}" + "".join(f"; skipped {lvl!r}: {why}" for lvl, why in skipped.items()))
+    return notes
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
+
+
+def _resolve_parameters(params: dict[str, Any], roles) -> dict[str, Any]:
+    """Role references replaced by their columns; one the dataset cannot resolve is left out
+    (the notebook's default applies)."""
+    out = {}
+    for name, value in params.items():
+        if isinstance(value, RoleRef):
+            value = resolve_role(value, roles)
+            if value is None:
+                continue
+        out[name] = value
+    return out
+
+
+def _fan_out(fan: FanOut | None, data_dir: Path, *, quarter: str, min_base: Any, roles) -> tuple[str | None, list[str]]:
+    """The column and values of a notebook's fan-out (none: no fan-out runs)."""
+    if fan is None:
+        return None, []
+    if fan.role is None:
+        return fan.column, fan_out_values(fan, data_dir)
+    min_base = min_base if isinstance(min_base, int) and not isinstance(min_base, bool) else None
+    column, kept, _ = fan_out_levels(fan, data_dir, quarter=quarter, min_base=min_base, roles=roles)
+    return column, kept
 
 
 def read_notebook(path: str | os.PathLike):
