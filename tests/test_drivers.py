@@ -436,8 +436,11 @@ def test_by_group_detects_a_planted_difference():
 def test_by_group_error_names_segment():
     df, drivers = make_data(n=200, p=3, seed=27)
     df["seg"] = ["big"] * 196 + ["tiny"] * 4
-    with pytest.raises(CXDataError, match="segment.*'tiny'"):
-        key_drivers_by_group(df, by="seg", outcome="y", drivers=drivers, n_boot=0)
+    with pytest.warns(SmallBaseWarning, match="tiny .n=4, not estimable"):  # too thin to fit: named, left out
+        res = key_drivers_by_group(df, by="seg", outcome="y", drivers=drivers, n_boot=0)
+    assert set(res.importances["seg"]) == {"big"}
+    with pytest.raises(CXDataError, match="segment.*'tiny'"):  # at or above the minimum base: an error
+        key_drivers_by_group(df, by="seg", outcome="y", drivers=drivers, n_boot=0, min_base=4)
 
 
 def test_driver_stability_rank_correlation():
@@ -995,3 +998,23 @@ def test_too_few_resamples_to_reach_significance_are_warned_about():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ResamplingWarning)
         key_drivers_by_group(df, by="seg", outcome="osat", drivers=drivers, n_boot=40, seed=1)  # 2/41 < 0.05
+
+
+def test_a_thin_segment_that_cannot_be_fitted_is_named_and_left_out():
+    # a 0/1 outcome that is constant in a 10-row segment cannot be fitted: the other segments are
+    # still estimated, exactly as on their own, and the warning names the thin one
+    rng = np.random.default_rng(3)
+    n = 400
+    df = pd.DataFrame({"a": rng.integers(1, 6, n), "b": rng.integers(1, 6, n)}).astype(float)
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-(df["a"] - 3)))).astype(float)
+    df["seg"] = np.where(np.arange(n) < 200, "big1", "big2")
+    thin = pd.DataFrame({"a": [1.0, 2, 3, 4, 5] * 2, "b": [5.0, 4, 3, 2, 1] * 2, "y": 1.0, "seg": "tiny"})
+    both = pd.concat([df, thin], ignore_index=True)
+    with pytest.warns(SmallBaseWarning, match="tiny .n=10, not estimable"):
+        res = key_drivers_by_group(both, by="seg", outcome="y", drivers=["a", "b"], outcome_type="binary", n_boot=0)
+    assert set(res.importances["seg"]) == {"big1", "big2"}
+    alone = key_drivers(df[df["seg"] == "big1"], outcome="y", drivers=["a", "b"], outcome_type="binary", n_boot=0)
+    got = res.importances[res.importances["seg"] == "big1"].set_index("driver")["importance"]
+    np.testing.assert_allclose(got.loc[["a", "b"]].to_numpy(), alone.table.set_index("driver").loc[["a", "b"], "importance"])
+    with pytest.raises(CXDataError, match="no segment"), pytest.warns(SmallBaseWarning):
+        key_drivers_by_group(thin, by="seg", outcome="y", drivers=["a", "b"], outcome_type="binary", n_boot=0)

@@ -136,11 +136,12 @@ def test_report_on_a_study_from_outside_the_repository(study_run):
         "01_cx_scorecard/Type-of-travel-Personal-travel",
         *(f"{nb}/{run}" for nb in ("02_key_drivers", "04_segments")
           for run in ("overall", "Class-Business", "Class-Economy")),
-        "06_crosstabs/overall",
+        "03_loyalty_and_churn/overall", "06_crosstabs/overall",
     ])
     assert "skipped 'Other'" in proc.stdout and "below the minimum base 30" in proc.stdout
-    # churn needs a customers table and a recommend question: not part of this study
-    assert "03_loyalty_and_churn: not run, not part of this study (it requires a customers table" in proc.stdout
+    # loyalty without a customers table: one overall run that says churn is not part of this study
+    churn_html = (out / "03_loyalty_and_churn" / "overall.html").read_text(encoding="utf-8")
+    assert "not part of this study" in churn_html
     assert runs["02_key_drivers/Class-Economy"]["inputs"]["parameters"]["subset_column"] == CLASS
     assert not any(elsewhere.iterdir()), "nothing is written to the working directory"
 

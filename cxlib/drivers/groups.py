@@ -72,7 +72,10 @@ def key_drivers_by_group(
     its percentiles and the two-sided p-value ``min(1, 2 · min(#(d ≤ 0)+1, #(d ≥ 0)+1) /
     (B+1))``, adjusted by Benjamini–Hochberg over the whole table. With ``n_boot=0`` the
     differences have no interval or p-value. Thin segments are flagged (``small_base``)
-    with one warning listing them; their comparisons are not called significant.
+    with one warning listing them; their comparisons are not called significant. A thin
+    segment whose model cannot be fitted (e.g. a 0/1 outcome constant or perfectly
+    separated in 10 rows) is left out of the tables and named in that warning; a segment
+    at or above the minimum base that cannot be fitted is an error.
 
     Examples
     --------
@@ -100,6 +103,7 @@ def key_drivers_by_group(
         raise CXDataError(f"`by`={by!r} has no non-missing groups")
     seeds = np.random.SeedSequence(seed).spawn(len(groups))
     results, rows, thin = {}, [], []
+    floor = max(30, 10 * len(drivers)) if min_base is None else min_base  # key_drivers' default minimum base
     for (key, sub), ss in zip(groups, seeds):
         label = key[0] if isinstance(key, tuple) and len(key) == 1 else key
         try:
@@ -110,7 +114,10 @@ def key_drivers_by_group(
                     confidence_level=level, n_boot=B, seed=int(ss.generate_state(1)[0]),
                     deletion=deletion, outcome_type=outcome_type, min_base=min_base, scale=scale, missing=missing,
                 )
-        except CXDataError as exc:
+        except (CXDataError, np.linalg.LinAlgError) as exc:
+            if len(sub) < floor:  # a thin segment that cannot be estimated is reported, not fatal
+                thin.append(f"{group_label(label)} (n={len(sub)}, not estimable: {str(exc).splitlines()[0]})")
+                continue
             raise CXDataError(f"segment {by_cols}={group_label(label)!r} ({len(sub)} rows): {exc}") from None
         results[label] = res
         if res.small_base:
@@ -118,6 +125,8 @@ def key_drivers_by_group(
         rows.append(_group_rows(res, by_cols, label))
     if thin:
         warnings.warn(f"segments below the minimum base: {', '.join(thin)}", SmallBaseWarning, stacklevel=2)
+    if not rows:
+        raise CXDataError(f"no segment of {by_cols} could be estimated: {', '.join(thin)}")
     return KeyDriversByGroupResult(
         importances=pd.concat(rows, ignore_index=True), differences=_differences(results, level),
         by=tuple(by_cols), method=method, confidence_level=level, n_boot=B, results=results,
