@@ -270,8 +270,11 @@ def test_attitudinal_bad_input_names_column():
     df, _, cols = _blobs()
     with pytest.raises(CXDataError, match="'d3' is constant"):
         cx.attitudinal_segments(df.assign(d3=3.0), variables=cols, k=3)
-    with pytest.raises(CXDataError, match=r"need at least 10 x k = 70"):
-        cx.attitudinal_segments(df.head(50), variables=cols, k=range(2, 8))
+    with pytest.raises(CXDataError, match=r"need at least 10 x k = 60"):
+        cx.attitudinal_segments(df.head(50), variables=cols, k=range(6, 8))
+    with pytest.warns(SmallBaseWarning, match=r"k=\[6, 7\] dropped .* 50 usable respondents support at most k=5"):
+        res = cx.attitudinal_segments(df.head(50), variables=cols, k=range(2, 8), n_boot=0)
+    assert res.criteria["k"].tolist() == [2, 3, 4, 5]
     with pytest.raises(CXDataError, match=r"'d1' has 1 non-numeric"):
         cx.attitudinal_segments(df.assign(d1=["x"] + [1.0] * (len(df) - 1)), variables=cols, k=3)
     with pytest.raises(CXDataError, match="'nope' is not a column"):

@@ -31,7 +31,7 @@ from ..core.checks import (
 )
 from ..core.inference import percentile_interval
 from ..core.results import Estimate
-from ..errors import CXDataError
+from ..errors import CXDataError, SmallBaseWarning
 
 _MIN_PER_SEGMENT = 10
 _SILHOUETTE_MAX_N = 3000
@@ -216,13 +216,25 @@ def _candidate_ks(k: Any) -> list[int]:
     return sorted({int(c) for c in ks})
 
 
+def _feasible_ks(ks: list[int], n: int) -> list[int]:
+    """The candidate numbers of segments that ``n`` usable respondents support (at least
+    ``_MIN_PER_SEGMENT`` per segment); the others are dropped with a warning."""
+    feasible = [kk for kk in ks if n >= _MIN_PER_SEGMENT * kk]
+    if len(feasible) < len(ks):
+        dropped = [kk for kk in ks if kk not in feasible]
+        warnings.warn(f"k={dropped} dropped from the candidates: {n} usable respondents support at most "
+                      f"k={max(feasible)} (at least {_MIN_PER_SEGMENT} per segment)", SmallBaseWarning, stacklevel=3)
+    return feasible
+
+
 def _usable_ratings(
-    raw: np.ndarray, index: pd.Index, variables: list[str], incomplete: str, max_k: int
+    raw: np.ndarray, index: pd.Index, variables: list[str], incomplete: str, min_k: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The ratings to cluster (rows usable under ``incomplete``), the usable-row mask, the
     item means used for imputation and the items' SDs (population) on the usable rows.
 
-    Refuses constant items and fewer than ``_MIN_PER_SEGMENT x max_k`` usable rows.
+    Refuses constant items and fewer than ``_MIN_PER_SEGMENT x k`` usable rows for the
+    smallest candidate ``k``.
     """
     impute = np.array([np.nanmean(c) for c in raw.T])
     x_all, ok = _rating_matrix(raw, index, variables, incomplete, impute)
@@ -236,10 +248,10 @@ def _usable_ratings(
             f"column {const[0]!r} is constant ({show_values(vals)} in all {n} usable rows); "
             f"constant variables {const} cannot separate segments: drop them from `variables`"
         )
-    need = _MIN_PER_SEGMENT * max_k
+    need = _MIN_PER_SEGMENT * min_k
     if n < need:
         raise CXDataError(
-            f"only {n} usable respondents for k up to {max_k} ({int((~ok).sum())} excluded for missing "
+            f"only {n} usable respondents for k = {min_k} ({int((~ok).sum())} excluded for missing "
             f"ratings); need at least {_MIN_PER_SEGMENT} x k = {need}: lower `k` or add respondents"
         )
     return x, ok, impute, sd
@@ -385,7 +397,8 @@ def attitudinal_segments(
     ------
     CXDataError
         Missing columns, non-numeric or constant variables, missing values under
-        ``incomplete="raise"``, fewer than 10 x k respondents for the largest candidate k,
+        ``incomplete="raise"``, fewer than 10 x k respondents for the smallest candidate k
+        (larger candidates the data cannot support are dropped with a ``SmallBaseWarning``),
         bad ``k``/``method``/``incomplete``, ratings outside the declared ``scale``.
 
     Notes
@@ -455,8 +468,9 @@ def attitudinal_segments(
         raise CXDataError(f"`n_init`={n_init!r} must be a positive integer")
 
     raw, n_codes = _declared_ratings(data, variables, scale, missing)
-    x, ok, impute, sd = _usable_ratings(raw, data.index, variables, incomplete, max(ks))
+    x, ok, impute, sd = _usable_ratings(raw, data.index, variables, incomplete, min(ks))
     n, n_excluded = len(x), int((~ok).sum())
+    ks = _feasible_ks(ks, n)
     center = x.mean(axis=0) if standardize else np.zeros(len(variables))
     spread = sd if standardize else np.ones(len(variables))
     z = (x - center) / spread
