@@ -1018,3 +1018,19 @@ def test_a_thin_segment_that_cannot_be_fitted_is_named_and_left_out():
     np.testing.assert_allclose(got.loc[["a", "b"]].to_numpy(), alone.table.set_index("driver").loc[["a", "b"], "importance"])
     with pytest.raises(CXDataError, match="no segment"), pytest.warns(SmallBaseWarning):
         key_drivers_by_group(thin, by="seg", outcome="y", drivers=["a", "b"], outcome_type="binary", n_boot=0)
+
+
+def test_minimum_base_is_judged_on_the_effective_base_with_weights():
+    # 100 rows clear a minimum base of 80, but with unequal weights the Kish base does not
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame(rng.integers(1, 6, (100, 2)).astype(float), columns=["a", "b"])
+    df["y"] = df["a"] + rng.normal(0, 1, 100)
+    df["w"] = np.where(np.arange(100) < 10, 10.0, 1.0)
+    n_eff = df["w"].sum() ** 2 / (df["w"] ** 2).sum()
+    assert n_eff < 80
+    with pytest.warns(SmallBaseWarning, match=f"effective base {n_eff:.1f}"):
+        res = key_drivers(df, outcome="y", drivers=["a", "b"], weights="w", n_boot=0, min_base=80)
+    assert res.small_base and res.n_eff == pytest.approx(n_eff)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallBaseWarning)
+        assert not key_drivers(df, outcome="y", drivers=["a", "b"], n_boot=0, min_base=80).small_base

@@ -102,7 +102,8 @@ def key_drivers(
     outcome_type : {"auto", "continuous", "binary"}
         "auto" treats an outcome whose values are exactly {0, 1} as binary.
     min_base : int, optional
-        Minimum base; default max(30, 10 × number of drivers). Below it a
+        Minimum base; default max(30, 10 × number of drivers), judged on the Kish
+        effective base ``(Σw)²/Σw²`` when weighted. Below it a
         :class:`~cxlib.errors.SmallBaseWarning` is issued and ``small_base`` is True.
     scale : (low, high) or dict, optional
         The drivers' scale points, e.g. ``(1, 5)``: a value outside them raises. A dict
@@ -181,7 +182,9 @@ def key_drivers(
                     deletion=deletion, outcome_type=outcome_type, min_base=min_base, scale=scale, missing=missing)
     if rows.small_base:
         warnings.warn(
-            f"key drivers of {outcome!r} rest on {rows.n_used} rows, below the minimum base of {rows.min_base} "
+            f"key drivers of {outcome!r} rest on {rows.n_used} rows"
+            + (f" (effective base {rows.base:.1f})" if rows.weighted else "")
+            + f", below the minimum base of {rows.min_base} "
             f"(max(30, 10 × {len(rows.drivers)} drivers)); treat the ranking as indicative",
             SmallBaseWarning,
             stacklevel=2,
@@ -218,8 +221,13 @@ class _Rows:
     n_missing_codes: dict  # column -> values set missing as declared missing codes
 
     @property
+    def base(self) -> float:
+        """The base the minimum-base rule is judged on: the Kish effective n with weights."""
+        return float(kish_n_eff(self.w)) if self.weighted else float(self.n_used)
+
+    @property
     def small_base(self) -> bool:
-        return self.n_used < self.min_base
+        return self.base < self.min_base
 
 
 def _resolve_outcome_type(y: np.ndarray, *, outcome: str, outcome_type: str, method: str, deletion: str,
