@@ -278,9 +278,10 @@ def test_revenue_at_risk_with_cox_model():
 
     d = make_cox_data(n=300, seed=11, ties=False)
     fit = churn_drivers(d, covariates=["nps_group", "osat"], horizon=None)
-    res = revenue_at_risk(d, model=fit, by="nps_group", horizon=12, n_boot=25, seed=5)
+    res = revenue_at_risk(d, model=fit, by="nps_group", horizon=12, n_boot=25, seed=5, conditional=False)
     t = res.table
-    # oracle: p_i = 1 - exp(-H0(12) exp(x_i'b)), PHReg's coefficients and the Breslow
+    # the unconditional form (from time 0 for everyone; the conditional default is tested in
+    # tests/test_value_risk.py). oracle: p_i = 1 - exp(-H0(12) exp(x_i'b)), PHReg's coefficients and the Breslow
     # baseline written out: H0(t) = Σ_{event times t_j <= t} 1 / Σ_{i: T_i >= t_j} exp(x_i'b)
     # (no ties here). PHReg's own baseline_cumulative_hazard is left-continuous (lagged
     # by one event), so it is not used.
@@ -304,9 +305,10 @@ def test_revenue_at_risk_with_cox_model():
     p2 = 1 - np.exp(-h0 * np.exp(Xm.to_numpy() @ ref.params))
     assert prot.loc["detractor", "estimate"] == pytest.approx(((p - p2) * d["monthly_revenue"] * 12)[det].sum(), rel=1e-4)
     assert prot.loc["detractor", "ci_low"] <= prot.loc["detractor", "estimate"] <= prot.loc["detractor", "ci_high"]
-    assert "causal" in res.assumptions
+    assert "causal" in res.assumptions and "from the start of the model's clock" in res.assumptions
+    assert res.conditional is False and res.n_beyond_follow_up == 0 and "unconditional" in t["method"].iloc[0]
     # no scenario when asked for none
-    plain = revenue_at_risk(d, model=fit, horizon=12, n_boot=0, move=None)
+    plain = revenue_at_risk(d, model=fit, horizon=12, n_boot=0, move=None, conditional=False)
     assert plain.table["quantity"].tolist() == ["revenue_at_risk"]
     assert plain.table.loc[0, "estimate"] == pytest.approx(loss.sum(), rel=1e-4)
     with pytest.raises(CXDataError, match="not a level"):
