@@ -411,7 +411,7 @@ def bg_nbd(
     Poisson counts with uniform recency carry no dropout pattern: a and b run off, and
     the result says so (a NotIdentifiedWarning too).
 
-    >>> fit.identified, fit.warnings[0][:40]
+    >>> fit.identified, fit.warnings[0][:39]
     (False, 'BG/NBD: a and b are not identified: the')
     """
     level = check_confidence_level(confidence_level)
