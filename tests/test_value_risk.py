@@ -10,13 +10,18 @@ path gave before this change (pinned below; computed with cxlib at commit 7d8ebb
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-
 from churn_data import cox_data as make_cox_data
+
 from cxlib.churn.models import churn_drivers
 from cxlib.errors import CXDataError
-from cxlib.value.cox_resample import breslow, cox_fit_data, efron_derivatives, efron_newton, step_at
+from cxlib.value.cox_resample import (
+    breslow,
+    cox_fit_data,
+    efron_derivatives,
+    efron_newton,
+    step_at,
+)
 from cxlib.value.revenue import revenue_at_risk
 
 
@@ -90,7 +95,7 @@ def test_conditional_matches_statsmodels_with_breslow_by_hand():
     ref = sm.PHReg(d["duration"], X, status=d["event"]).fit()
     risk = np.exp(X.to_numpy() @ ref.params)
     T_, E_ = d["duration"].to_numpy(), d["event"].to_numpy()
-    H0 = lambda s: sum(1 / risk[T_ >= tj].sum() for tj in T_[(E_ == 1) & (T_ <= s)])  # noqa: E731
+    H0 = lambda s: sum(1 / risk[T_ >= tj].sum() for tj in T_[(E_ == 1) & (T_ <= s)])
     tau = T_.max()
     loss = {}
     for _, row in active.iterrows():
@@ -112,7 +117,7 @@ def test_unconditional_path_unchanged():
     before = [[14711.63551202116, 1391.6101019592068, 13203.701821141243, 16723.562360996442],
               [515.8777539045642, 240.19074895261755, 250.63078109818946, 946.3884901613086]]
     cols = ["estimate", "std_err", "ci_low", "ci_high"]
-    kw = dict(model=fit, fit_data=d, horizon=12, n_boot=10, seed=3, conditional=False)
+    kw = {"model": fit, "fit_data": d, "horizon": 12, "n_boot": 10, "seed": 3, "conditional": False}
     same = revenue_at_risk(d[d["event"] == 0], refit="lifelines", **kw)
     np.testing.assert_allclose(same.table[cols].to_numpy(), before, rtol=1e-12)
     # the Newton refits: the point estimates exactly, the bootstrap figures to lifelines'
@@ -136,7 +141,7 @@ def test_newton_bootstrap_matches_lifelines_refits():
     d = make_cox_data(n=2000, seed=21)
     d["plan"] = np.random.default_rng(99).choice(["basic", "standard", "premium"], len(d), p=[0.5, 0.3, 0.2])
     fit = churn_drivers(d, covariates=["nps_group", "plan", "osat"], horizon=None, reference={"plan": "standard"})
-    kw = dict(model=fit, fit_data=d, by=["plan", "nps_group"], horizon=12, n_boot=12, seed=1)
+    kw = {"model": fit, "fit_data": d, "by": ["plan", "nps_group"], "horizon": 12, "n_boot": 12, "seed": 1}
     fast = revenue_at_risk(d[d["event"] == 0], **kw).table
     slow = revenue_at_risk(d[d["event"] == 0], refit="lifelines", **kw).table
     cols = ["estimate", "std_err", "ci_low", "ci_high"]

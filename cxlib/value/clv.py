@@ -278,14 +278,15 @@ class BGNBDResult:
 #: Directions (on the log scale of r, alpha, a, b) along which BG/NBD estimates run off
 #: when the data do not identify them, and what that means.
 _RIDGES = (
-    ((1, 1, 0, 0), "r and alpha are", "the purchase rate barely varies between customers (Gamma(r, alpha) collapses "
-     "to its mean r/alpha = {rate:.4g} per time unit)"),
-    ((0, 0, 1, 1), "a and b are", "the dropout probability barely varies between customers (Beta(a, b) collapses "
-     "to its mean a/(a+b) = {dropout:.4g})"),
-    ((0, 0, -1, -1), "a and b are", "the dropout probabilities split between about 0 and about 1 (Beta(a, b) with "
-     "a, b towards 0; a/(a+b) = {dropout:.4g} of customers leave at once, the others never)"),
-    ((0, 0, 0, 1), "b is", "hardly any customer drops out in these data (mean dropout probability after a purchase "
-     "a/(a+b) = {dropout:.2g})"),
+    ((1, 1, 0, 0), "r and alpha are", ("the purchase rate barely varies between customers (Gamma(r, alpha) "
+                                       "collapses to its mean r/alpha = {rate:.4g} per time unit)")),
+    ((0, 0, 1, 1), "a and b are", ("the dropout probability barely varies between customers (Beta(a, b) collapses "
+                                   "to its mean a/(a+b) = {dropout:.4g})")),
+    ((0, 0, -1, -1), "a and b are", ("the dropout probabilities split between about 0 and about 1 (Beta(a, b) with "
+                                     "a, b towards 0; a/(a+b) = {dropout:.4g} of customers leave at once, the others "
+                                     "never)")),
+    ((0, 0, 0, 1), "b is", ("hardly any customer drops out in these data (mean dropout probability after a "
+                            "purchase a/(a+b) = {dropout:.2g})")),
 )
 
 
