@@ -165,6 +165,8 @@ def test_tenure_column_checks(tied):
     with pytest.raises(CXDataError, match=r"'duration' \(time already stayed\) has 1 non-numeric, negative"):
         revenue_at_risk(active.assign(duration=lambda f: f["duration"].where(f.index != f.index[0], -1.0)),
                         model=fit, n_boot=0)
+    with pytest.raises(CXDataError, match=r"lack column\(s\) \['event'\]; pass that table as `fit_data=`"):
+        revenue_at_risk(active.drop(columns="event"), model=fit, n_boot=2)
     with pytest.raises(CXDataError, match="refit"):
         revenue_at_risk(active, model=fit, n_boot=2, refit="exact")
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..churn.tables import durations_events
-from ..core.checks import check_columns, resolve_weights
+from ..core.checks import resolve_weights
 from ..errors import CXDataError
 
 
@@ -244,7 +244,12 @@ class CoxRefits:
             raise CXDataError("the bootstrap needs the model's `weights` as a column name (it resamples rows); "
                               "refit churn_drivers with `weights=<column>`")
         cols = [sp["duration"], sp["event"], *sp["covariates"]] + ([sp["weights"]] if sp["weights"] else [])
-        check_columns(frame, cols, argument="fit_data")
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise CXDataError(
+                f"the bootstrap refits the Cox model on resamples of the data it was fitted on, which lack column(s) "
+                f"{missing}; pass that table as `fit_data=` (or `n_boot=0` for no interval)"
+            )
         keep = frame[cols].notna().all(axis=1).to_numpy()
         rows = frame.loc[keep]
         design = model.design(rows)
