@@ -28,3 +28,9 @@ class SlowComputationWarning(UserWarning):
 class ResamplingWarning(UserWarning):
     """Too few bootstrap resamples for what is asked of them (e.g. no p-value below the
     significance level is attainable)."""
+
+
+class NotIdentifiedWarning(UserWarning):
+    """The data do not identify a model's parameters: an estimate ran off towards the edge
+    of the parameter space, where the likelihood is flat; the message says which and what
+    can still be read."""

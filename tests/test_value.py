@@ -181,6 +181,92 @@ def test_bgnbd_recovers_simulated_parameters():
         assert row["estimate"] - z * row["std_err"] < value < row["estimate"] + z * row["std_err"], name
 
 
+def _simulate_constant_dropout(n, seed, p=0.05):
+    """BG/NBD purchasing with the same dropout probability for everyone: Beta(a, b) with
+    a + b -> infinity, which the likelihood cannot reach (the runaway case)."""
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(0.5, 1 / 5.0, n)
+    x, tx = np.zeros(n, dtype=int), np.zeros(n)
+    for i in range(n):
+        t = 0.0
+        while (t := t + rng.exponential(1 / lam[i])) <= 52.0:
+            x[i] += 1
+            tx[i] = t
+            if rng.random() < p:
+                break
+    return pd.DataFrame({"frequency": x, "recency": tx, "T": 52.0})
+
+
+def _ridge_drops(fit, d, **cols):
+    """How much the log-likelihood (FHL eq. 6, checked above against the direct formula)
+    falls when the estimates move ten-fold along (r, alpha) up, (a, b) up and down, and b up."""
+    theta = np.log([fit.r, fit.alpha, fit.a, fit.b])
+    x, tx, T = (d[cols.get(k, k)] for k in ("frequency", "recency", "T"))
+    ll = lambda th: bg_nbd_log_likelihood(np.exp(th), x, tx, T).sum()  # noqa: E731
+    ridges = ((1, 1, 0, 0), (0, 0, 1, 1), (0, 0, -1, -1), (0, 0, 0, 1))
+    return [ll(theta) - ll(theta + np.log(10) * np.array(v)) for v in ridges]
+
+
+def test_bgnbd_runaway_is_flagged_and_the_penalizer_keeps_it_finite():
+    import warnings
+
+    from cxlib.errors import NotIdentifiedWarning
+
+    d = _simulate_constant_dropout(1000, seed=3)
+    with pytest.warns(NotIdentifiedWarning, match=r"a and b are not identified: the dropout probability barely varies"):
+        fit = bg_nbd(d)
+    # the runaway: a and b far out, only their ratio (the planted 0.05) pinned down
+    assert fit.a + fit.b > 1e4 and not fit.identified and len(fit.warnings) == 1
+    assert fit.a / (fit.a + fit.b) == pytest.approx(0.05, abs=0.01)
+    # the flag's premise, checked directly: ten-fold larger a and b fit within the 95 % LR region
+    assert _ridge_drops(fit, d)[1] < 1.92
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NotIdentifiedWarning)
+        pen = bg_nbd(d, penalizer=0.01)
+    assert pen.identified and pen.warnings == () and pen.penalizer == 0.01 and "L2 penalty 0.01" in pen.method
+    assert max(pen.r, pen.alpha, pen.a, pen.b) < 20
+    # the penalised optimum, checked independently: the gradient of
+    # -(1/n) Σ ln L_i + λ Σ (ln θ_k)² vanishes there (central differences)
+    theta = np.log([pen.r, pen.alpha, pen.a, pen.b])
+    obj = lambda th: (-bg_nbd_log_likelihood(np.exp(th), d["frequency"], d["recency"], d["T"]).mean()  # noqa: E731
+                      + 0.01 * np.sum(th**2))
+    grad = [(obj(theta + e) - obj(theta - e)) / 2e-5 for e in np.eye(4) * 1e-5]
+    assert np.abs(grad).max() < 1e-4
+    # log_likelihood is the unpenalised one, below the unpenalised maximum
+    unpenalised = bg_nbd_log_likelihood((pen.r, pen.alpha, pen.a, pen.b), d["frequency"], d["recency"], d["T"])
+    assert pen.log_likelihood == pytest.approx(unpenalised.sum(), rel=1e-12)
+    assert pen.log_likelihood < fit.log_likelihood
+
+
+def test_bgnbd_no_dropout_is_flagged():
+    from cxlib.errors import NotIdentifiedWarning
+
+    d = _simulate_constant_dropout(800, seed=4, p=0.0)
+    with pytest.warns(NotIdentifiedWarning, match="not identified"):
+        fit = bg_nbd(d)
+    # here a and b run towards 0 (dropout probabilities split into ~0 and ~1); one sentence on a and b
+    assert not fit.identified and len(fit.warnings) == 1 and "a and b are not identified" in fit.warnings[0]
+    assert min(_ridge_drops(fit, d)[1:3]) < 1.92
+
+
+def test_bgnbd_cdnow_unchanged_and_identified_with_no_penalty(cdnow):
+    import warnings
+
+    from cxlib.errors import NotIdentifiedWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NotIdentifiedWarning)
+        fit = bg_nbd(cdnow, frequency="x", recency="t_x", T="T", penalizer=0)
+    est = dict(zip(fit.params["parameter"], fit.params["estimate"]))
+    for name, published in PUBLISHED_BGNBD.items():
+        assert est[name] == pytest.approx(published, abs=6e-4), name
+    assert round(fit.log_likelihood, 1) == -9582.4 and fit.identified and fit.warnings == ()
+    # every ridge costs far more than 1.92 log-likelihood units on CDNOW
+    assert min(_ridge_drops(fit, cdnow, frequency="x", recency="t_x")) > 10
+    with pytest.raises(CXDataError, match="`penalizer`=-1 must be a number >= 0"):
+        bg_nbd(cdnow, frequency="x", recency="t_x", T="T", penalizer=-1)
+
+
 def test_bad_input_raises():
     d = pd.DataFrame({"frequency": [1, 2], "recency": [5.0, 50.0], "T": [30.0, 30.0]})
     with pytest.raises(CXDataError, match=r"'recency' exceeds 'T' in 1 row"):
@@ -278,9 +364,10 @@ def test_revenue_at_risk_with_cox_model():
 
     d = make_cox_data(n=300, seed=11, ties=False)
     fit = churn_drivers(d, covariates=["nps_group", "osat"], horizon=None)
-    res = revenue_at_risk(d, model=fit, by="nps_group", horizon=12, n_boot=25, seed=5)
+    res = revenue_at_risk(d, model=fit, by="nps_group", horizon=12, n_boot=25, seed=5, conditional=False)
     t = res.table
-    # oracle: p_i = 1 - exp(-H0(12) exp(x_i'b)), PHReg's coefficients and the Breslow
+    # the unconditional form (from time 0 for everyone; the conditional default is tested in
+    # tests/test_value_risk.py). oracle: p_i = 1 - exp(-H0(12) exp(x_i'b)), PHReg's coefficients and the Breslow
     # baseline written out: H0(t) = Σ_{event times t_j <= t} 1 / Σ_{i: T_i >= t_j} exp(x_i'b)
     # (no ties here). PHReg's own baseline_cumulative_hazard is left-continuous (lagged
     # by one event), so it is not used.
@@ -304,9 +391,10 @@ def test_revenue_at_risk_with_cox_model():
     p2 = 1 - np.exp(-h0 * np.exp(Xm.to_numpy() @ ref.params))
     assert prot.loc["detractor", "estimate"] == pytest.approx(((p - p2) * d["monthly_revenue"] * 12)[det].sum(), rel=1e-4)
     assert prot.loc["detractor", "ci_low"] <= prot.loc["detractor", "estimate"] <= prot.loc["detractor", "ci_high"]
-    assert "causal" in res.assumptions
+    assert "causal" in res.assumptions and "from the start of the model's clock" in res.assumptions
+    assert res.conditional is False and res.n_beyond_follow_up == 0 and "unconditional" in t["method"].iloc[0]
     # no scenario when asked for none
-    plain = revenue_at_risk(d, model=fit, horizon=12, n_boot=0, move=None)
+    plain = revenue_at_risk(d, model=fit, horizon=12, n_boot=0, move=None, conditional=False)
     assert plain.table["quantity"].tolist() == ["revenue_at_risk"]
     assert plain.table.loc[0, "estimate"] == pytest.approx(loss.sum(), rel=1e-4)
     with pytest.raises(CXDataError, match="not a level"):

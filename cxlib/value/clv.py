@@ -13,6 +13,7 @@ The transparent geometric-lifetime CLV lives in :mod:`cxlib.value.revenue`
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -23,10 +24,14 @@ from scipy import optimize, special
 
 from ..core.checks import check_columns, check_confidence_level, check_frame
 from ..core.inference import normal_quantile
-from ..errors import CXDataError
+from ..errors import CXDataError, NotIdentifiedWarning
 
 #: Fewer customers (for Gamma-Gamma: repeat buyers) than this cannot identify the models.
 MIN_CUSTOMERS = 10
+
+#: Half the 95 % chi-square(1) quantile: a log-likelihood within this of the maximum lies
+#: inside the 95 % likelihood-ratio interval.
+_LR_HALF_WIDTH = 1.92
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -110,6 +115,11 @@ def _negative_log_likelihood(log_likelihood, theta: np.ndarray, *, data: tuple[n
     return float(val) if np.isfinite(val) else 1e300
 
 
+def _penalised(neg_ll, theta: np.ndarray, *, weight: float) -> float:
+    """``neg_ll(θ) + weight · Σ θ_k²`` (θ = log-parameters): the L2 penalty of :func:`bg_nbd`."""
+    return neg_ll(theta) + weight * float(np.sum(theta**2))
+
+
 def _fit(neg_ll, start: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, Any]:
     res = optimize.minimize(neg_ll, start, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 4000})
     # Newton-type polish from the simplex optimum
@@ -180,6 +190,15 @@ class BGNBDResult:
         Column names used for frequency, recency and T (reused by the predictions).
     optimizer : scipy.optimize.OptimizeResult
         The raw optimiser output.
+    penalizer : float
+        The L2 penalty on the log-parameters used (0: plain maximum likelihood).
+    identified : bool
+        False when the data do not identify the parameters: the estimates could be ten
+        times larger along a ridge of the likelihood without leaving its 95 % region
+        (see :func:`bg_nbd`, Notes); ``warnings`` says which.
+    warnings : tuple of str
+        Plain sentences on what the data do not identify (also issued as
+        :class:`~cxlib.errors.NotIdentifiedWarning`).
     """
 
     params: pd.DataFrame
@@ -189,6 +208,9 @@ class BGNBDResult:
     method: str
     columns: dict
     optimizer: Any = dataclasses.field(repr=False, compare=False)
+    penalizer: float = 0.0
+    identified: bool = True
+    warnings: tuple[str, ...] = ()
 
     @property
     def r(self) -> float:
@@ -253,12 +275,51 @@ class BGNBDResult:
         return (a + b - 1) / (a - 1) * (1 - (al / (al + t)) ** r * special.hyp2f1(r, b, a + b - 1, t / (al + t)))
 
 
+#: Directions (on the log scale of r, alpha, a, b) along which BG/NBD estimates run off
+#: when the data do not identify them, and what that means.
+_RIDGES = (
+    ((1, 1, 0, 0), "r and alpha are", ("the purchase rate barely varies between customers (Gamma(r, alpha) "
+                                       "collapses to its mean r/alpha = {rate:.4g} per time unit)")),
+    ((0, 0, 1, 1), "a and b are", ("the dropout probability barely varies between customers (Beta(a, b) collapses "
+                                   "to its mean a/(a+b) = {dropout:.4g})")),
+    ((0, 0, -1, -1), "a and b are", ("the dropout probabilities split between about 0 and about 1 (Beta(a, b) with "
+                                     "a, b towards 0; a/(a+b) = {dropout:.4g} of customers leave at once, the others "
+                                     "never)")),
+    ((0, 0, 0, 1), "b is", ("hardly any customer drops out in these data (mean dropout probability after a "
+                            "purchase a/(a+b) = {dropout:.2g})")),
+)
+
+
+def _ridge_warnings(neg_ll, theta: np.ndarray, penalizer: float) -> list[str]:
+    """What the data do not identify: the ridges along which ten-fold larger (or smaller)
+    parameters stay within the 95 % likelihood-ratio region of the (unpenalised) maximum."""
+    r, alpha, a, b = np.exp(theta)
+    base = neg_ll(theta)
+    out, said = [], set()
+    for direction, names, meaning in _RIDGES:
+        if neg_ll(theta + np.log(10.0) * np.asarray(direction)) - base > _LR_HALF_WIDTH:
+            continue
+        if "b" in names and any("b" in n for n in said):
+            continue  # one sentence about a and b
+        said.add(names)
+        held = (f"the estimates are set by the penalizer ({penalizer:g}), not by the data" if penalizer
+                else "refit with `penalizer=` (e.g. 0.01, an L2 penalty on the log-parameters) to keep them finite, "
+                "and read only what is identified")
+        out.append(
+            f"BG/NBD: {names} not identified: {meaning.format(rate=r / alpha, dropout=a / (a + b))}, so the "
+            f"likelihood is flat along that direction (r = {r:.4g}, alpha = {alpha:.4g}, a = {a:.4g}, b = {b:.4g}; "
+            f"ten-fold values fit as well) and their intervals mean nothing; {held}."
+        )
+    return out
+
+
 def bg_nbd(
     data: pd.DataFrame,
     *,
     frequency: str = "frequency",
     recency: str = "recency",
     T: str = "T",
+    penalizer: float = 0.0,
     confidence_level: float = 0.95,
 ) -> BGNBDResult:
     """Fit the BG/NBD model of repeat purchasing by maximum likelihood.
@@ -274,6 +335,10 @@ def bg_nbd(
         purchase (0 when ``x = 0``).
     T : str
         Column of the time between the first purchase and the end of observation.
+    penalizer : float
+        Weight of an L2 penalty on the log-parameters (see Notes); 0 (default) is plain
+        maximum likelihood. Small values (0.001–0.01) keep estimates finite where the
+        data do not identify them, at the price of a bias towards 1.
     confidence_level : float
         For the parameter intervals.
 
@@ -288,7 +353,12 @@ def bg_nbd(
     CXDataError
         Missing or negative values, non-integer frequencies, recency beyond ``T``; fewer
         than 10 customers, or no repeat buyers (the fit would run off to meaningless
-        parameters such as r = 1e15).
+        parameters such as r = 1e15); a negative ``penalizer``.
+
+    Warns
+    -----
+    NotIdentifiedWarning
+        When the estimates run off along a ridge of the likelihood (see Notes).
 
     Notes
     -----
@@ -298,6 +368,27 @@ def bg_nbd(
     log of the four parameters (BFGS, then a Nelder-Mead polish). Standard errors come
     from the numerically differentiated observed information on the log scale
     (delta method for ``std_err``; intervals are exponentiated log-scale Wald intervals).
+
+    With ``penalizer = λ > 0`` the fit minimises
+    ``-(1/n) Σ_i ln L_i + λ Σ_k (ln θ_k)²`` over ``θ = (r, α, a, b)`` (lifetimes'
+    ``penalizer_coef`` has the same per-customer scale but penalises ``θ_k²``; on the log
+    scale the penalty pulls both large and tiny values towards 1). ``log_likelihood``
+    is the unpenalised one at the estimate; the intervals come from the penalised
+    information.
+
+    *Runaway estimates.* When a mixing distribution is not identified — purchase rates
+    or dropout probabilities that barely vary between customers, or hardly any dropout
+    at all — the likelihood keeps rising, ever more slowly, as (r, α) or (a, b) grow
+    with their ratio fixed, and the optimiser stops somewhere far out (a = 1e5,
+    b = 2e6, with small-looking standard errors); the dropout distribution can also
+    split into point masses at 0 and 1 (a, b → 0). This is detected by moving the
+    estimate ten-fold along each such ridge (``(r, α)`` up, ``(a, b)`` up and down,
+    ``b`` up):
+    if the unpenalised log-likelihood stays within 1.92 (half the 95 % χ²₁ quantile)
+    of its value at the estimate, the 95 % likelihood interval is unbounded in that
+    direction. The result then has ``identified = False``, a sentence in ``warnings``
+    and a :class:`~cxlib.errors.NotIdentifiedWarning`; only the ridge's ratio (mean
+    rate r/α, mean dropout a/(a+b)) and the predictions are meaningful.
 
     References
     ----------
@@ -312,11 +403,21 @@ def bg_nbd(
     >>> d = pd.DataFrame({"frequency": rng.poisson(1.0, 300)})
     >>> d["T"] = 30.0
     >>> d["recency"] = np.where(d["frequency"] > 0, rng.uniform(1, 15, 300), 0.0)
-    >>> fit = bg_nbd(d)
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     fit = bg_nbd(d)
     >>> list(fit.params["parameter"])
     ['r', 'alpha', 'a', 'b']
+
+    Poisson counts with uniform recency carry no dropout pattern: a and b run off, and
+    the result says so (a NotIdentifiedWarning too).
+
+    >>> fit.identified, fit.warnings[0][:39]
+    (False, 'BG/NBD: a and b are not identified: the')
     """
     level = check_confidence_level(confidence_level)
+    if not (isinstance(penalizer, (int, float, np.number)) and np.isfinite(penalizer) and penalizer >= 0):
+        raise CXDataError(f"`penalizer`={penalizer!r} must be a number >= 0 (0 = plain maximum likelihood; e.g. 0.01)")
     x, tx, TT = _rfm(data, frequency, recency, T)
     if len(x) < MIN_CUSTOMERS:
         raise CXDataError(
@@ -328,15 +429,21 @@ def bg_nbd(
             "repeat purchases to estimate how often customers buy and when they drop out"
         )
     start = np.log([1.0, max(float(np.mean(TT)), 1e-3), 1.0, 1.0])
-    theta, cov, opt = _fit(partial(_negative_log_likelihood, bg_nbd_log_likelihood, data=(x, tx, TT)), start)
+    neg_ll = partial(_negative_log_likelihood, bg_nbd_log_likelihood, data=(x, tx, TT))
+    penalised = neg_ll if penalizer == 0 else partial(_penalised, neg_ll, weight=len(x) * penalizer)
+    theta, cov, opt = _fit(penalised, start)
+    notes = _ridge_warnings(neg_ll, theta, penalizer)
+    for note in notes:
+        warnings.warn(note, NotIdentifiedWarning, stacklevel=2)
     return BGNBDResult(
         params=_param_table(["r", "alpha", "a", "b"], theta, cov, level, len(x)),
-        log_likelihood=-float(opt.fun),
+        log_likelihood=-neg_ll(theta),
         n=int(len(x)),
         confidence_level=level,
-        method="BG/NBD maximum likelihood (Fader, Hardie & Lee 2005); Wald intervals on the log scale",
+        method="BG/NBD maximum likelihood (Fader, Hardie & Lee 2005); Wald intervals on the log scale"
+        + (f"; L2 penalty {penalizer:g} on the log-parameters" if penalizer else ""),
         columns={"frequency": frequency, "recency": recency, "T": T},
-        optimizer=opt,
+        optimizer=opt, penalizer=float(penalizer), identified=not notes, warnings=tuple(notes),
     )
 
 
