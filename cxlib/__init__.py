@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys as _sys
 
-from .errors import CXDataError, ResamplingWarning, SlowComputationWarning, SmallBaseWarning
+from .errors import CXDataError, NotIdentifiedWarning, ResamplingWarning, SlowComputationWarning, SmallBaseWarning
 
 # --- data ---
 from . import data as data  # the data layer, reachable as cx.data (cx.data.default_data_dir, ...)
