@@ -1,0 +1,469 @@
+"""The metric core on data held by another engine: polars, pyarrow, DuckDB, Spark.
+
+:func:`cxlib.nps`, :func:`~cxlib.csat`, :func:`~cxlib.ces`, :func:`~cxlib.top_box`,
+:func:`~cxlib.mean_score`, :func:`~cxlib.by_group` and :func:`~cxlib.weighted_correlation`
+accept, besides a pandas DataFrame, any table that `narwhals <https://narwhals-dev.github.io/narwhals/>`_
+understands: a polars ``DataFrame`` or ``LazyFrame``, a pyarrow ``Table``, a DuckDB relation
+(``duckdb.sql(...)``, ``con.table(...)``, ``con.read_parquet(...)``) or a PySpark ``DataFrame``
+(a local session, a cluster or Spark Connect). The engine that holds the rows computes the
+per-group **sufficient statistics** — row counts per score category, Σw and Σw² per
+category, n, Σw(x−c) and Σw(x−c)² for means, the input checks' counts — in one grouped
+aggregation; only that small table (one row per group) comes to Python, where the same
+estimators as for pandas (:mod:`cxlib.sufficient`) compute estimates and intervals. The
+results equal the pandas path's up to floating-point summation order (tested to 1e-12 on
+every engine in ``tests/test_engines.py``).
+
+Why narwhals and not Ibis
+-------------------------
+Both translate one dataframe expression into each engine's own operations. narwhals is a
+small pure-Python package without dependencies that wraps the object the user already
+holds (a polars frame, a DuckDB relation, a Spark DataFrame) and runs the expression in
+that engine, lazily where the engine is lazy; cxlib needs nothing else installed, and the
+user needs no connection object. Ibis compiles expressions to SQL for more back ends
+(BigQuery, Snowflake, Postgres…) but is a large dependency (its own type system, sqlglot,
+a back-end package per engine) and works on tables registered with an Ibis connection
+rather than on the user's objects; narwhals accepts Ibis tables too, so nothing is lost.
+
+Input checks run in the engine as counts (values outside the scale, fractional or infinite
+scores, missing or negative weights) and raise the same :class:`~cxlib.CXDataError` as the
+pandas path, naming the column, the count and (from a second, small query) the bad values.
+Text, boolean and date columns are refused from the schema. Rows with a missing group key
+are dropped, as in pandas; groups are sorted by their key values (a polars ``Enum`` sorts
+by its own order only if the engine does). Weights are rescaled after the aggregation,
+so weights below about 1e-150 underflow in Σw² (the pandas path rescales first).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .core.checks import show_values
+from .errors import CXDataError
+from .sufficient import (
+    _NPS_NCAT,
+    _PROP_NCAT,
+    _column_scale,
+    _csat_top_box,
+    _nps_options,
+    _Prepared,
+    _top_box_spec,
+    declared_scale,
+)
+
+
+# ------------------------------------------------------------------ recognising inputs
+def is_engine_frame(data: Any) -> bool:
+    """True for a table that is not pandas but that narwhals can wrap (polars, pyarrow,
+    DuckDB, Spark, …); pandas objects and arrays take the pandas path.
+
+    >>> import pandas as pd, pyarrow as pa
+    >>> is_engine_frame(pa.table({"x": [1]})), is_engine_frame(pd.DataFrame({"x": [1]}))
+    (True, False)
+    """
+    if isinstance(data, (pd.DataFrame, pd.Series, np.ndarray, list, tuple)) or data is None:
+        return False
+    import narwhals as nw
+
+    try:
+        frame = nw.from_native(data, pass_through=True)
+    except Exception:  # noqa: BLE001 - anything narwhals cannot wrap is not a table
+        return False
+    return isinstance(frame, (nw.DataFrame, nw.LazyFrame))
+
+
+def _frame(data: Any):
+    import narwhals as nw
+
+    return nw.from_native(data)
+
+
+def column_names(data: Any) -> list[str]:
+    """The column names of an engine table (from its schema, without reading rows)."""
+    return list(_frame(data).collect_schema().names())
+
+
+def check_columns(data: Any, columns: list[str], *, argument: str = "column") -> None:
+    """Raise :class:`CXDataError` naming the first of ``columns`` not in the table.
+
+    >>> import pyarrow as pa
+    >>> check_columns(pa.table({"x": [1]}), ["y"], argument="by")
+    Traceback (most recent call last):
+    cxlib.errors.CXDataError: `by`='y' is not a column of `data`; available: ['x']
+    """
+    names = column_names(data)
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise CXDataError(f"`{argument}`={missing[0]!r} is not a column of `data`; available: {names}")
+
+
+def _lookup(data: Any, score: Any, *, argument: str):
+    """The engine counterpart of ``as_series``: no values, only the checked column name."""
+    if not isinstance(score, str):
+        raise CXDataError(f"`{argument}` must name a column of `data` when `data` is a table")
+    check_columns(data, [score], argument=argument)
+    return None, score
+
+
+# ------------------------------------------------------------------------ metric specs
+def _spec(data: Any, metric: str, kwargs: dict) -> dict:
+    """Checked options of a metric on an engine table (same checks and errors as pandas)."""
+    kw = dict(kwargs)
+    weights = kw.pop("weights", None)
+    if weights is not None and not isinstance(weights, str):
+        raise CXDataError("`weights` must name a column when `data` is a table (arrays cannot be aligned to it)")
+    if weights is not None:
+        check_columns(data, [weights], argument="weights")
+    if metric == "nps":
+        options = _nps_options(kw.pop("method", "wald"), kw.pop("n_boot", 2000), kw.pop("seed", None))
+        _, name = _lookup(data, kw.pop("score", "ltr"), argument="score")
+        codes = declared_scale(None, kw.pop("missing", ()), name)[1]
+        spec = dict(kind="nps", column=name, points=(0.0, 10.0), integer=True, codes=codes, options=options)
+    elif metric in ("top_box", "csat", "ces"):
+        score = kw.pop("score", {"csat": "osat", "ces": "ces"}.get(metric))
+        if metric == "csat":
+            args = _csat_top_box(data, score, kw.pop("top", 2), kw.pop("scale", (1, 5)), kw.pop("missing", ()),
+                                 _lookup)
+            argument = "top"
+        elif metric == "ces":
+            args = dict(top=kw.pop("easy", (5, 7)), scale=kw.pop("scale", (1, 7)), missing=kw.pop("missing", ()))
+            argument = "easy"
+        else:
+            args = dict(top=kw.pop("top", None), scale=kw.pop("scale", None), missing=kw.pop("missing", ()))
+            argument = "top"
+        _, name, points, codes, top = _top_box_spec(data, score, args["top"], args["scale"], args["missing"],
+                                                    argument, _lookup)
+        spec = dict(kind="proportion", column=name, points=points, integer=True, codes=codes,
+                    options=dict(top_low=top[0], top_high=top[1]))
+    else:
+        scale = kw.pop("scale", None)
+        _, name, points, codes = _column_scale(data, kw.pop("score", None), scale, kw.pop("missing", ()), _lookup)
+        spec = dict(kind="mean", column=name, points=points, integer=False, codes=codes, options=dict(scale=scale))
+    if kw:
+        raise CXDataError(f"unexpected option(s) for {metric}: {sorted(kw)}")
+    spec["weights"] = weights
+    return spec
+
+
+# ----------------------------------------------------------------- engine expressions
+def _score_columns(frame: Any, spec: dict, shift: float = 0.0) -> tuple[Any, list[str]]:
+    """Add the per-row indicator and product columns the aggregation sums; return the
+    frame and the names of the columns to sum."""
+    import narwhals as nw
+
+    col = spec["column"]
+    x = nw.col(col)
+    ind, valid = _column_flags(x, frame.collect_schema()[col], col, spec["points"], spec["codes"], spec["integer"])
+    kind = spec["kind"]
+    if kind == "nps":
+        cats = {"_cx_c0": valid & (x <= 6), "_cx_c1": valid & (x >= 7) & (x <= 8), "_cx_c2": valid & (x >= 9)}
+    elif kind == "proportion":
+        t_low, t_high = spec["options"]["top_low"], spec["options"]["top_high"]
+        top = (x >= t_low) & (x <= t_high)
+        cats = {"_cx_c0": valid & ~top, "_cx_c1": valid & top}
+    else:
+        cats = {"_cx_c0": valid}
+    ind.update(cats)
+    exprs = {k: nw.when(v).then(1).otherwise(0).cast(nw.Int64) for k, v in ind.items()}
+    sums = list(exprs)
+    w = nw.col(spec["weights"]) if spec["weights"] else None
+    if w is not None:
+        exprs.update(_weight_checks(w, frame.collect_schema()[spec["weights"]], spec["weights"]))
+        sums += ["_cx_w_null", "_cx_w_neg", "_cx_w_inf"]
+        for k, v in cats.items():
+            exprs[f"{k}_w"] = nw.when(v).then(w).otherwise(0.0)
+            exprs[f"{k}_w2"] = nw.when(v).then(w * w).otherwise(0.0)
+            sums += [f"{k}_w", f"{k}_w2"]
+        exprs["_cx_w_scored"] = nw.when(cats_any(cats) & (w > 0)).then(1).otherwise(0).cast(nw.Int64)
+        sums.append("_cx_w_scored")
+    if kind == "mean":
+        d = x.cast(nw.Float64) - shift
+        ww = w if w is not None else nw.lit(1.0)
+        exprs["_cx_swd"] = nw.when(valid).then(ww * d).otherwise(0.0)
+        exprs["_cx_swdd"] = nw.when(valid).then(ww * d * d).otherwise(0.0)
+        sums += ["_cx_swd", "_cx_swdd"]
+    return frame.with_columns(**exprs), sums
+
+
+def _column_flags(x: Any, dtype: Any, name: str, points: Any, codes: tuple, integer: bool,
+                  prefix: str = "_cx_") -> tuple[dict, Any]:
+    """Per-row flags of one score column (declared code, missing, infinite, outside the
+    scale, fractional) as boolean expressions, and the expression of a usable value."""
+    import narwhals as nw
+
+    _refuse_dtype(dtype, name)
+    is_float = dtype.is_float()
+    null = (x.is_null() | x.is_nan()) if is_float else x.is_null()
+    numeric_codes = [c for c in codes if not isinstance(c, str)]
+    code = x.is_in(numeric_codes) if numeric_codes else nw.lit(False)
+    ind: dict[str, Any] = {f"{prefix}code": ~null & code}
+    ind[f"{prefix}missing"] = null | ind[f"{prefix}code"]
+    valid = ~ind[f"{prefix}missing"]
+    if is_float:
+        ind[f"{prefix}inf"] = valid & (x.abs() == float("inf"))
+        valid = valid & ~ind[f"{prefix}inf"]
+    if points is not None:
+        ind[f"{prefix}range"] = valid & ((x < points[0]) | (x > points[1]))
+    if integer and is_float:
+        ind[f"{prefix}frac"] = valid & (x.round(0) != x)
+    return ind, valid
+
+
+def cats_any(cats: dict) -> Any:
+    out = None
+    for v in cats.values():
+        out = v if out is None else out | v
+    return out
+
+
+def _weight_checks(w: Any, dtype: Any, name: str) -> dict:
+    import narwhals as nw
+
+    if not dtype.is_numeric():
+        raise CXDataError(f"weights column {name!r} holds {dtype} values; weights must be numeric")
+    null = (w.is_null() | w.is_nan()) if dtype.is_float() else w.is_null()
+    inf = (w.abs() == float("inf")) if dtype.is_float() else nw.lit(False)
+    as_int = {"_cx_w_null": null, "_cx_w_neg": ~null & (w < 0), "_cx_w_inf": ~null & inf}
+    return {k: nw.when(v).then(1).otherwise(0).cast(nw.Int64) for k, v in as_int.items()}
+
+
+def _refuse_dtype(dtype: Any, name: str) -> None:
+    import narwhals as nw
+
+    if dtype == nw.Boolean:
+        raise CXDataError(
+            f"column {name!r} holds booleans (True/False); expected numeric scores "
+            "(e.g. the 0–10 ratings themselves, or a 0/1 column with scale=(0, 1))")
+    if dtype.is_temporal():
+        raise CXDataError(f"column {name!r} holds dates or durations ({dtype}); expected numeric scores")
+    if not dtype.is_numeric():
+        raise CXDataError(f"column {name!r} holds {dtype} values, not numbers; expected numeric scores "
+                          "(recode text labels first)")
+
+
+def _aggregate(frame: Any, by_cols: list[str], sums: list[str], extra: dict | None = None) -> pd.DataFrame:
+    """One aggregation in the engine; the small result as a pandas frame."""
+    import narwhals as nw
+
+    aggs = [nw.len().alias("_cx_rows")] + [nw.col(c).sum() for c in sums]
+    aggs += [v.alias(k) for k, v in (extra or {}).items()]
+    out = frame.group_by(by_cols).agg(*aggs) if by_cols else frame.select(*aggs)
+    if isinstance(out, nw.LazyFrame):
+        out = out.collect()
+    return out.to_pandas()
+
+
+# ------------------------------------------------------------------------- statistics
+def _validate(data: Any, spec: dict, totals: pd.Series) -> None:
+    """Raise the pandas path's errors from the engine's counts (totals over all rows)."""
+    name = spec["column"]
+    rows = int(totals["_cx_rows"])
+    if rows == 0:
+        raise CXDataError(f"column {name!r} is empty: no rows to analyse")
+    if totals.get("_cx_inf", 0) > 0:
+        raise CXDataError(f"column {name!r} has {int(totals['_cx_inf'])} infinite value(s)")
+    if int(totals["_cx_missing"]) == rows:
+        raise CXDataError(f"column {name!r} is all missing ({rows} rows): nothing to analyse")
+    if totals.get("_cx_range", 0) > 0:
+        low, high = spec["points"]
+        bad = _bad_values(data, spec, "_cx_range")
+        raise CXDataError(f"column {name!r} has {int(totals['_cx_range'])} value(s) outside the scale "
+                          f"{low:g}–{high:g}: {show_values(bad)}")
+    if totals.get("_cx_frac", 0) > 0:
+        bad = _bad_values(data, spec, "_cx_frac")
+        raise CXDataError(f"column {name!r} has {int(totals['_cx_frac'])} non-integer value(s) "
+                          f"{show_values(bad)}; expected whole-number scale points")
+    w = spec["weights"]
+    if w is None:
+        return
+    if totals["_cx_w_null"] > 0:
+        raise CXDataError(f"weights column {w!r} has {int(totals['_cx_w_null'])} missing or non-numeric value(s)")
+    if totals["_cx_w_inf"] > 0:
+        raise CXDataError(f"weights column {w!r} has {int(totals['_cx_w_inf'])} infinite value(s)")
+    if totals["_cx_w_neg"] > 0:
+        raise CXDataError(f"weights column {w!r} has {int(totals['_cx_w_neg'])} negative value(s); "
+                          "weights must be >= 0")
+    if not totals["_cx_wmax"] > 0:
+        raise CXDataError(f"weights column {w!r} is zero everywhere")
+    if totals["_cx_w_scored"] == 0:
+        scored = rows - int(totals["_cx_missing"])
+        raise CXDataError(
+            f"the weights are zero on all {scored} row(s) with a {name!r} score (they are positive "
+            f"only on rows whose score is missing); nothing can be estimated")
+
+
+def _bad_values(data: Any, spec: dict, flag: str) -> np.ndarray:
+    """The distinct offending values (a second, small query, run only to report them)."""
+    import narwhals as nw
+
+    frame, _ = _score_columns(_frame(data), spec)
+    out = frame.filter(nw.col(flag) == 1).select(nw.col(spec["column"])).unique()
+    if isinstance(out, nw.LazyFrame):
+        out = out.collect()
+    return np.sort(out.to_pandas()[spec["column"]].to_numpy())
+
+
+def _statistics(data: Any, spec: dict, by_cols: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The engine's grouped sums (one row per group, null keys included) and their totals."""
+    import narwhals as nw
+
+    shift = 0.0
+    if spec["kind"] == "mean":  # centre on the overall mean (as the pandas reducer does)
+        shift = _overall_mean(data, spec)
+    frame, sums = _score_columns(_frame(data), spec, shift)
+    extra = {"_cx_wmax": nw.col(spec["weights"]).max()} if spec["weights"] else None
+    table = _aggregate(frame, by_cols, sums, extra)
+    totals = table[[c for c in table.columns if c.startswith("_cx_")]].sum()
+    if spec["weights"]:
+        totals["_cx_wmax"] = table["_cx_wmax"].max()
+    _validate(data, spec, totals)
+    table.attrs["shift"] = shift
+    return table, totals
+
+
+def _overall_mean(data: Any, spec: dict) -> float:
+    """The unweighted mean of the valid scores (the centring constant of the moments)."""
+    import narwhals as nw
+
+    frame, _ = _score_columns(_frame(data), spec)
+    x = nw.col(spec["column"]).cast(nw.Float64)
+    out = frame.select(nw.when(nw.col("_cx_c0") == 1).then(x).otherwise(None).mean().alias("m"))
+    if isinstance(out, nw.LazyFrame):
+        out = out.collect()
+    value = out.to_pandas()["m"].iloc[0]
+    return float(value) if pd.notna(value) else 0.0
+
+
+def _to_stats(table: pd.DataFrame, spec: dict, wmax: float) -> dict[str, np.ndarray]:
+    """The engine's sums in the layout of :func:`cxlib.sufficient._reduce`."""
+    kind = spec["kind"]
+    f = lambda c: table[c].to_numpy(dtype=np.float64)  # noqa: E731
+    missing = f("_cx_missing")
+    weighted = spec["weights"] is not None
+    out: dict[str, np.ndarray] = {"n_missing_codes": f("_cx_code")}
+    if kind in ("nps", "proportion"):
+        ncat = _NPS_NCAT if kind == "nps" else _PROP_NCAT
+        names = [f"_cx_c{i}" for i in range(ncat - 1)]
+        out["count"] = np.column_stack([f(c) for c in names] + [missing])
+        if weighted:
+            zero = np.zeros(len(table))
+            out["wsum"] = np.column_stack([f(c + "_w") / wmax for c in names] + [zero])
+            out["w2sum"] = np.column_stack([f(c + "_w2") / wmax**2 for c in names] + [zero])
+        return out
+    n = f("_cx_c0")
+    out.update(n=n, n_missing=missing, shift=np.full(len(table), table.attrs["shift"]))
+    if weighted:
+        out.update(sw=f("_cx_c0_w") / wmax, sw2=f("_cx_c0_w2") / wmax**2,
+                   swd=f("_cx_swd") / wmax, swdd=f("_cx_swdd") / wmax)
+    else:
+        out.update(sw=n, sw2=n, swd=f("_cx_swd"), swdd=f("_cx_swdd"))
+    return out
+
+
+def _prepared(spec: dict) -> _Prepared:
+    return _Prepared(spec["kind"], spec["column"], None, None, spec["options"], weighted=spec["weights"] is not None)
+
+
+def one_sample_statistics(data: Any, metric: str, kwargs: dict) -> tuple[_Prepared, dict[str, np.ndarray]]:
+    """A metric's sufficient statistics over the whole engine table (one group)."""
+    spec = _spec(data, metric, kwargs)
+    table, totals = _statistics(data, spec, [])
+    wmax = float(totals["_cx_wmax"]) if spec["weights"] else 1.0
+    return _prepared(spec), _to_stats(table, spec, wmax)
+
+
+def grouped_statistics(data: Any, metric: str, by_cols: list[str], kwargs: dict):
+    """A metric's statistics per group of ``by_cols`` from one grouped aggregation.
+
+    Returns the prepared metric (no rows), the statistics (groups in sorted key order,
+    groups with a missing key dropped), the key columns and each key's level index (the
+    layout :func:`cxlib.by_group` builds from pandas).
+    """
+    spec = _spec(data, metric, kwargs)
+    table, totals = _statistics(data, spec, by_cols)
+    wmax = float(totals["_cx_wmax"]) if spec["weights"] else 1.0
+    keep = table[by_cols].notna().all(axis=1).to_numpy()
+    if not keep.any():
+        raise CXDataError(f"`by`={by_cols!r}: every row has a missing group key")
+    table = table.loc[keep].sort_values(by_cols, kind="stable").reset_index(drop=True)
+    st = _to_stats(table, spec, wmax)
+    keys, idx = {}, []
+    for col in by_cols:
+        levels = pd.Index(pd.unique(table[col])).sort_values()
+        keys[col] = pd.Index(table[col])
+        idx.append(levels.get_indexer(table[col]))
+    return _prepared(spec), st, keys, tuple(idx)
+
+
+# -------------------------------------------------------------- cross-product matrix
+def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tuple]],
+                   weights: str | None = None) -> dict[str, Any]:
+    """Weighted sums over the complete rows of ``columns`` in one aggregation.
+
+    ``declared`` gives each column's (points, missing codes). Returns n (complete rows
+    with a positive weight), Σw, Σw·z (q,), Σw·zzᵀ (q, q) and the rows set missing as a
+    declared code per column; values outside declared points raise as in
+    :func:`cxlib.core.checks.apply_scale`.
+    """
+    import narwhals as nw
+
+    frame = _frame(data)
+    schema = frame.collect_schema()
+    exprs: dict[str, Any] = {}
+    complete = None
+    for j, (col, (points, codes)) in enumerate(zip(columns, declared)):
+        ind, valid = _column_flags(nw.col(col), schema[col], col, points, codes, False, prefix=f"_cx{j}_")
+        ind[f"_cx{j}_valid"] = valid
+        exprs.update({k: nw.when(v).then(1).otherwise(0).cast(nw.Int64) for k, v in ind.items()})
+        complete = valid if complete is None else complete & valid
+    w = nw.col(weights) if weights else nw.lit(1.0)
+    if weights:
+        exprs.update(_weight_checks(w, schema[weights], weights))
+        complete = complete & (w > 0)
+    exprs["_cx_n"] = nw.when(complete).then(1).otherwise(0).cast(nw.Int64)
+    exprs["_cx_sw"] = nw.when(complete).then(w).otherwise(0.0)
+    z = [nw.col(c).cast(nw.Float64) for c in columns]
+    for i in range(len(columns)):
+        exprs[f"_cx_s{i}"] = nw.when(complete).then(w * z[i]).otherwise(0.0)
+        for j in range(i, len(columns)):
+            exprs[f"_cx_s{i}_{j}"] = nw.when(complete).then(w * z[i] * z[j]).otherwise(0.0)
+    totals = _aggregate(frame.with_columns(**exprs), [], list(exprs)).iloc[0]
+    _validate_columns(data, columns, declared, weights, totals)
+    q = len(columns)
+    s1 = np.array([totals[f"_cx_s{i}"] for i in range(q)], dtype=float)
+    s2 = np.empty((q, q))
+    for i in range(q):
+        for j in range(i, q):
+            s2[i, j] = s2[j, i] = totals[f"_cx_s{i}_{j}"]
+    return {"n": int(totals["_cx_n"]), "sw": float(totals["_cx_sw"]), "s1": s1, "s2": s2,
+            "n_codes": {c: int(totals[f"_cx{j}_code"]) for j, c in enumerate(columns)},
+            "rows": int(totals["_cx_rows"])}
+
+
+def _validate_columns(data: Any, columns: list[str], declared: list, weights: str | None, totals: pd.Series) -> None:
+    """The errors of :func:`cxlib.core.checks.apply_scale` and the weights checks, from counts."""
+    rows = int(totals["_cx_rows"])
+    if rows == 0:
+        raise CXDataError("`data` has no rows")
+    for j, (col, (points, codes)) in enumerate(zip(columns, declared)):
+        if totals.get(f"_cx{j}_inf", 0) > 0:
+            raise CXDataError(f"column {col!r} has {int(totals[f'_cx{j}_inf'])} infinite value(s)")
+        if totals[f"_cx{j}_valid"] == 0:
+            raise CXDataError(f"column {col!r} has no value left: all {rows} rows are missing or declared "
+                              f"missing codes {show_values(codes)}")
+        if totals.get(f"_cx{j}_range", 0) > 0:
+            spec = dict(column=col, points=points, codes=codes, integer=False, kind="mean", weights=None,
+                        options={})
+            bad = [int(v) if float(v).is_integer() else float(v) for v in _bad_values(data, spec, "_cx_range")]
+            note = (f"declared missing codes: {show_values(codes)}" if codes
+                    else "no missing codes are declared (e.g. missing=[0] for 'not applicable')")
+            raise CXDataError(f"column {col!r} has {int(totals[f'_cx{j}_range'])} value(s) outside the scale points "
+                              f"{points[0]:g}–{points[1]:g}: {show_values(bad)}; {note}")
+    if weights:
+        for key, what in (("_cx_w_null", "missing or non-numeric"), ("_cx_w_inf", "infinite"),
+                          ("_cx_w_neg", "negative")):
+            if totals[key] > 0:
+                raise CXDataError(f"weights column {weights!r} has {int(totals[key])} {what} value(s)"
+                                  + ("; weights must be >= 0" if key == "_cx_w_neg" else ""))
