@@ -197,7 +197,9 @@ def _column_flags(x: Any, dtype: Any, name: str, points: Any, codes: tuple, inte
     is_float = dtype.is_float()
     null = (x.is_null() | x.is_nan()) if is_float else x.is_null()
     numeric_codes = [c for c in codes if not isinstance(c, str)]
-    code = x.is_in(numeric_codes) if numeric_codes else nw.lit(False)
+    code = nw.lit(False)
+    for c in numeric_codes:  # equality, not is_in: engines differ on comparing int codes with floats
+        code = code | (x == c)
     ind: dict[str, Any] = {f"{prefix}code": ~null & code}
     ind[f"{prefix}missing"] = null | ind[f"{prefix}code"]
     valid = ~ind[f"{prefix}missing"]

@@ -89,3 +89,14 @@ def test_notebooks_are_jupytext_percent_with_one_parameters_cell(path):
     assert "format_name: percent" in text
     assert len(re.findall(r'^# %%.*tags=\[[^\]]*"parameters"', text, re.M)) == 1
     assert re.match(r"^\d\d_[a-z0-9_]+\.py$", path.name)
+
+
+def test_engine_dependencies_declared():
+    """narwhals is core (the metric core uses it); polars is an extra and tested in CI (dev);
+    PySpark is its own extra."""
+    py = _pyproject()
+    assert any(d.startswith("narwhals") for d in py["project"]["dependencies"])
+    extras = py["project"]["optional-dependencies"]
+    assert any(d.startswith("polars") for d in extras["engines"])
+    assert any(d.startswith("polars") for d in extras["dev"])
+    assert any(d.startswith("pyspark") for d in extras["spark"])
