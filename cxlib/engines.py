@@ -75,9 +75,18 @@ def is_engine_frame(data: Any) -> bool:
 
 
 def _frame(data: Any):
+    """A narwhals LazyFrame on the engine that will run the aggregation: polars frames
+    become lazy, other eager tables (pyarrow, …) are scanned by DuckDB without a copy."""
     import narwhals as nw
 
-    return nw.from_native(data)
+    frame = nw.from_native(data)
+    if isinstance(frame, nw.LazyFrame):
+        return frame
+    if frame.implementation.is_polars():
+        return frame.lazy()
+    import duckdb
+
+    return nw.from_native(duckdb.from_arrow(frame.to_arrow()))
 
 
 def column_names(data: Any) -> list[str]:
@@ -148,87 +157,115 @@ def _spec(data: Any, metric: str, kwargs: dict) -> dict:
 
 
 # ----------------------------------------------------------------- engine expressions
-def _score_columns(frame: Any, spec: dict, shift: float = 0.0) -> tuple[Any, list[str]]:
-    """Add the per-row indicator and product columns the aggregation sums; return the
-    frame and the names of the columns to sum."""
+def _score_columns(frame: Any, spec: dict, shift: float = 0.0, detail: bool = False) -> tuple[Any, dict[str, Any]]:
+    """The frame with the score's per-row flags, and the aggregations that turn rows into
+    sufficient statistics (name -> expression).
+
+    The fast form counts invalid values (and weights) together, one sum each; ``detail``
+    counts each kind apart for the error message (a second query, run only on bad input).
+    """
     import narwhals as nw
 
     col = spec["column"]
     x = nw.col(col)
-    ind, valid = _column_flags(x, frame.collect_schema()[col], col, spec["points"], spec["codes"], spec["integer"])
+    frame, aggs = _column_flags(frame, col, spec["points"], spec["codes"], spec["integer"], detail=detail)
+    valid = nw.col("_cx_valid") if detail else ~nw.col("_cx_missing")
     kind = spec["kind"]
     if kind == "nps":
-        cats = {"_cx_c0": valid & (x <= 6), "_cx_c1": valid & (x >= 7) & (x <= 8), "_cx_c2": valid & (x >= 9)}
+        cats = [valid & (x <= 6), valid & (x >= 7) & (x <= 8), valid & (x >= 9)]
     elif kind == "proportion":
         t_low, t_high = spec["options"]["top_low"], spec["options"]["top_high"]
         top = (x >= t_low) & (x <= t_high)
-        cats = {"_cx_c0": valid & ~top, "_cx_c1": valid & top}
+        cats = [valid & ~top, valid & top]
     else:
-        cats = {"_cx_c0": valid}
-    ind.update(cats)
-    exprs = {k: nw.when(v).then(1).otherwise(0).cast(nw.Int64) for k, v in ind.items()}
-    sums = list(exprs)
+        cats = [valid]
+    for i, c in enumerate(cats):
+        aggs[f"_cx_c{i}"] = c.cast(nw.Int64).sum()
     w = nw.col(spec["weights"]) if spec["weights"] else None
     if w is not None:
-        exprs.update(_weight_checks(w, frame.collect_schema()[spec["weights"]], spec["weights"]))
-        sums += ["_cx_w_null", "_cx_w_neg", "_cx_w_inf"]
-        for k, v in cats.items():
-            exprs[f"{k}_w"] = nw.when(v).then(w).otherwise(0.0)
-            exprs[f"{k}_w2"] = nw.when(v).then(w * w).otherwise(0.0)
-            sums += [f"{k}_w", f"{k}_w2"]
-        exprs["_cx_w_scored"] = nw.when(cats_any(cats) & (w > 0)).then(1).otherwise(0).cast(nw.Int64)
-        sums.append("_cx_w_scored")
-    if kind == "mean":
+        aggs.update(_weight_checks(w, frame.collect_schema()[spec["weights"]], spec["weights"], detail))
+        aggs["_cx_w_scored"] = (valid & (w > 0)).cast(nw.Int64).sum()
+        aggs["_cx_wmax"] = w.max()
+        if not detail:
+            for i, c in enumerate(cats):
+                aggs[f"_cx_c{i}_w"] = nw.when(c).then(w).sum()
+                aggs[f"_cx_c{i}_w2"] = nw.when(c).then(w * w).sum()
+    if kind == "mean" and not detail:
         d = x.cast(nw.Float64) - shift
         ww = w if w is not None else nw.lit(1.0)
-        exprs["_cx_swd"] = nw.when(valid).then(ww * d).otherwise(0.0)
-        exprs["_cx_swdd"] = nw.when(valid).then(ww * d * d).otherwise(0.0)
-        sums += ["_cx_swd", "_cx_swdd"]
-    return frame.with_columns(**exprs), sums
+        aggs["_cx_swd"] = nw.when(valid).then(ww * d).sum()
+        aggs["_cx_swdd"] = nw.when(valid).then(ww * d * d).sum()
+    return frame, aggs
 
 
-def _column_flags(x: Any, dtype: Any, name: str, points: Any, codes: tuple, integer: bool,
-                  prefix: str = "_cx_") -> tuple[dict, Any]:
-    """Per-row flags of one score column (declared code, missing, infinite, outside the
-    scale, fractional) as boolean expressions, and the expression of a usable value."""
+def _column_flags(frame: Any, name: str, points: Any, codes: tuple, integer: bool, prefix: str = "_cx_",
+                  detail: bool = False) -> tuple[Any, dict[str, Any]]:
+    """Add one score column's ``missing`` flag (blank, NaN or a declared code) as a boolean
+    column; return the frame and the counts to aggregate: declared codes, and the values
+    that are infinite, outside the scale or fractional (together, or with ``detail`` apart,
+    with ``valid``/``missing`` flag columns for the error path)."""
     import narwhals as nw
 
+    dtype = frame.collect_schema()[name]
     _refuse_dtype(dtype, name)
+    x = nw.col(name)
     is_float = dtype.is_float()
     null = (x.is_null() | x.is_nan()) if is_float else x.is_null()
-    numeric_codes = [c for c in codes if not isinstance(c, str)]
-    code = nw.lit(False)
-    for c in numeric_codes:  # equality, not is_in: engines differ on comparing int codes with floats
-        code = code | (x == c)
-    ind: dict[str, Any] = {f"{prefix}code": ~null & code}
-    ind[f"{prefix}missing"] = null | ind[f"{prefix}code"]
-    valid = ~ind[f"{prefix}missing"]
-    if is_float:
-        ind[f"{prefix}inf"] = valid & (x.abs() == float("inf"))
-        valid = valid & ~ind[f"{prefix}inf"]
-    if points is not None:
-        ind[f"{prefix}range"] = valid & ((x < points[0]) | (x > points[1]))
-    if integer and is_float:
-        ind[f"{prefix}frac"] = valid & (x.round(0) != x)
-    return ind, valid
+    numeric = [c for c in codes if not isinstance(c, str)]
+    code = None
+    for c in numeric:  # equality, not is_in: engines differ on comparing int codes with floats
+        code = (x == c) if code is None else code | (x == c)
+    columns = {f"{prefix}missing": null if code is None else null | code}
+    if code is not None:
+        columns[f"{prefix}code"] = ~null & code
+    frame = frame.with_columns(**columns)
+    count = lambda e: e.cast(nw.Int64).sum()  # noqa: E731
+    aggs = {f"{prefix}code": count(nw.col(f"{prefix}code"))} if code is not None else {}
+    missing = nw.col(f"{prefix}missing")
+    finite = (x.abs() != float("inf")) if is_float else None
+    in_range = ((x >= points[0]) & (x <= points[1])) if points is not None else None
+    whole = (x.round(0) == x) if integer and is_float else None
+    if not detail:
+        ok = [e for e in (finite, in_range, whole) if e is not None]
+        if ok:
+            good = ok[0]
+            for e in ok[1:]:
+                good = good & e
+            aggs[f"{prefix}bad"] = count(~missing & ~good)
+        return frame, aggs
+    valid = ~missing & finite if finite is not None else ~missing
+    flags = {f"{prefix}valid": valid}
+    if finite is not None:
+        flags[f"{prefix}inf"] = ~missing & ~finite
+    if in_range is not None:
+        flags[f"{prefix}range"] = valid & ~in_range
+    if whole is not None:
+        flags[f"{prefix}frac"] = valid & ~whole
+    frame = frame.with_columns(**flags)
+    aggs.update({k: count(nw.col(k)) for k in flags})
+    aggs[f"{prefix}missing"] = count(missing)
+    return frame, aggs
 
 
-def cats_any(cats: dict) -> Any:
-    out = None
-    for v in cats.values():
-        out = v if out is None else out | v
-    return out
-
-
-def _weight_checks(w: Any, dtype: Any, name: str) -> dict:
+def _weight_checks(w: Any, dtype: Any, name: str, detail: bool = False) -> dict:
+    """Counts of missing, negative and infinite weights (together, or ``detail`` apart)."""
     import narwhals as nw
 
     if not dtype.is_numeric():
         raise CXDataError(f"weights column {name!r} holds {dtype} values; weights must be numeric")
     null = (w.is_null() | w.is_nan()) if dtype.is_float() else w.is_null()
+    if not detail:
+        bad = null | (w < 0) | (w.abs() == float("inf")) if dtype.is_float() else null | (w < 0)
+        return {"_cx_w_bad": bad.cast(nw.Int64).sum()}
     inf = (w.abs() == float("inf")) if dtype.is_float() else nw.lit(False)
-    as_int = {"_cx_w_null": null, "_cx_w_neg": ~null & (w < 0), "_cx_w_inf": ~null & inf}
-    return {k: nw.when(v).then(1).otherwise(0).cast(nw.Int64) for k, v in as_int.items()}
+    flags = {"_cx_w_null": null, "_cx_w_neg": ~null & (w < 0), "_cx_w_inf": ~null & inf}
+    return {k: v.cast(nw.Int64).sum() for k, v in flags.items()}
+
+
+def nw_col(name: str) -> Any:
+    import narwhals as nw
+
+    return nw.col(name)
 
 
 def _refuse_dtype(dtype: Any, name: str) -> None:
@@ -245,21 +282,28 @@ def _refuse_dtype(dtype: Any, name: str) -> None:
                           "(recode text labels first)")
 
 
-def _aggregate(frame: Any, by_cols: list[str], sums: list[str], extra: dict | None = None) -> pd.DataFrame:
-    """One aggregation in the engine; the small result as a pandas frame."""
+def _aggregate(frame: Any, by_cols: list[str], aggs: dict[str, Any]) -> pd.DataFrame:
+    """One aggregation in the engine; the small result as a pandas frame (sums over no
+    rows are 0, not missing)."""
     import narwhals as nw
 
-    aggs = [nw.len().alias("_cx_rows")] + [nw.col(c).sum() for c in sums]
-    aggs += [v.alias(k) for k, v in (extra or {}).items()]
-    out = frame.group_by(by_cols).agg(*aggs) if by_cols else frame.select(*aggs)
+    exprs = [nw.len().alias("_cx_rows")] + [v.alias(k) for k, v in aggs.items()]
+    out = frame.group_by(by_cols).agg(*exprs) if by_cols else frame.select(*exprs)
     if isinstance(out, nw.LazyFrame):
         out = out.collect()
-    return out.to_pandas()
+    table = out.to_pandas()
+    sums = [c for c in table.columns if c.startswith("_cx_") and c != "_cx_wmax"]
+    table[sums] = table[sums].astype(float).fillna(0.0)
+    return table
 
 
 # ------------------------------------------------------------------------- statistics
 def _validate(data: Any, spec: dict, totals: pd.Series) -> None:
-    """Raise the pandas path's errors from the engine's counts (totals over all rows)."""
+    """Raise the pandas path's errors from the engine's counts (totals over all rows);
+    on bad values, a second query counts each kind for the message."""
+    if totals.get("_cx_bad", 0) > 0 or totals.get("_cx_w_bad", 0) > 0:
+        frame, aggs = _score_columns(_frame(data), spec, detail=True)
+        totals = _aggregate(frame, [], aggs).iloc[0]
     name = spec["column"]
     rows = int(totals["_cx_rows"])
     if rows == 0:
@@ -280,13 +324,10 @@ def _validate(data: Any, spec: dict, totals: pd.Series) -> None:
     w = spec["weights"]
     if w is None:
         return
-    if totals["_cx_w_null"] > 0:
-        raise CXDataError(f"weights column {w!r} has {int(totals['_cx_w_null'])} missing or non-numeric value(s)")
-    if totals["_cx_w_inf"] > 0:
-        raise CXDataError(f"weights column {w!r} has {int(totals['_cx_w_inf'])} infinite value(s)")
-    if totals["_cx_w_neg"] > 0:
-        raise CXDataError(f"weights column {w!r} has {int(totals['_cx_w_neg'])} negative value(s); "
-                          "weights must be >= 0")
+    for key, what in (("_cx_w_null", "missing or non-numeric"), ("_cx_w_inf", "infinite"), ("_cx_w_neg", "negative")):
+        if totals.get(key, 0) > 0:
+            raise CXDataError(f"weights column {w!r} has {int(totals[key])} {what} value(s)"
+                              + ("; weights must be >= 0" if key == "_cx_w_neg" else ""))
     if not totals["_cx_wmax"] > 0:
         raise CXDataError(f"weights column {w!r} is zero everywhere")
     if totals["_cx_w_scored"] == 0:
@@ -297,26 +338,29 @@ def _validate(data: Any, spec: dict, totals: pd.Series) -> None:
 
 
 def _bad_values(data: Any, spec: dict, flag: str) -> np.ndarray:
-    """The distinct offending values (a second, small query, run only to report them)."""
+    """The distinct offending values (a small query, run only to report them)."""
     import narwhals as nw
 
-    frame, _ = _score_columns(_frame(data), spec)
-    out = frame.filter(nw.col(flag) == 1).select(nw.col(spec["column"])).unique()
+    frame, _ = _score_columns(_frame(data), spec, detail=True)
+    out = frame.filter(nw.col(flag)).select(nw.col(spec["column"])).unique()
     if isinstance(out, nw.LazyFrame):
         out = out.collect()
     return np.sort(out.to_pandas()[spec["column"]].to_numpy())
 
 
-def _statistics(data: Any, spec: dict, by_cols: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The engine's grouped sums (one row per group, null keys included) and their totals."""
-    import narwhals as nw
+def _scored(table: pd.DataFrame) -> np.ndarray:
+    """Rows with a usable score per group (the categories' counts summed)."""
+    return table[[c for c in table.columns if c.startswith("_cx_c") and c[5:].isdigit()]].to_numpy(float).sum(axis=1)
 
+
+def _statistics(data: Any, spec: dict, by_cols: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """The engine's grouped sums (one row per group, null keys included) and their totals."""
     shift = 0.0
     if spec["kind"] == "mean":  # centre on the overall mean (as the pandas reducer does)
         shift = _overall_mean(data, spec)
-    frame, sums = _score_columns(_frame(data), spec, shift)
-    extra = {"_cx_wmax": nw.col(spec["weights"]).max()} if spec["weights"] else None
-    table = _aggregate(frame, by_cols, sums, extra)
+    frame, aggs = _score_columns(_frame(data), spec, shift)
+    table = _aggregate(frame, by_cols, aggs)
+    table["_cx_missing"] = table["_cx_rows"] - _scored(table)  # valid input: not scored = missing
     totals = table[[c for c in table.columns if c.startswith("_cx_")]].sum()
     if spec["weights"]:
         totals["_cx_wmax"] = table["_cx_wmax"].max()
@@ -331,7 +375,7 @@ def _overall_mean(data: Any, spec: dict) -> float:
 
     frame, _ = _score_columns(_frame(data), spec)
     x = nw.col(spec["column"]).cast(nw.Float64)
-    out = frame.select(nw.when(nw.col("_cx_c0") == 1).then(x).otherwise(None).mean().alias("m"))
+    out = frame.select(nw.when(~nw.col("_cx_missing") & (x.abs() != float("inf"))).then(x).mean().alias("m"))
     if isinstance(out, nw.LazyFrame):
         out = out.collect()
     value = out.to_pandas()["m"].iloc[0]
@@ -344,7 +388,7 @@ def _to_stats(table: pd.DataFrame, spec: dict, wmax: float) -> dict[str, np.ndar
     f = lambda c: table[c].to_numpy(dtype=np.float64)  # noqa: E731
     missing = f("_cx_missing")
     weighted = spec["weights"] is not None
-    out: dict[str, np.ndarray] = {"n_missing_codes": f("_cx_code")}
+    out: dict[str, np.ndarray] = {"n_missing_codes": f("_cx_code") if "_cx_code" in table else np.zeros(len(table))}
     if kind in ("nps", "proportion"):
         ncat = _NPS_NCAT if kind == "nps" else _PROP_NCAT
         names = [f"_cx_c{i}" for i in range(ncat - 1)]
@@ -412,27 +456,29 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     import narwhals as nw
 
     frame = _frame(data)
-    schema = frame.collect_schema()
-    exprs: dict[str, Any] = {}
+    aggs: dict[str, Any] = {}
     complete = None
     for j, (col, (points, codes)) in enumerate(zip(columns, declared)):
-        ind, valid = _column_flags(nw.col(col), schema[col], col, points, codes, False, prefix=f"_cx{j}_")
-        ind[f"_cx{j}_valid"] = valid
-        exprs.update({k: nw.when(v).then(1).otherwise(0).cast(nw.Int64) for k, v in ind.items()})
+        frame, flags = _column_flags(frame, col, points, codes, False, prefix=f"_cx{j}_")
+        aggs.update(flags)
+        valid = ~nw.col(f"_cx{j}_missing")
         complete = valid if complete is None else complete & valid
     w = nw.col(weights) if weights else nw.lit(1.0)
     if weights:
-        exprs.update(_weight_checks(w, schema[weights], weights))
+        aggs.update(_weight_checks(w, frame.collect_schema()[weights], weights))
         complete = complete & (w > 0)
-    exprs["_cx_n"] = nw.when(complete).then(1).otherwise(0).cast(nw.Int64)
-    exprs["_cx_sw"] = nw.when(complete).then(w).otherwise(0.0)
+    frame = frame.with_columns(_cx_complete=complete)
+    use = nw.col("_cx_complete")
+    aggs["_cx_n"] = use.cast(nw.Int64).sum()
+    aggs["_cx_sw"] = nw.when(use).then(w).sum()
     z = [nw.col(c).cast(nw.Float64) for c in columns]
     for i in range(len(columns)):
-        exprs[f"_cx_s{i}"] = nw.when(complete).then(w * z[i]).otherwise(0.0)
+        aggs[f"_cx_s{i}"] = nw.when(use).then(w * z[i]).sum()
         for j in range(i, len(columns)):
-            exprs[f"_cx_s{i}_{j}"] = nw.when(complete).then(w * z[i] * z[j]).otherwise(0.0)
-    totals = _aggregate(frame.with_columns(**exprs), [], list(exprs)).iloc[0]
-    _validate_columns(data, columns, declared, weights, totals)
+            aggs[f"_cx_s{i}_{j}"] = nw.when(use).then(w * z[i] * z[j]).sum()
+    totals = _aggregate(frame, [], aggs).iloc[0]
+    if totals["_cx_n"] < 2 or any(totals[k] > 0 for k in totals.index if k.endswith("bad")):
+        _validate_columns(data, columns, declared, weights)
     q = len(columns)
     s1 = np.array([totals[f"_cx_s{i}"] for i in range(q)], dtype=float)
     s2 = np.empty((q, q))
@@ -440,12 +486,20 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
         for j in range(i, q):
             s2[i, j] = s2[j, i] = totals[f"_cx_s{i}_{j}"]
     return {"n": int(totals["_cx_n"]), "sw": float(totals["_cx_sw"]), "s1": s1, "s2": s2,
-            "n_codes": {c: int(totals[f"_cx{j}_code"]) for j, c in enumerate(columns)},
+            "n_codes": {c: int(totals.get(f"_cx{j}_code", 0)) for j, c in enumerate(columns)},
             "rows": int(totals["_cx_rows"])}
 
 
-def _validate_columns(data: Any, columns: list[str], declared: list, weights: str | None, totals: pd.Series) -> None:
-    """The errors of :func:`cxlib.core.checks.apply_scale` and the weights checks, from counts."""
+def _validate_columns(data: Any, columns: list[str], declared: list, weights: str | None) -> None:
+    """The errors of :func:`cxlib.core.checks.apply_scale` and the weights checks, from the
+    counts of a second query (run only when the first found something wrong)."""
+    frame, aggs = _frame(data), {}
+    for j, (col, (points, codes)) in enumerate(zip(columns, declared)):
+        frame, flags = _column_flags(frame, col, points, codes, False, prefix=f"_cx{j}_", detail=True)
+        aggs.update(flags)
+    if weights:
+        aggs.update(_weight_checks(nw_col(weights), frame.collect_schema()[weights], weights, detail=True))
+    totals = _aggregate(frame, [], aggs).iloc[0]
     rows = int(totals["_cx_rows"])
     if rows == 0:
         raise CXDataError("`data` has no rows")
@@ -459,6 +513,7 @@ def _validate_columns(data: Any, columns: list[str], declared: list, weights: st
             spec = dict(column=col, points=points, codes=codes, integer=False, kind="mean", weights=None,
                         options={})
             bad = [int(v) if float(v).is_integer() else float(v) for v in _bad_values(data, spec, "_cx_range")]
+            # (the message shows whole numbers without a decimal point, as apply_scale does)
             note = (f"declared missing codes: {show_values(codes)}" if codes
                     else "no missing codes are declared (e.g. missing=[0] for 'not applicable')")
             raise CXDataError(f"column {col!r} has {int(totals[f'_cx{j}_range'])} value(s) outside the scale points "
