@@ -10,9 +10,10 @@ weights, 50 segments × 8 quarters):
   drivers=[...], weights="w")`` against the hand-written sums ``Σw, Σw·z, Σw·z·zᵀ`` over
   the complete rows.
 
-Engines: pandas (categorical keys; the baseline query is DuckDB SQL over the pandas frame,
-as in the issue), polars (eager), DuckDB in memory (a table), DuckDB on disk (a database
-file) and a Parquet file read by DuckDB. Each cell is the best of ``--repeat`` runs;
+Engines: pandas (categorical keys, float scores with NaN; the baseline query is DuckDB SQL
+over the pandas frame, as in the issue), polars (eager), DuckDB in memory (a table), DuckDB
+on disk (a database file) and a Parquet file read by DuckDB; outside pandas the scores are
+stored as they would be there, 8-bit integers with nulls, and the keys as text. Each cell is the best of ``--repeat`` runs;
 peak memory is the peak resident set size sampled during the call minus the size before
 it (native allocations of polars and DuckDB included). Results are checked equal.
 
@@ -114,7 +115,8 @@ def engines(df: pd.DataFrame, tmp: str):
     mem.register("frame", df)
     yield "pandas", df, lambda: mem.sql(NPS_SQL.format(t="frame")).fetchall(), \
         lambda: mem.sql(CORR_SQL.format(t="frame")).fetchall()
-    pdf = pl.from_pandas(df.assign(segment=df["segment"].astype(str), quarter=df["quarter"].astype(str)))
+    pdf = pl.from_pandas(df.assign(segment=df["segment"].astype(str), quarter=df["quarter"].astype(str))
+                         ).with_columns(pl.col(COLS).cast(pl.Int8))  # scores as integers with nulls
     g = pl.col
     yield "polars", pdf, \
         lambda: pdf.filter(g("ltr").is_not_null()).group_by("segment", "quarter").agg(
@@ -122,8 +124,8 @@ def engines(df: pd.DataFrame, tmp: str):
         lambda: pdf.filter(pl.all_horizontal([g(c).is_not_null() for c in COLS]) & (g("w") > 0)).select(
             [pl.len(), g("w").sum()] + [(g("w") * g(c)).sum().alias(f"s{c}") for c in COLS]
             + [(g("w") * g(a) * g(b)).sum().alias(f"s{a}{b}") for i, a in enumerate(COLS) for b in COLS[i:]])
-    mem.execute("create table responses as select segment::varchar as segment, quarter::varchar as quarter, "
-                "* exclude (segment, quarter) from frame")
+    mem.execute("create table responses as select segment::varchar as segment, quarter::varchar as quarter, w, "
+                + ", ".join(f"{c}::tinyint as {c}" for c in COLS) + " from frame")  # integers with NULLs
     yield "duckdb (memory)", mem.table("responses"), lambda: mem.sql(NPS_SQL.format(t="responses")).fetchall(), \
         lambda: mem.sql(CORR_SQL.format(t="responses")).fetchall()
     mem.execute(f"attach '{os.path.join(tmp, 'study.duckdb')}' as ondisk")

@@ -80,13 +80,15 @@ def _frame(data: Any):
     import narwhals as nw
 
     frame = nw.from_native(data)
-    if isinstance(frame, nw.LazyFrame):
-        return frame
-    if frame.implementation.is_polars():
-        return frame.lazy()
-    import duckdb
+    if not isinstance(frame, nw.LazyFrame):
+        if frame.implementation.is_polars():
+            frame = frame.lazy()
+        else:
+            import duckdb
 
-    return nw.from_native(duckdb.from_arrow(frame.to_arrow()))
+            frame = nw.from_native(duckdb.from_arrow(frame.to_arrow()))
+    _SUMS_BOOLEANS[0] = frame.implementation.is_duckdb() or frame.implementation.is_polars()
+    return frame
 
 
 def column_names(data: Any) -> list[str]:
@@ -161,57 +163,71 @@ def _score_columns(frame: Any, spec: dict, shift: float = 0.0, detail: bool = Fa
     """The frame with the score's per-row flags, and the aggregations that turn rows into
     sufficient statistics (name -> expression).
 
-    The fast form counts invalid values (and weights) together, one sum each; ``detail``
-    counts each kind apart for the error message (a second query, run only on bad input).
+    The fast form counts usable scores, the categories that cannot be derived from them
+    by subtraction, and invalid values (and weights) together; ``detail`` counts each kind
+    of invalid value apart for the error message (a second query, run only on bad input).
     """
     import narwhals as nw
 
     col = spec["column"]
     x = nw.col(col)
-    frame, aggs = _column_flags(frame, col, spec["points"], spec["codes"], spec["integer"], detail=detail)
-    valid = nw.col("_cx_valid") if detail else ~nw.col("_cx_missing")
+    frame, aggs, valid = _column_flags(frame, col, spec["points"], spec["codes"], spec["integer"], detail=detail)
+    guard = (lambda e: e) if valid is None else (lambda e: valid & e)
+    usable = ~x.is_null() if valid is None else valid
     kind = spec["kind"]
     if kind == "nps":
-        cats = [valid & (x <= 6), valid & (x >= 7) & (x <= 8), valid & (x >= 9)]
+        cats = {"_cx_c0": guard(x <= 6), "_cx_c1": guard((x >= 7) & (x <= 8)), "_cx_c2": guard(x >= 9)}
+        derived = "_cx_c1"
     elif kind == "proportion":
-        t_low, t_high = spec["options"]["top_low"], spec["options"]["top_high"]
-        top = (x >= t_low) & (x <= t_high)
-        cats = [valid & ~top, valid & top]
+        top = (x >= spec["options"]["top_low"]) & (x <= spec["options"]["top_high"])
+        cats = {"_cx_c0": guard(~top), "_cx_c1": guard(top)}
+        derived = "_cx_c0"
     else:
-        cats = [valid]
-    for i, c in enumerate(cats):
-        aggs[f"_cx_c{i}"] = c.cast(nw.Int64).sum()
+        cats = {"_cx_c0": usable}
+        derived = "_cx_c0"
+    if not detail:  # counts; the derived one is usable minus the others (exact integers)
+        aggs.update({k: _count(c) for k, c in cats.items() if k != derived})
     w = nw.col(spec["weights"]) if spec["weights"] else None
     if w is not None:
         aggs.update(_weight_checks(w, frame.collect_schema()[spec["weights"]], spec["weights"], detail))
-        aggs["_cx_w_scored"] = (valid & (w > 0)).cast(nw.Int64).sum()
+        aggs["_cx_w_scored"] = _count(usable & (w > 0))
         aggs["_cx_wmax"] = w.max()
         if not detail:
-            for i, c in enumerate(cats):
-                aggs[f"_cx_c{i}_w"] = nw.when(c).then(w).sum()
-                aggs[f"_cx_c{i}_w2"] = nw.when(c).then(w * w).sum()
+            for k, c in cats.items():
+                aggs[f"{k}_w"] = nw.when(c).then(w).sum()
+                aggs[f"{k}_w2"] = nw.when(c).then(w * w).sum()
     if kind == "mean" and not detail:
         d = x.cast(nw.Float64) - shift
         ww = w if w is not None else nw.lit(1.0)
-        aggs["_cx_swd"] = nw.when(valid).then(ww * d).sum()
-        aggs["_cx_swdd"] = nw.when(valid).then(ww * d * d).sum()
+        aggs["_cx_swd"] = nw.when(usable).then(ww * d).sum()
+        aggs["_cx_swdd"] = nw.when(usable).then(ww * d * d).sum()
     return frame, aggs
 
 
 def _column_flags(frame: Any, name: str, points: Any, codes: tuple, integer: bool, prefix: str = "_cx_",
-                  detail: bool = False) -> tuple[Any, dict[str, Any]]:
-    """Add one score column's ``missing`` flag (blank, NaN or a declared code) as a boolean
-    column; return the frame and the counts to aggregate: declared codes, and the values
-    that are infinite, outside the scale or fractional (together, or with ``detail`` apart,
-    with ``valid``/``missing`` flag columns for the error path)."""
+                  detail: bool = False) -> tuple[Any, dict[str, Any], Any]:
+    """One score column's checks: the frame (with a boolean ``missing`` column — blank, NaN
+    or a declared code — where needed), the counts to aggregate (usable values, declared
+    codes, invalid values: infinite, outside the scale or fractional; with ``detail`` each
+    kind apart), and the expression of a usable value (None: simply not null).
+
+    A plain integer column without codes needs no per-row flag: its range is checked from
+    its minimum and maximum.
+    """
     import narwhals as nw
 
     dtype = frame.collect_schema()[name]
     _refuse_dtype(dtype, name)
     x = nw.col(name)
     is_float = dtype.is_float()
-    null = (x.is_null() | x.is_nan()) if is_float else x.is_null()
+    count = _count
     numeric = [c for c in codes if not isinstance(c, str)]
+    if not (detail or is_float or numeric):
+        aggs = {f"{prefix}valid": x.count()}
+        if points is not None:
+            aggs.update({f"{prefix}min": x.min(), f"{prefix}max": x.max()})
+        return frame, aggs, None
+    null = (x.is_null() | x.is_nan()) if is_float else x.is_null()
     code = None
     for c in numeric:  # equality, not is_in: engines differ on comparing int codes with floats
         code = (x == c) if code is None else code | (x == c)
@@ -219,20 +235,20 @@ def _column_flags(frame: Any, name: str, points: Any, codes: tuple, integer: boo
     if code is not None:
         columns[f"{prefix}code"] = ~null & code
     frame = frame.with_columns(**columns)
-    count = lambda e: e.cast(nw.Int64).sum()  # noqa: E731
     aggs = {f"{prefix}code": count(nw.col(f"{prefix}code"))} if code is not None else {}
     missing = nw.col(f"{prefix}missing")
     finite = (x.abs() != float("inf")) if is_float else None
     in_range = ((x >= points[0]) & (x <= points[1])) if points is not None else None
     whole = (x.round(0) == x) if integer and is_float else None
     if not detail:
+        aggs[f"{prefix}valid"] = count(~missing)
         ok = [e for e in (finite, in_range, whole) if e is not None]
         if ok:
             good = ok[0]
             for e in ok[1:]:
                 good = good & e
             aggs[f"{prefix}bad"] = count(~missing & ~good)
-        return frame, aggs
+        return frame, aggs, ~missing
     valid = ~missing & finite if finite is not None else ~missing
     flags = {f"{prefix}valid": valid}
     if finite is not None:
@@ -244,7 +260,19 @@ def _column_flags(frame: Any, name: str, points: Any, codes: tuple, integer: boo
     frame = frame.with_columns(**flags)
     aggs.update({k: count(nw.col(k)) for k in flags})
     aggs[f"{prefix}missing"] = count(missing)
-    return frame, aggs
+    return frame, aggs, nw.col(f"{prefix}valid")
+
+
+#: Whether the engine sums booleans itself (DuckDB, polars: faster than a cast per row);
+#: set by :func:`_frame` for the query being built (Spark and others get a cast).
+_SUMS_BOOLEANS = [False]
+
+
+def _count(flag: Any) -> Any:
+    """The number of rows where the boolean expression ``flag`` is true (nulls not counted)."""
+    import narwhals as nw
+
+    return flag.sum() if _SUMS_BOOLEANS[0] else flag.cast(nw.Int64).sum()
 
 
 def _weight_checks(w: Any, dtype: Any, name: str, detail: bool = False) -> dict:
@@ -256,10 +284,10 @@ def _weight_checks(w: Any, dtype: Any, name: str, detail: bool = False) -> dict:
     null = (w.is_null() | w.is_nan()) if dtype.is_float() else w.is_null()
     if not detail:
         bad = null | (w < 0) | (w.abs() == float("inf")) if dtype.is_float() else null | (w < 0)
-        return {"_cx_w_bad": bad.cast(nw.Int64).sum()}
+        return {"_cx_w_bad": _count(bad)}
     inf = (w.abs() == float("inf")) if dtype.is_float() else nw.lit(False)
     flags = {"_cx_w_null": null, "_cx_w_neg": ~null & (w < 0), "_cx_w_inf": ~null & inf}
-    return {k: v.cast(nw.Int64).sum() for k, v in flags.items()}
+    return {k: _count(v) for k, v in flags.items()}
 
 
 def nw_col(name: str) -> Any:
@@ -292,8 +320,10 @@ def _aggregate(frame: Any, by_cols: list[str], aggs: dict[str, Any]) -> pd.DataF
     if isinstance(out, nw.LazyFrame):
         out = out.collect()
     table = out.to_pandas()
-    sums = [c for c in table.columns if c.startswith("_cx_") and c != "_cx_wmax"]
-    table[sums] = table[sums].astype(float).fillna(0.0)
+    stats = [c for c in table.columns if c.startswith("_cx") and c not in by_cols]
+    table[stats] = table[stats].astype(float)
+    sums = [c for c in stats if not c.endswith(("_wmax", "_min", "_max"))]
+    table[sums] = table[sums].fillna(0.0)
     return table
 
 
@@ -348,9 +378,24 @@ def _bad_values(data: Any, spec: dict, flag: str) -> np.ndarray:
     return np.sort(out.to_pandas()[spec["column"]].to_numpy())
 
 
-def _scored(table: pd.DataFrame) -> np.ndarray:
-    """Rows with a usable score per group (the categories' counts summed)."""
-    return table[[c for c in table.columns if c.startswith("_cx_c") and c[5:].isdigit()]].to_numpy(float).sum(axis=1)
+def _complete(table: pd.DataFrame, spec: dict, prefix: str = "_cx_") -> pd.DataFrame:
+    """Fill in what the fast aggregation derives: the category counted by subtraction, the
+    missing rows, and invalid values found from the minimum and maximum."""
+    valid = table[f"{prefix}valid"]
+    table[f"{prefix}missing"] = table["_cx_rows"] - valid
+    if f"{prefix}min" in table:
+        low, high = spec["points"]
+        out = (table[f"{prefix}min"] < low) | (table[f"{prefix}max"] > high)
+        table[f"{prefix}bad"] = out.astype(float)
+    if "kind" not in spec:
+        return table
+    if spec["kind"] == "nps":
+        table["_cx_c1"] = valid - table["_cx_c0"] - table["_cx_c2"]
+    elif spec["kind"] == "proportion":
+        table["_cx_c0"] = valid - table["_cx_c1"]
+    else:
+        table["_cx_c0"] = valid
+    return table
 
 
 def _statistics(data: Any, spec: dict, by_cols: list[str]) -> tuple[pd.DataFrame, pd.Series]:
@@ -360,7 +405,7 @@ def _statistics(data: Any, spec: dict, by_cols: list[str]) -> tuple[pd.DataFrame
         shift = _overall_mean(data, spec)
     frame, aggs = _score_columns(_frame(data), spec, shift)
     table = _aggregate(frame, by_cols, aggs)
-    table["_cx_missing"] = table["_cx_rows"] - _scored(table)  # valid input: not scored = missing
+    table = _complete(table, spec)
     totals = table[[c for c in table.columns if c.startswith("_cx_")]].sum()
     if spec["weights"]:
         totals["_cx_wmax"] = table["_cx_wmax"].max()
@@ -373,9 +418,9 @@ def _overall_mean(data: Any, spec: dict) -> float:
     """The unweighted mean of the valid scores (the centring constant of the moments)."""
     import narwhals as nw
 
-    frame, _ = _score_columns(_frame(data), spec)
+    frame, _, valid = _column_flags(_frame(data), spec["column"], None, spec["codes"], False)
     x = nw.col(spec["column"]).cast(nw.Float64)
-    out = frame.select(nw.when(~nw.col("_cx_missing") & (x.abs() != float("inf"))).then(x).mean().alias("m"))
+    out = frame.select((x if valid is None else nw.when(valid).then(x)).mean().alias("m"))
     if isinstance(out, nw.LazyFrame):
         out = out.collect()
     value = out.to_pandas()["m"].iloc[0]
@@ -459,24 +504,31 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     aggs: dict[str, Any] = {}
     complete = None
     for j, (col, (points, codes)) in enumerate(zip(columns, declared)):
-        frame, flags = _column_flags(frame, col, points, codes, False, prefix=f"_cx{j}_")
+        frame, flags, valid = _column_flags(frame, col, points, codes, False, prefix=f"_cx{j}_")
         aggs.update(flags)
-        valid = ~nw.col(f"_cx{j}_missing")
+        valid = ~nw.col(col).is_null() if valid is None else valid
         complete = valid if complete is None else complete & valid
     w = nw.col(weights) if weights else nw.lit(1.0)
     if weights:
         aggs.update(_weight_checks(w, frame.collect_schema()[weights], weights))
         complete = complete & (w > 0)
+    # grouped by completeness, the products need no per-row condition: the sums of the
+    # complete rows are one row of the result (the other row holds only the checks' counts)
     frame = frame.with_columns(_cx_complete=complete)
-    use = nw.col("_cx_complete")
-    aggs["_cx_n"] = use.cast(nw.Int64).sum()
-    aggs["_cx_sw"] = nw.when(use).then(w).sum()
+    aggs["_cx_sw"] = w.sum() if weights else nw.len()
     z = [nw.col(c).cast(nw.Float64) for c in columns]
     for i in range(len(columns)):
-        aggs[f"_cx_s{i}"] = nw.when(use).then(w * z[i]).sum()
+        aggs[f"_cx_s{i}"] = (w * z[i]).sum()
         for j in range(i, len(columns)):
-            aggs[f"_cx_s{i}_{j}"] = nw.when(use).then(w * z[i] * z[j]).sum()
-    totals = _aggregate(frame, [], aggs).iloc[0]
+            aggs[f"_cx_s{i}_{j}"] = (w * z[i] * z[j]).sum()
+    table = _aggregate(frame, ["_cx_complete"], aggs)
+    for j in range(len(columns)):
+        table = _complete(table, {"points": declared[j][0]}, prefix=f"_cx{j}_")
+    products = [c for c in table.columns if c.startswith("_cx_s")]
+    full = table["_cx_complete"].fillna(False).astype(bool).to_numpy()
+    checks = table.drop(columns=products + ["_cx_complete"]).sum(numeric_only=True)
+    totals = pd.concat([checks, table.loc[full, products].sum()])
+    totals["_cx_n"] = table.loc[full, "_cx_rows"].sum()
     if totals["_cx_n"] < 2 or any(totals[k] > 0 for k in totals.index if k.endswith("bad")):
         _validate_columns(data, columns, declared, weights)
     q = len(columns)
@@ -495,7 +547,7 @@ def _validate_columns(data: Any, columns: list[str], declared: list, weights: st
     counts of a second query (run only when the first found something wrong)."""
     frame, aggs = _frame(data), {}
     for j, (col, (points, codes)) in enumerate(zip(columns, declared)):
-        frame, flags = _column_flags(frame, col, points, codes, False, prefix=f"_cx{j}_", detail=True)
+        frame, flags, _ = _column_flags(frame, col, points, codes, False, prefix=f"_cx{j}_", detail=True)
         aggs.update(flags)
     if weights:
         aggs.update(_weight_checks(nw_col(weights), frame.collect_schema()[weights], weights, detail=True))

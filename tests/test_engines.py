@@ -52,6 +52,7 @@ def survey(n: int = 4000, seed: int = 3) -> pd.DataFrame:
     })
     df.loc[rng.random(n) < 0.05, "ltr"] = np.nan
     df.loc[rng.random(n) < 0.03, "ces"] = np.nan
+    df["ltr_int"] = df["ltr"].astype("Int64")  # an integer column with nulls (NULL in the engines)
     return df
 
 
@@ -64,6 +65,9 @@ def close(a: float, b: float) -> bool:
 METRICS = [
     ("nps", cx.nps, {}),
     ("nps_weighted", cx.nps, dict(weights="w")),
+    ("nps_integer", cx.nps, dict(score="ltr_int")),
+    ("nps_integer_weighted", cx.nps, dict(score="ltr_int", weights="w")),
+    ("mean_integer", cx.mean_score, dict(score="ltr_int", scale=(0, 10))),
     ("nps_codes", cx.nps, dict(missing=[0])),
     ("nps_adjusted", cx.nps, dict(method="adjusted_wald")),
     ("nps_bootstrap", cx.nps, dict(method="bootstrap", n_boot=200, seed=4)),
@@ -96,6 +100,7 @@ BY_GROUP = [
     ("csat_previous", dict(metric=cx.csat, by="region", period="quarter", compare="previous", missing=[0])),
     ("mean_rest", dict(metric="mean_score", by=["quarter"], score="spend", compare="rest")),
     ("ces_weighted", dict(metric=cx.ces, by=["quarter", "region"], weights="w")),
+    ("nps_integer", dict(metric=cx.nps, by=["quarter", "region"], score="ltr_int", compare="rest")),
 ]
 
 
@@ -157,6 +162,15 @@ def test_weighted_correlation_matches_numpy_on_every_engine():
         assert np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
         assert np.allclose(got.mean, expected.mean, rtol=1e-12)
         assert got.to_frame().index.tolist() == ["ltr", "osat", "ces"]
+
+
+def test_weighted_correlation_on_integer_columns_with_nulls():
+    df = survey()
+    expected = cx.weighted_correlation(df, outcome="ltr_int", drivers=["osat", "ces"], scale=(0, 5))
+    for make in BACKENDS.values():
+        got = cx.weighted_correlation(make(df), outcome="ltr_int", drivers=["osat", "ces"], scale=(0, 5))
+        assert got.n == expected.n and np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
+        assert got.sum_weights == expected.sum_weights == expected.n
 
 
 # ----------------------------------------------------------------------------- errors
