@@ -166,9 +166,9 @@ def test_weighted_correlation_matches_numpy_on_every_engine():
 
 def test_weighted_correlation_on_integer_columns_with_nulls():
     df = survey()
-    expected = cx.weighted_correlation(df, outcome="ltr_int", drivers=["osat", "ces"], scale=(0, 5))
+    expected = cx.weighted_correlation(df, outcome="ltr_int", drivers=["osat", "ces"], scale={"osat": (0, 5)})
     for make in BACKENDS.values():
-        got = cx.weighted_correlation(make(df), outcome="ltr_int", drivers=["osat", "ces"], scale=(0, 5))
+        got = cx.weighted_correlation(make(df), outcome="ltr_int", drivers=["osat", "ces"], scale={"osat": (0, 5)})
         assert got.n == expected.n and np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
         assert got.sum_weights == expected.sum_weights == expected.n
 
