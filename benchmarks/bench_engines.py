@@ -119,11 +119,12 @@ def engines(df: pd.DataFrame, tmp: str):
                          ).with_columns(pl.col(COLS).cast(pl.Int8))  # scores as integers with nulls
     g = pl.col
     yield "polars", pdf, \
-        lambda: pdf.filter(g("ltr").is_not_null()).group_by("segment", "quarter").agg(
-            pl.len(), (g("ltr") >= 9).mean().alias("p"), (g("ltr") <= 6).mean().alias("d")), \
-        lambda: pdf.filter(pl.all_horizontal([g(c).is_not_null() for c in COLS]) & (g("w") > 0)).select(
+        lambda: pdf.lazy().filter(g("ltr").is_not_null()).group_by("segment", "quarter").agg(
+            pl.len(), (g("ltr") >= 9).mean().alias("p"), (g("ltr") <= 6).mean().alias("d")).collect(), \
+        lambda: pdf.lazy().filter(pl.all_horizontal([g(c).is_not_null() for c in COLS]) & (g("w") > 0)).select(
             [pl.len(), g("w").sum()] + [(g("w") * g(c)).sum().alias(f"s{c}") for c in COLS]
-            + [(g("w") * g(a) * g(b)).sum().alias(f"s{a}{b}") for i, a in enumerate(COLS) for b in COLS[i:]])
+            + [(g("w") * g(a) * g(b)).sum().alias(f"s{a}{b}") for i, a in enumerate(COLS) for b in COLS[i:]]
+        ).collect()
     mem.execute("create table responses as select segment::varchar as segment, quarter::varchar as quarter, w, "
                 + ", ".join(f"{c}::tinyint as {c}" for c in COLS) + " from frame")  # integers with NULLs
     yield "duckdb (memory)", mem.table("responses"), lambda: mem.sql(NPS_SQL.format(t="responses")).fetchall(), \

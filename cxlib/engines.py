@@ -74,6 +74,39 @@ def is_engine_frame(data: Any) -> bool:
     return isinstance(frame, (nw.DataFrame, nw.LazyFrame))
 
 
+#: From this many rows a plain numeric pandas frame is handed to DuckDB where that is faster.
+LARGE_FRAME_ROWS = 200_000
+
+
+def large_numeric_frame(data: Any, columns: list[str], missing: Any = ()) -> bool:
+    """True for a pandas frame of at least :data:`LARGE_FRAME_ROWS` rows whose ``columns``
+    are all numeric (not boolean), with numeric missing codes only: DuckDB scans it in place
+    with the same results.
+
+    >>> import pandas as pd
+    >>> large_numeric_frame(pd.DataFrame({"x": [1.0]}), ["x"])
+    False
+    """
+    if not isinstance(data, pd.DataFrame) or len(data) < LARGE_FRAME_ROWS:
+        return False
+    if any(c not in data.columns for c in columns):
+        return False
+    codes = [v for vals in (missing.values() if isinstance(missing, dict) else [missing]) for v in
+             (vals if isinstance(vals, (list, tuple)) else [vals])] if missing else []
+    if any(isinstance(c, str) for c in codes):
+        return False
+    return all(pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])
+               for c in columns)
+
+
+def duckdb_view(data: pd.DataFrame, columns: list[str]) -> Any:
+    """A DuckDB relation scanning a pandas frame in place (no copy; ``columns``: those used)."""
+    import duckdb
+
+    con = duckdb.connect()
+    return con.from_df(data)  # scans only the columns the query names
+
+
 def _frame(data: Any):
     """A narwhals LazyFrame on the engine that will run the aggregation: polars frames
     become lazy, other eager tables (pyarrow, …) are scanned by DuckDB without a copy."""
@@ -494,8 +527,8 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     """Weighted sums over the complete rows of ``columns`` in one aggregation.
 
     ``declared`` gives each column's (points, missing codes). Returns n (complete rows
-    with a positive weight), Σw, Σw·z (q,), Σw·zzᵀ (q, q) and the rows set missing as a
-    declared code per column; values outside declared points raise as in
+    with a positive weight), Σw, the centring constants c, Σw·(z−c) (q,), Σw·(z−c)(z−c)ᵀ
+    (q, q) and the rows set missing as a declared code per column; values outside declared points raise as in
     :func:`cxlib.core.checks.apply_scale`.
     """
     import narwhals as nw
@@ -516,7 +549,8 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     # complete rows are one row of the result (the other row holds only the checks' counts)
     frame = frame.with_columns(_cx_complete=complete)
     aggs["_cx_sw"] = w.sum() if weights else nw.len()
-    z = [nw.col(c).cast(nw.Float64) for c in columns]
+    shift = _rough_means(frame, columns)  # centring keeps the raw sums of products accurate
+    z = [nw.col(c).cast(nw.Float64) - m for c, m in zip(columns, shift)]
     for i in range(len(columns)):
         aggs[f"_cx_s{i}"] = (w * z[i]).sum()
         for j in range(i, len(columns)):
@@ -537,9 +571,20 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     for i in range(q):
         for j in range(i, q):
             s2[i, j] = s2[j, i] = totals[f"_cx_s{i}_{j}"]
-    return {"n": int(totals["_cx_n"]), "sw": float(totals["_cx_sw"]), "s1": s1, "s2": s2,
+    return {"n": int(totals["_cx_n"]), "sw": float(totals["_cx_sw"]), "shift": np.asarray(shift), "s1": s1, "s2": s2,
             "n_codes": {c: int(totals.get(f"_cx{j}_code", 0)) for j, c in enumerate(columns)},
             "rows": int(totals["_cx_rows"])}
+
+
+def _rough_means(frame: Any, columns: list[str], rows: int = 10_000) -> list[float]:
+    """Means of the first ``rows`` rows (a cheap query): the centring constants."""
+    import narwhals as nw
+
+    out = frame.head(rows).select(*[nw.col(c).cast(nw.Float64).mean().alias(c) for c in columns])
+    if isinstance(out, nw.LazyFrame):
+        out = out.collect()
+    values = out.to_pandas().iloc[0]
+    return [float(v) if pd.notna(v) and np.isfinite(v) else 0.0 for v in values]
 
 
 def _validate_columns(data: Any, columns: list[str], declared: list, weights: str | None) -> None:
@@ -576,3 +621,37 @@ def _validate_columns(data: Any, columns: list[str], declared: list, weights: st
             if totals[key] > 0:
                 raise CXDataError(f"weights column {weights!r} has {int(totals[key])} {what} value(s)"
                                   + ("; weights must be >= 0" if key == "_cx_w_neg" else ""))
+
+
+# ----------------------------------------------------------------- study sources, lazily
+def source_table(source: Any) -> Any:
+    """A study source as a DuckDB relation, read lazily by the metric core (no pandas copy).
+
+    ``source`` is a :class:`cxlib.data.study.Source` (``study.sources["survey"]``): a
+    ``parquet`` file or a folder of Parquet files (read as ``folder/**/*.parquet``, Hive
+    partitions become columns), or a ``sql`` source on a ``duckdb:///file`` URL (opened
+    read-only; its query is the relation). The columns are the source's own, before the
+    import's renaming, checks and pseudonymisation; only aggregates leave the engine.
+
+    >>> import pathlib, tempfile, duckdb
+    >>> from cxlib.data.study import Source
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> duckdb.execute("copy (select 10 as ltr union all select 3) to '" + str(folder / "a.parquet") + "'").fetchall()
+    [(2,)]
+    >>> source_table(Source(name="survey", format="parquet", path=folder)).aggregate("count(*)").fetchall()
+    [(2,)]
+    """
+    import duckdb
+
+    fmt = getattr(source, "format", None)
+    if fmt == "parquet":
+        path = source.path
+        pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+        return duckdb.connect().read_parquet(pattern)
+    url = getattr(source, "url", None) or ""
+    if fmt == "sql" and url.startswith("duckdb:///"):
+        con = duckdb.connect(url.removeprefix("duckdb:///"), read_only=True)
+        return con.sql(source.query)
+    raise CXDataError(f"source {getattr(source, 'name', source)!r} (format {fmt!r}) cannot be read lazily; "
+                      "Parquet files or folders and DuckDB (`duckdb:///file`) sources can; read others with "
+                      "cx.read_survey")

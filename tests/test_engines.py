@@ -164,6 +164,20 @@ def test_weighted_correlation_matches_numpy_on_every_engine():
         assert got.to_frame().index.tolist() == ["ltr", "osat", "ces"]
 
 
+def test_large_pandas_frames_are_scanned_by_duckdb_with_the_same_result(monkeypatch):
+    from cxlib import engines
+
+    df = survey()
+    expected = cx.weighted_correlation(df, outcome="ltr", drivers=["osat", "ces"], weights="w", missing=[0])
+    monkeypatch.setattr(engines, "LARGE_FRAME_ROWS", 100)
+    assert engines.large_numeric_frame(df, ["ltr", "osat", "ces", "w"], [0])
+    assert not engines.large_numeric_frame(df, ["ltr", "region"])  # text: pandas path
+    got = cx.weighted_correlation(df, outcome="ltr", drivers=["osat", "ces"], weights="w", missing=[0])
+    assert got.n == expected.n and got.n_missing_codes == expected.n_missing_codes
+    assert np.allclose(got.corr, expected.corr, rtol=0, atol=1e-14)
+    assert np.allclose(got.cov, expected.cov, rtol=1e-13, atol=0)
+
+
 def test_weighted_correlation_on_integer_columns_with_nulls():
     df = survey()
     expected = cx.weighted_correlation(df, outcome="ltr_int", drivers=["osat", "ces"], scale={"osat": (0, 5)})

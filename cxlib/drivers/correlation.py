@@ -227,8 +227,11 @@ def weighted_correlation(data: Any, *, outcome: str, drivers: Any, weights: str 
     From the sufficient statistics Σw, Σwz and Σwzzᵀ over rows where every column is
     present and w > 0: ``m = Σwz / Σw``, ``cov = Σwzzᵀ / Σw − m mᵀ``,
     ``corr_ij = cov_ij / sqrt(cov_ii cov_jj)`` (the weighted Pearson correlation). The
-    pandas path centres the rows first; an engine sums raw products, which on survey
-    scales agrees to about 1e-14.
+    pandas path centres the rows on their mean first; an engine sums the products of
+    values centred on the mean of its first 10,000 rows (one small query), which agrees
+    to about 1e-15. A pandas frame of 200,000 rows or more whose columns
+    are all numeric is scanned by DuckDB in place (8× faster at 10 million rows, and
+    no copy of the rows: ``benchmarks/bench_engines.py``).
 
     Examples
     --------
@@ -240,6 +243,8 @@ def weighted_correlation(data: Any, *, outcome: str, drivers: Any, weights: str 
     """
     drivers = driver_list(data, outcome, drivers)
     columns = [outcome, *drivers]
+    if engines.large_numeric_frame(data, [*columns, *([weights] if isinstance(weights, str) else [])], missing):
+        data = engines.duckdb_view(data, [*columns, *([weights] if isinstance(weights, str) else [])])
     if engines.is_engine_frame(data):
         if isinstance(scale, Mapping) or isinstance(missing, Mapping):
             for argument, value in (("scale", scale), ("missing", missing)):
@@ -254,8 +259,9 @@ def weighted_correlation(data: Any, *, outcome: str, drivers: Any, weights: str 
         n, sw, codes = sums["n"], sums["sw"], sums["n_codes"]
         if n < 2 or not sw > 0:
             raise CXDataError(f"only {n} complete row(s) with a positive weight; a correlation needs at least 2")
-        mean = sums["s1"] / sw
-        cov = sums["s2"] / sw - np.outer(mean, mean)
+        shifted = sums["s1"] / sw  # the sums are of z − c (c: rough means, for accuracy)
+        mean = sums["shift"] + shifted
+        cov = sums["s2"] / sw - np.outer(shifted, shifted)
     else:
         Z, w, codes = prepare_matrix(data, outcome, drivers, weights, scale=scale, missing=missing)
         w = np.ones(len(Z)) if w is None else w
