@@ -548,31 +548,33 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     # grouped by completeness, the products need no per-row condition: the sums of the
     # complete rows are one row of the result (the other row holds only the checks' counts)
     # SQL engines: grouped by completeness, the products need no per-row condition (the
-    # complete rows' sums are one row of the result); polars: a condition per product is
-    # as fast and needs no grouping
+    # complete rows' sums are one row of the result); polars: the checks, then the products
+    # over the filtered complete rows (two in-memory scans beat a condition per product)
     frame = frame.with_columns(_cx_complete=complete)
     per_row = frame.implementation.is_polars()
-    only = (lambda e: nw.when(nw.col("_cx_complete")).then(e)) if per_row else (lambda e: e)
-    aggs["_cx_sw"] = only(w).sum() if weights or per_row else nw.len()
     shift = _rough_means(frame, columns)  # centring keeps the raw sums of products accurate
     z = [nw.col(c).cast(nw.Float64) - m for c, m in zip(columns, shift)]
+    products = {"_cx_sw": w.sum() if weights else nw.len().cast(nw.Float64)}
     for i in range(len(columns)):
-        aggs[f"_cx_s{i}"] = only(w * z[i]).sum()
+        products[f"_cx_s{i}"] = (w * z[i]).sum()
         for j in range(i, len(columns)):
-            aggs[f"_cx_s{i}_{j}"] = only(w * z[i] * z[j]).sum()
+            products[f"_cx_s{i}_{j}"] = (w * z[i] * z[j]).sum()
     if per_row:
-        aggs["_cx_n"] = _count(nw.col("_cx_complete"))
-    table = _aggregate(frame, [] if per_row else ["_cx_complete"], aggs)
-    if per_row:
-        table["_cx_complete"] = True
+        table = _aggregate(frame, [], aggs)
+        sums = _aggregate(frame.filter(nw.col("_cx_complete")), [], products)
+        table["_cx_complete"] = False
+        sums["_cx_complete"] = True
+        table = pd.concat([table, sums], ignore_index=True)
+    else:
+        table = _aggregate(frame, ["_cx_complete"], {**aggs, **products})
     for j in range(len(columns)):
         table = _complete(table, {"points": declared[j][0]}, prefix=f"_cx{j}_")
     products = [c for c in table.columns if c.startswith("_cx_s")]
     full = table["_cx_complete"].fillna(False).astype(bool).to_numpy()
     checks = table.drop(columns=products + ["_cx_complete"]).sum(numeric_only=True)
     totals = pd.concat([checks, table.loc[full, products].sum()])
-    if not per_row:
-        totals["_cx_n"] = table.loc[full, "_cx_rows"].sum()
+    totals["_cx_rows"] = table.loc[~full, "_cx_rows"].sum() if per_row else totals["_cx_rows"]
+    totals["_cx_n"] = table.loc[full, "_cx_rows"].sum()
     if totals["_cx_n"] < 2 or any(totals[k] > 0 for k in totals.index if k.endswith("bad")):
         _validate_columns(data, columns, declared, weights)
     q = len(columns)
