@@ -191,7 +191,9 @@ def by_group(data: pd.DataFrame, metric: Any, *, by: str | Sequence[str], min_ba
 
     Parameters
     ----------
-    data : DataFrame
+    data : DataFrame, or a polars, pyarrow, DuckDB or Spark table
+        A non-pandas table is reduced to per-group statistics inside its own engine
+        (:mod:`cxlib.engines`); the groups come back sorted by their key values.
     metric : callable or str
         ``cx.nps``, ``cx.csat``, ``cx.ces``, ``cx.top_box``, ``cx.mean_score`` or its name.
         The helpdesk metrics ``cx.reopen_rate``, ``cx.first_contact_resolution``,

@@ -200,7 +200,8 @@ def nps(data: Any, *, score: str | None = "ltr", weights: Any = None, confidence
     Parameters
     ----------
     data : DataFrame or 1-D array-like
-        Survey responses, or the 0–10 scores themselves.
+        Survey responses, or the 0–10 scores themselves; or a polars, pyarrow, DuckDB or
+        Spark table (the counts are computed in that engine: :mod:`cxlib.engines`).
     score : str, default "ltr"
         Column with likelihood-to-recommend scores, integers 0–10 (missing allowed:
         dropped and counted in ``n_missing``).
