@@ -46,11 +46,14 @@ from .sufficient import (
 )
 
 
-def _engine_sample(data: Any, metric: str, level: float, **options: Any) -> tuple[Any, dict[str, Any]]:
-    """A one-sample result's fields computed in the engine that holds ``data`` (polars,
-    pyarrow, DuckDB, Spark; see :mod:`cxlib.engines`)."""
-    prep, st = engines.one_sample_statistics(data, metric, options)
-    return prep, one_sample(prep, level, st)
+def _sample(data: Any, metric: str, prepare: Any, level: float, options: dict) -> tuple[Any, dict[str, Any]]:
+    """A one-sample result's fields: from the rows of a pandas frame or array, or computed in
+    the engine that holds ``data`` (polars, pyarrow, DuckDB, Spark; :mod:`cxlib.engines`)."""
+    if engines.is_engine_frame(data):
+        prep, st = engines.one_sample_statistics(data, metric, options)
+        return prep, one_sample(prep, level, st)
+    prep = prepare(data, **options)
+    return prep, one_sample(prep, level)
 
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True)
@@ -274,11 +277,7 @@ def nps(data: Any, *, score: str | None = "ltr", weights: Any = None, confidence
     """
     level = check_confidence_level(confidence_level)
     options = dict(score=score, weights=weights, method=method, n_boot=n_boot, seed=seed, missing=missing)
-    if engines.is_engine_frame(data):
-        prep, row = _engine_sample(data, "nps", level, **options)
-    else:
-        prep = _prepare_nps(data, **options)
-        row = one_sample(prep, level)
+    prep, row = _sample(data, "nps", _prepare_nps, level, options)
     return NPSResult(**_flagged(row, min_base, f"NPS of {prep.column!r}"))
 
 
@@ -403,11 +402,7 @@ def top_box(data: Any, *, score: str | None, top: Any = None, scale: Any = None,
     """
     level = check_confidence_level(confidence_level)
     options = dict(score=score, top=top, scale=scale, weights=weights, missing=missing)
-    if engines.is_engine_frame(data):
-        prep, row = _engine_sample(data, "top_box", level, **options)
-    else:
-        prep = _prepare_top_box(data, **options)
-        row = one_sample(prep, level)
+    prep, row = _sample(data, "top_box", _prepare_top_box, level, options)
     return ProportionResult(**_flagged(row, min_base, f"Top-box share of {prep.column!r}"))
 
 
@@ -428,11 +423,7 @@ def csat(data: Any, *, score: str | None = "osat", top: int = 2, scale: Any = (1
     """
     level = check_confidence_level(confidence_level)
     options = dict(score=score, top=top, scale=scale, weights=weights, missing=missing)
-    if engines.is_engine_frame(data):
-        prep, row = _engine_sample(data, "csat", level, **options)
-    else:
-        prep = _prepare_csat(data, **options)
-        row = one_sample(prep, level)
+    prep, row = _sample(data, "csat", _prepare_csat, level, options)
     return ProportionResult(**_flagged(row, min_base, f"Top-box share of {prep.column!r}"))
 
 
@@ -452,11 +443,7 @@ def ces(data: Any, *, score: str | None = "ces", easy: Any = (5, 7), scale: Any 
     """
     level = check_confidence_level(confidence_level)
     options = dict(score=score, easy=easy, scale=scale, weights=weights, missing=missing)
-    if engines.is_engine_frame(data):
-        prep, row = _engine_sample(data, "ces", level, **options)
-    else:
-        prep = _prepare_ces(data, **options)
-        row = one_sample(prep, level)
+    prep, row = _sample(data, "ces", _prepare_ces, level, options)
     return ProportionResult(**_flagged(row, min_base, f"Top-box share of {prep.column!r}"))
 
 
@@ -498,10 +485,6 @@ def mean_score(data: Any, *, score: str | None, scale: Any = None, weights: Any 
     """
     level = check_confidence_level(confidence_level)
     options = dict(score=score, scale=scale, weights=weights, missing=missing)
-    if engines.is_engine_frame(data):
-        prep, row = _engine_sample(data, "mean_score", level, **options)
-    else:
-        prep = _prepare_mean(data, **options)
-        row = one_sample(prep, level)
+    prep, row = _sample(data, "mean_score", _prepare_mean, level, options)
     return MeanResult(**_flagged(row, min_base, f"Mean of {prep.column!r}"))
 
