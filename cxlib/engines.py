@@ -35,6 +35,7 @@ so weights below about 1e-150 underflow in Σw² (the pandas path rescales first
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -120,7 +121,7 @@ def _frame(data: Any):
             import duckdb
 
             frame = nw.from_native(duckdb.from_arrow(frame.to_arrow()))
-    _SUMS_BOOLEANS[0] = frame.implementation.is_duckdb() or frame.implementation.is_polars()
+    _QUERY.sums_booleans = frame.implementation.is_duckdb() or frame.implementation.is_polars()
     return frame
 
 
@@ -297,15 +298,15 @@ def _column_flags(frame: Any, name: str, points: Any, codes: tuple, integer: boo
 
 
 #: Whether the engine sums booleans itself (DuckDB, polars: faster than a cast per row);
-#: set by :func:`_frame` for the query being built (Spark and others get a cast).
-_SUMS_BOOLEANS = [False]
+#: set by :func:`_frame` for the query this thread is building (Spark and others: a cast).
+_QUERY = threading.local()
 
 
 def _count(flag: Any) -> Any:
     """The number of rows where the boolean expression ``flag`` is true (nulls not counted)."""
     import narwhals as nw
 
-    return flag.sum() if _SUMS_BOOLEANS[0] else flag.cast(nw.Int64).sum()
+    return flag.sum() if getattr(_QUERY, "sums_booleans", False) else flag.cast(nw.Int64).sum()
 
 
 def _weight_checks(w: Any, dtype: Any, name: str, detail: bool = False) -> dict:
