@@ -67,6 +67,10 @@ from .drivers import (
 )
 # --- end drivers ---
 
+# --- engines ---
+from .drivers.correlation import weighted_correlation  # any engine: pandas, polars, pyarrow, DuckDB, Spark
+# --- end engines ---
+
 # --- segments ---
 from .segments.rules import nps_groups, rfm, tenure_bands, value_tiers
 from .segments.attitudinal import attitudinal_segments, k_selection_table, name_segments, segment_agreement

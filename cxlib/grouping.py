@@ -21,7 +21,9 @@ from .core.checks import check_columns, check_confidence_level
 from .core.inference import CORRECTIONS, adjust_p_values, significance
 from .errors import CXDataError, SmallBaseWarning
 from .metrics import MeanResult, NPSResult, ProportionResult, ces, csat, mean_score, nps, top_box
+from . import engines
 from .sufficient import (
+    GroupCodes,
     _compute,
     _diff,
     _mean_core,
@@ -119,10 +121,10 @@ def _factorize_columns(data: pd.DataFrame, columns: list[str]) -> dict[str, tupl
 
 
 def _group_codes(data: pd.DataFrame, by: list[str]):
-    """Combined integer group codes (mixed radix over each column's levels) in one array.
+    """Integer codes of each grouping column (−1 where missing) and their levels.
 
-    Returns codes (−1 where any key is missing), the per-column levels and, if the
-    code space was compressed, the mixed-radix value of each compressed code.
+    Returns the per-column codes, the per-column levels, the radix sizes and whether any
+    key is missing; :func:`_combine` turns them into one mixed-radix code per row.
     """
     factorized = _factorize_columns(data, [c for c in by if not isinstance(data[c].dtype, pd.CategoricalDtype)])
     codes_list, levels = [], []
@@ -138,17 +140,48 @@ def _group_codes(data: pd.DataFrame, by: list[str]):
     sizes = [max(len(lv), 1) for lv in levels]
     if float(np.prod([float(x) for x in sizes])) >= 2.0 ** 62:
         raise CXDataError(f"`by`={by!r} has too many level combinations to group on")
-    codes = codes_list[0].astype(np.int64)
-    any_missing = codes_list[0].min(initial=0) < 0
-    for c, size in zip(codes_list[1:], sizes[1:]):
-        codes = codes * size + c
-        any_missing = any_missing or c.min(initial=0) < 0
+    any_missing = any(c.min(initial=0) < 0 for c in codes_list)
+    return codes_list, levels, sizes, bool(any_missing)
+
+
+def _combine(codes_list: list[np.ndarray], sizes: list[int], any_missing: bool) -> np.ndarray:
+    """One mixed-radix int64 code per row (−1 where any key is missing)."""
+    codes = GroupCodes(codes_list, sizes).combined().astype(np.int64)
     if any_missing:
         bad = np.zeros(len(codes), dtype=bool)
         for c in codes_list:
             bad |= c < 0
         codes[bad] = -1
-    return codes, levels, sizes, bool(any_missing)
+    return codes
+
+
+def _pandas_statistics(data: pd.DataFrame, prep: Any, by_cols: list[str]):
+    """Per-group statistics of a pandas frame: (statistics, key columns, key level indices)."""
+    codes_list, levels, sizes, any_missing = _group_codes(data, by_cols)
+    n = len(codes_list[0])
+    space = int(np.prod(sizes))
+    radix = None
+    sparse = space * 4 > 4 * n + 1_000_000
+    if any_missing or sparse:
+        codes = _combine(codes_list, sizes, any_missing)
+        keep = codes >= 0
+        if any_missing:
+            prep = prep.rows(keep)
+            codes = codes[keep]
+        if len(codes) == 0:
+            raise CXDataError(f"`by`={by_cols!r}: every row has a missing group key")
+        if sparse:
+            codes, radix = pd.factorize(codes, sort=True)
+            space = len(radix)
+    else:
+        codes = GroupCodes(codes_list, sizes)
+    st = _reduce(prep, codes, space)
+    present = np.flatnonzero(_stat_rows(st) > 0)
+    st = _take(st, present)
+    mixed = present if radix is None else np.asarray(radix)[present]
+    idx = np.unravel_index(mixed, sizes)
+    keys = {col: levels[i].take(idx[i]) for i, col in enumerate(by_cols)}
+    return st, keys, idx
 
 
 def by_group(data: pd.DataFrame, metric: Any, *, by: str | Sequence[str], min_base: float = 30,
@@ -158,7 +191,9 @@ def by_group(data: pd.DataFrame, metric: Any, *, by: str | Sequence[str], min_ba
 
     Parameters
     ----------
-    data : DataFrame
+    data : DataFrame, or a polars, pyarrow, DuckDB or Spark table
+        A non-pandas table is reduced to per-group statistics inside its own engine
+        (:mod:`cxlib.engines`); the groups come back sorted by their key values.
     metric : callable or str
         ``cx.nps``, ``cx.csat``, ``cx.ces``, ``cx.top_box``, ``cx.mean_score`` or its name.
         The helpdesk metrics ``cx.reopen_rate``, ``cx.first_contact_resolution``,
@@ -226,12 +261,16 @@ def by_group(data: pd.DataFrame, metric: Any, *, by: str | Sequence[str], min_ba
     0      A      20.0  5       False
     1      B       0.0  2        True
     """
-    if not isinstance(data, pd.DataFrame):
-        raise CXDataError(f"`data` must be a pandas DataFrame, got {type(data).__name__}")
-    if len(data) == 0:
+    engine = engines.is_engine_frame(data)
+    if not isinstance(data, pd.DataFrame) and not engine:
+        raise CXDataError(f"`data` must be a pandas DataFrame (or a polars, pyarrow, DuckDB or Spark table), "
+                          f"got {type(data).__name__}")
+    if not engine and len(data) == 0:
         raise CXDataError("`data` is empty: no rows to analyse")
     level = check_confidence_level(confidence_level)
     grouped_operation = _operational(metric)
+    if grouped_operation is not None and engine:
+        raise CXDataError("the helpdesk metrics need a pandas DataFrame; convert first (e.g. `.to_pandas()`)")
     if grouped_operation is not None:
         if compare is not None or period is not None:
             raise CXDataError("`compare`/`period` are not available for the helpdesk metrics; "
@@ -241,13 +280,14 @@ def by_group(data: pd.DataFrame, metric: Any, *, by: str | Sequence[str], min_ba
     by_cols = [by] if isinstance(by, str) else list(by)
     if not by_cols:
         raise CXDataError("`by` must name at least one column")
-    check_columns(data, by_cols, argument="by")
+    check = engines.check_columns if engine else check_columns
+    check(data, by_cols, argument="by")
     if compare not in (None, "rest", "previous"):
         raise CXDataError(f"`compare`={compare!r} is not valid; use None, 'rest' or 'previous'")
     if compare == "previous":
         if period is None:
             raise CXDataError("`compare`='previous' needs `period`, the period column (e.g. 'quarter')")
-        check_columns(data, [period], argument="period")
+        check(data, [period], argument="period")
         by_cols = [c for c in by_cols if c != period] + [period]
     if correction not in CORRECTIONS:
         raise CXDataError(f"`correction`={correction!r} is not valid; use one of {list(CORRECTIONS)}")
@@ -256,34 +296,20 @@ def by_group(data: pd.DataFrame, metric: Any, *, by: str | Sequence[str], min_ba
     except (TypeError, ValueError):
         raise CXDataError(f"`min_base`={min_base!r} must be a number, e.g. 30") from None
 
-    prep = prepare(data, **metric_kwargs)
-    codes, levels, sizes, any_missing = _group_codes(data, by_cols)
-    space = int(np.prod(sizes))
-    radix = None
-    if any_missing or space * 4 > 4 * len(codes) + 1_000_000:
-        keep = codes >= 0
-        if any_missing:
-            prep = prep.rows(keep)
-            codes = codes[keep]
-        if len(codes) == 0:
-            raise CXDataError(f"`by`={by_cols!r}: every row has a missing group key")
-        if space * 4 > 4 * len(codes) + 1_000_000:
-            codes, radix = pd.factorize(codes, sort=True)
-            space = len(radix)
-    st = _reduce(prep, codes, space)
-    present = np.flatnonzero(_stat_rows(st) > 0)
-    st = _take(st, present)
-    mixed = present if radix is None else np.asarray(radix)[present]
-    idx = np.unravel_index(mixed, sizes)
-    out = {col: levels[i].take(idx[i]) for i, col in enumerate(by_cols)}
+    if engine:
+        prep, st, keys, idx = engines.grouped_statistics(data, name, by_cols, metric_kwargs)
+    else:
+        prep = prepare(data, **metric_kwargs)
+        st, keys, idx = _pandas_statistics(data, prep, by_cols)
+    out = dict(keys)
     res = _compute(prep, st, level)
     out.update(res)
     frame = pd.DataFrame(out)
-    for i, col in enumerate(by_cols):  # keep the grouping columns' dtypes
+    for col in by_cols if not engine else ():  # keep the grouping columns' dtypes
         if isinstance(data[col].dtype, pd.CategoricalDtype):
             frame[col] = pd.Categorical(frame[col], categories=data[col].cat.categories,
                                         ordered=data[col].cat.ordered)
-    base = res["n_eff"] if prep.weights is not None else res["n"].astype(float)
+    base = res["n_eff"] if prep.weighted else res["n"].astype(float)
     small = ~(base >= min_base)
     frame["small_base"] = small
     frame["min_base"] = min_base
@@ -307,7 +333,7 @@ def _add_comparisons(frame, prep, st, small, compare, idx, level, correction):
             other_ok[:] = False
             note[:] = "no other rows"
         n_other = _rest({"n": frame["n"].to_numpy(float)})["n"]
-        if prep.weights is None:
+        if not prep.weighted:
             other_small = n_other < frame["min_base"].to_numpy()
     else:
         per = idx[-1]
@@ -331,7 +357,7 @@ def _add_comparisons(frame, prep, st, small, compare, idx, level, correction):
         other = _take(st, safe)
         other_small = np.where(other_ok, small[safe], False)
     d, se, lo, hi, _, p = _diff(prep, st, other, level)
-    if compare == "rest" and prep.weights is not None:
+    if compare == "rest" and prep.weighted:
         # base of "the rest" on the same scale as small_base (n_eff)
         _, rest_base = _rest_bases(prep, other)
         other_small = rest_base < frame["min_base"].to_numpy()

@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import engines
 from .core.checks import check_confidence_level, check_min_base
 from .core.results import Estimate
 from .errors import CXDataError, SmallBaseWarning
@@ -43,6 +44,16 @@ from .sufficient import (
     not_estimable,
     one_sample,
 )
+
+
+def _sample(data: Any, metric: str, prepare: Any, level: float, options: dict) -> tuple[Any, dict[str, Any]]:
+    """A one-sample result's fields: from the rows of a pandas frame or array, or computed in
+    the engine that holds ``data`` (polars, pyarrow, DuckDB, Spark; :mod:`cxlib.engines`)."""
+    if engines.is_engine_frame(data):
+        prep, st = engines.one_sample_statistics(data, metric, options)
+        return prep, one_sample(prep, level, st)
+    prep = prepare(data, **options)
+    return prep, one_sample(prep, level)
 
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True)
@@ -192,7 +203,8 @@ def nps(data: Any, *, score: str | None = "ltr", weights: Any = None, confidence
     Parameters
     ----------
     data : DataFrame or 1-D array-like
-        Survey responses, or the 0–10 scores themselves.
+        Survey responses, or the 0–10 scores themselves; or a polars, pyarrow, DuckDB or
+        Spark table (the counts are computed in that engine: :mod:`cxlib.engines`).
     score : str, default "ltr"
         Column with likelihood-to-recommend scores, integers 0–10 (missing allowed:
         dropped and counted in ``n_missing``).
@@ -264,9 +276,9 @@ def nps(data: Any, *, score: str | None = "ltr", weights: Any = None, confidence
     (-45.59, 85.59)
     """
     level = check_confidence_level(confidence_level)
-    prep = _prepare_nps(data, score=score, weights=weights, method=method, n_boot=n_boot, seed=seed,
-                        missing=missing)
-    return NPSResult(**_flagged(one_sample(prep, level), min_base, f"NPS of {prep.column!r}"))
+    options = dict(score=score, weights=weights, method=method, n_boot=n_boot, seed=seed, missing=missing)
+    prep, row = _sample(data, "nps", _prepare_nps, level, options)
+    return NPSResult(**_flagged(row, min_base, f"NPS of {prep.column!r}"))
 
 
 def compare_nps(a: Any, b: Any, *, score: str | None = "ltr", weights: Any = None,
@@ -324,7 +336,7 @@ def compare_nps(a: Any, b: Any, *, score: str | None = "ltr", weights: Any = Non
         raise CXDataError("`weights` must be a column name or a pair (weights_a, weights_b)")
     pa = _prepare_nps(a, score=score, weights=wa, missing=missing)
     pb = _prepare_nps(b, score=score, weights=wb, missing=missing)
-    if (pa.weights is None) != (pb.weights is None):
+    if pa.weighted != pb.weighted:
         raise CXDataError("`weights`: give weights for both samples or for neither")
     sa, sb = _reduce(pa, None, 1), _reduce(pb, None, 1)
     ra = NPSResult(**_flagged(one_sample(pa, level), min_base, "NPS of `a`"))
@@ -334,7 +346,7 @@ def compare_nps(a: Any, b: Any, *, score: str | None = "ltr", weights: Any = Non
         estimate=float(d[0]), std_err=float(se[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
         n=ra.n + rb.n, confidence_level=level,
         method="difference a - b, Wald SE sqrt(Var_a/n_a + Var_b/n_b), z test"
-        + (" (Kish n_eff, weighted shares)" if pa.weights is not None else ""),
+        + (" (Kish n_eff, weighted shares)" if pa.weighted else ""),
         statistic=float(zstat[0]), p_value=float(p[0]), nps_a=ra, nps_b=rb,
         small_base=ra.small_base or rb.small_base, min_base=ra.min_base,
     )
@@ -389,8 +401,9 @@ def top_box(data: Any, *, score: str | None, top: Any = None, scale: Any = None,
     (0.6, 3)
     """
     level = check_confidence_level(confidence_level)
-    prep = _prepare_top_box(data, score=score, top=top, scale=scale, weights=weights, missing=missing)
-    return ProportionResult(**_flagged(one_sample(prep, level), min_base, f"Top-box share of {prep.column!r}"))
+    options = dict(score=score, top=top, scale=scale, weights=weights, missing=missing)
+    prep, row = _sample(data, "top_box", _prepare_top_box, level, options)
+    return ProportionResult(**_flagged(row, min_base, f"Top-box share of {prep.column!r}"))
 
 
 def csat(data: Any, *, score: str | None = "osat", top: int = 2, scale: Any = (1, 5), weights: Any = None,
@@ -409,8 +422,9 @@ def csat(data: Any, *, score: str | None = "osat", top: int = 2, scale: Any = (1
     (0.6, 4.0, 5.0)
     """
     level = check_confidence_level(confidence_level)
-    prep = _prepare_csat(data, score=score, top=top, scale=scale, weights=weights, missing=missing)
-    return ProportionResult(**_flagged(one_sample(prep, level), min_base, f"Top-box share of {prep.column!r}"))
+    options = dict(score=score, top=top, scale=scale, weights=weights, missing=missing)
+    prep, row = _sample(data, "csat", _prepare_csat, level, options)
+    return ProportionResult(**_flagged(row, min_base, f"Top-box share of {prep.column!r}"))
 
 
 def ces(data: Any, *, score: str | None = "ces", easy: Any = (5, 7), scale: Any = (1, 7), weights: Any = None,
@@ -428,8 +442,9 @@ def ces(data: Any, *, score: str | None = "ces", easy: Any = (5, 7), scale: Any 
     0.6
     """
     level = check_confidence_level(confidence_level)
-    prep = _prepare_ces(data, score=score, easy=easy, scale=scale, weights=weights, missing=missing)
-    return ProportionResult(**_flagged(one_sample(prep, level), min_base, f"Top-box share of {prep.column!r}"))
+    options = dict(score=score, easy=easy, scale=scale, weights=weights, missing=missing)
+    prep, row = _sample(data, "ces", _prepare_ces, level, options)
+    return ProportionResult(**_flagged(row, min_base, f"Top-box share of {prep.column!r}"))
 
 
 def mean_score(data: Any, *, score: str | None, scale: Any = None, weights: Any = None,
@@ -469,6 +484,7 @@ def mean_score(data: Any, *, score: str | None, scale: Any = None, weights: Any 
     (3.0, 0.7071)
     """
     level = check_confidence_level(confidence_level)
-    prep = _prepare_mean(data, score=score, scale=scale, weights=weights, missing=missing)
-    return MeanResult(**_flagged(one_sample(prep, level), min_base, f"Mean of {prep.column!r}"))
+    options = dict(score=score, scale=scale, weights=weights, missing=missing)
+    prep, row = _sample(data, "mean_score", _prepare_mean, level, options)
+    return MeanResult(**_flagged(row, min_base, f"Mean of {prep.column!r}"))
 

@@ -8,12 +8,16 @@ Every metric is computed in three steps that the single-sample functions and
    or the score itself for means), with weights;
 2. *reduce*: turn rows into per-group **sufficient statistics** in one pass over integer
    group codes with :func:`numpy.bincount` (counts of promoters / passives / detractors
-   and their weighted sums; or n, Σw, Σw², Σwx, Σwx² for means);
+   and their weighted sums; or n, Σw, Σw², Σwx, Σwx² for means). The pass runs over
+   chunks of rows whose keys (group × category, in the smallest integer type that holds
+   them) stay in the CPU cache, so 10 million rows take about as long as a hand-written
+   DuckDB query over the same frame (``benchmarks/bench_engines.py``);
 3. *estimate*: compute point estimates, standard errors and intervals from that small
    table, vectorised over groups.
 
 Because the statistics are additive, "each group vs the rest" is a subtraction from the
-total, and the same estimator can run on counts produced by SQL (DuckDB, Spark).
+total, and the same estimator runs on the statistics that another engine computes
+(polars, pyarrow, DuckDB, Spark: :mod:`cxlib.engines` builds them there).
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ NPS_METHODS = ("wald", "adjusted_wald", "bootstrap")
 _NPS_LUT = np.array([0] * 7 + [1] * 2 + [2] * 2 + [3], dtype=np.int8)
 _NPS_NCAT = 4  # detractor, passive, promoter, missing
 _PROP_NCAT = 3  # not top, top, missing
+#: Rows per chunk of the checks and the reducer: a chunk's keys and temporaries stay in cache.
+_CHUNK_ROWS = 1 << 18
 
 
 # ------------------------------------------------------------------ prepared inputs
@@ -52,16 +58,22 @@ class _Prepared:
 
     kind: str  # "nps" | "proportion" | "mean"
     column: str
-    values: np.ndarray  # category codes (nps, proportion) or float scores with NaN (mean)
+    values: np.ndarray | None  # category codes (nps: scores, coded by `lut`) or float scores with NaN (mean)
     weights: np.ndarray | None
     options: dict
     declared: np.ndarray | None = None  # rows holding a declared missing code (None: none declared)
+    lut: np.ndarray | None = None  # value -> category code, applied chunk by chunk in the reducer
+    weighted: bool | None = None  # None: whether `weights` is given (engines: statistics only, no rows)
+
+    def __post_init__(self) -> None:
+        if self.weighted is None:
+            self.weighted = self.weights is not None
 
     def rows(self, keep: np.ndarray) -> _Prepared:
         """The same inputs restricted to the rows ``keep`` (a boolean mask)."""
         return _Prepared(self.kind, self.column, self.values[keep],
                          None if self.weights is None else self.weights[keep], self.options,
-                         None if self.declared is None else self.declared[keep])
+                         None if self.declared is None else self.declared[keep], self.lut)
 
 
 def _declared(values: pd.Series, name: str, codes: tuple,
@@ -97,6 +109,10 @@ def _integer_scores(values: pd.Series, name: str, low: float, high: float) -> tu
                 f"{low:g}–{high:g}: {show_values(bad)}"
             )
         return arr, None
+    if dtype.kind == "f" and not pd.api.types.is_extension_array_dtype(dtype):
+        fast = _float_scores(values.to_numpy(), low, high)
+        if fast is not None:
+            return fast
     arr = numeric_scores(values, name, low=low, high=high, integer=True)
     missing = np.isnan(arr)
     if not missing.any():
@@ -105,20 +121,51 @@ def _integer_scores(values: pd.Series, name: str, low: float, high: float) -> tu
     return filled, missing
 
 
-def _prepare_nps(data: Any, *, score: str | None = "ltr", weights: Any = None,
-                 method: str = "wald", n_boot: int = 2000, seed: Any = None, missing: Any = ()) -> _Prepared:
+def _float_scores(arr: np.ndarray, low: float, high: float) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Float scale points that are all valid, as (integers, missing mask or None); else None.
+
+    A vectorised happy path, chunk by chunk so that temporaries stay in cache: any invalid
+    value (outside the scale, fractional, infinite, or no value at all) returns None so
+    that :func:`numeric_scores` reports it.
+    """
+    dtype = np.int8 if -128 <= low and high <= 127 else np.int64
+    out = np.empty(len(arr), dtype=dtype)
+    missing = np.isnan(arr)
+    any_missing = bool(missing.any())
+    if any_missing and missing.all():
+        return None
+    for start in range(0, len(arr), _CHUNK_ROWS):
+        sl = slice(start, start + _CHUNK_ROWS)
+        chunk = np.where(missing[sl], low, arr[sl]) if any_missing else arr[sl]
+        with np.errstate(invalid="ignore"):  # inf or huge values: the comparison below fails
+            ints = chunk.astype(dtype)
+        if not ((ints == chunk).all() and ints.min() >= low and ints.max() <= high):
+            return None
+        out[sl] = ints
+    return out, (missing if any_missing else None)
+
+
+def _nps_options(method: str, n_boot: Any, seed: Any) -> dict:
+    """The checked interval options of an NPS (shared by every input engine)."""
     if method not in NPS_METHODS:
         raise CXDataError(f"`method`={method!r} is not an NPS interval method; valid: {list(NPS_METHODS)}")
     if method == "bootstrap" and (not isinstance(n_boot, (int, np.integer)) or n_boot < 100):
         raise CXDataError(f"`n_boot`={n_boot!r} must be an integer >= 100")
+    return dict(method=method, n_boot=int(n_boot), seed=seed)
+
+
+def _prepare_nps(data: Any, *, score: str | None = "ltr", weights: Any = None,
+                 method: str = "wald", n_boot: int = 2000, seed: Any = None, missing: Any = ()) -> _Prepared:
+    options = _nps_options(method, n_boot, seed)
     values, name = as_series(data, score, argument="score")
     scores, declared = _declared(values, name, declared_scale(None, missing, name)[1], (0, 10))
     arr, absent = _integer_scores(scores, name, 0, 10)
     if absent is not None:
         arr = np.where(absent, 11, arr)
-    cats = _NPS_LUT[arr]
-    w = _score_weights(resolve_weights(data, weights, len(values)), cats != 3, name)
-    return _Prepared("nps", name, cats, w, dict(method=method, n_boot=int(n_boot), seed=seed), declared)
+    w = resolve_weights(data, weights, len(values))
+    if w is not None:
+        w = _score_weights(w, arr != 11, name)
+    return _Prepared("nps", name, arr, w, options, declared, lut=_NPS_LUT)
 
 
 def _score_weights(w: np.ndarray | None, scored: np.ndarray, name: str) -> np.ndarray | None:
@@ -155,31 +202,47 @@ def _top_range(top: Any, scale: tuple[float, float], argument: str) -> tuple[flo
     return t_low, t_high
 
 
-def _column_scale(data: Any, score: str | None, scale: Any, missing: Any):
+def _column_scale(data: Any, score: str | None, scale: Any, missing: Any, lookup: Any = as_series):
     """The score column, its name, and its declared points and missing codes.
 
     ``scale`` may be a pair, a scale object (its codes are added to ``missing``) or a dict
     column -> either; a plain pair is checked before the column is looked up, as always.
+    ``lookup(data, score, argument=)`` returns (values, name) (engines: no values).
     """
     if scale is not None and not isinstance(scale, dict) and not hasattr(scale, "points"):
         check_scale(scale)
-    values, name = as_series(data, score, argument="score")
+    values, name = lookup(data, score, argument="score")
     points, codes = declared_scale(scale, missing, name)
     return values, name, points, codes
+
+
+def _top_box_spec(data: Any, score: Any, top: Any, scale: Any, missing: Any, argument: str,
+                  lookup: Any = as_series):
+    """Checked top-box options: (values, name, points, missing codes, (top_low, top_high))."""
+    if scale is None:
+        raise CXDataError("`scale` is required for a top-box share, e.g. scale=(1, 5)")
+    if top is None:
+        raise CXDataError(f"`{argument}` is required, e.g. (4, 5) or a threshold like 4")
+    values, name, points, codes = _column_scale(data, score, scale, missing, lookup)
+    if points is None:
+        raise CXDataError(f"`scale` declares no points for {name!r}; a top-box share needs them, e.g. (1, 5)")
+    return values, name, points, codes, _top_range(top, points, argument)
+
+
+def _csat_top_box(data: Any, score: Any, top: Any, scale: Any, missing: Any, lookup: Any = as_series) -> dict:
+    """The top-box arguments of a CSAT (the highest ``top`` points of the scale)."""
+    _, name, points, codes = _column_scale(data, score, scale, missing, lookup)
+    low, high = points if points is not None else check_scale(scale)  # None: raises, no points
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or not 1 <= top <= high - low + 1:
+        raise CXDataError(f"`top`={top!r} must be the number of top scale points (1–{int(high - low + 1)})")
+    return dict(top=(high - top + 1, high), scale=(low, high), missing=codes)
 
 
 def _prepare_top_box(data: Any, *, score: str | None = None, top: Any = None,
                      scale: Any = None, weights: Any = None, missing: Any = (),
                      _argument: str = "top") -> _Prepared:
-    if scale is None:
-        raise CXDataError("`scale` is required for a top-box share, e.g. scale=(1, 5)")
-    if top is None:
-        raise CXDataError(f"`{_argument}` is required, e.g. (4, 5) or a threshold like 4")
-    values, name, points, codes = _column_scale(data, score, scale, missing)
-    if points is None:
-        raise CXDataError(f"`scale` declares no points for {name!r}; a top-box share needs them, e.g. (1, 5)")
+    values, name, points, codes, (t_low, t_high) = _top_box_spec(data, score, top, scale, missing, _argument)
     low, high = points
-    t_low, t_high = _top_range(top, (low, high), _argument)
     scores, declared = _declared(values, name, codes, points)
     arr, absent = _integer_scores(scores, name, low, high)
     cats = ((arr >= t_low) & (arr <= t_high)).astype(np.int8)
@@ -191,12 +254,7 @@ def _prepare_top_box(data: Any, *, score: str | None = None, top: Any = None,
 
 def _prepare_csat(data: Any, *, score: str | None = "osat", top: int = 2,
                   scale: Any = (1, 5), weights: Any = None, missing: Any = ()) -> _Prepared:
-    _, name, points, codes = _column_scale(data, score, scale, missing)
-    low, high = points if points is not None else check_scale(scale)  # None: raises, no points
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or not 1 <= top <= high - low + 1:
-        raise CXDataError(f"`top`={top!r} must be the number of top scale points (1–{int(high - low + 1)})")
-    return _prepare_top_box(data, score=score, top=(high - top + 1, high), scale=(low, high), weights=weights,
-                            missing=codes)
+    return _prepare_top_box(data, score=score, weights=weights, **_csat_top_box(data, score, top, scale, missing))
 
 
 def _prepare_ces(data: Any, *, score: str | None = "ces", easy: Any = (5, 7),
@@ -218,33 +276,97 @@ def _prepare_mean(data: Any, *, score: str | None = None, scale: Any = None, wei
 
 
 # ------------------------------------------------------------------------- reducers
-def _reduce(prep: _Prepared, codes: np.ndarray | None, n_groups: int) -> dict[str, np.ndarray]:
+
+
+@dataclass
+class GroupCodes:
+    """Per-column integer group codes (none missing) and their radix sizes.
+
+    The combined code of a row is the mixed-radix number ``(c₀·s₁ + c₁)·s₂ + c₂ …``;
+    the reducer builds it chunk by chunk instead of holding one array for all rows.
+    """
+
+    columns: list[np.ndarray]
+    sizes: list[int]
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def chunk(self, sl: slice, dtype: Any) -> np.ndarray:
+        """Combined codes of the rows ``sl`` in ``dtype`` (which must hold them)."""
+        key = self.columns[0][sl].astype(dtype)
+        for col, size in zip(self.columns[1:], self.sizes[1:]):
+            key *= size
+            key += col[sl]
+        return key
+
+    def combined(self) -> np.ndarray:
+        return self.chunk(slice(None), np.intp)
+
+
+def _key_dtype(size: int) -> Any:
+    """The smallest signed integer type holding ``0 .. size-1``."""
+    for dtype in (np.int16, np.int32):
+        if size <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def _reduce(prep: _Prepared, codes: np.ndarray | GroupCodes | None, n_groups: int) -> dict[str, np.ndarray]:
     """Rows -> per-group sufficient statistics (arrays of length ``n_groups``).
 
-    ``codes`` are group ids in ``0 .. n_groups-1`` (``None``: one group).
+    ``codes`` are group ids in ``0 .. n_groups-1`` (an array, or per-column
+    :class:`GroupCodes`; ``None``: one group).
     """
     if prep.kind == "mean":
-        out = _reduce_moments(prep.values, prep.weights, codes, n_groups)
-    else:
-        ncat = _NPS_NCAT if prep.kind == "nps" else _PROP_NCAT
-        out = _reduce_categories(prep.values, ncat, prep.weights, codes, n_groups)
-    if prep.declared is None:
-        out["n_missing_codes"] = np.zeros(n_groups)
-    else:
-        g = np.zeros(len(prep.declared), dtype=np.intp) if codes is None else codes
-        out["n_missing_codes"] = np.bincount(g, weights=prep.declared.astype(float), minlength=n_groups)
-    return out
+        flat = codes.combined() if isinstance(codes, GroupCodes) else codes
+        out = _reduce_moments(prep.values, prep.weights, flat, n_groups)
+        if prep.declared is None:
+            out["n_missing_codes"] = np.zeros(n_groups)
+        else:
+            g = np.zeros(len(prep.declared), dtype=np.intp) if flat is None else flat
+            out["n_missing_codes"] = np.bincount(g, weights=prep.declared.astype(float), minlength=n_groups)
+        return out
+    ncat = _NPS_NCAT if prep.kind == "nps" else _PROP_NCAT
+    return _reduce_categories(prep, ncat, codes, n_groups)
 
 
-def _reduce_categories(cats, ncat, w, codes, n_groups):
-    """Counts (and weighted sums Σw, Σw²) per group × category; last category = missing."""
-    key = cats if codes is None else codes * ncat + cats
+def _reduce_categories(prep: _Prepared, ncat: int, codes: Any, n_groups: int) -> dict[str, np.ndarray]:
+    """Counts (and weighted sums Σw, Σw²) per group × category; last category = missing.
+
+    One ``bincount`` per chunk of rows over the key ``group * ncat + category``; the
+    declared missing codes are counted per group in the same pass.
+    """
     size = n_groups * ncat
-    counts = np.bincount(key, minlength=size).reshape(n_groups, ncat).astype(np.float64)
-    out = {"count": counts}
+    dtype = _key_dtype(size)
+    w, lut, declared = prep.weights, prep.lut, prep.declared
+    counts = np.zeros(size, dtype=np.int64)
+    wsum = np.zeros(size) if w is not None else None
+    w2sum = np.zeros(size) if w is not None else None
+    n_codes = np.zeros(n_groups)
+    n = len(prep.values)
+    for start in range(0, n, _CHUNK_ROWS):
+        sl = slice(start, min(n, start + _CHUNK_ROWS))
+        cats = prep.values[sl] if lut is None else lut.take(prep.values[sl])
+        if codes is None:
+            group = None
+            key = cats.astype(dtype)
+        else:
+            group = codes.chunk(sl, dtype) if isinstance(codes, GroupCodes) else codes[sl].astype(dtype)
+            key = group * np.asarray(ncat, dtype=dtype)
+            key += cats
+        counts += np.bincount(key, minlength=size)
+        if w is not None:
+            ws = w[sl]
+            wsum += np.bincount(key, weights=ws, minlength=size)
+            w2sum += np.bincount(key, weights=ws * ws, minlength=size)
+        if declared is not None:
+            d = declared[sl].astype(float)
+            n_codes += np.bincount(group, weights=d, minlength=n_groups) if group is not None else d.sum()
+    out = {"count": counts.reshape(n_groups, ncat).astype(np.float64), "n_missing_codes": n_codes}
     if w is not None:
-        out["wsum"] = np.bincount(key, weights=w, minlength=size).reshape(n_groups, ncat)
-        out["w2sum"] = np.bincount(key, weights=w * w, minlength=size).reshape(n_groups, ncat)
+        out["wsum"] = wsum.reshape(n_groups, ncat)
+        out["w2sum"] = w2sum.reshape(n_groups, ncat)
     return out
 
 
@@ -449,7 +571,7 @@ _ESTIMATORS = {"nps": _estimate_nps, "proportion": _estimate_proportion, "mean":
 
 
 def _compute(prep: _Prepared, st: dict, level: float) -> dict[str, Any]:
-    est = _ESTIMATORS[prep.kind](st, prep.weights is not None, level, prep.options)
+    est = _ESTIMATORS[prep.kind](st, prep.weighted, level, prep.options)
     out = {}
     for key, value in est.items():  # the declared-code count follows n_missing (as in the results)
         out[key] = value
@@ -477,7 +599,7 @@ def _diff(prep: _Prepared, st1: dict, st2: dict, level: float):
     NPS: SE = sqrt(Var₁/n₁ + Var₂/n₂) (Wald, points), z test. Proportions: unpooled
     Wald SE, z test. Means: Welch SE and Welch–Satterthwaite df, t test.
     """
-    weighted = prep.weights is not None
+    weighted = prep.weighted
     with np.errstate(invalid="ignore", divide="ignore"):
         if prep.kind == "nps":
             _, _, s1, b1 = _nps_core(st1, weighted)
@@ -508,8 +630,10 @@ def _diff(prep: _Prepared, st1: dict, st2: dict, level: float):
 
 
 
-def one_sample(prep: _Prepared, level: float) -> dict[str, Any]:
-    """Estimate a metric on all rows of ``prep`` (one group) as a dict of scalars."""
-    st = _reduce(prep, None, 1)
+def one_sample(prep: _Prepared, level: float, st: dict | None = None) -> dict[str, Any]:
+    """Estimate a metric on all rows of ``prep`` (one group) as a dict of scalars
+    (from the statistics ``st`` when an engine computed them)."""
+    if st is None:
+        st = _reduce(prep, None, 1)
     row = _compute(prep, st, level)
     return {k: (v[0].item() if isinstance(v[0], np.generic) else v[0]) for k, v in row.items()}

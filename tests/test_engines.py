@@ -1,0 +1,279 @@
+"""The metric core on polars (eager and lazy), pyarrow and DuckDB inputs (cxlib.engines).
+
+Every engine's result is compared with the pandas path on the same rows (to 1e-12,
+relative for figures above 1), and the pandas path and the engine statistics are checked
+against independent references: counts by hand in Python, a hand-written DuckDB SQL query,
+and numpy's weighted covariance. Spark: tests/test_engines_spark.py.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import duckdb
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import cxlib as cx
+from cxlib import sufficient
+from cxlib.engines import is_engine_frame
+
+TOL = 1e-12
+
+BACKENDS = {
+    "polars": pl.from_pandas,
+    "polars_lazy": lambda df: pl.from_pandas(df).lazy(),
+    "pyarrow": lambda df: pa.Table.from_pandas(df, preserve_index=False),
+    "duckdb": lambda df: duckdb.from_arrow(pa.Table.from_pandas(df, preserve_index=False)),
+}
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cx.SmallBaseWarning)
+        yield
+
+
+def survey(n: int = 4000, seed: int = 3) -> pd.DataFrame:
+    """Scores with missing values, a declared missing code (0 on `osat`), keys and weights."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "ltr": rng.integers(0, 11, n).astype(float),
+        "osat": rng.integers(0, 6, n),  # 0 = "not applicable" (declared missing below)
+        "ces": rng.integers(1, 8, n).astype(float),
+        "spend": rng.gamma(2.0, 50.0, n),
+        "region": rng.choice(["north", "south", "east", "west"], n),
+        "quarter": rng.choice(["2026Q1", "2026Q2", "2026Q3"], n),
+        "w": rng.uniform(0.2, 3.0, n),
+    })
+    df.loc[rng.random(n) < 0.05, "ltr"] = np.nan
+    df.loc[rng.random(n) < 0.03, "ces"] = np.nan
+    df["ltr_int"] = df["ltr"].astype("Int64")  # an integer column with nulls (NULL in the engines)
+    return df
+
+
+def close(a: float, b: float) -> bool:
+    if isinstance(a, float) and np.isnan(a):
+        return isinstance(b, float) and np.isnan(b)
+    return abs(a - b) <= TOL * max(1.0, abs(a))
+
+
+METRICS = [
+    ("nps", cx.nps, {}),
+    ("nps_weighted", cx.nps, dict(weights="w")),
+    ("nps_integer", cx.nps, dict(score="ltr_int")),
+    ("nps_integer_weighted", cx.nps, dict(score="ltr_int", weights="w")),
+    ("mean_integer", cx.mean_score, dict(score="ltr_int", scale=(0, 10))),
+    ("nps_codes", cx.nps, dict(missing=[0])),
+    ("nps_adjusted", cx.nps, dict(method="adjusted_wald")),
+    ("nps_bootstrap", cx.nps, dict(method="bootstrap", n_boot=200, seed=4)),
+    ("csat_codes", cx.csat, dict(missing=[0], weights="w")),
+    ("ces", cx.ces, {}),
+    ("top_box", cx.top_box, dict(score="osat", top=(4, 5), scale=(1, 5), missing=[0])),
+    ("mean", cx.mean_score, dict(score="spend")),
+    ("mean_weighted", cx.mean_score, dict(score="ces", scale=(1, 7), weights="w")),
+]
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+@pytest.mark.parametrize("label,metric,kwargs", METRICS, ids=[m[0] for m in METRICS])
+def test_one_sample_equals_pandas(backend, label, metric, kwargs):
+    df = survey()
+    table = BACKENDS[backend](df)
+    assert is_engine_frame(table)
+    expected, got = metric(df, **kwargs), metric(table, **kwargs)
+    for field, value in vars(expected).items():
+        other = getattr(got, field)
+        if isinstance(value, float):
+            assert close(value, other), (field, value, other)
+        else:
+            assert value == other, (field, value, other)
+
+
+BY_GROUP = [
+    ("nps", dict(metric=cx.nps, by=["region", "quarter"])),
+    ("nps_rest_weighted", dict(metric="nps", by="region", weights="w", compare="rest")),
+    ("csat_previous", dict(metric=cx.csat, by="region", period="quarter", compare="previous", missing=[0])),
+    ("mean_rest", dict(metric="mean_score", by=["quarter"], score="spend", compare="rest")),
+    ("ces_weighted", dict(metric=cx.ces, by=["quarter", "region"], weights="w")),
+    ("nps_integer", dict(metric=cx.nps, by=["quarter", "region"], score="ltr_int", compare="rest")),
+]
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+@pytest.mark.parametrize("label,kwargs", BY_GROUP, ids=[b[0] for b in BY_GROUP])
+def test_by_group_equals_pandas(backend, label, kwargs):
+    df = survey()
+    expected = cx.by_group(df, **kwargs)
+    got = cx.by_group(BACKENDS[backend](df), **kwargs)
+    assert list(got.columns) == list(expected.columns)
+    assert len(got) == len(expected)
+    for col in expected.columns:
+        a, b = expected[col], got[col]
+        if pd.api.types.is_float_dtype(a):
+            x, y = a.to_numpy(float), b.to_numpy(float)
+            assert (np.isnan(x) == np.isnan(y)).all(), col
+            ok = ~np.isnan(x)
+            assert np.all(np.abs(x[ok] - y[ok]) <= TOL * np.maximum(1.0, np.abs(x[ok]))), col
+        else:
+            assert a.astype(str).tolist() == b.astype(str).tolist(), col
+
+
+def test_grouped_counts_equal_a_hand_written_duckdb_query():
+    """Independent reference: the counts per group from SQL written by hand."""
+    df = survey()
+    got = cx.by_group(duckdb.from_df(df), cx.nps, by="region")
+    sql = duckdb.sql("""select region, count(ltr) as n, count(*) filter (where ltr >= 9) as p,
+                               count(*) filter (where ltr <= 6) as d
+                        from df group by region order by region""").df()
+    assert got["region"].tolist() == sql["region"].tolist()
+    assert got["n"].tolist() == sql["n"].tolist()
+    assert np.allclose(got["estimate"], 100 * (sql["p"] - sql["d"]) / sql["n"], rtol=0, atol=1e-12)
+
+
+def test_missing_group_keys_are_dropped_as_in_pandas():
+    df = survey(500)
+    df.loc[::7, "region"] = None
+    expected = cx.by_group(df, cx.nps, by="region")
+    for make in BACKENDS.values():
+        got = cx.by_group(make(df), cx.nps, by="region")
+        assert got["region"].tolist() == expected["region"].tolist()
+        assert got["n"].tolist() == expected["n"].tolist()
+
+
+def test_weighted_correlation_matches_numpy_on_every_engine():
+    df = survey()
+    cols = ["ltr", "osat", "ces"]
+    keep = df[cols].notna().all(axis=1) & (df["osat"] != 0)
+    ref = np.cov(df.loc[keep, cols].to_numpy().T, aweights=df.loc[keep, "w"].to_numpy())
+    d = np.sqrt(np.diag(ref))
+    ref_corr = ref / np.outer(d, d)
+    expected = cx.weighted_correlation(df, outcome="ltr", drivers=["osat", "ces"], weights="w", missing=[0])
+    assert expected.n == int(keep.sum())
+    assert np.allclose(expected.corr, ref_corr, rtol=0, atol=1e-12)
+    assert expected.n_missing_codes == {"ltr": 0, "osat": int((df["osat"] == 0).sum()), "ces": 0}
+    for make in BACKENDS.values():
+        got = cx.weighted_correlation(make(df), outcome="ltr", drivers=["osat", "ces"], weights="w", missing=[0])
+        assert got.n == expected.n and got.n_missing_codes == expected.n_missing_codes
+        assert np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
+        assert np.allclose(got.mean, expected.mean, rtol=1e-12)
+        assert got.to_frame().index.tolist() == ["ltr", "osat", "ces"]
+
+
+def test_large_pandas_frames_are_scanned_by_duckdb_with_the_same_result(monkeypatch):
+    from cxlib import engines
+
+    df = survey()
+    expected = cx.weighted_correlation(df, outcome="ltr", drivers=["osat", "ces"], weights="w", missing=[0])
+    monkeypatch.setattr(engines, "LARGE_FRAME_ROWS", 100)
+    assert engines.large_numeric_frame(df, ["ltr", "osat", "ces", "w"], [0])
+    assert not engines.large_numeric_frame(df, ["ltr", "region"])  # text: pandas path
+    got = cx.weighted_correlation(df, outcome="ltr", drivers=["osat", "ces"], weights="w", missing=[0])
+    assert got.n == expected.n and got.n_missing_codes == expected.n_missing_codes
+    assert np.allclose(got.corr, expected.corr, rtol=0, atol=1e-14)
+    assert np.allclose(got.cov, expected.cov, rtol=1e-13, atol=0)
+
+
+def test_weighted_correlation_on_integer_columns_with_nulls():
+    df = survey()
+    expected = cx.weighted_correlation(df, outcome="ltr_int", drivers=["osat", "ces"], scale={"osat": (0, 5)})
+    for make in BACKENDS.values():
+        got = cx.weighted_correlation(make(df), outcome="ltr_int", drivers=["osat", "ces"], scale={"osat": (0, 5)})
+        assert got.n == expected.n and np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
+        assert got.sum_weights == expected.sum_weights == expected.n
+
+
+# ----------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_errors_name_the_column_and_values(backend):
+    make = BACKENDS[backend]
+    bad = pd.DataFrame({"ltr": [1.0, 11.0, 12.0, 5.0], "osat": [1, 2, 7, 3], "frac": [1.5, 2.0, 3.0, 4.0],
+                        "label": ["a", "b", "c", "d"], "w": [1.0, -1.0, 1.0, 1.0], "g": list("abab")})
+    cases = [
+        (lambda t: cx.nps(t), "column 'ltr' has 2 value(s) outside the scale 0–10: [11.0, 12.0]"),
+        (lambda t: cx.csat(t), "column 'osat' has 1 value(s) outside the scale 1–5: [7]"),
+        (lambda t: cx.nps(t, score="frac"), "column 'frac' has 1 non-integer value(s) [1.5]"),
+        (lambda t: cx.nps(t, score="label"), "column 'label'"),
+        (lambda t: cx.nps(t, score="nope"), "`score`='nope' is not a column of `data`"),
+        (lambda t: cx.mean_score(t, score="osat", weights="w"), "weights column 'w' has 1 negative value(s)"),
+        (lambda t: cx.by_group(t, cx.nps, by="region"), "`by`='region' is not a column of `data`"),
+        (lambda t: cx.weighted_correlation(t, outcome="ltr", drivers=["osat"], scale=(1, 5)),
+         "column 'osat' has 1 value(s) outside the scale points 1–5: [7]"),
+    ]
+    for call, message in cases:
+        with pytest.raises(cx.CXDataError) as engine_error:
+            call(make(bad))
+        assert message in str(engine_error.value)
+        with pytest.raises(cx.CXDataError) as pandas_error:
+            call(bad)
+        assert message in str(pandas_error.value)
+
+
+def test_engine_errors_equal_pandas_errors_word_for_word():
+    bad_scores = pd.DataFrame({"ltr": [1.0, 11.0, np.nan, 5.0], "w": [1.0, 1.0, 1.0, 1.0]})
+    bad_weights = pd.DataFrame({"ltr": [1.0, 10.0, np.nan, 5.0], "w": [1.0, np.nan, 1.0, 1.0]})
+    calls = [(bad_scores, lambda t: cx.nps(t)),
+             (bad_scores, lambda t: cx.mean_score(t, score="ltr", scale=(0, 10))),
+             (bad_weights, lambda t: cx.nps(t, weights="w")),
+             (bad_weights.assign(ltr=np.nan), lambda t: cx.csat(t, score="ltr"))]
+    for frame, call in calls:
+        with pytest.raises(cx.CXDataError) as expected:
+            call(frame)
+        with pytest.raises(cx.CXDataError) as got:
+            call(pl.from_pandas(frame))
+        assert str(got.value) == str(expected.value)
+
+
+def test_all_missing_and_weights_zero_on_scored_rows():
+    df = pd.DataFrame({"ltr": [np.nan, np.nan, 3.0], "w": [1.0, 1.0, 0.0]})
+    with pytest.raises(cx.CXDataError, match="weights are zero on all 1 row"):
+        cx.nps(pl.from_pandas(df), weights="w")
+    with pytest.raises(cx.CXDataError, match="all missing"):
+        cx.nps(pl.from_pandas(df.assign(ltr=np.nan)))
+
+
+def test_non_tables_still_take_the_pandas_path():
+    assert not is_engine_frame([1, 2, 3]) and not is_engine_frame(pd.Series([1]))
+    assert cx.nps([10, 9, 0]).estimate == pytest.approx(100 * (2 - 1) / 3)
+
+
+# ------------------------------------------------------------ the fast pandas reducer
+def test_chunked_reducer_equals_one_pass(monkeypatch):
+    """Chunks of 1,000 rows give the same statistics as one chunk, and the counts equal a
+    brute-force pandas groupby."""
+    df = survey(20_000)
+    df["region"] = df["region"].astype("category")
+    one = cx.by_group(df, cx.nps, by=["region", "quarter"], weights="w")
+    monkeypatch.setattr(sufficient, "_CHUNK_ROWS", 1000)
+    chunked = cx.by_group(df, cx.nps, by=["region", "quarter"], weights="w")
+    assert np.allclose(chunked["estimate"], one["estimate"], rtol=0, atol=1e-12)
+    assert np.allclose(chunked["n_eff"], one["n_eff"], rtol=1e-12)
+    brute = df.dropna(subset=["ltr"]).groupby(["region", "quarter"], observed=True)["ltr"]
+    assert chunked["n_promoters"].tolist() == brute.apply(lambda s: int((s >= 9).sum())).tolist()
+    assert chunked["n_detractors"].tolist() == brute.apply(lambda s: int((s <= 6).sum())).tolist()
+
+
+@pytest.mark.parametrize("value,message", [
+    (11.0, "outside the scale 0–10: [11.0]"), (127.0, "outside the scale 0–10: [127.0]"),
+    (300.0, "outside the scale 0–10: [300.0]"), (-1.0, "outside the scale 0–10: [-1.0]"),
+    (2.5, "non-integer value(s) [2.5]"), (np.inf, "infinite value(s)"),
+])
+def test_float_fast_path_reports_bad_scores(value, message):
+    scores = np.full(1000, 7.0)
+    scores[::3] = np.nan
+    scores[500] = value
+    with pytest.raises(cx.CXDataError) as err:
+        cx.nps(pd.DataFrame({"ltr": scores}))
+    assert message in str(err.value)
+
+
+def test_float_scores_equal_integer_scores():
+    rng = np.random.default_rng(0)
+    ints = rng.integers(0, 11, 5000)
+    a = cx.nps(pd.DataFrame({"ltr": ints}))
+    b = cx.nps(pd.DataFrame({"ltr": ints.astype(float)}))
+    assert (a.estimate, a.n, a.n_promoters) == (b.estimate, b.n, b.n_promoters)
