@@ -81,6 +81,19 @@ from .crosstab import crosstab
 from .scorecard import headline_metrics, metric_trend, operational_metrics, scorecard_metrics, segment_breakdown
 # --- end scorecard ---
 
+# --- journey effects ---
+from .journeys.effects import (
+    churn_panel,
+    episode_effects,
+    negative_episodes,
+    peak_end,
+    touchpoint_drivers,
+    touchpoint_experiences,
+    within_effects,
+)
+from .viz.journey_effects import plot_recovery_curve
+# --- end journey effects ---
+
 # --- charts ---
 from .viz.estimates import plot_estimates, plot_trend, set_theme
 from .viz.drivers import plot_driver_stability, plot_importance_performance, plot_penalty_reward
