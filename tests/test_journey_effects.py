@@ -5,6 +5,8 @@ peak-end) recovered on a seed no other test uses (11)."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -210,7 +212,7 @@ def test_touchpoint_drivers_is_the_driver_core_on_next_wave_matches():
     wide = tp.pivot_table(index=["customer_id", "q"], columns="touchpoint", values="csat", aggfunc="mean")
     qs = cx.quarter_range("2026Q3", 3)
     wide = wide.reset_index()
-    wide["quarter"] = wide["q"].map(dict(zip(qs[:-1], qs[1:], strict=True)))
+    wide["quarter"] = wide["q"].map(dict(itertools.pairwise(qs)))
     m = sv[["customer_id", "quarter", "osat"]].merge(wide.drop(columns="q"), on=["customer_id", "quarter"])
     tps = [c for c in wide.columns if c not in ("customer_id", "q", "quarter") and m[c].notna().sum() >= 15]
     m[tps] = m[tps].fillna(m[tps].mean())
@@ -246,7 +248,7 @@ def test_recovery_curve_recovers_the_planted_effects(planted, outcome):
 
 
 def test_followup_shortens_the_recovery_of_ltr(planted):
-    d, sv, ep = planted
+    _d, sv, ep = planted
     res = cx.episode_effects(sv, ep, outcome="ltr", lags=3)
     assert res.followup_gain.ci_low > 0
     rec = res.recovered_after

@@ -194,6 +194,19 @@ def _demean(x: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return x - (sums / counts[:, None])[codes]
 
 
+def _numeric_rows(d: pd.DataFrame, numeric: list[str]) -> pd.DataFrame:
+    """``d`` with ``numeric`` columns as floats (a non-numeric value raises) and no missing values."""
+    d = d.copy()
+    for c in numeric:
+        vals = pd.to_numeric(d[c], errors="coerce")
+        bad = vals.isna() & d[c].notna()
+        if bad.any():
+            raise CXDataError(f"`{c}` must be numeric; {int(bad.sum())} row(s) are not, "
+                              f"e.g. {d.loc[bad, c].unique()[:3].tolist()}")
+        d[c] = vals.astype(float)
+    return d.dropna()
+
+
 def within_effects(
     data: pd.DataFrame,
     *,
@@ -266,15 +279,7 @@ def within_effects(
     xs = column_list(regressors, argument="regressors")
     cols = [customer, outcome, *xs] + ([period] if period is not None else [])
     check_columns(data, cols)
-    d = data[cols].copy()
-    for c in [outcome, *xs]:
-        vals = pd.to_numeric(d[c], errors="coerce")
-        bad = vals.isna() & d[c].notna()
-        if bad.any():
-            raise CXDataError(f"`{c}` must be numeric; {int(bad.sum())} row(s) are not, "
-                              f"e.g. {d.loc[bad, c].unique()[:3].tolist()}")
-        d[c] = vals.astype(float)
-    d = d.dropna(subset=[outcome, *xs, customer] + ([period] if period is not None else []))
+    d = _numeric_rows(data[cols], [outcome, *xs])
     size = d.groupby(customer)[outcome].transform("size")
     n_single = int(d.loc[size == 1, customer].nunique()) if fixed_effects else 0
     if fixed_effects:

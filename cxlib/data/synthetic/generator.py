@@ -46,61 +46,12 @@ from ...errors import CXDataError
 from ..calendar import parse_quarter, quarter_bounds, quarter_of, quarter_range
 from ..schema import DRIVERS, SCHEMA, CXData
 from . import parameters as P
+from .episodes import _apply_peak_end, _episode_history, _event_surveys, _Streams
+from .scales import _cat_draw, _cut, _nps_group, _reported_ltr, _style, _to_ns
 from .truth import planted_truth
 
 
-# ----------------------------------------------------------------------------- helpers
-def _cat_draw(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
-    """One categorical draw per row of ``probs`` (rows sum to 1)."""
-    probs = np.atleast_2d(probs)
-    cum = np.cumsum(probs, axis=1)
-    u = rng.random(probs.shape[0])[:, None]
-    return np.minimum((u > cum).sum(axis=1), probs.shape[1] - 1)
-
-
-def _cut(x: np.ndarray, cuts: np.ndarray) -> np.ndarray:
-    """Latent values -> ratings 1..len(cuts)+1."""
-    return np.searchsorted(cuts, x, side="right") + 1
-
-
-def _style(x: np.ndarray, country: np.ndarray, centre: float, unit: float) -> np.ndarray:
-    """Apply the country response style to latent ``x`` (``unit`` = one style SD)."""
-    shift = np.array([P.COUNTRY_SHIFT[c] for c in P.COUNTRIES])[country]
-    spread = np.array([P.COUNTRY_SPREAD[c] for c in P.COUNTRIES])[country]
-    if x.ndim == 2:
-        shift, spread = shift[:, None], spread[:, None]
-    return centre + shift * unit + spread * (x - centre)
-
-
-def _nps_group(ltr: np.ndarray) -> np.ndarray:
-    """0 detractor (0-6), 1 passive (7-8), 2 promoter (9-10)."""
-    return np.where(ltr >= 9, 2, np.where(ltr >= 7, 1, 0))
-
-
-def _to_ns(t0: np.datetime64, days: np.ndarray) -> np.ndarray:
-    """Days after ``t0`` (float) -> datetime64[ns], rounded to the second; NaN -> NaT."""
-    days = np.asarray(days, dtype=float)
-    secs = np.round(days * 86400.0)
-    out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
-    ok = np.isfinite(secs)
-    out[ok] = t0 + secs[ok].astype("int64") * np.timedelta64(1, "s")
-    return out
-
-
 # ----------------------------------------------------------------------------- state
-@dataclass(frozen=True)
-class _Streams:
-    """Random streams of the generator-1.1 additions (independent of the main stream)."""
-
-    followup: np.random.Generator
-    switch: np.random.Generator
-    survey: np.random.Generator
-
-    @classmethod
-    def from_seed(cls, seed: int) -> _Streams:
-        return cls(*(np.random.default_rng([int(seed), 1100 + i]) for i in range(3)))
-
-
 @dataclass(frozen=True)
 class _Window:
     """The simulated quarters; ``start``/``end`` in days after ``t0`` (end = next start)."""
@@ -394,20 +345,6 @@ def _quarter_state(rng: np.random.Generator, aux: _Streams, k: int, w: _Window, 
                   ltr_true=ltr_true, group=_nps_group(ltr_true))
 
 
-def _episode_history(k: int, c: _Customers, idx: np.ndarray, neg: np.ndarray,
-                     followup: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Record this quarter's episodes in ``c.neg_hist``; return the status and the S
-    contribution of the episode 0, 1, ... quarters ago (recovery profile, no draws)."""
-    c.neg_hist[idx, k] = neg.astype(np.int8) + followup.astype(np.int8)
-    lags = len(P.RECOVERY_PROFILE)
-    status = np.zeros((idx.size, lags), dtype=np.int8)
-    for lag in range(min(lags, k + 1)):
-        status[:, lag] = c.neg_hist[idx, k - lag]
-    profile = np.array([np.zeros(lags), P.RECOVERY_PROFILE, P.RECOVERY_PROFILE_FOLLOWUP])  # by status
-    contrib = P.NEG_EPISODE_SAT * profile[status, np.arange(lags)]
-    return status, contrib
-
-
 def _churn(rng: np.random.Generator, st: _State, c: _Customers) -> _Churn:
     """Churn with a piecewise-constant hazard, raised after a negative episode; records
     the churn day of those who churn in the quarter in ``c.churn_day``."""
@@ -434,12 +371,6 @@ def _churn_probability(rate: np.ndarray, ep_eff: np.ndarray, entry: np.ndarray, 
     cum = (rate * np.maximum(np.minimum(ep_eff, qe) - entry, 0.0)
            + rate * P.NEG_EPISODE_HR * np.maximum(qe - np.maximum(ep_eff, entry), 0.0))
     return 1.0 - np.exp(-cum)
-
-
-def _reported_ltr(ltr_lat: np.ndarray, angry_draw: np.ndarray, country: np.ndarray | None) -> np.ndarray:
-    """Ltr from its latent: the angry zero, then rounded and clipped (styled when ``country`` is given)."""
-    x = ltr_lat if country is None else _style(ltr_lat, country, P.LTR_CENTRE, P.LTR_STYLE_SD)
-    return np.where((ltr_lat < P.LTR_ANGRY_BELOW) & angry_draw, 0, np.clip(np.rint(x), 0, 10))
 
 
 def _tickets(rng: np.random.Generator, aux: _Streams, st: _State, ch: _Churn) -> _Tickets:
@@ -757,64 +688,6 @@ def _touchpoints_table(rng: np.random.Generator, aux: _Streams, w: _Window, c: _
         "csat": pd.array(tp["csat"].to_numpy(), dtype="Int64"),
         "ticket_id": pd.array(np.where(tp["ticket_row"] > 0, tp["ticket_row"], np.nan), dtype="Int64"),
     }), tp[["customer_id", "day", "_e", "_ep", "_effect", "_d_csat_switch"]]
-
-
-def _event_surveys(rng: np.random.Generator, w: _Window, c: _Customers, evs: pd.DataFrame) -> pd.DataFrame:
-    """Csat surveys a little after some journey events (EVENT_SURVEY_P), with their own noise;
-    ``_ep`` marks the surveys of negative episodes and of their follow-ups."""
-    p = evs["touchpoint"].map(P.EVENT_SURVEY_P).fillna(0.0).to_numpy(float)
-    pick = rng.random(len(evs)) < p
-    ev = evs.loc[pick]
-    day = ev["day"].to_numpy() + rng.uniform(*P.EVENT_SURVEY_DELAY_DAYS, len(ev))
-    cust = ev["customer_id"].to_numpy()
-    k = np.clip(np.searchsorted(w.end, ev["day"].to_numpy(), side="right"), 0, len(w.labels) - 1)
-    tp_name = ev["touchpoint"].to_numpy()
-    episode = (ev["valence"].to_numpy() == -1) | ((tp_name == P.FOLLOWUP_TOUCHPOINT[1])
-                                                  & (ev["day"].to_numpy() == c.fu_day_hist[cust, k]))
-    out = pd.DataFrame({
-        "customer_id": cust, "day": day, "touchpoint": tp_name,
-        "channel": ev["channel"].to_numpy(), "_sz": c.sz_hist[cust, k], "reopen_count": 0, "ticket_row": -1,
-        "_effect": ev["touchpoint"].map(P.EVENT_CSAT_EFFECT).fillna(0.0).to_numpy(float),
-        "_noise": rng.normal(0.0, P.TP_NOISE_SD, len(ev)), "_ep": episode,
-    })
-    return out.loc[out["day"] < w.end[-1]]
-
-
-def _apply_peak_end(sv: pd.DataFrame, tp: pd.DataFrame, w: _Window) -> pd.DataFrame:
-    """Cut the reported osat after adding the peak-end memory term; add the episode truth
-    columns (counterfactual osat / ltr without the episode 0, 1, ... quarters ago). No draws.
-
-    Term: ``spread × (PEAK_END_WORST × min_k e_k + PEAK_END_LAST × e_last)`` over the
-    customer's touchpoint experiences ``e_k`` of the quarter dated before the response.
-    """
-    sv = sv.reset_index(drop=True)
-    m = sv[["customer_id", "_qs", "response_day"]].reset_index(names="_row").merge(tp, on="customer_id")
-    m = m.loc[(m["day"] >= m["_qs"]) & (m["day"] < m["response_day"])].sort_values(["_row", "day"], kind="mergesort")
-
-    def term(rows: pd.DataFrame) -> np.ndarray:
-        g = rows.groupby("_row")["_e"]
-        out = np.zeros(len(sv))
-        if len(rows):
-            out[g.min().index] += P.PEAK_END_WORST * g.min().to_numpy()
-            out[g.last().index] += P.PEAK_END_LAST * g.last().to_numpy()
-        return out
-
-    pe, pe_without_episode = term(m), term(m.loc[~m["_ep"].to_numpy(bool)])
-    styled, spread = sv["_osat_styled"].to_numpy(float), sv["_spread"].to_numpy(float)
-    missing = np.isnan(styled)
-
-    def osat(x: np.ndarray) -> np.ndarray:
-        return np.where(missing, np.nan, _cut(np.where(missing, 0.0, x), P.OSAT_CUTS))
-
-    sv["osat"] = osat(styled + spread * pe)
-    sv["_n_tp"] = m.groupby("_row").size().reindex(range(len(sv)), fill_value=0).to_numpy()
-    country = pd.Categorical(sv["country"], categories=P.COUNTRIES).codes
-    ltr_lat, angry = sv["_ltr_lat"].to_numpy(float), sv["_angry_draw"].to_numpy(bool)
-    for lag in range(len(P.RECOVERY_PROFILE)):
-        shift = sv[f"_contrib{lag}"].to_numpy(float) / P.SAT_SD
-        sv[f"_d_osat{lag}"] = sv["osat"] - osat(styled + spread * ((pe_without_episode if lag == 0 else pe) - shift))
-        sv[f"_d_ltr{lag}"] = sv["ltr"] - _reported_ltr(ltr_lat - P.LTR_SLOPE * shift, angry, country)
-    return sv
 
 
 def _tickets_table(w: _Window, tickets: pd.DataFrame, remap: np.ndarray) -> pd.DataFrame:

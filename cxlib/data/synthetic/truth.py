@@ -291,7 +291,7 @@ def _episode_recovery(pop: pd.DataFrame, sv: pd.DataFrame) -> dict:
             rows[str(lag)] = {
                 "osat": _round(r[f"_d_osat{lag}"].mean()), "ltr": _round(r[f"_d_ltr{lag}"].mean()),
                 "churn_probability": _round(pp[f"d_churn{lag}"].mean(), 6),
-                "n_responses": int(len(r)), "n_customer_quarters": int(len(pp)),
+                "n_responses": len(r), "n_customer_quarters": len(pp),
             }
         observed[name] = rows
     profile = {"without_followup": list(P.RECOVERY_PROFILE), "with_followup": list(P.RECOVERY_PROFILE_FOLLOWUP)}
@@ -316,7 +316,7 @@ def _peak_end(sv: pd.DataFrame) -> dict:
         "experience": "latent touchpoint csat - intercept - slope * Sz (event, reopen and switch effects + noise)",
         "touchpoints": "the customer's touchpoint surveys of the quarter dated before the response",
         "responses_with_touchpoints": {"1": int((n_tp == 1).sum()), "2+": int((n_tp >= 2).sum()),
-                                       "all": int(len(n_tp))},
+                                       "all": len(n_tp)},
         "event_survey_probability": dict(P.EVENT_SURVEY_P),
         "event_csat_effect": dict(P.EVENT_CSAT_EFFECT),
     }
@@ -332,8 +332,8 @@ def _channel_switching(sv: pd.DataFrame, tp: pd.DataFrame) -> dict:
         "touchpoint_csat_latent_effect": P.SWITCH_CSAT_EFFECT,
         "effort_latent_penalty": P.SWITCH_CES_PENALTY,
         "observed": {
-            "ticket_csat_change": _round(sw_tp["_d_csat_switch"].mean()), "n_ticket_surveys": int(len(sw_tp)),
-            "ces_change": _round(sw_sv["_d_ces_switch"].mean()), "n_responses": int(len(sw_sv)),
+            "ticket_csat_change": _round(sw_tp["_d_csat_switch"].mean()), "n_ticket_surveys": len(sw_tp),
+            "ces_change": _round(sw_sv["_d_ces_switch"].mean()), "n_responses": len(sw_sv),
             "note": "mean of (answer - answer without the switch) over switched tickets' surveys / respondents "
                     "with a switched ticket that quarter",
         },

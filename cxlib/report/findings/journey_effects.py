@@ -60,8 +60,8 @@ def episode_findings(result: EpisodeEffects, *, digits: int = 2) -> list[str]:
 def peak_end_findings(result: PeakEndResult, *, digits: int = 3) -> list[str]:
     """Sentences on the peak–end test (R² differences against the mean of the touchpoint scores)."""
     t = result.table.set_index("summary")
-    out = [f"Among {result.n:,} responses with several scored touchpoints earlier in the quarter, the mean "
-           f"touchpoint score explains R² = {t.loc['mean', 'r_squared']:.{digits}f} of the overall rating."]
+    out = [(f"Among {result.n:,} responses with several scored touchpoints earlier in the quarter, the mean "
+           f"touchpoint score explains R² = {t.loc['mean', 'r_squared']:.{digits}f} of the overall rating.")]
     names = {"worst": "the worst touchpoint", "last": "the last touchpoint",
              "peak_end": "the peak–end score (mean of the worst and the last)"}
     for _, r in result.differences.iterrows():
