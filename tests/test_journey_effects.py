@@ -295,8 +295,12 @@ def test_recovery_chart_and_findings(planted):
     assert text[0].startswith("In the quarter of a negative episode, osat is")
     first = res.curve.iloc[0]
     assert f"{abs(first['estimate']):.2f}" in text[0]
-    figs = cx.report.journey_effect_key_figures(res, cx.peak_end(sv, d.touchpoints, n_boot=50))
+    pe = cx.peak_end(sv, d.touchpoints, n_boot=50)
+    figs = cx.report.journey_effect_key_figures(res, pe)
     assert figs["episode effect on osat, lag 0, without_followup"]["estimate"] == first["estimate"]
-    assert "R² peak_end minus mean" in figs
+    assert figs["R² peak_end minus mean"]["estimate"] == pe.differences["estimate"].iloc[2]
+    sentences = cx.report.peak_end_findings(pe)
+    assert f"{pe.n:,} responses" in sentences[0] and len(sentences) == 4
+    assert "predicts it better than the mean" in sentences[3]  # the peak-end score (planted)
     with pytest.raises(CXDataError, match="EpisodeEffects"):
         cx.plot_recovery_curve(res.curve)

@@ -169,8 +169,8 @@ CES_MISSING_P = 0.01
 # experiences before the response: styled Sz + spread * (PE_WORST * min_k e_k + PE_LAST * e_last),
 # e_k = the touchpoint's own latent csat component (latent csat - TP_INTERCEPT - TP_SLOPE * Sz).
 # The mean of the experiences has no weight. Latent S, ltr and churn are not affected.
-PEAK_END_WORST = 0.45
-PEAK_END_LAST = 0.40
+PEAK_END_WORST = 0.35
+PEAK_END_LAST = 0.30
 
 # ----------------------------------------------------------------------------- churn
 CHURN_H0 = 0.0075  # monthly hazard of a promoter on the standard plan
