@@ -110,6 +110,19 @@ from .journeys.omnichannel import channel_switching, journey_responses
 from .viz.journeys import plot_top_paths, plot_touchpoint_heatmap
 # --- end journeys ---
 
+# --- journey effects ---
+from .journeys.effects import (
+    churn_panel,
+    episode_effects,
+    negative_episodes,
+    peak_end,
+    touchpoint_drivers,
+    touchpoint_experiences,
+    within_effects,
+)
+from .viz.journey_effects import plot_recovery_curve
+# --- end journey effects ---
+
 # --- charts ---
 from .viz.estimates import plot_estimates, plot_trend, set_theme
 from .viz.drivers import plot_driver_importance, plot_driver_stability, plot_importance_performance, plot_penalty_reward

@@ -23,13 +23,13 @@ from golden.synth_digest import dataset_digest
 
 GOLDEN = Path(__file__).parent / "golden"
 
-PINNED_SYNTH_DIGEST = {
-    "customers": "ea9468d7289d8962",
-    "survey": "1108858243f26a66",
-    "tickets": "90d4ffcf9911036f",
-    "touchpoints": "0ad9df8c42400d55",
-    "journeys": "08a69c44cb2d0ca3",
-    "truth": "a80e8af4f4f1d34a",
+PINNED_SYNTH_DIGEST = {  # generator 1.1 (issue 12: recovery, follow-ups, channel switching, event surveys, peak-end)
+    "customers": "961f718ee22d9f50",
+    "survey": "bb9389f20dc4a90d",
+    "tickets": "515d54e3ab10e59b",
+    "touchpoints": "44b401e2cd699040",
+    "journeys": "de44ae8bdd51554d",
+    "truth": "71d2cdb5b6ba599d",
     "truth.customer_segments": "f0734ae291d09d0f",
 }
 

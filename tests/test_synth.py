@@ -391,3 +391,71 @@ def test_observable_churn_truth_consistent_with_realised_churn(full):
     assert abs(obs["negative_episode_hazard_ratio"] - 1.6) < 0.05
     c = obs["crude_monthly_hazard_by_reported_group"]
     assert c["promoter"] < c["passive"] < c["detractor"]
+
+
+# ----------------------------------------------------------------------------- generator 1.1 (issue 12)
+def _switched_tickets(full) -> pd.DataFrame:
+    """Tickets with the channel of their ticket_resolved journey event (matched on customer and time)."""
+    res = full.journeys.loc[full.journeys["touchpoint"] == "ticket_resolved", ["customer_id", "timestamp", "channel"]]
+    t = full.tickets.merge(res.rename(columns={"timestamp": "resolved_at", "channel": "end_channel"}),
+                           on=["customer_id", "resolved_at"], how="left")
+    t = t.drop_duplicates("ticket_id")
+    return t.assign(switched=t["end_channel"].notna() & (t["end_channel"] != t["channel"]))
+
+
+def test_channel_switching_lowers_ticket_csat_and_effort(full, survey):
+    sw = full.truth.channel_switching
+    assert sw["touchpoint_csat_latent_effect"] < 0 and sw["effort_latent_penalty"] > 0
+    t = _switched_tickets(full)
+    assert t["end_channel"].notna().mean() > 0.95
+    assert not t.loc[t["contacts"] == 1, "switched"].any()  # only multi-contact tickets switch
+    share = t.loc[t["contacts"] >= 2, "switched"].mean()
+    assert abs(share - sw["probability_given_multiple_contacts"]) < 0.03
+    # csat of the ticket's survey: switched vs not, among multi-contact tickets (switching is random there)
+    tp = full.touchpoints.dropna(subset=["ticket_id"]).merge(t[["ticket_id", "switched", "contacts"]], on="ticket_id")
+    tp = tp.loc[tp["contacts"] >= 2]
+    a, b = tp.loc[tp["switched"], "csat"].astype(float), tp.loc[~tp["switched"], "csat"].astype(float)
+    diff, se = a.mean() - b.mean(), np.sqrt(a.var() / len(a) + b.var() / len(b))
+    assert abs(diff - sw["observed"]["ticket_csat_change"]) < 3 * se and diff < -0.4
+    # effort: respondents whose quarter had a switched ticket report a harder experience
+    tq = t.assign(quarter=cx.quarter_of(t["created_at"])).groupby(["customer_id", "quarter"])["switched"].any()
+    m = survey.merge(tq.rename("any_switch").reset_index(), on=["customer_id", "quarter"])
+    ces = m.groupby("any_switch")["ces"].mean()
+    assert ces[True] - ces[False] < -0.5 and sw["observed"]["ces_change"] < -0.5
+
+
+def test_recovery_after_a_negative_episode_is_planted(full, survey):
+    rec = full.truth.episode_recovery
+    assert rec["quarters_until_recovered"] == {"without_followup": 3, "with_followup": 2}
+    obs = rec["observed"]
+    no, fu = obs["without_followup"], obs["with_followup"]
+    assert no["0"]["osat"] < no["1"]["osat"] < no["2"]["osat"] < 0 == no["3"]["osat"]
+    assert no["1"]["osat"] < fu["1"]["osat"] < 0 == fu["2"]["osat"]
+    assert no["1"]["churn_probability"] > fu["1"]["churn_probability"] > 0
+    # independent look: respondents hit one quarter earlier (none in this quarter) vs never hit in 3 quarters
+    ep = full.journeys.loc[full.journeys["valence"] == -1, ["customer_id", "quarter"]].drop_duplicates()
+    qs = cx.quarter_range("2026Q3", 12)
+    nxt = dict(zip(qs[:-1], qs[1:], strict=True))
+    hit = {(c, q) for c, q in zip(ep["customer_id"], ep["quarter"], strict=True)}
+    prev = {(c, nxt[q]) for c, q in hit if q in nxt}
+    prev2 = {(c, nxt[nxt[q]]) for c, q in hit if q in nxt and nxt[q] in nxt}
+    key = list(zip(survey["customer_id"], survey["quarter"], strict=True))
+    now = np.array([k in hit for k in key])
+    lag1 = np.array([k in prev for k in key]) & ~now
+    clean = ~now & ~np.array([k in prev for k in key]) & ~np.array([k in prev2 for k in key])
+    osat = survey["osat"].astype(float).to_numpy()
+    assert np.nanmean(osat[lag1]) - np.nanmean(osat[clean]) < -0.15
+    # a follow-up (proactive help within days of the episode) is in the journeys
+    fu_ev = cx.negative_episodes(full.journeys)
+    assert abs(fu_ev["followed_up"].mean() - rec["followup"]["probability"]) < 0.03
+
+
+def test_peak_end_memory_and_event_surveys(full):
+    pe = full.truth.peak_end
+    assert pe["weight_worst"] > 0 and pe["weight_last"] > 0 and pe["weight_mean"] == 0
+    assert pe["responses_with_touchpoints"]["2+"] > 2000
+    tp = full.touchpoints
+    means = tp.groupby("touchpoint")["csat"].mean()
+    for bad in ("service_outage", "billing_error", "failed_support_contact"):
+        assert means[bad] < means["login"] - 0.8, bad  # negative episodes are scored low
+    assert means["proactive_help"] > means["login"]

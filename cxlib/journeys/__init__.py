@@ -7,7 +7,9 @@ scorecards and omnichannel consistency (issue 12).
 - :mod:`~cxlib.journeys.touchpoints` — the touchpoint scorecard and the spread of a
   touchpoint's score across channels;
 - :mod:`~cxlib.journeys.omnichannel` — survey responses matched to journeys, and the effect
-  of channel switching on effort and satisfaction.
+  of channel switching on effort and satisfaction;
+- :mod:`~cxlib.journeys.effects` — within-customer effects of negative episodes (recovery),
+  the peak–end test, and which touchpoints move relationship satisfaction.
 """
 
 from __future__ import annotations
@@ -21,4 +23,13 @@ from .touchpoints import (
     TouchpointScorecard,
     channel_consistency,
     touchpoint_scorecard,
+)
+from .effects import (
+    churn_panel,
+    episode_effects,
+    negative_episodes,
+    peak_end,
+    touchpoint_drivers,
+    touchpoint_experiences,
+    within_effects,
 )

@@ -98,6 +98,10 @@ from .findings.styles import (
 )
 # --- end styles findings ---
 
+# --- journey effects findings ---
+from .findings.journey_effects import episode_findings, journey_effect_key_figures, peak_end_findings
+# --- end journey effects findings ---
+
 # --- crosstab findings ---
 from .findings.crosstabs import banner_questions, crosstab_findings, crosstab_key_figures, crosstab_method
 # --- end crosstab findings ---

@@ -11,7 +11,10 @@ style. Every parameter (:mod:`.parameters`) and the realised population values a
 returned in :class:`~cxlib.data.synthetic.truth.PlantedTruth`; ``data/README.md``
 documents them.
 
-All randomness flows from one ``numpy.random.default_rng(seed)``; the same seed and
+All randomness of generator 1.0 flows from one ``numpy.random.default_rng(seed)``; the
+parts added in 1.1 (proactive follow-ups, channel switching, event surveys) draw from
+their own streams (:class:`_Streams`), so they leave the 1.0 draws in place (the data
+still changes where the new effects feed back into churn). The same seed and
 arguments give identical tables. The simulation runs in named steps that draw from that
 generator in a fixed order (the order is part of the output: reordering the draws
 changes every table):
@@ -24,7 +27,8 @@ changes every table):
    (:func:`_population_record`, :func:`_observable_records`; no draws);
 3. the tables: :func:`_customers_table`, :func:`_touchpoints_table` (ticket-linked
    surveys and touchpoint CSAT), :func:`_survey_table` (duplicate submissions),
-   :func:`_journeys_table`;
+   :func:`_journeys_table`; the peak-end memory effect on the reported osat
+   (:func:`_apply_peak_end`, after the touchpoints exist; no draws);
 4. the planted truth (:func:`cxlib.data.synthetic.truth.planted_truth`; no draws).
 
 Days count from the first instant of the first quarter (``t0``) until the tables are
@@ -42,45 +46,9 @@ from ...errors import CXDataError
 from ..calendar import parse_quarter, quarter_bounds, quarter_of, quarter_range
 from ..schema import DRIVERS, SCHEMA, CXData
 from . import parameters as P
+from .episodes import _apply_peak_end, _episode_history, _event_surveys, _Streams
+from .scales import _cat_draw, _cut, _nps_group, _reported_ltr, _style, _to_ns
 from .truth import planted_truth
-
-
-# ----------------------------------------------------------------------------- helpers
-def _cat_draw(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
-    """One categorical draw per row of ``probs`` (rows sum to 1)."""
-    probs = np.atleast_2d(probs)
-    cum = np.cumsum(probs, axis=1)
-    u = rng.random(probs.shape[0])[:, None]
-    return np.minimum((u > cum).sum(axis=1), probs.shape[1] - 1)
-
-
-def _cut(x: np.ndarray, cuts: np.ndarray) -> np.ndarray:
-    """Latent values -> ratings 1..len(cuts)+1."""
-    return np.searchsorted(cuts, x, side="right") + 1
-
-
-def _style(x: np.ndarray, country: np.ndarray, centre: float, unit: float) -> np.ndarray:
-    """Apply the country response style to latent ``x`` (``unit`` = one style SD)."""
-    shift = np.array([P.COUNTRY_SHIFT[c] for c in P.COUNTRIES])[country]
-    spread = np.array([P.COUNTRY_SPREAD[c] for c in P.COUNTRIES])[country]
-    if x.ndim == 2:
-        shift, spread = shift[:, None], spread[:, None]
-    return centre + shift * unit + spread * (x - centre)
-
-
-def _nps_group(ltr: np.ndarray) -> np.ndarray:
-    """0 detractor (0-6), 1 passive (7-8), 2 promoter (9-10)."""
-    return np.where(ltr >= 9, 2, np.where(ltr >= 7, 1, 0))
-
-
-def _to_ns(t0: np.datetime64, days: np.ndarray) -> np.ndarray:
-    """Days after ``t0`` (float) -> datetime64[ns], rounded to the second; NaN -> NaT."""
-    days = np.asarray(days, dtype=float)
-    secs = np.round(days * 86400.0)
-    out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
-    ok = np.isfinite(secs)
-    out[ok] = t0 + secs[ok].astype("int64") * np.timedelta64(1, "s")
-    return out
 
 
 # ----------------------------------------------------------------------------- state
@@ -110,6 +78,9 @@ class _Customers:
     person: np.ndarray  # persistent effect on every driver
     ltr_person: np.ndarray  # persistent recommending propensity
     churn_day: np.ndarray  # inf while active; filled in quarter by quarter by _churn
+    neg_hist: np.ndarray  # n x quarters: 0 none, 1 negative episode, 2 episode with follow-up
+    sz_hist: np.ndarray  # n x quarters: standardised satisfaction (for the event surveys)
+    fu_day_hist: np.ndarray  # n x quarters: day of the follow-up (NaN: none)
 
 
 @dataclass(frozen=True)
@@ -130,6 +101,11 @@ class _State:
     ep_day: np.ndarray
     neg: np.ndarray  # negative episode this quarter
     pos: np.ndarray  # positive episode this quarter
+    followup: np.ndarray  # proactive follow-up after this quarter's negative episode
+    fu_day: np.ndarray
+    ep_contrib: np.ndarray  # m x lags: S contribution of the episode 0, 1, ... quarters ago
+    ep_status: np.ndarray  # m x lags: 0 none, 1 episode, 2 episode with follow-up
+    angry_draw: np.ndarray  # the uniform draw of the angry zero (< LTR_ANGRY_P)
     sat: np.ndarray
     sz: np.ndarray  # standardised satisfaction
     ltr_lat: np.ndarray
@@ -156,6 +132,8 @@ class _Tickets:
     channel: np.ndarray  # channel names
     had_ticket: np.ndarray  # per active customer
     any_reopen: np.ndarray  # per active customer
+    end_channel: np.ndarray  # channel the ticket was resolved in (another one when switched)
+    any_switch: np.ndarray  # per active customer: a ticket switched channel this quarter
 
 
 @dataclass(frozen=True)
@@ -175,6 +153,7 @@ class _Parts:
     tickets: list = field(default_factory=list)
     touchpoints: list = field(default_factory=list)
     events: list = field(default_factory=list)
+    events_frame: pd.DataFrame | None = None  # the events concatenated, once all quarters ran
     population: list = field(default_factory=list)  # customer-quarter records for the realised truth
     observable: list = field(default_factory=list)  # exposure on the survey's (reported) scale
     ratings: list = field(default_factory=list)  # true driver ratings, for the population importance
@@ -230,17 +209,20 @@ def synthesize(
         raise CXDataError(f"`quarters`={quarters!r} must be a positive integer")
     parse_quarter(end_quarter, argument="end_quarter")
     rng = np.random.default_rng(seed)
+    aux = _Streams.from_seed(seed)
     w = _window(end_quarter, quarters)
     n = int(n_customers)
     c = _draw_customers(rng, n, w)
     parts = _Parts()
     for k in range(quarters):
-        _simulate_quarter(rng, k, w, c, parts)
+        _simulate_quarter(rng, aux, k, w, c, parts)
 
     customers, remap = _customers_table(w, c)
+    parts.events_frame = pd.concat(parts.events, ignore_index=True)
     tickets = _ticket_rows(parts)
-    touchpoints = _touchpoints_table(rng, w, c, parts, tickets, remap)  # draws before the survey's
-    survey = _survey_table(rng, w, parts, remap)
+    touchpoints, tp_days = _touchpoints_table(rng, aux, w, c, parts, tickets, remap)  # draws before the survey's
+    responses = _apply_peak_end(pd.concat(parts.survey, ignore_index=True), tp_days, w)
+    survey = _survey_table(rng, w, responses, remap)
     tables = {
         "customers": customers,
         "survey": survey,
@@ -258,6 +240,7 @@ def synthesize(
         incident_k=w.incident_k, drop_k=w.drop_k, population=pd.concat(parts.population, ignore_index=True),
         customer_segments=seg_table, ratings=np.vstack(parts.ratings), satisfaction=np.concatenate(parts.satisfaction),
         waves=parts.waves, observable=pd.concat(parts.observable, ignore_index=True),
+        responses=responses, touchpoint_days=tp_days,
     )
     return CXData(**tables, truth=truth)
 
@@ -299,15 +282,18 @@ def _draw_customers(rng: np.random.Generator, n: int, w: _Window) -> _Customers:
     person = rng.normal(0.0, P.PERSON_SD, n)
     ltr_person = rng.normal(0.0, P.LTR_PERSON_SD, n)
     return _Customers(signup=signup, seg=seg, country=country, plan=plan, channel=channel, revenue=revenue,
-                      person=person, ltr_person=ltr_person, churn_day=np.full(n, np.inf))
+                      person=person, ltr_person=ltr_person, churn_day=np.full(n, np.inf),
+                      neg_hist=np.zeros((n, quarters), dtype=np.int8), sz_hist=np.full((n, quarters), np.nan),
+                      fu_day_hist=np.full((n, quarters), np.nan))
 
 
 # ----------------------------------------------------------------------------- one quarter
-def _simulate_quarter(rng: np.random.Generator, k: int, w: _Window, c: _Customers, parts: _Parts) -> None:
+def _simulate_quarter(rng: np.random.Generator, aux: _Streams, k: int, w: _Window, c: _Customers,
+                      parts: _Parts) -> None:
     """Simulate quarter ``k``: append its pieces to ``parts`` and record churn in ``c``."""
-    st = _quarter_state(rng, k, w, c)
+    st = _quarter_state(rng, aux, k, w, c)
     ch = _churn(rng, st, c)
-    tk = _tickets(rng, st, ch)
+    tk = _tickets(rng, aux, st, ch)
     parts.tickets.append(tk.frame)
     wave = _survey_wave(rng, st, c, ch, tk)
     parts.survey.append(wave.frame)
@@ -320,7 +306,7 @@ def _simulate_quarter(rng: np.random.Generator, k: int, w: _Window, c: _Customer
     parts.observable.extend(_observable_records(st, c, ch, wave))
 
 
-def _quarter_state(rng: np.random.Generator, k: int, w: _Window, c: _Customers) -> _State:
+def _quarter_state(rng: np.random.Generator, aux: _Streams, k: int, w: _Window, c: _Customers) -> _State:
     """Latent drivers, journey episodes, satisfaction and ltr of the customers active in quarter ``k``."""
     qs, qe = w.start[k], w.end[k]
     incident = k == w.incident_k
@@ -337,27 +323,32 @@ def _quarter_state(rng: np.random.Generator, k: int, w: _Window, c: _Customers) 
     ep_day = qs + rng.uniform(*P.EPISODE_DAYS, m)
     neg = (rng.random(m) < (P.NEG_EPISODE_P_INCIDENT if incident else P.NEG_EPISODE_P)) & (ep_day >= entry)
     pos = (rng.random(m) < P.POS_EPISODE_P) & (ep_day >= entry) & ~neg
+    followup = neg & (aux.followup.random(m) < P.FOLLOWUP_P)
+    fu_day = ep_day + aux.followup.uniform(*P.FOLLOWUP_DELAY_DAYS, m)
+    ep_status, ep_contrib = _episode_history(k, c, idx, neg, followup)
     j_asym = DRIVERS.index(P.ASYM_DRIVER)
     asym = np.where(r_true[:, j_asym] <= 2, P.ASYM_PENALTY, 0.0) + np.where(r_true[:, j_asym] == 5, P.ASYM_REWARD, 0.0)
     drop = np.where((k == w.drop_k) & (c.plan[idx] == P.PLANS.index(P.NPS_DROP_PLAN)), P.NPS_DROP_SHIFT, 0.0)
     w_vec = np.array([P.DRIVER_WEIGHTS[d] for d in DRIVERS])
-    sat = (z @ w_vec + asym + P.NEG_EPISODE_SAT * neg + P.POS_EPISODE_SAT * pos
+    sat = (z @ w_vec + asym + P.NEG_EPISODE_SAT * neg + ep_contrib[:, 1:].sum(axis=1) + P.POS_EPISODE_SAT * pos
            + P.SEASON_SAT[w.calendar_quarter[k]] + drop + rng.normal(0.0, P.SAT_NOISE_SD, m))
     sz = (sat - P.SAT_MEAN) / P.SAT_SD
+    c.sz_hist[idx, k] = sz
+    c.fu_day_hist[idx[followup], k] = fu_day[followup]
     ltr_lat = P.LTR_INTERCEPT + P.LTR_SLOPE * sz + c.ltr_person[idx] + rng.normal(0.0, P.LTR_NOISE_SD, m)
-    angry = (ltr_lat < P.LTR_ANGRY_BELOW) & (rng.random(m) < P.LTR_ANGRY_P)
+    angry_draw = rng.random(m) < P.LTR_ANGRY_P
+    angry = (ltr_lat < P.LTR_ANGRY_BELOW) & angry_draw
     ltr_true = np.where(angry, 0, np.clip(np.rint(ltr_lat), 0, 10)).astype(int)
     return _State(k=k, label=w.labels[k], calendar_q=w.calendar_quarter[k], qs=qs, qe=qe, incident=incident, idx=idx, entry=entry, seg=s_i, z=z, r_true=r_true,
-                  ep_day=ep_day, neg=neg, pos=pos, sat=sat, sz=sz, ltr_lat=ltr_lat, angry=angry,
+                  ep_day=ep_day, neg=neg, pos=pos, followup=followup, fu_day=fu_day, ep_contrib=ep_contrib,
+                  ep_status=ep_status, angry_draw=angry_draw, sat=sat, sz=sz, ltr_lat=ltr_lat, angry=angry,
                   ltr_true=ltr_true, group=_nps_group(ltr_true))
 
 
 def _churn(rng: np.random.Generator, st: _State, c: _Customers) -> _Churn:
     """Churn with a piecewise-constant hazard, raised after a negative episode; records
     the churn day of those who churn in the quarter in ``c.churn_day``."""
-    hr_group = np.array([P.CHURN_HR_GROUP[g] for g in P.NPS_GROUPS])
-    hr_plan = np.array([P.CHURN_HR_PLAN[p] for p in P.PLANS])
-    rate = P.CHURN_H0 * hr_group[st.group] * hr_plan[c.plan[st.idx]] / P.DAYS_PER_MONTH
+    rate = _hazard_rate(st.group, c.plan[st.idx])
     e = rng.exponential(1.0, st.idx.size)
     ep_eff = np.where(st.neg, st.ep_day, np.inf)
     c1 = rate * np.maximum(np.minimum(ep_eff, st.qe) - st.entry, 0.0)
@@ -368,7 +359,21 @@ def _churn(rng: np.random.Generator, st: _State, c: _Customers) -> _Churn:
     return _Churn(rate=rate, ep_eff=ep_eff, t_churn=t_churn, churned=churned, alive_to=np.minimum(st.qe, t_churn))
 
 
-def _tickets(rng: np.random.Generator, st: _State, ch: _Churn) -> _Tickets:
+def _hazard_rate(group: np.ndarray, plan: np.ndarray) -> np.ndarray:
+    """Churn hazard per day before a negative episode, by NPS group and plan codes."""
+    hr_group = np.array([P.CHURN_HR_GROUP[g] for g in P.NPS_GROUPS])
+    hr_plan = np.array([P.CHURN_HR_PLAN[p] for p in P.PLANS])
+    return P.CHURN_H0 * hr_group[group] * hr_plan[plan] / P.DAYS_PER_MONTH
+
+
+def _churn_probability(rate: np.ndarray, ep_eff: np.ndarray, entry: np.ndarray, qe: float) -> np.ndarray:
+    """Probability to churn before ``qe`` (hazard ``rate``, × NEG_EPISODE_HR from ``ep_eff``)."""
+    cum = (rate * np.maximum(np.minimum(ep_eff, qe) - entry, 0.0)
+           + rate * P.NEG_EPISODE_HR * np.maximum(qe - np.maximum(ep_eff, entry), 0.0))
+    return 1.0 - np.exp(-cum)
+
+
+def _tickets(rng: np.random.Generator, aux: _Streams, st: _State, ch: _Churn) -> _Tickets:
     """Support tickets of the quarter: counts, channel, category, timings, reopens, contacts."""
     m = st.idx.size
     seg_tmult = np.array([P.TICKET_SEGMENT_MULT[s] for s in P.SEGMENTS])
@@ -397,13 +402,17 @@ def _tickets(rng: np.random.Generator, st: _State, ch: _Churn) -> _Tickets:
         extra_h += np.where(reopen >= r, P.REOPEN_EXTRA_HOURS_MEDIAN * rng.lognormal(0, P.REOPEN_EXTRA_HOURS_SDLOG, n_t), 0.0)
     resolved = first_res + extra_h / 24.0
     contacts = 1 + reopen + (rng.random(n_t) < P.EXTRA_CONTACT_P) * (1 + rng.poisson(P.EXTRA_CONTACTS_MEAN, n_t))
+    switched = (contacts >= 2) & (aux.switch.random(n_t) < P.SWITCH_P_MULTI_CONTACT)
+    end_chan = np.where(switched, (t_chan + 1 + aux.switch.integers(0, 2, n_t)) % len(P.TICKET_CHANNELS), t_chan)
     frame = pd.DataFrame({
         "customer_id": st.idx[owner], "channel": chan_names[t_chan], "category": np.array(P.TICKET_CATEGORIES)[t_cat],
         "created_at": created, "first_response_at": first_resp, "first_resolved_at": first_res,
         "resolved_at": resolved, "reopen_count": reopen, "contacts": contacts, "_sz": st.sz[owner],
+        "_switched": switched,
     })
     return _Tickets(frame=frame, owner=owner, created=created, resolved=resolved, channel=chan_names[t_chan],
-                    had_ticket=nt > 0, any_reopen=np.bincount(owner, weights=(reopen > 0), minlength=m) > 0)
+                    had_ticket=nt > 0, any_reopen=np.bincount(owner, weights=(reopen > 0), minlength=m) > 0,
+                    end_channel=chan_names[end_chan], any_switch=np.bincount(owner, weights=switched, minlength=m) > 0)
 
 
 
@@ -429,8 +438,15 @@ def _survey_wave(rng: np.random.Generator, st: _State, c: _Customers, ch: _Churn
     frame = pd.DataFrame({
         "customer_id": st.idx[rr], "response_day": resp_day[rr], "quarter": st.label,
         "country": np.array(P.COUNTRIES)[country[rr]], "plan": np.array(P.PLANS)[plan[rr]], "weight": weight,
-        "ltr": answers["ltr"], "osat": answers["osat"], "ces": answers["ces"],
+        "ltr": answers["ltr"], "osat": np.nan, "ces": answers["ces"],
         **{d: answers["drivers"][:, j] for j, d in enumerate(DRIVERS)}, "comment": comment,
+        # for the peak-end step and the episode truth (dropped from the table)
+        "_k": st.k, "_qs": st.qs, "_osat_styled": answers["osat_styled"], "_spread": answers["spread"],
+        "_sz": st.sz[rr], "_ltr_lat": st.ltr_lat[rr], "_angry_draw": st.angry_draw[rr],
+        "_switch": tk.any_switch[rr], "_d_ces_switch": answers["d_ces_switch"],
+        **{f"_contrib{lag}": st.ep_contrib[rr, lag] for lag in range(st.ep_contrib.shape[1])},
+        **{f"_status{lag}": st.ep_status[rr, lag] for lag in range(st.ep_status.shape[1])},
+        "_ep_day": np.where(st.neg[rr], st.ep_day[rr], np.nan),
     })
     return _Wave(frame=frame, counts=counts, eligible=eligible, p_inv=p_inv, resp_day=resp_day)
 
@@ -447,16 +463,20 @@ def _answers(rng: np.random.Generator, st: _State, c: _Customers, tk: _Tickets, 
     miss_p[:, j_onb] = np.where(tenure > P.ONBOARDING_MISSING_TENURE_DAYS, P.ONBOARDING_MISSING_P_TENURED,
                                 P.ONBOARDING_MISSING_P_NEW)
     r_obs[rng.random(r_obs.shape) < miss_p] = np.nan
-    osat = _cut(_style(st.sz[rr], c_r, 0.0, 1.0), P.OSAT_CUTS).astype(float)
-    osat[rng.random(rr.size) < P.OSAT_MISSING_P] = np.nan
+    osat_styled = _style(st.sz[rr], c_r, 0.0, 1.0)  # cut after the peak-end step (_apply_peak_end)
+    osat_styled[rng.random(rr.size) < P.OSAT_MISSING_P] = np.nan
     ltr_s = _style(st.ltr_lat[rr], c_r, P.LTR_CENTRE, P.LTR_STYLE_SD)
     ltr_obs = np.where(st.angry[rr], 0, np.clip(np.rint(ltr_s), 0, 10))
     ces_lat = (P.CES_EASE_WEIGHT * (st.z[rr, j_ease] - P.DRIVER_BASE)
                + P.CES_SUPPORT_WEIGHT * (st.z[rr, j_sup] - P.DRIVER_BASE) - P.CES_TICKET_PENALTY * tk.had_ticket[rr]
-               - P.CES_REOPEN_PENALTY * tk.any_reopen[rr] + rng.normal(0.0, P.CES_NOISE_SD, rr.size))
+               - P.CES_REOPEN_PENALTY * tk.any_reopen[rr] + rng.normal(0.0, P.CES_NOISE_SD, rr.size)
+               - P.SWITCH_CES_PENALTY * tk.any_switch[rr])
     ces = _cut(_style(ces_lat, c_r, 0.0, 1.0), P.CES_CUTS).astype(float)
     ces[rng.random(rr.size) < P.CES_MISSING_P] = np.nan
-    return {"drivers": r_obs, "osat": osat, "ltr": ltr_obs, "ces": ces}
+    d_ces = ces - _cut(_style(ces_lat + P.SWITCH_CES_PENALTY * tk.any_switch[rr], c_r, 0.0, 1.0), P.CES_CUTS)
+    spread = np.array([P.COUNTRY_SPREAD[x] for x in P.COUNTRIES])[c_r]
+    return {"drivers": r_obs, "osat_styled": osat_styled, "spread": spread, "ltr": ltr_obs, "ces": ces,
+            "d_ces_switch": d_ces}
 
 
 def _design_weights(pop_country: np.ndarray, pop_plan: np.ndarray, country: np.ndarray,
@@ -536,7 +556,7 @@ def _journey_events(rng: np.random.Generator, st: _State, c: _Customers, ch: _Ch
     ev.append((ns, signup[ns], "onboarding", "account_created", "web", 0))
     ev.append((ns, signup[ns] + rng.uniform(*P.ONBOARDING_DAYS, ns.size), "onboarding", "onboarding_call", "phone", 0))
     ev.append((tk.owner, tk.created, "support", "ticket_opened", tk.channel, 0))
-    ev.append((tk.owner, tk.resolved, "support", "ticket_resolved", tk.channel, 0))
+    ev.append((tk.owner, tk.resolved, "support", "ticket_resolved", tk.end_channel, 0))
     yrs = np.floor((st.qe - signup) / P.DAYS_PER_YEAR)
     anniv = signup + yrs * P.DAYS_PER_YEAR
     ren = (yrs >= 1) & (anniv >= entry) & (anniv < alive_to)
@@ -544,6 +564,8 @@ def _journey_events(rng: np.random.Generator, st: _State, c: _Customers, ch: _Ch
     gone = np.flatnonzero(ch.churned)
     ev.append((gone, ch.t_churn[gone], "renewal", "cancellation",
                np.where(rng.random(gone.size) < P.CANCEL_WEB_P, "web", "phone"), 0))
+    fu = np.flatnonzero(st.followup & (st.fu_day < alive_to))
+    ev.append((fu, st.fu_day[fu], *P.FOLLOWUP_TOUCHPOINT, 1))
     return [pd.DataFrame({"customer_id": st.idx[own], "day": day, "stage": stage, "touchpoint": tp,
                           "channel": chn, "valence": val})
             for own, day, stage, tp, chn, val in ev]
@@ -554,11 +576,21 @@ def _population_record(st: _State, c: _Customers, ch: _Churn, tk: _Tickets) -> p
     """Every active customer's quarter, for the realised truth."""
     j_asym = DRIVERS.index(P.ASYM_DRIVER)
     exposure = np.maximum(np.minimum(ch.t_churn, st.qe) - st.entry, 0.0) / P.DAYS_PER_MONTH
+    plan = c.plan[st.idx]
+    p_churn = _churn_probability(ch.rate, ch.ep_eff, st.entry, st.qe)
+    episode = {}
+    for lag in range(st.ep_contrib.shape[1]):  # counterfactual: without the episode `lag` quarters ago
+        shift = st.ep_contrib[:, lag] / P.SAT_SD
+        ltr_cf = _reported_ltr(st.ltr_lat - P.LTR_SLOPE * shift, st.angry_draw, None)
+        rate_cf = _hazard_rate(_nps_group(ltr_cf), plan)
+        ep_cf = np.full(st.idx.size, np.inf) if lag == 0 else ch.ep_eff
+        episode[f"status{lag}"] = st.ep_status[:, lag]
+        episode[f"d_churn{lag}"] = p_churn - _churn_probability(rate_cf, ep_cf, st.entry, st.qe)
     return pd.DataFrame({
         "k": st.k, "country": c.country[st.idx], "plan": c.plan[st.idx], "seg": st.seg, "group": st.group,
         "ltr": st.ltr_true, "churned": ch.churned, "exposure_months": exposure, "neg": st.neg,
         "asym_low": st.r_true[:, j_asym] <= 2, "asym_top": st.r_true[:, j_asym] == 5,
-        "had_ticket": tk.had_ticket, "sz": st.sz,
+        "had_ticket": tk.had_ticket, "sz": st.sz, **episode,
     })
 
 
@@ -617,9 +649,10 @@ def _ticket_rows(parts: _Parts) -> pd.DataFrame:
     return tickets
 
 
-def _touchpoints_table(rng: np.random.Generator, w: _Window, c: _Customers, parts: _Parts,
-                       tickets: pd.DataFrame, remap: np.ndarray) -> pd.DataFrame:
-    """Touchpoint CSAT: the other surveys plus a survey after some tickets' last solve."""
+def _touchpoints_table(rng: np.random.Generator, aux: _Streams, w: _Window, c: _Customers, parts: _Parts,
+                       tickets: pd.DataFrame, remap: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Touchpoint CSAT: the other surveys, a survey after some tickets' last solve and after
+    some journey events; also (days, customer positions, experience ``_e``) for the peak-end step."""
     tsurv = rng.random(len(tickets)) < P.TICKET_SURVEY_P
     tt = tickets.loc[tsurv]
     linked = pd.DataFrame({
@@ -627,13 +660,22 @@ def _touchpoints_table(rng: np.random.Generator, w: _Window, c: _Customers, part
         "day": tt["resolved_at"].to_numpy() + rng.uniform(*P.TICKET_SURVEY_DELAY_DAYS, len(tt)),
         "touchpoint": "support_ticket", "channel": tt["channel"].to_numpy(), "_sz": tt["_sz"].to_numpy(),
         "reopen_count": tt["reopen_count"].to_numpy(), "ticket_row": tt["ticket_id"].to_numpy(),
+        "_effect": P.SWITCH_CSAT_EFFECT * tt["_switched"].to_numpy(),
     })
     tp = pd.concat([*parts.touchpoints, linked], ignore_index=True)
     tp = tp.loc[tp["day"] < w.end[-1]].reset_index(drop=True)
+    tp["_effect"] = tp["_effect"].fillna(0.0).to_numpy(float)
+    noise = rng.normal(0.0, P.TP_NOISE_SD, len(tp))
+    tp = pd.concat([tp.assign(_noise=noise, _ep=False), _event_surveys(aux.survey, w, c, parts.events_frame)],
+                   ignore_index=True)
     ccode = c.country[tp["customer_id"].to_numpy()]
-    csat_lat = (P.TP_INTERCEPT + P.TP_SLOPE * tp["_sz"].to_numpy() + P.TP_REOPEN_EFFECT * tp["reopen_count"].to_numpy()
-                + rng.normal(0.0, P.TP_NOISE_SD, len(tp)))
+    effect = tp["_effect"].to_numpy(float)
+    base = P.TP_INTERCEPT + P.TP_SLOPE * tp["_sz"].to_numpy() + P.TP_REOPEN_EFFECT * tp["reopen_count"].to_numpy()
+    csat_lat = base + effect + tp["_noise"].to_numpy()
     tp["csat"] = _cut(_style(csat_lat, ccode, 0.0, 1.0), P.CSAT_CUTS)
+    tp["_e"] = csat_lat - P.TP_INTERCEPT - P.TP_SLOPE * tp["_sz"].to_numpy()  # the experience itself
+    tp["_d_csat_switch"] = np.where(
+        tp["ticket_row"] > 0, tp["csat"] - _cut(_style(csat_lat - effect, ccode, 0.0, 1.0), P.CSAT_CUTS), np.nan)
     tp = tp.sort_values(["day", "customer_id"], kind="mergesort").reset_index(drop=True)
     tp_dates = _to_ns(w.t0, tp["day"].to_numpy())
     return pd.DataFrame({
@@ -645,7 +687,7 @@ def _touchpoints_table(rng: np.random.Generator, w: _Window, c: _Customers, part
         "channel": tp["channel"].to_numpy(dtype=object),
         "csat": pd.array(tp["csat"].to_numpy(), dtype="Int64"),
         "ticket_id": pd.array(np.where(tp["ticket_row"] > 0, tp["ticket_row"], np.nan), dtype="Int64"),
-    })
+    }), tp[["customer_id", "day", "_e", "_ep", "_effect", "_d_csat_switch"]]
 
 
 def _tickets_table(w: _Window, tickets: pd.DataFrame, remap: np.ndarray) -> pd.DataFrame:
@@ -665,9 +707,8 @@ def _tickets_table(w: _Window, tickets: pd.DataFrame, remap: np.ndarray) -> pd.D
     })
 
 
-def _survey_table(rng: np.random.Generator, w: _Window, parts: _Parts, remap: np.ndarray) -> pd.DataFrame:
+def _survey_table(rng: np.random.Generator, w: _Window, sv: pd.DataFrame, remap: np.ndarray) -> pd.DataFrame:
     """All waves' responses plus repeated submissions (same answers, a little later)."""
-    sv = pd.concat(parts.survey, ignore_index=True)
     dup = sv.loc[rng.random(len(sv)) < P.DUPLICATE_P].copy()
     dup["response_day"] = dup["response_day"] + rng.uniform(*P.DUPLICATE_DELAY_DAYS, len(dup))
     sv = pd.concat([sv, dup], ignore_index=True)
@@ -686,7 +727,7 @@ def _survey_table(rng: np.random.Generator, w: _Window, parts: _Parts, remap: np
 
 
 def _journeys_table(w: _Window, parts: _Parts, remap: np.ndarray) -> pd.DataFrame:
-    evs = pd.concat(parts.events, ignore_index=True)
+    evs = parts.events_frame
     evs = evs.loc[evs["day"] < w.end[-1]]
     evs = evs.sort_values(["customer_id", "day"], kind="mergesort").reset_index(drop=True)
     ts = _to_ns(w.t0, evs["day"].to_numpy())

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..schema import DRIVERS
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"  # 1.1: recovery after episodes, proactive follow-ups, channel switching, event surveys, peak-end
 
 NPS_GROUPS = ("detractor", "passive", "promoter")  # codes 0, 1, 2
 
@@ -112,6 +112,16 @@ POS_EPISODE_P = 0.10
 POS_EPISODE_SAT = 0.15
 FEATURE_ADOPTED_SHARE = 0.6  # positive episodes: feature_adopted, else proactive_help
 
+# Recovery (generator 1.1): a negative episode keeps lowering S in later quarters; the
+# share of NEG_EPISODE_SAT still felt 0, 1, 2 ... quarters after the episode (0 beyond).
+# A proactive follow-up (proactive_help event a few days after the episode, share
+# FOLLOWUP_P of negative episodes) shortens the recovery from the next quarter on.
+RECOVERY_PROFILE = (1.0, 0.7, 0.4)  # back to the earlier level 3 quarters after the episode
+RECOVERY_PROFILE_FOLLOWUP = (1.0, 0.25, 0.0)  # ... 2 quarters after, with a follow-up
+FOLLOWUP_P = 0.35
+FOLLOWUP_DELAY_DAYS = (1.0, 7.0)
+FOLLOWUP_TOUCHPOINT = ("support", "proactive_help", "email")  # (stage, touchpoint, channel)
+
 INCIDENT_DRIVER = "reliability"
 INCIDENT_SHIFT = -0.90
 INCIDENT_TICKET_MULT = 1.4
@@ -155,6 +165,13 @@ ONBOARDING_MISSING_P_NEW = 0.02
 OSAT_MISSING_P = 0.01
 CES_MISSING_P = 0.01
 
+# Peak-end (generator 1.1): the reported osat is remembered through the quarter's touchpoint
+# experiences before the response: styled Sz + spread * (PE_WORST * min_k e_k + PE_LAST * e_last),
+# e_k = the touchpoint's own latent csat component (latent csat - TP_INTERCEPT - TP_SLOPE * Sz).
+# The mean of the experiences has no weight. Latent S, ltr and churn are not affected.
+PEAK_END_WORST = 0.35
+PEAK_END_LAST = 0.30
+
 # ----------------------------------------------------------------------------- churn
 CHURN_H0 = 0.0075  # monthly hazard of a promoter on the standard plan
 CHURN_HR_GROUP = {"detractor": 3.0, "passive": 1.5, "promoter": 1.0}
@@ -181,6 +198,14 @@ REOPEN_EXTRA_HOURS_SDLOG = 1.0
 EXTRA_CONTACT_P = 0.20
 EXTRA_CONTACTS_MEAN = 0.3  # an extra contact brings 1 + Poisson(0.3) contacts
 
+# Channel switching (generator 1.1): a ticket with more than one contact moves to another
+# channel (chosen at random among the other two) with this probability; it is resolved
+# there (the journeys' ticket_resolved event carries the second channel). A switched
+# ticket lowers its touchpoint csat (latent) and the customer's effort that quarter.
+SWITCH_P_MULTI_CONTACT = 0.5
+SWITCH_CSAT_EFFECT = -0.70  # latent touchpoint csat, SD units
+SWITCH_CES_PENALTY = 0.55  # latent effort (subtracted), like CES_TICKET_PENALTY
+
 # ----------------------------------------------------------------------------- touchpoints
 TP_INTERCEPT = 0.60
 TP_SLOPE = 0.60
@@ -194,6 +219,16 @@ OTHER_TOUCHPOINT_CHANNELS = ("phone", "app", "phone")
 ONBOARDING_TP_P = 0.5  # share of new customers surveyed after onboarding
 ONBOARDING_WEB_P = 0.6
 ONBOARDING_DAYS = (1.0, 10.0)  # onboarding call / survey, days after signup
+
+# Event surveys (generator 1.1): a short csat survey after some journey events, dated a
+# little after the event; the event's own effect on the latent csat (SD units).
+EVENT_SURVEY_P = {
+    "login": 0.25, "feature_use": 0.30, "invoice": 0.20, "service_outage": 0.5, "billing_error": 0.5,
+    "failed_support_contact": 0.5, "feature_adopted": 0.4, "proactive_help": 0.4,
+}
+EVENT_SURVEY_DELAY_DAYS = (0.01, 2.0)
+EVENT_CSAT_EFFECT = {"service_outage": -1.3, "billing_error": -1.2, "failed_support_contact": -1.4,
+                     "feature_adopted": 0.5, "proactive_help": 0.6}
 
 # ----------------------------------------------------------------------------- journeys
 USAGE_EVENTS_PER_QUARTER = 1.5  # Poisson mean for a full quarter

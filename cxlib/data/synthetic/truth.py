@@ -50,6 +50,9 @@ class PlantedTruth:
     seasonality: dict
     survey_design: dict
     realized: dict
+    episode_recovery: dict
+    peak_end: dict
+    channel_switching: dict
     customer_segments: pd.DataFrame = dataclasses.field(repr=False)
 
     def to_dict(self) -> dict:
@@ -63,7 +66,9 @@ class PlantedTruth:
         names = [f.name for f in dataclasses.fields(cls) if f.name != "customer_segments"]
         missing = [n for n in names if n not in d]
         if missing:
-            raise CXDataError(f"truth is missing field(s) {missing}; expected {names}")
+            raise CXDataError(
+                f"truth is missing field(s) {missing} (written by generator {d.get('generator_version')!r}, "
+                f"this is {P.GENERATOR_VERSION!r}); delete the dataset directory to regenerate it")
         return cls(**{n: d[n] for n in names}, customer_segments=customer_segments)
 
     def segment_of(self, customer_id: Any) -> pd.Series:
@@ -89,6 +94,8 @@ def planted_truth(
     satisfaction: np.ndarray,
     waves: dict,
     observable: pd.DataFrame,
+    responses: pd.DataFrame,
+    touchpoint_days: pd.DataFrame,
 ) -> PlantedTruth:
     """Assemble the :class:`PlantedTruth` of one generator run.
 
@@ -113,6 +120,11 @@ def planted_truth(
         Per quarter: eligible, invited and responded counts.
     observable : pandas.DataFrame
         Exposure records on the survey's scale (see :func:`_observable_churn`).
+    responses : pandas.DataFrame
+        The survey responses (before duplicates) with the generator's private columns
+        (episode status and counterfactual answers by lag, switching, touchpoint counts).
+    touchpoint_days : pandas.DataFrame
+        Every touchpoint survey (experience ``_e``, switching counterfactual ``_d_csat_switch``).
     """
     lmg = _lmg(np.corrcoef(np.column_stack([ratings, satisfaction]), rowvar=False))
     pop_imp = dict(zip(DRIVERS, (lmg / lmg.sum()).round(4).tolist(), strict=True))
@@ -144,6 +156,9 @@ def planted_truth(
                   "latent_shift": P.INCIDENT_SHIFT, "ticket_rate_multiplier": P.INCIDENT_TICKET_MULT,
                   "reopen_multiplier": P.INCIDENT_REOPEN_MULT},
         realized=_realized(population, labels, waves),
+        episode_recovery=_episode_recovery(population, responses),
+        peak_end=_peak_end(responses),
+        channel_switching=_channel_switching(responses, touchpoint_days),
         customer_segments=customer_segments,
         **_fixed_parameters(),
     )
@@ -250,6 +265,83 @@ def _realized(pop: pd.DataFrame, labels: list[str], waves: dict) -> dict:
         "standardised_satisfaction_mean_sd": [round(float(pop["sz"].mean()), 4), round(float(pop["sz"].std()), 4)],
         "mean_std_satisfaction_by_asym_rating": {"low_1_2": round(float(low), 4), "top_5": round(float(top), 4)},
     }
+
+
+def _episode_recovery(pop: pd.DataFrame, sv: pd.DataFrame) -> dict:
+    """The recovery profile and its realised effects on the observed scales, by lag.
+
+    ``observed`` holds, per quarters since the episode (lag) and follow-up status, the
+    mean difference between what happened and the counterfactual without that episode
+    (everything else equal, no new draws): reported osat and ltr over the survey
+    responses (the sample a within-customer survey model uses; osat includes the
+    peak-end memory of the episode's touchpoints at lag 0), and the churn probability
+    within the quarter over all active customer-quarters.
+    """
+    lags = len(P.RECOVERY_PROFILE)
+    observed: dict[str, dict] = {}
+    for name, status in (("without_followup", [1]), ("with_followup", [2]), ("all", [1, 2])):
+        rows = {}
+        for lag in range(lags + 1):
+            if lag == lags:  # recovered: no effect left by construction
+                rows[str(lag)] = {"osat": 0.0, "ltr": 0.0, "churn_probability": 0.0, "n_responses": None,
+                                  "n_customer_quarters": None}
+                continue
+            r = sv.loc[sv[f"_status{lag}"].isin(status)]
+            pp = pop.loc[pop[f"status{lag}"].isin(status)]
+            rows[str(lag)] = {
+                "osat": _round(r[f"_d_osat{lag}"].mean()), "ltr": _round(r[f"_d_ltr{lag}"].mean()),
+                "churn_probability": _round(pp[f"d_churn{lag}"].mean(), 6),
+                "n_responses": len(r), "n_customer_quarters": len(pp),
+            }
+        observed[name] = rows
+    profile = {"without_followup": list(P.RECOVERY_PROFILE), "with_followup": list(P.RECOVERY_PROFILE_FOLLOWUP)}
+    return {
+        "satisfaction_effect_at_lag_0": P.NEG_EPISODE_SAT,
+        "share_of_effect_remaining_by_lag": profile,
+        "latent_effect_by_lag": {k: [round(P.NEG_EPISODE_SAT * x, 4) for x in v] for k, v in profile.items()},
+        "quarters_until_recovered": {k: next((i for i, x in enumerate(v) if i > 0 and x == 0), len(v))
+                                     for k, v in profile.items()},
+        "followup": {"touchpoint": P.FOLLOWUP_TOUCHPOINT[1], "channel": P.FOLLOWUP_TOUCHPOINT[2],
+                     "probability": P.FOLLOWUP_P, "days_after_episode": list(P.FOLLOWUP_DELAY_DAYS)},
+        "churn": "hazard x NEG_EPISODE_HR from the episode to its quarter's end; later quarters only via the NPS group",
+        "observed": observed,
+    }
+
+
+def _peak_end(sv: pd.DataFrame) -> dict:
+    n_tp = sv["_n_tp"]
+    return {
+        "weight_worst": P.PEAK_END_WORST, "weight_last": P.PEAK_END_LAST, "weight_mean": 0.0,
+        "applies_to": "reported osat only (a memory effect): latent satisfaction, ltr and churn are unaffected",
+        "experience": "latent touchpoint csat - intercept - slope * Sz (event, reopen and switch effects + noise)",
+        "touchpoints": "the customer's touchpoint surveys of the quarter dated before the response",
+        "responses_with_touchpoints": {"1": int((n_tp == 1).sum()), "2+": int((n_tp >= 2).sum()),
+                                       "all": len(n_tp)},
+        "event_survey_probability": dict(P.EVENT_SURVEY_P),
+        "event_csat_effect": dict(P.EVENT_CSAT_EFFECT),
+    }
+
+
+def _channel_switching(sv: pd.DataFrame, tp: pd.DataFrame) -> dict:
+    sw_tp = tp.loc[tp["_effect"].to_numpy(float) == P.SWITCH_CSAT_EFFECT]
+    sw_sv = sv.loc[sv["_switch"].to_numpy(bool)]
+    return {
+        "definition": "a ticket with 2+ contacts moves to another channel and is resolved there "
+                      "(journeys: ticket_opened and ticket_resolved in different channels)",
+        "probability_given_multiple_contacts": P.SWITCH_P_MULTI_CONTACT,
+        "touchpoint_csat_latent_effect": P.SWITCH_CSAT_EFFECT,
+        "effort_latent_penalty": P.SWITCH_CES_PENALTY,
+        "observed": {
+            "ticket_csat_change": _round(sw_tp["_d_csat_switch"].mean()), "n_ticket_surveys": len(sw_tp),
+            "ces_change": _round(sw_sv["_d_ces_switch"].mean()), "n_responses": len(sw_sv),
+            "note": "mean of (answer - answer without the switch) over switched tickets' surveys / respondents "
+                    "with a switched ticket that quarter",
+        },
+    }
+
+
+def _round(x: float, digits: int = 4) -> float | None:
+    return None if not np.isfinite(x) else round(float(x), digits)
 
 
 def _nps(groups: pd.Series) -> float:
