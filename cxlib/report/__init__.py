@@ -82,9 +82,17 @@ from .findings.segments import (
 # --- journeys findings ---
 from .findings.journeys import (
     channel_switching_findings,
+    divergence_failing_text,
+    divergence_table,
     journey_findings,
     journey_key_figures,
+    journeys_gap_text,
+    path_table,
+    scorecard_table,
+    stop_table,
+    touchpoint_driver_findings,
     touchpoint_findings,
+    touchpoint_key_figures,
 )
 # --- end journeys findings ---
 
@@ -99,7 +107,12 @@ from .findings.styles import (
 # --- end styles findings ---
 
 # --- journey effects findings ---
-from .findings.journey_effects import episode_findings, journey_effect_key_figures, peak_end_findings
+from .findings.journey_effects import (
+    episode_churn_findings,
+    episode_findings,
+    journey_effect_key_figures,
+    peak_end_findings,
+)
 # --- end journey effects findings ---
 
 # --- crosstab findings ---

@@ -6,6 +6,8 @@ typed by hand.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ...core.inference import format_interval
@@ -73,15 +75,56 @@ def peak_end_findings(result: PeakEndResult, *, digits: int = 3) -> list[str]:
 
 
 def journey_effect_key_figures(episodes: EpisodeEffects | None = None,
-                               peak: PeakEndResult | None = None) -> dict:
-    """Key figures: the lag-0 effect and recovery per group, the follow-up gain, the peak–end difference."""
+                               peak: PeakEndResult | None = None, *, lags: Sequence[int] | None = None) -> dict:
+    """Key figures: the effect per lag and group, the follow-up gain, the peak–end difference.
+
+    ``lags`` keeps only those lags of the recovery curve (e.g. ``[0]`` for an index's
+    headline); None keeps every lag.
+    """
     out: dict = {}
     if episodes is not None:
-        for _, r in episodes.curve.iterrows():
+        curve = episodes.curve if lags is None else episodes.curve[episodes.curve["lag"].isin(list(lags))]
+        for _, r in curve.iterrows():
             out[f"episode effect on {episodes.outcome}, lag {int(r['lag'])}, {r['group']}"] = key_figure(r)
         if episodes.followup_gain is not None:
             out[f"follow-up gain on {episodes.outcome}"] = key_figure(episodes.followup_gain)
     if peak is not None:
         for _, r in peak.differences.iterrows():
             out[f"R² {r['summary']} minus mean"] = key_figure(r)
+    return out
+
+
+def episode_churn_findings(result: EpisodeEffects, *, digits: int = 1) -> list[str]:
+    """Sentences on a negative episode's effect on churn (a 0/1 outcome per active
+    customer-quarter, e.g. :func:`cxlib.churn_panel`): the change in the probability of
+    leaving within the quarter, in percentage points, per quarter since the episode.
+
+    >>> import pandas as pd
+    >>> from cxlib.journeys.effects import episode_effects
+    >>> panel = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3, 3, 4, 4], "quarter": [1, 2] * 4,
+    ...                       "churned": [0, 1, 0, 0, 0, 0, 1, 0]})
+    >>> ep = pd.DataFrame({"customer_id": [1, 4], "quarter": [2, 1]})
+    >>> episode_churn_findings(episode_effects(panel, ep, outcome="churned", followup=None, lags=0,
+    ...                                        fixed_effects=False))[0][:72]
+    'In the quarter of a negative episode, the probability of leaving within '
+    """
+    c = result.curve
+    out = []
+    for g, rows in c.groupby("group", sort=False):
+        first = rows.loc[rows["lag"] == 0].iloc[0]
+        later = rows.loc[rows["lag"] > 0]
+        word = "higher" if first["estimate"] > 0 else "lower"
+        text = (f"In the quarter of a negative episode, the probability of leaving within the quarter is "
+                f"{100 * abs(first['estimate']):.{digits}f} points {word} {_GROUP_TEXT.get(g, g)} "
+                f"({format_interval(100 * first['ci_low'], 100 * first['ci_high'], digits=digits)}, "
+                f"{int(first['n']):,} customer-quarters with an episode)")
+        if len(later):
+            bits = [f"{int(r['lag'])} quarter{'s' if int(r['lag']) != 1 else ''} later "
+                    f"{100 * r['estimate']:+.{digits}f} {format_interval(100 * r['ci_low'], 100 * r['ci_high'], digits=digits)}"
+                    for _, r in later.iterrows()]
+            text += "; " + "; ".join(bits)
+        out.append(text + ".")
+    out.append(f"Churn is compared across customers ({result.n:,} customer-quarters of {result.n_customers:,} "
+               f"customers): {result.method}; a churn quarter is always a customer's last, so a within-customer "
+               "comparison would be biased.")
     return out
