@@ -139,7 +139,7 @@ if has_touchpoints and multi_wave:
 if has_journeys and val_col is not None and multi_wave:
     followed = bool(followup_steps) and bool(history[step_col].isin(followup_steps).any())
     episodes = cx.negative_episodes(history, customer="customer_id", time=t_col, valence=val_col,
-                                    touchpoint=step_col, followup=followup_steps or ["(none)"])  # flag unused if none occurs
+                                    touchpoint=step_col, followup=followup_steps or ["(none)"])  # unused if none occurs
     effects = cx.episode_effects(survey, episodes, outcome=outcome, followup="followed_up" if followed else None,
                                  lags=lags, confidence_level=confidence_level)
     findings += cx.report.episode_findings(effects)[:-1]

@@ -182,3 +182,15 @@ def test_countries_are_shown_raw_and_style_adjusted_with_the_caveat(tmp_path):
     assert ("NPS: -13.0 [-25.6, -0.4] (n = 148)<br>NPS adjusted for response styles: 24.7 [17.0, 32.3] "
             "<span class='muted'>(rank 1 of 2; raw rank 2; raw NPS is not comparable across countries)"
             "</span>") in jp_row
+
+
+def test_a_key_figure_is_shown_with_the_decimals_it_asks_for(tmp_path):
+    out = tmp_path / "2026Q3"
+    write_run(out, "05_journeys", "overall", {"headline": {
+        "R² peak_end minus mean": {"estimate": 0.02409, "ci_low": 0.01277, "ci_high": 0.03758, "n": 3190,
+                                   "small_base": False, "digits": 3},
+        "top_path_share": {"estimate": 26.1168, "ci_low": 25.6702, "ci_high": 26.5683, "n": 36758}}})
+    manifest = {"runs": {"05_journeys/overall": entry("05_journeys", "overall")}}
+    text = write_index(out, definition=DEFINITION, quarter="2026Q3", data_dir="data", manifest=manifest).read_text()
+    assert "R² peak_end minus mean: 0.024 [0.013, 0.038] (n = 3,190)" in text
+    assert "top_path_share: 26.1 [25.7, 26.6] (n = 36,758)" in text

@@ -161,7 +161,8 @@ def test_episode_churn_findings_quote_the_curve(small_dataset):
                              fixed_effects=False, lags=1)
     text = cx.report.episode_churn_findings(res)
     first = res.curve.iloc[0]
-    assert f"{100 * abs(first['estimate']):.1f} points" in text[0] and f"{int(first['n']):,} customer-quarters" in text[0]
+    assert f"{100 * abs(first['estimate']):.1f} points" in text[0]
+    assert f"{int(first['n']):,} customer-quarters" in text[0]
     assert "1 quarter later" in text[0] and "pooled OLS" in text[1]
     figs = cx.report.journey_effect_key_figures(res, lags=[0])
     assert list(figs) == ["episode effect on churned, lag 0, all"]

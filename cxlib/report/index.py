@@ -53,6 +53,12 @@ def _figure_text(value: Any, *, min_base: Any = None, digits: int = 1) -> str:
     return format_estimate(value, digits=digits)
 
 
+def _digits(value: Any) -> int:
+    """The decimals a key figure asks for (its ``digits`` entry), else 1."""
+    digits = value.get("digits") if isinstance(value, Mapping) else None
+    return int(digits) if isinstance(digits, int) and not isinstance(digits, bool) else 1
+
+
 def _min_base(definition: Any, notebook: str) -> Any:
     """The minimum base a notebook's runs were given (its own parameters, else the report's)."""
     for spec in getattr(definition, "notebooks", ()):
@@ -184,8 +190,9 @@ def _run_row(out_dir: Path, r: Mapping[str, Any], min_base: Any = None) -> str:
     if r.get("figures"):
         figs = _read_json(out_dir / r["figures"]) or {}
         head = figs.get("headline", {})
-        figs_html = "<br>".join(f"{html.escape(str(k))}: {html.escape(_figure_text(v, min_base=min_base))}"
-                                for k, v in head.items()) + _style_line(figs.get("response_styles"))
+        figs_html = "<br>".join(
+            f"{html.escape(str(k))}: {html.escape(_figure_text(v, min_base=min_base, digits=_digits(v)))}"
+            for k, v in head.items()) + _style_line(figs.get("response_styles"))
     links = " · ".join(f"<a href='{html.escape(r[k])}'>{label}</a>"
                        for k, label in (("html", "report"), ("ipynb", "notebook"), ("log", "log")) if r.get(k))
     run_html = html.escape(r.get("run", ""))

@@ -85,12 +85,13 @@ def journey_effect_key_figures(episodes: EpisodeEffects | None = None,
     if episodes is not None:
         curve = episodes.curve if lags is None else episodes.curve[episodes.curve["lag"].isin(list(lags))]
         for _, r in curve.iterrows():
-            out[f"episode effect on {episodes.outcome}, lag {int(r['lag'])}, {r['group']}"] = key_figure(r)
+            name = f"episode effect on {episodes.outcome}, lag {int(r['lag'])}, {r['group']}"
+            out[name] = key_figure(r) | {"digits": 2}
         if episodes.followup_gain is not None:
-            out[f"follow-up gain on {episodes.outcome}"] = key_figure(episodes.followup_gain)
+            out[f"follow-up gain on {episodes.outcome}"] = key_figure(episodes.followup_gain) | {"digits": 2}
     if peak is not None:
         for _, r in peak.differences.iterrows():
-            out[f"R² {r['summary']} minus mean"] = key_figure(r)
+            out[f"R² {r['summary']} minus mean"] = key_figure(r) | {"digits": 3}
     return out
 
 
@@ -120,7 +121,8 @@ def episode_churn_findings(result: EpisodeEffects, *, digits: int = 1) -> list[s
                 f"{int(first['n']):,} customer-quarters with an episode)")
         if len(later):
             bits = [f"{int(r['lag'])} quarter{'s' if int(r['lag']) != 1 else ''} later "
-                    f"{100 * r['estimate']:+.{digits}f} {format_interval(100 * r['ci_low'], 100 * r['ci_high'], digits=digits)}"
+                    f"{100 * r['estimate']:+.{digits}f} "
+                    f"{format_interval(100 * r['ci_low'], 100 * r['ci_high'], digits=digits)}"
                     for _, r in later.iterrows()]
             text += "; " + "; ".join(bits)
         out.append(text + ".")

@@ -216,7 +216,8 @@ def channel_switching_findings(switching: ChannelSwitching) -> list[str]:
 
 
 def journey_key_figures(summary: pd.DataFrame, variants: PathVariants,
-                        switching: ChannelSwitching | None = None, *, outcomes: bool = True) -> dict[str, dict[str, Any]]:
+                        switching: ChannelSwitching | None = None, *,
+                        outcomes: bool = True) -> dict[str, dict[str, Any]]:
     """Key figures for the index (shares in percent): outcome and switching shares, the top
     path's share, and each switching difference (``outcomes=False``: no goal or failure
     steps were declared, their shares are left out).
@@ -239,8 +240,9 @@ def journey_key_figures(summary: pd.DataFrame, variants: PathVariants,
         out["top_path_share"] = key_figure(variants.table.iloc[0], scale=100)
     if switching is not None:
         for _, r in switching.table.iterrows():
-            scale = 100 if r["metric"] in ("csat", "ces", "top_box") else 1
-            out[f"switching_effect_{r['outcome']}"] = key_figure(r, scale=scale)
+            share = r["metric"] in ("csat", "ces", "top_box")
+            out[f"switching_effect_{r['outcome']}"] = (key_figure(r, scale=100 if share else 1)
+                                                       | {"digits": 1 if share else 2})
     return {k: {kk: (None if isinstance(vv, float) and np.isnan(vv) else vv) for kk, vv in v.items()}
             for k, v in out.items()}
 
@@ -278,7 +280,8 @@ def touchpoint_key_figures(scorecard: TouchpointScorecard) -> dict[str, dict[str
         return {}
     scale = 100 if "n_top" in t.columns else 1
     out = {}
-    for word, row in (("lowest", solid.loc[solid["estimate"].idxmin()]), ("highest", solid.loc[solid["estimate"].idxmax()])):
+    lowest, highest = solid.loc[solid["estimate"].idxmin()], solid.loc[solid["estimate"].idxmax()]
+    for word, row in (("lowest", lowest), ("highest", highest)):
         cell = " / ".join(str(row[c]) for c in scorecard.by)
         out[f"{scorecard.score} {word}: {cell}"] = key_figure(row, scale=scale)
     return out
