@@ -116,7 +116,8 @@ def _hessians(A: np.ndarray, Wt: np.ndarray, pairs: tuple[np.ndarray, np.ndarray
     """
     q = A.shape[1]
     if Wt.shape[0] == 1:
-        return ((A * Wt[0][:, None]).T @ A)[None]
+        Aw = A * np.sqrt(Wt[0])[:, None]
+        return (Aw.T @ Aw)[None]
     iu, ju = pairs
     flat = Wt @ (A[:, iu] * A[:, ju])
     H = np.empty((Wt.shape[0], q, q))
@@ -189,6 +190,11 @@ class _Patterns:
     levels: np.ndarray
     inverse: np.ndarray
 
+    @property
+    def key_fits(self) -> bool:
+        """Whether a mixed-radix code of all drivers fits in 62 bits."""
+        return bool(np.sum(np.log2(self.levels)) < 62)
+
 
 def _patterns(X: np.ndarray) -> _Patterns:
     """Collapse the rows of X (n, p) to distinct covariate patterns (exact: the logistic
@@ -197,7 +203,7 @@ def _patterns(X: np.ndarray) -> _Patterns:
     cols = [np.unique(X[:, j], return_inverse=True) for j in range(p)]
     levels = np.array([len(v) for v, _ in cols], dtype=np.int64)
     codes = np.column_stack([inv.reshape(n) for _, inv in cols]).astype(np.int64)
-    if np.sum(np.log2(levels)) < 62:  # mixed-radix key: one integer per row
+    if np.sum(np.log2(np.maximum(levels, 1))) < 62:  # mixed-radix key: one integer per row
         key = codes @ np.concatenate([[1], np.cumprod(levels[:-1])]).astype(np.int64)
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     else:
@@ -206,36 +212,34 @@ def _patterns(X: np.ndarray) -> _Patterns:
     return _Patterns(Z=Xs[first], codes=codes[first], levels=levels, inverse=inverse.reshape(n))
 
 
-def _coarsen(pat: _Patterns, rows: np.ndarray, NW: np.ndarray, SW: np.ndarray, cols: list[int]):
-    """Merge the patterns ``rows`` that agree on the drivers ``cols``, summing their weights
-    (B, len(rows)); unchanged when the merged key space is not much smaller than the rows."""
-    size = int(np.prod(pat.levels[cols]))
-    if size > 4 * NW.shape[0] * len(rows) or size > 1 << 24:
-        return rows, NW, SW
-    key = pat.codes[np.ix_(rows, cols)] @ np.concatenate([[1], np.cumprod(pat.levels[cols][:-1])]).astype(np.int64)
+def _merge(key: np.ndarray, size: int, rows: np.ndarray, NW: np.ndarray, SW: np.ndarray):
+    """Merge the patterns that share a key (0 <= key < size), summing their weights (B, G)."""
     present = np.bincount(key, minlength=size) > 0
+    G = int(np.count_nonzero(present))
+    if G == len(rows):
+        return rows, key, NW, SW
     new_id = np.cumsum(present) - 1
     ids = new_id[key]
-    G = int(present.sum())
-    if G == len(rows):
-        return rows, NW, SW
     merged_rows = np.empty(G, dtype=rows.dtype)
     merged_rows[ids] = rows
+    merged_key = np.empty(G, dtype=key.dtype)
+    merged_key[ids] = key
     B = NW.shape[0]
-    flat = (np.arange(B)[:, None] * G + ids[None, :]).ravel()
+    flat = ids if B == 1 else (np.arange(B)[:, None] * G + ids[None, :]).ravel()
     merge = lambda V: np.bincount(flat, weights=V.ravel(), minlength=B * G).reshape(B, G)
-    return merged_rows, merge(NW), merge(SW)
+    return merged_rows, merged_key, merge(NW), merge(SW)
 
 
 def _subset_llf(pat: _Patterns, NW: np.ndarray, SW: np.ndarray, start, *, tol: np.ndarray, keep: bool = False):
     """Log-likelihood of every driver subset (B, 2^p) for B weightings of the patterns.
 
     The subsets are visited depth first from the full set: a subset's parent is itself plus
-    its lowest missing driver, so each child merges its parent's patterns (on few drivers,
-    thousands of rows become a few hundred) and Newton starts from ``start(mask, parent)``,
-    ``parent = (parent_mask, beta, hessian, dropped column)`` (None for the full set).
-    Returns the log-likelihoods, ``{mask: (beta, hessian)}`` if ``keep``, and a mask of the
-    problems whose Hessians stayed invertible.
+    its lowest missing driver j, so each child merges its parent's patterns over j (on few
+    drivers, thousands of rows become a few hundred; a row's key is its mixed-radix code
+    over the subset's drivers, and dropping j removes one digit) and Newton starts from
+    ``start(mask, parent)``, ``parent = (parent_mask, beta, hessian, dropped column)``
+    (None for the full set). Returns the log-likelihoods, ``{mask: (beta, hessian)}`` if
+    ``keep``, and a mask of the problems whose Hessians stayed invertible.
     """
     B, p = NW.shape[0], pat.Z.shape[1]
     llf = np.zeros((B, 1 << p))
@@ -243,20 +247,30 @@ def _subset_llf(pat: _Patterns, NW: np.ndarray, SW: np.ndarray, start, *, tol: n
     llf[:, 0] = NW.sum(axis=1) * (xlogy(ybar, ybar) + xlogy(1 - ybar, 1 - ybar))
     fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     ok = np.ones(B, dtype=bool)
-    stack = [((1 << p) - 1, np.arange(len(pat.Z)), NW, SW, None)]
+    Z1 = np.column_stack([np.ones(len(pat.Z)), pat.Z])
+    stride = np.concatenate([[1], np.cumprod(pat.levels[:-1])]).astype(np.int64)  # of the lowest drivers
+    key = pat.codes @ stride if pat.key_fits else None
+    stack = [((1 << p) - 1, np.arange(len(pat.Z)), key, NW, SW, None)]
     while stack:
-        mask, rows, nw, sw, parent = stack.pop()
+        mask, rows, key, nw, sw, parent = stack.pop()
         cols = [j for j in range(p) if mask >> j & 1]
-        A = np.column_stack([np.ones(len(rows)), pat.Z[np.ix_(rows, cols)]])
+        A = Z1[:, [0, *(c + 1 for c in cols)]] if len(rows) == len(Z1) else Z1[np.ix_(rows, [0, *(c + 1 for c in cols)])]
         llf[:, mask], beta, good, H = _newton(A, nw, sw, start(mask, parent), tol=tol)
         ok &= good
         if keep:
             fits[mask] = (beta, H)
         j = 0
         while j < p and mask >> j & 1:  # children: drop one of the trailing drivers 0..j
-            if mask != 1 << j:
-                rest = [c for c in cols if c != j]
-                stack.append((mask & ~(1 << j), *_coarsen(pat, rows, nw, sw, rest), (mask, beta, H, cols.index(j) + 1)))
+            child = mask & ~(1 << j)
+            if child:
+                node = (rows, key, nw, sw)
+                if key is not None:  # drivers 0..j-1 are all in: remove digit j of the key
+                    ckey = key % stride[j] + key // (stride[j] * pat.levels[j]) * stride[j]
+                    size = int(np.prod(pat.levels[[c for c in cols if c != j]]))
+                    node = (rows, ckey, nw, sw)
+                    if size <= 4 * B * len(rows):
+                        node = _merge(ckey, size, rows, nw, sw)
+                stack.append((child, *node, (mask, beta, H, cols.index(j) + 1)))
             j += 1
     return llf, fits, ok
 
