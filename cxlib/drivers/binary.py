@@ -155,34 +155,30 @@ def _hessians(A: np.ndarray, Wt: np.ndarray, pairs: tuple[np.ndarray, np.ndarray
     return H
 
 
-def _solve(H: np.ndarray, g: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """Newton steps H⁻¹g (B, q); a singular Hessian gives a zero step and ``ok[b] = False``."""
+def _solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Solutions of H x = g for a stack (B, q, q), (B, q); a singular H (a separated or
+    collinear fit, whose likelihood is flat in some direction) gets the least-squares
+    solution, which leaves that direction alone."""
     try:
         return np.linalg.solve(H, g[..., None])[..., 0]
     except np.linalg.LinAlgError:
-        step = np.zeros_like(g)
-        for b in range(len(g)):
-            try:
-                step[b] = np.linalg.solve(H[b], g[b])
-            except np.linalg.LinAlgError:
-                ok[b] = False
-        return step
+        return np.stack([np.linalg.lstsq(Hb, gb, rcond=None)[0] for Hb, gb in zip(H, g)])
 
 
 def _newton(A: np.ndarray, NW: np.ndarray, SW: np.ndarray, beta0: np.ndarray, *, tol: float | np.ndarray,
-            max_iter: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            max_iter: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Maximise B weighted logistic likelihoods on one design A (G, q) at once.
 
     Row g of A is a covariate pattern; NW[b, g] its weight and SW[b, g] its weighted number
     of successes in problem b, so ``llf_b(β) = Σ_g SW η_g − NW log(1 + e^η_g)`` with
     ``η = Aβ``. Newton–Raphson from ``beta0`` (B, q) stops when every problem's Newton
     decrement ``gᵀH⁻¹g`` (twice the predicted gain in log-likelihood) is at most ``tol``.
-    Returns the log-likelihoods (B,), the coefficients (B, q) and a mask of the problems
-    whose Hessian stayed invertible.
+    Returns the log-likelihoods (B,), the coefficients (B, q), a mask of the problems with
+    finite results and the last Hessians (B, q, q). A separated problem (no finite
+    maximum) climbs towards the supremum of its likelihood until the decrement is small.
     """
-    B, q = beta0.shape
+    q = beta0.shape[1]
     beta = np.array(beta0, dtype=float, copy=True)
-    ok = np.ones(B, dtype=bool)
     pairs = np.triu_indices(q)
     H = None
     eta = beta @ A.T
@@ -192,7 +188,7 @@ def _newton(A: np.ndarray, NW: np.ndarray, SW: np.ndarray, beta0: np.ndarray, *,
         np.multiply(NW, mu, out=t)
         grad = np.subtract(SW, t, out=r) @ A
         if H is not None:  # Newton decrement at the current β, with the last Hessian
-            step = _solve(H, grad, ok)
+            step = _solve(H, grad)
             dec = np.einsum("bq,bq->b", grad, step)
             if np.all(dec <= tol) or it == max_iter:  # converged: a last step with that Hessian
                 beta += step
@@ -200,10 +196,10 @@ def _newton(A: np.ndarray, NW: np.ndarray, SW: np.ndarray, beta0: np.ndarray, *,
                 break
         np.subtract(t, np.multiply(t, mu, out=r), out=t)  # weights NW·μ(1 − μ)
         H = _hessians(A, t, pairs)
-        beta += _solve(H, grad, ok)
+        beta += _solve(H, grad)
         np.matmul(beta, A.T, out=eta)
     llf = np.einsum("bg,bg->b", SW, eta) - np.einsum("bg,bg->b", NW, _softplus(eta, out=mu))
-    return llf, beta, ok, H
+    return llf, beta, np.isfinite(llf) & np.isfinite(beta).all(axis=1), H
 
 
 # ---------------------------------------------------------------------------
@@ -268,7 +264,7 @@ def _subset_llf(pat: _Patterns, NW: np.ndarray, SW: np.ndarray, start, *, tol: n
     over the subset's drivers, and dropping j removes one digit) and Newton starts from
     ``start(mask, parent)``, ``parent = (parent_mask, beta, hessian, dropped column)``
     (None for the full set). Returns the log-likelihoods, ``{mask: (beta, hessian)}`` if
-    ``keep``, and a mask of the problems whose Hessians stayed invertible.
+    ``keep``, and a mask of the problems whose fits all stayed finite and ordered.
     """
     B, p = NW.shape[0], pat.Z.shape[1]
     llf = np.zeros((B, 1 << p))
@@ -285,7 +281,11 @@ def _subset_llf(pat: _Patterns, NW: np.ndarray, SW: np.ndarray, start, *, tol: n
         cols = [j for j in range(p) if mask >> j & 1]
         A = Z1[:, [0, *(c + 1 for c in cols)]] if len(rows) == len(Z1) else Z1[np.ix_(rows, [0, *(c + 1 for c in cols)])]
         llf[:, mask], beta, good, H = _newton(A, nw, sw, start(mask, parent), tol=tol)
-        ok &= good
+        # a fit that went astray (a separated resample) breaks llf(∅) <= llf(S) <= llf(parent)
+        slack = 1e-9 * np.abs(llf[:, 0])
+        ok &= good & (llf[:, mask] >= llf[:, 0] - slack)
+        if parent is not None:
+            ok &= llf[:, mask] <= llf[:, parent[0]] + slack
         if keep:
             fits[mask] = (beta, H)
         j = 0
@@ -308,7 +308,7 @@ def _drop(beta: np.ndarray, H: np.ndarray, c: int) -> np.ndarray:
     """Start for the model without coefficient c: the maximum of the parent's quadratic
     approximation (Hessian H) under β_c = 0, ``β₋c + H₋c,₋c⁻¹ H₋c,c β_c``."""
     keep = np.delete(np.arange(beta.shape[1]), c)
-    shift = np.linalg.solve(H[:, keep[:, None], keep[None, :]], H[:, keep, c][..., None])[..., 0]
+    shift = _solve(H[:, keep[:, None], keep[None, :]], H[:, keep, c])
     return beta[:, keep] + shift * beta[:, c:c + 1]
 
 
@@ -380,8 +380,9 @@ def binary_bootstrap(
     y: np.ndarray, X: np.ndarray, w: np.ndarray, n_boot: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, int]:
     """Bootstrap replicates of the logistic dominance (valid resamples × p) and the number
-    of resamples skipped because a driver or the outcome was constant in them (or a
-    Hessian was singular).
+    of resamples skipped because a driver or the outcome was constant in them, or because
+    a fit went astray (a separated resample whose log-likelihoods come out non-finite or
+    out of order: a subset above its superset or below the null model).
 
     The resampling counts are drawn as before (one multinomial draw of n rows per resample,
     in order), then summed per covariate pattern: a resample is a re-weighting of the
