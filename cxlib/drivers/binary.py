@@ -28,6 +28,7 @@ McFadden, D. (1974). Conditional logit analysis of qualitative choice behavior.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -165,6 +166,11 @@ def _solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
         return np.stack([np.linalg.lstsq(Hb, gb, rcond=None)[0] for Hb, gb in zip(H, g)])
 
 
+@functools.cache
+def _pairs(q: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.triu_indices(q)
+
+
 def _newton(A: np.ndarray, NW: np.ndarray, SW: np.ndarray, beta0: np.ndarray, *, tol: float | np.ndarray,
             max_iter: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Maximise B weighted logistic likelihoods on one design A (G, q) at once.
@@ -179,8 +185,8 @@ def _newton(A: np.ndarray, NW: np.ndarray, SW: np.ndarray, beta0: np.ndarray, *,
     """
     q = beta0.shape[1]
     beta = np.array(beta0, dtype=float, copy=True)
-    pairs = np.triu_indices(q)
-    H = None
+    pairs = _pairs(q)
+    H = last_dec = None
     eta = beta @ A.T
     mu, t, r = np.empty_like(eta), np.empty_like(eta), np.empty_like(eta)
     for it in range(max_iter + 1):
@@ -190,13 +196,18 @@ def _newton(A: np.ndarray, NW: np.ndarray, SW: np.ndarray, beta0: np.ndarray, *,
         if H is not None:  # Newton decrement at the current β, with the last Hessian
             step = _solve(H, grad)
             dec = np.einsum("bq,bq->b", grad, step)
-            if np.all(dec <= tol) or it == max_iter:  # converged: a last step with that Hessian
+            converged = np.all(dec <= tol) or it == max_iter
+            if converged or np.all(dec <= 1e-3 * last_dec):  # fast progress: keep that Hessian
                 beta += step
                 np.matmul(beta, A.T, out=eta)
-                break
+                if converged:
+                    break
+                continue
         np.subtract(t, np.multiply(t, mu, out=r), out=t)  # weights NW·μ(1 − μ)
         H = _hessians(A, t, pairs)
-        beta += _solve(H, grad)
+        step = _solve(H, grad)
+        last_dec = np.einsum("bq,bq->b", grad, step)
+        beta += step
         np.matmul(beta, A.T, out=eta)
     llf = np.einsum("bg,bg->b", SW, eta) - np.einsum("bg,bg->b", NW, _softplus(eta, out=mu))
     return llf, beta, np.isfinite(llf) & np.isfinite(beta).all(axis=1), H
@@ -272,14 +283,15 @@ def _subset_llf(pat: _Patterns, NW: np.ndarray, SW: np.ndarray, start, *, tol: n
     llf[:, 0] = NW.sum(axis=1) * (xlogy(ybar, ybar) + xlogy(1 - ybar, 1 - ybar))
     fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     ok = np.ones(B, dtype=bool)
-    Z1 = np.column_stack([np.ones(len(pat.Z)), pat.Z])
+    Z1 = np.asfortranarray(np.column_stack([np.ones(len(pat.Z)), pat.Z]))  # column gathers are copies
     stride = np.concatenate([[1], np.cumprod(pat.levels[:-1])]).astype(np.int64)  # of the lowest drivers
     key = pat.codes @ stride if pat.key_fits else None
     stack = [((1 << p) - 1, np.arange(len(pat.Z)), key, NW, SW, None)]
     while stack:
         mask, rows, key, nw, sw, parent = stack.pop()
         cols = [j for j in range(p) if mask >> j & 1]
-        A = Z1[:, [0, *(c + 1 for c in cols)]] if len(rows) == len(Z1) else Z1[np.ix_(rows, [0, *(c + 1 for c in cols)])]
+        take = [0, *(c + 1 for c in cols)]
+        A = Z1[:, take] if len(rows) == len(Z1) else np.asfortranarray(Z1[np.ix_(rows, take)])
         llf[:, mask], beta, good, H = _newton(A, nw, sw, start(mask, parent), tol=tol)
         # a fit that went astray (a separated resample) breaks llf(∅) <= llf(S) <= llf(parent)
         slack = 1e-9 * np.abs(llf[:, 0])
@@ -297,7 +309,7 @@ def _subset_llf(pat: _Patterns, NW: np.ndarray, SW: np.ndarray, start, *, tol: n
                     ckey = key % stride[j] + key // (stride[j] * pat.levels[j]) * stride[j]
                     size = int(np.prod(pat.levels[[c for c in cols if c != j]]))
                     node = (rows, ckey, nw, sw)
-                    if size <= 4 * B * len(rows):
+                    if size <= (4 * B if B > 1 else 1) * len(rows):  # cost O(size): worth it
                         node = _merge(ckey, size, rows, nw, sw)
                 stack.append((child, *node, (mask, beta, H, cols.index(j) + 1)))
             j += 1
