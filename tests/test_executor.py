@@ -191,3 +191,68 @@ def test_a_worker_that_cannot_see_the_files_or_has_another_cxlib_fails_the_run(t
     blind = run_on_worker(run, cwd=str(tmp_path / "empty"), version=cxlib.__version__)
     assert blind.status == "failed" and "cannot see the dataset 'data'" in blind.error
     assert "shared file system" in blind.error
+
+
+def test_ctrl_c_cancels_the_unfinished_runs_and_kills_their_kernels(cluster, tmp_path):
+    import signal
+    import threading
+    import time
+
+    address, _ = cluster
+    shutil.copy(HERE / "sleepy.py", tmp_path / "sleepy.py")
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    definition = tmp_path / "report.toml"
+    definition.write_text(f"""
+[report]
+title = "Sleepy report"
+[[notebook]]
+name = "sleepy"
+path = "sleepy.py"
+timeout = 300
+[notebook.parameters]
+sleep_on = "B"
+sleep_seconds = 240.0
+pid_dir = {json.dumps(str(pids))}
+[notebook.fan_out]
+parameter = "subset_value"
+column = "grp"
+""")
+    data = tmp_path / "data"
+    data.mkdir()
+    pd.DataFrame({"quarter": ["2026Q3"] * 4, "grp": ["A", "B"] * 2}).to_parquet(data / "survey.parquet")
+    reports = tmp_path / "reports"
+    done = [reports / "2026Q3" / "sleepy" / f"{run}.json" for run in ("overall", "grp-A")]
+
+    def press_ctrl_c() -> None:  # once B's kernel sleeps and the others have finished
+        deadline = time.monotonic() + 200
+        while time.monotonic() < deadline:
+            if (pids / "B.pid").exists() and all(p.exists() for p in done):
+                break
+            time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=press_ctrl_c, daemon=True).start()
+    result = run_report("2026Q3", definition=definition, data_dir=data, reports_dir=reports, progress=False,
+                        executor="dask", address=address)
+    assert result.interrupted and not result.ok
+    assert {r.key: r.status for r in result.results} == {
+        "sleepy/overall": "ok", "sleepy/grp-A": "ok", "sleepy/grp-B": "cancelled"}
+    recorded = json.loads((reports / "2026Q3" / "runs.json").read_text())["runs"]
+    assert recorded["sleepy/grp-B"]["status"] == "cancelled"
+    # the sleeping kernel on the worker was killed, and the cancelled run wrote no outputs
+    kernel = int((pids / "B.pid").read_text())
+    deadline = time.monotonic() + 30
+    while _alive(kernel) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(kernel)
+    time.sleep(1.0)  # the cancelled task ends on the worker
+    assert not (reports / "2026Q3" / "sleepy" / "grp-B.html").exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError):
+        return False

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -99,7 +100,10 @@ def run_on_worker(run: RunSpec, *, cwd: str, version: str):
     batch's cxlib ``version`` (a worker with another fails the run). Returns a
     :class:`~cxlib.report.execute.RunResult`, never raises for a failing run."""
     from .. import __version__
+    from . import execute
     from .execute import RunResult, execute_run
+
+    execute._CANCEL = threading.Event()  # a worker of an existing cluster serves batch after batch
 
     def failed(error: str) -> RunResult:
         return RunResult(notebook=run.notebook, run=run.run, status="failed", seconds=0.0, error=error,
@@ -117,6 +121,17 @@ def run_on_worker(run: RunSpec, *, cwd: str, version: str):
             return failed(f"the worker cannot see the {what} {str(path)!r} (in {cwd!r}): it must be on a shared "
                           "file system, at the same path on every worker")
     return execute_run(run)
+
+
+def _cancel_on_worker() -> None:
+    """Cancel the run a worker is executing (``client.run``): its kernel is killed and the
+    run ends as cancelled without writing its outputs, as in a local worker."""
+    from . import execute
+
+    if execute._CANCEL is None:
+        execute._CANCEL = threading.Event()
+    execute._CANCEL.set()
+    execute._kill_kernels()
 
 
 # --- batch side --------------------------------------------------------------------------
@@ -149,10 +164,9 @@ def execute_dask(runs: Sequence[RunSpec], *, address: str | None, jobs: int,
     ``outcome(future, run, cancelling=False)`` turns a finished future into a result (a task
     that raised, e.g. ``KilledWorker`` after the workers running it died, fails its run);
     ``cancelled(run)`` makes the result of a run that never finished. On Ctrl-C
-    (``interrupt.count``) every unfinished run is cancelled at once and recorded so: a
-    cluster started for the batch is closed, which ends its workers and so their kernels;
-    on an existing cluster the queued runs never start, and a run already running finishes
-    there with its result discarded (``--resume`` reruns it).
+    (``interrupt.count``) every unfinished run is cancelled at once and recorded so: the
+    queued runs never start, and the workers kill the kernels of the running ones, which
+    then end without writing their outputs (``--resume`` reruns them).
     """
     from .. import __version__
 
@@ -171,7 +185,9 @@ def execute_dask(runs: Sequence[RunSpec], *, address: str | None, jobs: int,
                     on_done(outcome(fut, futures[fut], cancelling=False))
                 time.sleep(0.1)
         finally:
-            if pending:  # interrupted, or on_done raised
+            if pending:  # interrupted, or on_done raised: the queued runs never start, the running stop
                 client.cancel(list(pending))
+                with contextlib.suppress(Exception):  # a worker that is gone has no kernel to stop
+                    client.run(_cancel_on_worker)
         for fut in sorted(pending, key=lambda f: runs.index(futures[f])):
             on_done(cancelled(futures[fut]))
