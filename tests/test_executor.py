@@ -69,8 +69,8 @@ def batch(cluster, tmp_path_factory):
     root = tmp_path_factory.mktemp("dask")
     definition, data, flag = flaky_setup(root)
     reports = root / "reports"
-    kw = dict(definition=definition, data_dir=data, reports_dir=reports, progress=False,
-              executor="dask", address=address)
+    kw = {"definition": definition, "data_dir": data, "reports_dir": reports, "progress": False,
+          "executor": "dask", "address": address}
     first = run_report("2026Q3", **kw)
     manifest = json.loads((reports / "2026Q3" / "runs.json").read_text())
     index = (reports / "2026Q3" / "index.html").read_text()
@@ -80,7 +80,7 @@ def batch(cluster, tmp_path_factory):
 
 
 def test_a_failing_run_fails_alone_on_the_cluster(batch):
-    root, reports, pids, first, manifest, index, _ = batch
+    _, reports, pids, first, *_ = batch
     status = {r.key: r.status for r in first.results}
     assert status == {"flaky/overall": "ok", "flaky/grp-A": "ok", "flaky/grp-B": "failed"}
     assert not first.ok and [r.key for r in first.results] == ["flaky/overall", "flaky/grp-A", "flaky/grp-B"]
@@ -96,7 +96,7 @@ def test_a_failing_run_fails_alone_on_the_cluster(batch):
 
 
 def test_the_manifest_and_index_record_every_run(batch):
-    root, reports, pids, first, manifest, index, _ = batch
+    *_, first, manifest, index, _ = batch
     runs = manifest["runs"]
     assert {k: v["status"] for k, v in runs.items()} == {r.key: r.status for r in first.results}
     assert runs["flaky/grp-A"]["inputs"]["cxlib"] == cxlib.__version__
@@ -107,7 +107,7 @@ def test_the_manifest_and_index_record_every_run(batch):
 
 
 def test_resume_on_the_cluster_reruns_only_the_failed_run(batch):
-    root, reports, pids, first, manifest, index, second = batch
+    _, reports, pids, *_, second = batch
     assert second.ok
     assert [r.key for r in second.results] == ["flaky/grp-B"]
     assert set(second.skipped) == {"flaky/overall", "flaky/grp-A"}
@@ -122,7 +122,7 @@ def test_resume_on_the_cluster_reruns_only_the_failed_run(batch):
 
 def test_the_cli_runs_on_the_cluster_and_its_resume_command_keeps_the_executor(cluster, tmp_path, capsys):
     address, _ = cluster
-    definition, data, flag = flaky_setup(tmp_path)
+    definition, data, _ = flaky_setup(tmp_path)
     args = ["report", "--quarter", "2026Q3", "--definition", str(definition), "--data", str(data),
             "--reports-dir", str(tmp_path / "reports"), "--quiet", "--executor", "dask", "--address", address,
             "--only", "flaky/grp-A", "flaky/grp-B"]
@@ -179,7 +179,7 @@ def test_without_distributed_the_dask_executor_says_what_to_install(monkeypatch)
 
 
 def test_a_worker_that_cannot_see_the_files_or_has_another_cxlib_fails_the_run(tmp_path, monkeypatch):
-    definition, data, _ = flaky_setup(tmp_path)
+    definition, _, _ = flaky_setup(tmp_path)
     monkeypatch.chdir(tmp_path)  # the batch's working directory: data/ is relative to it
     run = plan_runs(load_definition(definition), quarter="2026Q3", data_dir=Path("data"),
                     out_dir=Path("reports") / "2026Q3")[0]
