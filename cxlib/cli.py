@@ -7,6 +7,7 @@ Examples::
     cx report                          # the latest quarter of the default data
     cx report --quarter 2026Q3 --jobs 2 --only 01_cx_scorecard
     cx report --quarter 2026Q3 --resume
+    cx report --executor dask --address tcp://10.0.0.5:8786   # the runs on a Dask cluster
     cx report --study study.toml       # import the study if needed, report its latest wave (from any directory)
     cx notebooks export out/           # .ipynb copies of the report's notebooks (for papermill)
 """
@@ -39,6 +40,13 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--quarter", help="quarter to report, e.g. 2026Q3 (default: the latest quarter (wave) in the data)")
     rep.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks or notebook/run keys")
     rep.add_argument("--jobs", type=int, default=None, help="parallel notebook runs (default: number of cores)")
+    rep.add_argument("--executor", default="local", choices=["local", "dask", "ray"],
+                     help="who executes the runs: local worker processes (default) or a Dask distributed cluster "
+                          "(pip install 'cxlib[cluster]'; data and reports on a file system the workers share); "
+                          "ray is not supported (the message says why)")
+    rep.add_argument("--address", default=None, metavar="SCHEDULER",
+                     help="with --executor dask: an existing cluster's scheduler, e.g. tcp://10.0.0.5:8786 "
+                          "(default: a local cluster of --jobs workers)")
     rep.add_argument("--resume", action="store_true",
                      help="rerun only the runs that failed, are missing or whose inputs changed (says why)")
     rep.add_argument("--force", action="store_true", help="overwrite an existing report for the quarter")
@@ -192,7 +200,8 @@ def _report(args: argparse.Namespace) -> int:
         quarter = latest_quarter(load_dataset(data_dir))
     result = run_report(quarter, definition=args.definition, data_dir=data_dir,
                         reports_dir=args.reports_dir or "reports", only=args.only, jobs=args.jobs,
-                        resume=args.resume, force=args.force, progress=not args.quiet)
+                        resume=args.resume, force=args.force, progress=not args.quiet,
+                        executor=args.executor, address=args.address)
     return _finish(args, result, quarter)
 
 
@@ -226,7 +235,7 @@ def _study_report(args: argparse.Namespace) -> int:
         print(note)
     result = run_report(prepared.quarter, definition=prepared.definition, data_dir=data_dir, reports_dir=reports_dir,
                         only=args.only, jobs=args.jobs, resume=args.resume, force=args.force,
-                        progress=not args.quiet)
+                        progress=not args.quiet, executor=args.executor, address=args.address)
     return _finish(args, result, prepared.quarter)
 
 
@@ -260,7 +269,9 @@ def _resume_command(args: argparse.Namespace, quarter: str) -> str:
     parts = ["cx", "report", *(["--study", args.study] if args.study else []), "--quarter", quarter, "--resume"]
     for flag, value in (("--data", args.data), ("--definition", args.definition),
                         ("--reports-dir", None if args.reports_dir == "reports" else args.reports_dir),
-                        ("--jobs", args.jobs)):
+                        ("--jobs", args.jobs),
+                        ("--executor", None if args.executor == "local" else args.executor),
+                        ("--address", args.address)):
         if value is not None:
             parts += [flag, str(value)]
     if args.only:

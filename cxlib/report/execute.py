@@ -24,6 +24,9 @@ Layout of a quarter's report directory::
         01_cx_scorecard/overall.json    # the run's key figures (written by the notebook)
         01_cx_scorecard/overall.log     # stderr, warnings and tracebacks of the run
 
+With ``executor="dask"`` the runs go to a Dask distributed cluster instead of the local
+worker processes (:mod:`cxlib.report.executors`); the rest is the same.
+
 papermill, nbconvert and nbformat are imported inside the functions that use them, so
 ``import cxlib`` stays light.
 """
@@ -47,6 +50,7 @@ from typing import Any
 
 from ..core.io import atomic_write_json, atomic_write_text, atomic_write_with
 from .definition import ReportDefinition, ReportDefinitionError, load_definition
+from .executors import check_executor, execute_dask
 from .runs import RunSpec, check_quarter, plan_runs, read_notebook, validate_runs
 
 #: The matplotlib backend of every kernel: figures must land in the cell outputs whatever
@@ -546,6 +550,8 @@ def run_report(
     force: bool = False,
     progress: bool = True,
     stream=None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> BatchResult:
     """Run the quarterly report: validate, execute in parallel, render, index.
 
@@ -562,7 +568,8 @@ def run_report(
     only : list of str, optional
         Notebook names or ``notebook/run`` keys to run.
     jobs : int, optional
-        Parallel worker processes; default the number of cores.
+        Parallel worker processes; default the number of cores. With ``executor="dask"``
+        and no ``address``: the workers of the cluster started for the batch.
     resume : bool
         Skip the runs whose last run succeeded, whose outputs exist and whose recorded
         inputs (data fingerprint, notebook content, parameters, cxlib version; see
@@ -572,6 +579,14 @@ def run_report(
     progress : bool
         Show why runs are executed again, a progress bar and a line per finished run (on
         ``stream``, default stderr).
+    executor : {"local", "dask"}
+        Who executes the runs: worker processes on this machine (default), or a Dask
+        distributed cluster (:mod:`cxlib.report.executors`; needs ``cxlib[cluster]``, and
+        the data and reports folder on a file system the workers share). Everything else
+        (validation, progress, isolation, resume, index) is the same.
+    address : str, optional
+        With ``executor="dask"``: the scheduler of an existing cluster
+        (``"tcp://host:8786"``); default a local cluster of ``jobs`` workers.
 
     Returns
     -------
@@ -586,11 +601,13 @@ def run_report(
     ------
     ReportDefinitionError
         Before anything runs: a bad definition or parameters, a quarter that is not in the
-        data, a reports folder that cannot be written, or an existing quarter's report
-        without ``force``/``resume``.
+        data, a reports folder that cannot be written, an existing quarter's report
+        without ``force``/``resume``, an unknown or unavailable executor, or a Dask
+        scheduler that cannot be reached.
     CXDataError
         Before anything runs: a dataset file that cannot be read.
     """
+    check_executor(executor, address)
     if not isinstance(definition, ReportDefinition):
         definition = load_definition(definition)
     data_dir = Path(data_dir) if data_dir is not None else Path("data") / "synthetic"
@@ -622,9 +639,15 @@ def run_report(
     with _Interrupt().installed() as interrupt:
         tracker = _Progress(quarter=quarter, out_dir=out_dir, manifest=manifest, total=len(todo),
                             inputs=inputs, show=progress, stream=stream)
-        if todo:
-            _execute_all(todo, jobs=max(1, int(jobs or os.cpu_count() or 1)), on_done=tracker, interrupt=interrupt)
-        tracker.close()
+        jobs = max(1, int(jobs or os.cpu_count() or 1))
+        try:
+            if todo and executor == "dask":
+                execute_dask(todo, address=address, jobs=jobs, on_done=tracker, interrupt=interrupt,
+                             outcome=_outcome, cancelled=_cancelled_result)
+            elif todo:
+                _execute_all(todo, jobs=jobs, on_done=tracker, interrupt=interrupt)
+        finally:
+            tracker.close()
         from .index import write_index
 
         write_index(out_dir, definition=definition, quarter=quarter, data_dir=data_dir, manifest=manifest)
