@@ -202,10 +202,12 @@ def _wait_for(condition, timeout: float, what: str, proc) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if proc.poll() is not None:
-            raise AssertionError(f"cx report ended before {what}: {proc.communicate()}")
+            raise AssertionError(f"cx report ended before {what}: {proc.communicate(timeout=30)}")
         if time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(f"timed out waiting for {what}: {proc.communicate()}")
+            # the whole session (cx report and its kernels): a kernel left alive keeps the pipes
+            # open and communicate() would wait for ever
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise AssertionError(f"timed out waiting for {what}: {proc.communicate(timeout=30)}")
         time.sleep(0.2)
 
 
@@ -222,7 +224,7 @@ def test_ctrl_c_stops_the_batch_records_finished_runs_and_says_how_to_resume(tmp
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         # overall finishes first (one worker, runs in order), then A sleeps in its kernel
-        _wait_for(lambda: (pids / "A.pid").exists(), 45, "run A to start", proc)
+        _wait_for(lambda: (pids / "A.pid").exists(), 120, "run A to start", proc)
         kernel = int((pids / "A.pid").read_text())
         assert _alive(kernel)
         sent = time.monotonic()
