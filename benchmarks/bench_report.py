@@ -19,7 +19,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -30,9 +29,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _children_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
+def _run_polling_cpu(cmd: list[str], **kw) -> tuple[subprocess.CompletedProcess, float]:
+    """Run ``cmd``; also return the CPU seconds (user + sys) of it and all its descendants.
+
+    The batch's workers are forked by multiprocessing's forkserver, whose children's times
+    never reach this process's ``RUSAGE_CHILDREN``; so every descendant's own user + sys
+    time is polled from ``/proc`` (psutil) every 0.1 s and its last value summed (a process
+    undercounts by at most its last 0.1 s).
+    """
+    import psutil
+
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw) as proc:
+        root = psutil.Process(proc.pid)
+        seen: dict[tuple[int, float], float] = {}
+        while proc.poll() is None:
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                procs = []
+            for p in procs:
+                try:
+                    t = p.cpu_times()
+                    seen[(p.pid, p.create_time())] = t.user + t.system
+                except psutil.Error:
+                    pass
+            time.sleep(0.1)
+        out, err = proc.communicate()
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), sum(seen.values())
 
 
 def run(source: Path, out: Path, *, quarter: str, jobs: int) -> dict:
@@ -40,9 +63,9 @@ def run(source: Path, out: Path, *, quarter: str, jobs: int) -> dict:
     env = dict(os.environ, PYTHONPATH=str(source), MPLBACKEND="Agg")
     cmd = [sys.executable, "-m", "cxlib.cli", "report", "--quarter", quarter, "--data", "data/synthetic",
            "--reports-dir", str(out), "--jobs", str(jobs), "--quiet"]
-    c0, t0 = _children_cpu(), time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-    wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
+    t0 = time.perf_counter()
+    proc, cpu = _run_polling_cpu(cmd, cwd=ROOT, env=env)
+    wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"report failed with {source}:\n{proc.stdout}\n{proc.stderr}")
     manifest = json.loads((out / quarter / "runs.json").read_text())
