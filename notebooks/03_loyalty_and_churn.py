@@ -76,7 +76,7 @@ headline = cx.headline_metrics(survey, None, quarter=quarter, roles=roles, min_b
                                confidence_level=confidence_level)
 loyalty_row = headline[headline["metric"] == loyalty.label]
 findings = cx.report.scorecard_findings(loyalty_row, compare=multi_wave)
-surv = rates = cox = base_cox = risk = None
+surv = rates = cox = risk = None
 if has_churn:
     controls, reference = cx.model_controls(table, [segment])
     # active customers at the end of the quarter, by their latest group (for revenue at risk)
@@ -87,10 +87,9 @@ if has_churn:
     rates = cx.churn_hazard_by_group(table, by=group, confidence_level=confidence_level, min_base=min_base)
     cox = cx.churn_drivers(table, covariates=[group, *controls], horizon=h, reference=reference,
                            confidence_level=confidence_level)
-    base_cox = cx.churn_drivers(table, covariates=[group, *controls], horizon=None, reference=reference,
-                                confidence_level=confidence_level)
     if has_revenue:
-        risk = cx.revenue_at_risk(current, model=base_cox, fit_data=table, by=[c for c in (segment, group) if c],
+        # revenue at risk uses (and refits) the Cox part of `cox`; its logistic alternative plays no role
+        risk = cx.revenue_at_risk(current, model=cox, fit_data=table, by=[c for c in (segment, group) if c],
                                   revenue=revenue, horizon=h, move=groups.move, n_boot=n_boot, seed=seed,
                                   confidence_level=confidence_level, min_base=min_base)
     findings += cx.report.churn_findings(rates=rates, drivers=cox, at_risk=risk, groups=groups)

@@ -46,6 +46,22 @@ def _is_text(s: pd.Series) -> bool:
     return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
 
 
+def _maybe_numbers(s: pd.Series) -> bool:
+    """Whether every non-empty value of text column ``s`` could be a number, decided on its
+    distinct values (what :func:`readable_covariates` then checks row by row): False for
+    the usual text covariate without a per-row pass. True when it cannot tell."""
+    try:
+        values = pd.unique(s.dropna())
+    except TypeError:  # unhashable values: let the row-by-row check decide
+        return True
+    if not all(isinstance(v, str) for v in values):
+        return False
+    text = [t for t in (v.strip() for v in values) if t != ""]
+    if not text:
+        return False
+    return bool(pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").notna().all())
+
+
 def readable_covariates(df: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
     """``df`` with text covariates whose every non-empty value is a number read as numbers.
 
@@ -60,7 +76,7 @@ def readable_covariates(df: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd
     converted = {}
     for c in covariates:
         s = df[c]
-        if not _is_text(s) or isinstance(s.dtype, pd.CategoricalDtype):
+        if not _is_text(s) or isinstance(s.dtype, pd.CategoricalDtype) or not _maybe_numbers(s):
             continue
         text = s.map(lambda v: v.strip() if isinstance(v, str) else v)
         text = text.where(text != "")
