@@ -82,7 +82,7 @@ from .segments.compare import segment_association, segment_outcomes, segment_sco
 
 # --- weighting ---
 from .data.weights import load_weighting
-from .weighting import poststratify, rake, weighting_report
+from .data.weighting import poststratify, rake, weighting_report
 # --- end weighting ---
 
 # --- crosstabs ---

@@ -1,4 +1,4 @@
-"""Tests of cxlib.weighting: raking, post-stratification and the weighting report.
+"""Tests of cxlib.data.weighting: raking, post-stratification and the weighting report.
 
 Expected numbers come from (a) the oracle library weightipy (RIM raking, a maintained
 fork of Quantipy's weighting engine), (b) an independent IPF written below with pandas
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import cxlib as cx
 from cxlib import CXDataError
-from cxlib.weighting import RakingResult, WeightingReport
+from cxlib.data.weighting import RakingResult, WeightingReport
 
 TARGETS = {
     "plan": {"basic": 0.40, "plus": 0.35, "pro": 0.25},
@@ -234,7 +234,7 @@ def test_one_error_lists_the_problems_of_every_variable(sample):
 
 
 def test_target_shares_normalises_counts_and_checks_shares():
-    from cxlib.weighting import target_shares
+    from cxlib.data.weighting import target_shares
 
     shares = target_shares({"plan": {"basic": 600, "pro": 400}, ("a", "b"): {("x", "y"): 0.5, ("x", "z"): 0.5}})
     assert shares["plan"][0] == ["basic", "pro"] and shares["plan"][1].tolist() == [0.6, 0.4]

@@ -649,7 +649,7 @@ def _weighting(doc: dict[str, Any], where: _Where) -> WeightingSpec | None:
     if not targets:
         raise where.error("[weighting]", "declares no targets: add [weighting.targets.<column>] (or "
                                          "[[weighting.crossed]]) with the population shares, or remove [weighting]")
-    from ..weighting import target_shares  # the same share/count rules as cx.rake
+    from .weighting import target_shares  # the same share/count rules as cx.rake
 
     try:
         target_shares(targets)

@@ -4,7 +4,7 @@ A study file's ``[weighting]`` table (:class:`~cxlib.data.study.WeightingSpec`) 
 population targets. :func:`weight_survey` rakes the imported survey to them with
 :func:`cxlib.rake` (each wave separately unless ``per_wave = false``, from the ``weight``
 role as design weights when the study has one) and returns the weights and a
-:class:`StudyWeighting`: per wave the :class:`~cxlib.weighting.WeightingReport` (margins vs
+:class:`StudyWeighting`: per wave the :class:`~cxlib.data.weighting.WeightingReport` (margins vs
 targets, Kish design effect and efficiency, effective n, weight percentiles). The import
 adds the weights as a column that becomes the survey's ``weight`` role, so that every
 analysis that takes the weight role uses them and the Kish effective base; it writes the
@@ -51,7 +51,7 @@ class StudyWeighting:
     settings : dict
         ``cap``, ``trim``, ``max_iter``, ``tol``, ``per_wave``.
     reports : dict of str to WeightingReport
-        Wave (quarter, or ``"all"``) -> :class:`~cxlib.weighting.WeightingReport` of that
+        Wave (quarter, or ``"all"``) -> :class:`~cxlib.data.weighting.WeightingReport` of that
         wave's weights against the targets.
     fits : DataFrame
         One row per wave: ``wave``, ``converged``, ``iterations``, ``max_error``.
@@ -59,7 +59,7 @@ class StudyWeighting:
     Examples
     --------
     >>> import pandas as pd
-    >>> from cxlib.weighting import weighting_report
+    >>> from cxlib.data.weighting import weighting_report
     >>> rep = weighting_report(pd.DataFrame({"g": ["a", "b", "b"]}), [1.5, 0.75, 0.75], {"g": {"a": 0.5, "b": 0.5}})
     >>> w = StudyWeighting(column="raked_weight", design_weight=None, targets={"g": {"a": 0.5, "b": 0.5}},
     ...                    settings={}, reports={"2025Q4": rep},
@@ -114,7 +114,7 @@ class StudyWeighting:
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> StudyWeighting:
         """The weighting from the content of :data:`WEIGHTING_FILE` (levels as text)."""
-        from ..weighting import MARGIN_COLUMNS, WeightingReport
+        from .weighting import MARGIN_COLUMNS, WeightingReport
 
         reports = {}
         for wave, part in doc["waves"].items():
@@ -252,7 +252,7 @@ def weight_survey(study: Study, survey: pd.DataFrame) -> tuple[pd.Series, StudyW
     weights then have mean 1 within each wave. Design weights (the ``weight`` role) are the
     starting weights (:func:`cxlib.rake`).
     """
-    from ..weighting import rake  # the import rakes with the analysis layer's raking
+    from .weighting import rake  # the same raking as cx.rake
 
     spec: WeightingSpec = study.weighting
     targets = {key: _matched(survey, key, levels) for key, levels in spec.targets.items()}
@@ -312,7 +312,7 @@ def load_weighting(path: str | os.PathLike) -> StudyWeighting | None:
     -------
     StudyWeighting or None
         The weight column, its design weight, targets, settings and per wave the
-        :class:`~cxlib.weighting.WeightingReport` (margins vs targets, Kish design effect,
+        :class:`~cxlib.data.weighting.WeightingReport` (margins vs targets, Kish design effect,
         efficiency, effective n, weight percentiles); ``None`` for a dataset without
         ``[weighting]`` (and the synthetic data).
 

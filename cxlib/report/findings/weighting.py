@@ -2,7 +2,7 @@
 study's import made (``[weighting]`` in the study file, :func:`cxlib.load_weighting`).
 
 Every number is read from the stored :class:`~cxlib.data.weights.StudyWeighting` (its per-wave
-:class:`~cxlib.weighting.WeightingReport`): the targets met, the range of the weights, the
+:class:`~cxlib.data.weighting.WeightingReport`): the targets met, the range of the weights, the
 Kish design effect and the effective base the intervals use.
 """
 

@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .core.checks import check_columns, check_frame, column_list, kish_n_eff, resolve_weights, show_values
-from .errors import CXDataError
+from ..core.checks import check_columns, check_frame, column_list, kish_n_eff, resolve_weights, show_values
+from ..errors import CXDataError
 
 #: Tolerance on the sum of target shares (and on the relative difference of count totals).
 SHARE_TOL = 1e-6
