@@ -366,3 +366,39 @@ def test_role_references_are_validated(workspace, fragment, message):
     body = '[report]\ntitle = "t"\n[[notebook]]\nname = "a"\npath = "tiny.py"\n' + fragment
     with pytest.raises(ReportDefinitionError, match=re.escape(message)):
         load_definition(write_def(workspace, body))
+
+
+def test_a_kernel_that_dies_before_starting_is_started_again(tmp_path, monkeypatch):
+    # "Kernel died before replying to kernel_info": no cell ran, so the run starts a fresh kernel
+    # (up to KERNEL_START_ATTEMPTS) instead of failing; any other error still fails the run at once
+    import papermill
+
+    from cxlib.report import execute as ex
+    from cxlib.report.runs import RunSpec, validate_runs
+
+    real, calls = papermill.execute_notebook, []
+
+    def flaky_start(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky_start)
+    spec = RunSpec(notebook="tiny", run="overall", input_path=HERE / "tiny.py",
+                   parameters={"quarter": "2026Q3"}, out_dir=tmp_path, timeout=120)
+    spec.parameters["figures_path"] = str(spec.figures)
+    validate_runs([spec])
+    result = ex.execute_run(spec)
+    assert result.status == "ok" and len(calls) == 2, result.error
+
+    def never_starts(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", never_starts)
+    result = ex.execute_run(RunSpec(notebook="tiny", run="again", input_path=spec.input_path,
+                                    parameters={"quarter": "2026Q3"}, out_dir=tmp_path, timeout=120))
+    assert result.status == "failed" and len(calls) == ex.KERNEL_START_ATTEMPTS
+    assert "kernel_info" in result.error

@@ -197,6 +197,16 @@ def _kernel_backend() -> Iterator[None]:
             os.environ["MPLBACKEND"] = saved
 
 
+#: Kernel starts tried per run when a kernel dies before it answers (no cell has run then, so
+#: starting another is safe; seen once in a fresh environment with two kernels starting at once).
+KERNEL_START_ATTEMPTS = 3
+
+
+def _kernel_never_started(exc: BaseException) -> bool:
+    """Whether ``exc`` says the kernel died before replying to its first request."""
+    return isinstance(exc, RuntimeError) and "before replying to kernel_info" in str(exc)
+
+
 def _papermill(run: RunSpec, nb) -> str | None:
     """Execute ``nb`` with the run's parameters into ``run.ipynb``; the error text, or None.
 
@@ -214,18 +224,23 @@ def _papermill(run: RunSpec, nb) -> str | None:
 
     def execute(tmp: Path) -> None:
         nonlocal error
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                papermill.execute_notebook(
-                    nb, str(tmp), parameters=dict(run.parameters), kernel_name="python3",
-                    progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                    execution_timeout=run.timeout, shutdown_kernel="immediate", cwd=os.getcwd(),
-                    kernel_manager_class=_kernel_manager_class())
-        except PapermillExecutionError as exc:
-            error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
-        except Exception as exc:  # dead kernel, timeout, bad notebook: isolate the failure
-            error = f"{type(exc).__name__}: {exc}"
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            error = None
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    papermill.execute_notebook(
+                        nb, str(tmp), parameters=dict(run.parameters), kernel_name="python3",
+                        progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                        execution_timeout=run.timeout, shutdown_kernel="immediate", cwd=os.getcwd(),
+                        kernel_manager_class=_kernel_manager_class())
+            except PapermillExecutionError as exc:
+                error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+            except Exception as exc:  # dead kernel, timeout, bad notebook: isolate the failure
+                error = f"{type(exc).__name__}: {exc}"
+                if _kernel_never_started(exc) and attempt < KERNEL_START_ATTEMPTS and not _cancelled():
+                    continue  # no cell ran: start a fresh kernel rather than fail the run
+            break
         if _cancelled() or tmp.stat().st_size == 0:
             raise _NoNotebook
 
