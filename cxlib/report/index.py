@@ -116,7 +116,10 @@ def _style_section(block: Mapping[str, Any]) -> list[str]:
         lines.append(f"<span class='warn'>The ranking changes after the adjustment ({moved} "
                      f"move): do not rank on the raw {metric}"
                      + (", and do not read the adjusted order either: those values do not differ significantly."
-                        if adjusted_sig is False else ".") + "</span>")
+                        if adjusted_sig is False else
+                        ". The adjustment is approximate (the style shares come from the same satisfaction "
+                        "ratings and can over-correct): treat an adjusted difference as a lead to check, not a "
+                        "finding.") + "</span>")
     else:
         lines.append("The ranking is the same raw and adjusted.")
     level = block.get("confidence_level")

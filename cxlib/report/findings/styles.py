@@ -83,7 +83,9 @@ def style_comparison_findings(result: StyleAdjustedComparison, *, label: str | N
         out.append(f"The ranking of {plural_label(label)} changes after the adjustment ({', '.join(result.moved)} "
                    f"move); do not rank {plural_label(label)} on the raw {name}"
                    + (", and read the adjusted order as noise: the adjusted values do not differ significantly."
-                      if not bool(result.tests.set_index("adjustment").loc["adjusted", "significant"]) else "."))
+                      if not bool(result.tests.set_index("adjustment").loc["adjusted", "significant"]) else
+                      ". The adjustment is approximate (the style shares come from the same satisfaction ratings "
+                      "and can over-correct): treat an adjusted difference as a lead to check, not a finding."))
     elif result.tests["groups"].iloc[0] >= 2:
         out.append(f"The ranking of {plural_label(label)} is the same raw and adjusted.")
     if group is not None:
