@@ -123,6 +123,17 @@ from .journeys.effects import (
 from .viz.journey_effects import plot_recovery_curve
 # --- end journey effects ---
 
+# --- ticket switching ---
+from .journeys.switching import (
+    switching_effect,
+    ticket_switch_share,
+    ticket_switches,
+    ticket_switching_csat,
+    ticket_switching_effort,
+)
+from .viz.journeys import plot_switching_effect
+# --- end ticket switching ---
+
 # --- charts ---
 from .viz.estimates import plot_estimates, plot_trend, set_theme
 from .viz.drivers import plot_driver_importance, plot_driver_stability, plot_importance_performance, plot_penalty_reward

@@ -59,8 +59,8 @@ ROLES: dict[str, tuple[str, ...]] = {
                "weight", "comment", "customer_id"),
     "customers": ("customer_id", "signup_date", "churn_date", "revenue", "segments"),
     "tickets": ("ticket_id", "customer_id", "opened", "first_response", "resolved", "reopens", "contacts",
-                "channel"),
-    "touchpoints": ("touchpoint_id", "customer_id", "date", "touchpoint", "channel", "csat", "ticket_id"),
+                "channel", "resolved_channel"),
+    "touchpoints": ("touchpoint_id", "customer_id", "date", "touchpoint", "channel", "csat", "ticket_id", "effort"),
     "journeys": ("event_id", "customer_id", "timestamp", "stage", "touchpoint", "channel", "valence"),
     "transactions": ("customer_id", "date", "amount"),
 }
@@ -76,7 +76,7 @@ ROLE_KINDS: dict[str, str] = {
     "first_response": "date", "resolved": "date", "timestamp": "date",
     "satisfaction": "rating", "recommend": "rating", "effort": "rating", "drivers": "rating", "csat": "rating",
     "weight": "number", "revenue": "number", "reopens": "number", "contacts": "number", "amount": "number", "valence": "number",
-    "segments": "category", "channel": "category", "touchpoint": "category", "stage": "category",
+    "segments": "category", "channel": "category", "resolved_channel": "category", "touchpoint": "category", "stage": "category",
     "comment": "text",
 }
 

@@ -115,6 +115,10 @@ from .findings.journey_effects import (
 )
 # --- end journey effects findings ---
 
+# --- ticket switching findings ---
+from .findings.switching import switching_findings, switching_key_figures, switching_method, switching_table
+# --- end ticket switching findings ---
+
 # --- crosstab findings ---
 from .findings.crosstabs import banner_questions, crosstab_findings, crosstab_key_figures, crosstab_method
 # --- end crosstab findings ---

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from ..core.checks import check_columns
-from ..core.inference import format_interval
+from ..core.inference import format_interval, normal_quantile
 from ..errors import CXDataError
 from ..journeys.paths import PathVariants
+from ..journeys.switching import SwitchingEffect
 from ..journeys.touchpoints import TouchpointScorecard
 
 #: Width (in step slots) of the longest share bar in :func:`plot_top_paths`.
@@ -186,4 +187,68 @@ def plot_touchpoint_heatmap(scorecard: TouchpointScorecard | pd.DataFrame, *, ax
         ax.set_title(f"{what} by {row} and {column}, {card.quarter} ({how} of {card.score})")
     else:
         ax.set_title(f"By {row} and {column}")
+    return ax
+
+
+def plot_switching_effect(effect: SwitchingEffect, *, ax: Any = None, label: str | None = None,
+                          stratum_label: str | None = None) -> Any:
+    """The effect of channel switching per stratum and overall: switched − not switched,
+    with intervals (a :class:`~cxlib.journeys.switching.SwitchingEffect`).
+
+    Parameters
+    ----------
+    effect : SwitchingEffect
+        :func:`cxlib.ticket_switching_csat`, :func:`cxlib.ticket_switching_effort` or
+        :func:`cxlib.switching_effect`.
+    ax : matplotlib Axes, optional
+    label : str, optional
+        The outcome's label (default: its column).
+    stratum_label : str, optional
+        What a stratum counts (default: the stratum column).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One horizontal interval per compared stratum (normal interval of its difference)
+        and the overall effect at the bottom; strata not compared are left out.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd, cxlib as cx
+    >>> df = pd.DataFrame({"contacts": [2, 2, 2, 2, 3, 3, 3, 3, 3],
+    ...                    "switched": [True, True, False, False, True, True, True, False, False],
+    ...                    "csat": [2, 3, 4, 5, 1, 2, 3, 3, 4]})
+    >>> ax = cx.plot_switching_effect(cx.switching_effect(df, outcome="csat", min_base=2))
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['contacts 2 (n = 2 vs 2)', 'contacts 3 (n = 3 vs 2)', 'overall (n = 5 vs 4)']
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(effect, SwitchingEffect):
+        raise CXDataError(f"`effect` must be a SwitchingEffect, got {type(effect).__name__}")
+    z = normal_quantile(effect.confidence_level)
+    st = effect.strata[effect.strata["compared"].astype(bool)]
+    keys = [c for c in st.columns if c not in ("n_switched", "n_other", "switched", "other", "diff", "std_err",
+                                                 "compared", "weight")]
+    what = stratum_label or ", ".join(keys)
+    names = [f"{what} {' / '.join(str(r[k]) for k in keys)} (n = {int(r['n_switched']):,} vs {int(r['n_other']):,})"
+             for _, r in st.iterrows()]
+    names.append(f"overall (n = {effect.n_switched:,} vs {effect.n_other:,})")
+    est = np.append(st["diff"].to_numpy(float), effect.estimate)
+    lo = np.append(st["diff"].to_numpy(float) - z * st["std_err"].to_numpy(float), effect.ci_low)
+    hi = np.append(st["diff"].to_numpy(float) + z * st["std_err"].to_numpy(float), effect.ci_high)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 1.2 + 0.45 * len(est)))
+    y = np.arange(len(est))[::-1]
+    colours = ["0.45"] * (len(est) - 1) + ["C3"]
+    for yi, e, a, b, c in zip(y, est, lo, hi, colours):
+        ax.plot([a, b], [yi, yi], color=c, lw=2)
+        ax.plot([e], [yi], "o", color=c)
+    ax.axvline(0, color="0.6", lw=1, ls="--")
+    ax.set_yticks(y, names)
+    ax.set_xlabel(f"switched − not switched ({label or effect.outcome}, points; "
+                  f"{100 * effect.confidence_level:.0f}% intervals)")
+    ax.set_title(f"Channel switching and {label or effect.outcome}: within {what}")
     return ax
