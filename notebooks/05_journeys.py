@@ -16,8 +16,9 @@
 # **Question:** where is experience won or lost? Which paths do customers take and where do
 # they fail, which touchpoints score low (and moved since last quarter), which touchpoints move
 # relationship satisfaction the next wave, what one bad episode costs and how long it lasts,
-# whether the worst and the last moment weigh more than the average, and whether the same
-# touchpoint is served alike in every channel.
+# whether the worst and the last moment weigh more than the average, whether the same
+# touchpoint is served alike in every channel, and what it costs when a ticket has to switch
+# channel before it is resolved.
 
 # %% tags=["parameters"]
 quarter: str = None  # required: reporting quarter, e.g. "2026Q3"
@@ -29,6 +30,7 @@ top_k: int = 10  # number of most frequent paths shown
 goal_steps: list = None  # steps that mark a journey reaching its goal, or None
 failure_steps: list = None  # steps that mark a failed journey, or None: it fails when its customer leaves after it
 followup_steps: list = ["proactive_help"]  # steps that count as a follow-up of a negative episode (if present)
+ticket_resolved_step: str = "ticket_resolved"  # journey step recording the channel a ticket was resolved in, or None
 lags: int = 3  # quarters after a negative episode whose effect is estimated
 min_base: int = 30  # minimum base; smaller groups are flagged and suppressed
 confidence_level: float = 0.95  # level of every interval and test
@@ -77,6 +79,13 @@ if has_touchpoints:
     csat_scale = roles.points(tp_score) or (1, 5)
 has_journeys = has_journeys and len(events) > 0
 has_touchpoints = has_touchpoints and len(tp_now) > 0
+tp_effort = roles.column("effort", "touchpoints") if has_touchpoints else None  # a touchpoint effort rating, if asked
+has_tickets = roles.has("tickets") and len(data.tickets) > 0
+if has_tickets:
+    tk_id, tk_ch, tk_end_ch, tk_contacts, tk_opened, tk_resolved = (
+        roles.column(r, "tickets") for r in ("ticket_id", "channel", "resolved_channel", "contacts", "opened", "resolved"))
+    tickets = data.tickets[data.tickets[tk_opened] < end]  # every ticket opened up to the end of the quarter
+    has_tickets = len(tickets) > 0
 
 # %%
 # Analysis: every result the summary quotes; each is shown in its section below.
@@ -124,6 +133,50 @@ if has_journeys and has_touchpoints and ch_col is not None:
     findings += cx.report.channel_switching_findings(switching)
 if has_journeys:
     headline = {**cx.report.journey_key_figures(summary, variants, switching, outcomes=declared), **headline}
+
+# %%
+# Ticket-level channel switching (every quarter up to this one): a ticket switched when it was resolved in another
+# channel than it was opened in (the tickets' resolution channel, else the journeys' resolution events).
+card_effort = switches = switch_share = switch_csat = switch_effort = None
+switch_text, effort = [], roles.column("effort")
+csat_label, effort_label = (roles.label(tp_score) if has_touchpoints else ""), roles.label(effort or "")
+switch_note = None if has_tickets else cx.report.journeys_gap_text("Ticket-level channel switching", table="tickets")
+resolved_events = has_journeys and ticket_resolved_step is not None and ch_col is not None and bool(
+    history[step_col].eq(ticket_resolved_step).any())
+if has_tickets and tk_contacts is not None and tk_ch is not None and (tk_end_ch is not None or resolved_events):
+    if tk_end_ch is not None:
+        switches = cx.ticket_switches(tickets, ticket=tk_id, channel=tk_ch, resolution_channel=tk_end_ch)
+    else:
+        switches = cx.ticket_switches(tickets, events=history, ticket=tk_id, channel=tk_ch, resolved=tk_resolved,
+                                      event_time=t_col, event_step=step_col, event_channel=ch_col,
+                                      resolved_step=ticket_resolved_step)
+    switch_share = cx.ticket_switch_share(switches, contacts=tk_contacts, confidence_level=confidence_level)
+    tp_ticket = roles.column("ticket_id", "touchpoints") if has_touchpoints else None
+    try:
+        if tp_ticket is not None:
+            switch_csat = cx.ticket_switching_csat(switches, tp, ticket=tk_id, touchpoint_ticket=tp_ticket,
+                                                   score=tp_score, contacts=tk_contacts, scale=roles.scale(tp_score),
+                                                   min_base=min_base, confidence_level=confidence_level)
+        if effort is not None:
+            switch_effort = cx.ticket_switching_effort(switches, survey, score=effort, opened=tk_opened,
+                                                       contacts=tk_contacts, weights=roles.column("weight"),
+                                                       scale=roles.scale(effort), min_base=min_base,
+                                                       confidence_level=confidence_level)
+    except cx.CXDataError as exc:  # e.g. no stratum with switched and other tickets
+        switch_note = f"Ticket-level channel switching is not estimable on this data: {exc}."
+    switch_text = cx.report.switching_findings(switch_share, switch_csat, switch_effort, csat_label=csat_label,
+                                               effort_label=effort_label)
+    findings += switch_text
+    headline.update(cx.report.switching_key_figures(switch_share, switch_csat, switch_effort))
+elif has_tickets:
+    switch_note = ("Ticket-level channel switching is not part of this study: its tickets table has no resolution "
+                   "channel (or no contacts), and no journey step records where a ticket was resolved.")
+if tp_effort is not None and tp_ch is not None:
+    effort_points = roles.points(tp_effort)
+    card_effort = cx.touchpoint_scorecard(tp, touchpoint=tp_name, channel=tp_ch, score=tp_effort,
+                                          metric="ces" if effort_points == (1.0, 7.0) else "mean_score",
+                                          current=quarter, min_base=min_base, confidence_level=confidence_level,
+                                          scale=effort_points)
 
 # %%
 # Touchpoints -> relationship (next wave), one bad episode (within customer), peak-end.
@@ -192,6 +245,8 @@ display(Markdown("\n".join(f"- {s}" for s in [
     "Peak–end: R² of the overall rating on the mean, the worst, the last and the mean of worst and last of the "
     f"quarter's touchpoint scores before the response, every wave up to {quarter}, paired bootstrap ({n_boot} "
     "resamples) on the differences.",
+    *([cx.report.switching_method(csat=switch_csat is not None, effort=switch_effort is not None,
+                                  period=f"every quarter up to {quarter}")] if switches is not None else []),
     "Observational data: switching channels and negative episodes are not assigned at random; the within-customer "
     "design removes stable differences between customers, not changes that coincide with the episode."])))
 
@@ -203,7 +258,8 @@ display(Markdown(
     f"{len(survey[survey['quarter'] == quarter]):,} survey responses in {quarter} ({n_duplicates:,} duplicate "
     f"submissions removed); "
     + (f"{len(events):,} journey events in {quarter}; " if has_journeys else "no journeys table; ")
-    + (f"{len(tp_now):,} touchpoint survey responses in {quarter}." if has_touchpoints else "no touchpoints table.")))
+    + (f"{len(tp_now):,} touchpoint survey responses in {quarter}; " if has_touchpoints else "no touchpoints table; ")
+    + (f"{len(tickets):,} tickets opened up to the end of {quarter}." if has_tickets else "no tickets table.")))
 
 # %% [markdown]
 # ## Top paths and where they fail
@@ -236,6 +292,14 @@ if has_touchpoints:
     if card_channels is not None:
         cx.plot_touchpoint_heatmap(card_channels, row=tp_name, column=tp_ch)
         plt.show()
+    if card_effort is not None:
+        cx.plot_touchpoint_heatmap(card_effort, row=tp_name, column=tp_ch)
+        plt.show()
+        display(cx.report.scorecard_table(card_effort, caption=f"{roles.label(tp_effort)} by touchpoint and channel, "
+                                                               f"{quarter}"))
+    else:
+        display(Markdown("The touchpoint surveys ask satisfaction only (no effort rating), so there is no effort "
+                         "score per touchpoint."))
 else:
     display(Markdown(cx.report.journeys_gap_text("The touchpoint scorecard", table="touchpoints")))
 
@@ -300,6 +364,23 @@ elif not has_touchpoints:
     display(Markdown(cx.report.journeys_gap_text("Channel consistency", table="touchpoints")))
 else:
     display(Markdown("Channel consistency is not part of this study: its touchpoints table has no channel."))
+
+# %% [markdown]
+# ### Tickets that switched channel
+
+# %%
+if switch_text:
+    display(Markdown("\n".join(f"- {s}" for s in switch_text)))
+if switch_csat is not None or switch_effort is not None:
+    display(cx.report.switching_table({csat_label: switch_csat, effort_label: switch_effort},
+                                      caption=f"Switched vs not switched, within strata, every quarter up to {quarter}"))
+    for effect, label, what in ((switch_csat, csat_label, "contacts"), (switch_effort, effort_label,
+                                                                         "multi-contact tickets")):
+        if effect is not None:
+            cx.plot_switching_effect(effect, label=label, stratum_label=what)
+            plt.show()
+if switch_note is not None:
+    display(Markdown(switch_note))
 
 # %%
 # key figures for the quarter's index

@@ -48,6 +48,15 @@ def test_journeys_notebook_key_figures_equal_direct_calls(run_notebook, small_da
     now = tp[tp["quarter"] == quarter]
     sw = cx.channel_switching(cx.journey_responses(j, now, time="date"), outcomes="csat").table.iloc[0]
     _same(head["switching_effect_csat"], sw["estimate"], sw["ci_low"], sw["ci_high"], int(sw["n"]))
+    # ticket-level switching (every quarter up to this one), within contacts / multi-contact tickets
+    sw = cx.ticket_switches(d.tickets[d.tickets["created_at"] < end], events=history)
+    tk_csat, tk_ces = cx.ticket_switching_csat(sw, tp), cx.ticket_switching_effort(sw, survey, weights="weight")
+    for key, r in (("switching effect on csat (ticket survey)", tk_csat),
+                   ("switching effect on ces (relationship survey)", tk_ces)):
+        _same(head[key], r.estimate, r.ci_low, r.ci_high, r.n)
+    share = cx.ticket_switch_share(sw).set_index("tickets").loc["2+ contacts"]
+    _same(head["tickets switched (2+ contacts)"], 100 * share["estimate"], 100 * share["ci_low"],
+          100 * share["ci_high"], int(share["n"]))
     # the touchpoint scorecard: the lowest cell equals the metric core on that touchpoint's rows
     card = cx.touchpoint_scorecard(tp, current=quarter).table
     solid = card[~card["small_base"]]
