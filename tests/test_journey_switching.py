@@ -115,11 +115,12 @@ def _random_frame(seed: int, n: int = 900) -> pd.DataFrame:
     switched = (contacts >= 2) & (rng.random(n) < 0.25 + 0.1 * contacts)
     y = 4.2 - 0.3 * contacts - 0.6 * switched + rng.normal(0, 1, n) * (1 + 0.3 * switched)
     return pd.DataFrame({"contacts": contacts, "switched": switched, "y": y, "w": rng.uniform(0.3, 3.0, n),
-                         "region": rng.choice(["a", "b"], n)})
+                         "region": rng.choice(["a", "b"], n), "customer": rng.integers(0, n // 3, n)})
 
 
-def _interacted_fit(df: pd.DataFrame, strata: list[str], weights: str | None):
-    """statsmodels: y ~ switched + stratum dummies + switched x (dummies - their switched mean), HC2."""
+def _interacted_fit(df: pd.DataFrame, strata: list[str], weights: str | None, cluster: str | None = None):
+    """statsmodels: y ~ switched + stratum dummies + switched x (dummies - their switched mean), HC2 or
+    cluster-robust (statsmodels' default small-sample correction G/(G-1)(N-1)/(N-K))."""
     key = df[strata].astype(str).agg("/".join, axis=1)
     dummies = pd.get_dummies(key, drop_first=True, dtype=float)
     s = df["switched"].astype(float)
@@ -128,16 +129,19 @@ def _interacted_fit(df: pd.DataFrame, strata: list[str], weights: str | None):
     inter = (dummies - centre).mul(s, axis=0).add_prefix("sx_")
     x = sm.add_constant(pd.concat([s.rename("switched"), dummies, inter], axis=1))
     model = sm.OLS(df["y"], x) if weights is None else sm.WLS(df["y"], x, weights=wts)
+    if cluster is not None:
+        return model.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(df[cluster])[0]})
     return model.fit(cov_type="HC2")
 
 
+@pytest.mark.parametrize("cluster", [None, "customer"])
 @pytest.mark.parametrize("weights", [None, "w"])
 @pytest.mark.parametrize("strata", [["contacts"], ["contacts", "region"]])
-def test_switching_effect_equals_statsmodels_interacted_regression(weights, strata):
+def test_switching_effect_equals_statsmodels_interacted_regression(weights, strata, cluster):
     df = _random_frame(29)
-    r = cx.switching_effect(df, outcome="y", strata=strata, weights=weights)
+    r = cx.switching_effect(df, outcome="y", strata=strata, weights=weights, cluster=cluster)
     used = df[df["contacts"] >= 2]  # the compared strata (contacts 1 never switches)
-    fit = _interacted_fit(used, strata, weights)
+    fit = _interacted_fit(used, strata, weights, cluster)
     assert abs(r.estimate - fit.params["switched"]) < 1e-8
     assert abs(r.std_err - fit.bse["switched"]) < 1e-8
     lo, hi = fit.conf_int(alpha=0.05).loc["switched"]
@@ -166,7 +170,7 @@ def test_ticket_switching_csat_and_effort_hand_built():
                        "created_at": pd.to_datetime(["2026-07-02"] * 7 + ["2026-04-01"])})
     tp = pd.DataFrame({"ticket_id": pd.array([1, 2, 3, 4, 5, 6, 7, 8, None], dtype="Int64"),
                        "csat": [5, 2, 3, 4, 5, 2, 3, 4, 5]})
-    r = cx.ticket_switching_csat(sw, tp, min_base=1)
+    r = cx.ticket_switching_csat(sw, tp, min_base=1)  # clustered by customer: 1 has tickets 1 and 2
     # contacts 2: switched 2, 3 vs 4, 5 -> -2; contacts 3: one switched, one other -> not compared; 8 unknown
     assert (r.n_switched, r.n_other, r.n_switched_unmatched, r.estimate) == (2, 2, 1, -2.0)
     sv = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5, 6, 9], "quarter": "2026Q3", "ces": [3, 4, 6, 7, 2, 5, 7],
@@ -182,6 +186,10 @@ def test_ticket_switching_csat_and_effort_hand_built():
         cx.ticket_switching_csat(sw, tp.assign(ticket_id=pd.array([99] * 9, dtype="Int64")))
     with pytest.raises(CXDataError, match="whole counts"):
         cx.ticket_switching_csat(sw.assign(contacts=[1.5] * 8), tp)
+    # the hand-built standard error: contacts 2 only, each arm s^2/n = 0.5/2; customers 1-4 one survey each there
+    assert math.isclose(cx.ticket_switching_csat(sw, tp, cluster=None, min_base=1).std_err, math.sqrt(0.5))
+    with pytest.raises(CXDataError, match="'client'"):
+        cx.ticket_switching_csat(sw, tp, cluster="client")
     with pytest.raises(CXDataError, match="'quarter'"):
         cx.ticket_switching_effort(sw, sv.drop(columns="quarter"))
 

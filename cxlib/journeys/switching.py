@@ -257,10 +257,11 @@ def _switch_values(s: pd.Series, name: str) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
 
 
-def _per_stratum(y: np.ndarray, s: np.ndarray, w: np.ndarray | None, sub: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """One row per stratum: arm counts, means, their difference and its variance (``_v``)."""
-    rows, codes = [], sub.groupby(by, sort=True, observed=True, dropna=True).ngroup().to_numpy()
-    keys = sub.drop_duplicates().sort_values(by, kind="stable").reset_index(drop=True)
+def _per_stratum(y: np.ndarray, s: np.ndarray, w: np.ndarray | None, codes: np.ndarray,
+                 keys: pd.DataFrame) -> pd.DataFrame:
+    """One row per stratum (row i = stratum code i): arm counts, means, their difference and
+    its variance (``_v``)."""
+    rows = []
     for g in range(len(keys)):
         in_g = codes == g
         arms = [(y[in_g & s], None if w is None else w[in_g & s]), (y[in_g & ~s], None if w is None else w[in_g & ~s])]
@@ -276,9 +277,29 @@ def _per_stratum(y: np.ndarray, s: np.ndarray, w: np.ndarray | None, sub: pd.Dat
     return pd.DataFrame(rows)
 
 
+def _cluster_variance(y: np.ndarray, s: np.ndarray, w: np.ndarray | None, codes: np.ndarray, used: pd.DataFrame,
+                      wt: np.ndarray, clusters: np.ndarray) -> float:
+    """CR1 cluster-robust variance of Σ w_s (m1_s − m0_s): each row's share of the estimate's
+    deviation summed per cluster, with the factor G/(G−1)·(N−1)/(N−K), K = 2 × strata."""
+    omega = np.ones_like(y) if w is None else w
+    psi = np.zeros_like(y)
+    for (g, row), weight in zip(used.iterrows(), wt):
+        for arm, sign, mean in ((s, 1.0, row["switched"]), (~s, -1.0, row["other"])):
+            m = (codes == g) & arm
+            psi[m] = sign * weight * omega[m] * (y[m] - mean) / omega[m].sum()
+    rows = np.isin(codes, used.index.to_numpy())
+    groups = pd.factorize(pd.Series(clusters[rows]))[0]
+    sums = np.bincount(groups, weights=psi[rows])
+    big_g, big_n, k = sums.size, int(rows.sum()), 2 * len(used)
+    if big_g < 2 or big_n <= k:
+        return np.nan
+    return float(big_g / (big_g - 1) * (big_n - 1) / (big_n - k) * np.sum(sums ** 2))
+
+
 def switching_effect(data: pd.DataFrame, *, outcome: str, switched: str = "switched",
-                     strata: str | Sequence[str] = "contacts", weights: Any = None, scale: Any = None,
-                     missing: Any = (), min_base: int = 30, confidence_level: float = 0.95) -> SwitchingEffect:
+                     strata: str | Sequence[str] = "contacts", weights: Any = None, cluster: str | None = None,
+                     scale: Any = None, missing: Any = (), min_base: int = 30,
+                     confidence_level: float = 0.95) -> SwitchingEffect:
     """The effect of switching channel on an outcome, compared within strata.
 
     Parameters
@@ -295,6 +316,10 @@ def switching_effect(data: pd.DataFrame, *, outcome: str, switched: str = "switc
         contacts: only multi-contact tickets can switch).
     weights : str, array or Series, optional
         Survey weights: weighted means; variances and bases (Kish) follow the weights.
+    cluster : str, optional
+        A column of ``data`` whose rows are not independent (e.g. the customer, when one
+        customer has several tickets or answers several waves): cluster-robust standard
+        error (CR1) instead of HC2.
     scale, missing : optional
         The outcome's declared points and missing codes (as in :func:`cxlib.mean_score`).
     min_base : int, default 30
@@ -324,7 +349,10 @@ def switching_effect(data: pd.DataFrame, *, outcome: str, switched: str = "switc
     coefficient of the fully interacted regression ``y ~ switched + strata +
     switched × (strata − their switched means)`` (OLS, or WLS with the weights) with HC2
     standard errors (Imbens & Wooldridge 2009, §5.3; MacKinnon & White 1985), which the
-    tests check against statsmodels. Strata with fewer than 2 answered rows in an arm are
+    tests check against statsmodels. With ``cluster``: ``SE² = G/(G−1)·(N−1)/(N−K) ·
+    Σ_g (Σ_{i∈g} ψ_i)²``, ``ψ_i = ± w_s ω_i (y_i − m) / W`` for row *i* of stratum *s*
+    (+ switched, − other; ω the row's weight, W its cell's weight sum, K = 2 × strata),
+    the same regression's cluster-robust (CR1) standard error. Strata with fewer than 2 answered rows in an arm are
     left out (their switched rows are counted in ``n_switched_unmatched``). Normal
     interval and two-sided p-value. Observational: within the strata, switching is assumed
     unrelated to other causes of the outcome.
@@ -356,16 +384,24 @@ def switching_effect(data: pd.DataFrame, *, outcome: str, switched: str = "switc
     check_columns(frame, [outcome], argument="outcome")
     check_columns(frame, [switched], argument="switched")
     check_columns(frame, by, argument="strata")
+    if cluster is not None:
+        check_columns(frame, [cluster], argument="cluster")
     w_all = resolve_weights(frame, weights, len(frame))
     y, _ = apply_scale(frame[outcome], outcome, scale=scale, missing=missing)
     s = _switch_values(frame[switched], switched)
     keep = ~np.isnan(y) & ~np.isnan(s) & frame[by].notna().all(axis=1).to_numpy()
     if w_all is not None:
         keep &= np.isfinite(w_all) & (w_all > 0)
+    if cluster is not None and frame.loc[keep, cluster].isna().any():
+        bad = int(frame.loc[keep, cluster].isna().sum())
+        raise CXDataError(f"`cluster` column {cluster!r} is missing in {bad} rows with an answer")
     sub = frame.loc[keep, by].reset_index(drop=True)
     y, s = y[keep], s[keep].astype(bool)
     w = None if w_all is None else w_all[keep]
-    table = _per_stratum(y, s, w, sub, by)
+    grouped = sub.groupby(by, sort=True, observed=True, dropna=True)
+    codes = grouped.ngroup().to_numpy()
+    keys = grouped.size().reset_index()[by]
+    table = _per_stratum(y, s, w, codes, keys)
     used = table[table["compared"]] if len(table) else table
     if used.empty:
         raise CXDataError(f"no stratum of {by} has 2 or more answered rows of {outcome!r} in both arms of "
@@ -374,7 +410,10 @@ def switching_effect(data: pd.DataFrame, *, outcome: str, switched: str = "switc
     table["weight"] = 0.0
     table.loc[used.index, "weight"] = wt
     est = float(np.sum(wt * used["diff"].to_numpy(float)))
-    se = float(np.sqrt(np.sum(wt ** 2 * used["_v"].to_numpy(float))))
+    if cluster is None:
+        se = float(np.sqrt(np.sum(wt ** 2 * used["_v"].to_numpy(float))))
+    else:
+        se = float(np.sqrt(_cluster_variance(y, s, w, codes, used, wt, frame.loc[keep, cluster].to_numpy())))
     z = normal_quantile(level)
     n1, n0 = int(used["n_switched"].sum()), int(used["n_other"].sum())
     if w is None:
@@ -383,8 +422,8 @@ def switching_effect(data: pd.DataFrame, *, outcome: str, switched: str = "switc
         e1, e0 = (kish_n_eff(np.concatenate(list(used[c]))) for c in ("_w1", "_w0"))
     p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan
     how = "weighted means, Kish effective bases" if w is not None else "means"
-    method = (f"stratified difference by {', '.join(by)} ({how}), weighted to the switched rows; HC2 standard error, "
-              f"normal interval")
+    error = "HC2 standard error" if cluster is None else f"cluster-robust (CR1) standard error by {cluster}"
+    method = f"stratified difference by {', '.join(by)} ({how}), weighted to the switched rows; {error}, normal interval"
     strata_table = table.drop(columns=["_v", "_e1", "_e0", "_w1", "_w0", "w_switched"])
     return SwitchingEffect(
         outcome=outcome, estimate=est, std_err=se, ci_low=est - z * se, ci_high=est + z * se, p_value=p,
@@ -408,8 +447,9 @@ def _capped(values: pd.Series, cap: int | None, name: str) -> pd.Series:
 
 def ticket_switching_csat(switches: pd.DataFrame, touchpoints: pd.DataFrame, *, ticket: str = "ticket_id",
                           touchpoint_ticket: str | None = None, score: str = "csat", contacts: str = "contacts",
-                          switched: str = "switched", contacts_cap: int | None = 5, scale: Any = None,
-                          missing: Any = (), min_base: int = 30, confidence_level: float = 0.95) -> SwitchingEffect:
+                          switched: str = "switched", cluster: str | None = "customer_id", contacts_cap: int | None = 5,
+                          scale: Any = None, missing: Any = (), min_base: int = 30,
+                          confidence_level: float = 0.95) -> SwitchingEffect:
     """The effect of switching channel on the ticket's own satisfaction survey, compared
     within tickets with the same number of contacts.
 
@@ -428,6 +468,9 @@ def ticket_switching_csat(switches: pd.DataFrame, touchpoints: pd.DataFrame, *, 
     contacts : str, default "contacts"
         Customer contacts on the ticket (the stratum).
     switched : str, default "switched"
+    cluster : str or None, default "customer_id"
+        The customer column of ``switches``: a customer's tickets are not independent
+        (cluster-robust standard error); ``None``: HC2, every survey independent.
     contacts_cap : int or None, default 5
         Contacts above it are pooled with it (5 = "5 or more").
     scale, missing, min_base, confidence_level
@@ -450,20 +493,21 @@ def ticket_switching_csat(switches: pd.DataFrame, touchpoints: pd.DataFrame, *, 
     >>> sw = pd.DataFrame({"ticket_id": range(1, 9), "contacts": [1, 2, 2, 2, 2, 3, 3, 3],
     ...                    "switched": [False, True, True, False, False, True, False, False]})
     >>> tp = pd.DataFrame({"ticket_id": [1, 2, 3, 4, 5, 6, 7, 8, None], "csat": [5, 2, 3, 4, 5, 2, 3, 4, 5]})
-    >>> r = cx.ticket_switching_csat(sw, tp, min_base=1)
+    >>> r = cx.ticket_switching_csat(sw, tp, cluster=None, min_base=1)
     >>> r.n_switched, r.n_other, r.n_switched_unmatched, round(r.estimate, 3)
     (2, 2, 1, -2.0)
     """
     tk = check_frame(switches, argument="switches")
     tp = check_frame(touchpoints, argument="touchpoints")
     key = touchpoint_ticket or ticket
-    check_columns(tk, [ticket, contacts, switched], argument="switches columns")
+    check_columns(tk, [ticket, contacts, switched] + ([cluster] if cluster else []), argument="switches columns")
     check_columns(tp, [key, score], argument="touchpoints columns")
-    names = [score, switched, contacts]
-    if len(set(names)) < 3:
+    names = [score, switched, contacts] + ([cluster] if cluster else [])
+    if len(set(names)) < len(names):
         raise CXDataError(f"`score`, `switched` and `contacts` must be different columns; got {names}")
     side = pd.DataFrame({"_ticket": tk[ticket].to_numpy(), switched: tk[switched].to_numpy(),
-                         contacts: _capped(tk[contacts], contacts_cap, contacts).to_numpy()})
+                         contacts: _capped(tk[contacts], contacts_cap, contacts).to_numpy(),
+                         **({cluster: tk[cluster].to_numpy()} if cluster else {})})
     answers = pd.DataFrame({"_ticket": tp[key].to_numpy(), score: tp[score].to_numpy()})
     answers = answers[answers["_ticket"].notna().to_numpy()]
     if answers["_ticket"].dtype != side["_ticket"].dtype:
@@ -471,14 +515,14 @@ def ticket_switching_csat(switches: pd.DataFrame, touchpoints: pd.DataFrame, *, 
     rows = answers.merge(side, on="_ticket", how="inner")
     if rows.empty:
         raise CXDataError(f"no touchpoint response's {key!r} matches a ticket's {ticket!r}")
-    return switching_effect(rows, outcome=score, switched=switched, strata=contacts, scale=scale, missing=missing,
-                            min_base=min_base, confidence_level=confidence_level)
+    return switching_effect(rows, outcome=score, switched=switched, strata=contacts, cluster=cluster, scale=scale,
+                            missing=missing, min_base=min_base, confidence_level=confidence_level)
 
 
 def ticket_switching_effort(switches: pd.DataFrame, survey: pd.DataFrame, *, score: str = "ces",
                             customer: str = "customer_id", quarter: str = "quarter", opened: str = "created_at",
                             contacts: str = "contacts", switched: str = "switched", weights: Any = None,
-                            cap: int | None = 3, scale: Any = None, missing: Any = (), min_base: int = 30,
+                            cluster: bool = True, cap: int | None = 3, scale: Any = None, missing: Any = (), min_base: int = 30,
                             confidence_level: float = 0.95) -> SwitchingEffect:
     """The effect of a switched ticket on the customer's effort score that quarter, compared
     among customers with the same number of multi-contact tickets that quarter.
@@ -500,6 +544,9 @@ def ticket_switching_effort(switches: pd.DataFrame, survey: pd.DataFrame, *, sco
         Columns of ``switches``.
     weights : str, array or Series, optional
         Survey weights (a column of ``survey``).
+    cluster : bool, default True
+        Cluster-robust standard error by customer (a customer answers several waves);
+        ``False``: HC2, every response independent.
     cap : int or None, default 3
         Customers with more multi-contact tickets are pooled with it (3 = "3 or more").
     scale, missing, min_base, confidence_level
@@ -555,7 +602,7 @@ def ticket_switching_effort(switches: pd.DataFrame, survey: pd.DataFrame, *, sco
                                    _sw=joined.loc[keep, "_sw"].eq(True).to_numpy())
     w = resolve_weights(sv, weights, len(sv))
     return switching_effect(rows, outcome=score, switched="_sw", strata="multi_contact_tickets",
-                            weights=None if w is None else w[keep], scale=scale, missing=missing,
+                            weights=None if w is None else w[keep], cluster=customer if cluster else None, scale=scale, missing=missing,
                             min_base=min_base, confidence_level=confidence_level)
 
 
