@@ -31,13 +31,12 @@ def _check(effect: Any, name: str) -> None:
         raise CXDataError(f"`{name}` must be a SwitchingEffect (or None), got {type(effect).__name__}")
 
 
-def _effect_text(e: SwitchingEffect, digits: int) -> str:
+def _effect_text(e: SwitchingEffect, label: str, versus: str, unit: str, digits: int) -> str:
     if e.small_base:
-        n = min(e.n_eff_switched, e.n_eff_other)
-        return format_suppressed(n, e.min_base)
-    return (f"{e.switched:.{digits}f} vs {e.other:.{digits}f}, a difference of {e.estimate:+.{digits}f} points "
-            f"{format_interval(e.ci_low, e.ci_high, digits=digits)} ({_p_text(e.p_value)}; "
-            f"{e.n_switched:,} vs {e.n_other:,}")
+        return f"{label} {format_suppressed(min(e.n_eff_switched, e.n_eff_other), e.min_base)}"
+    return (f"{label} {e.switched:.{digits}f} vs {e.other:.{digits}f} {versus}, a difference of "
+            f"{e.estimate:+.{digits}f} points {format_interval(e.ci_low, e.ci_high, digits=digits)} "
+            f"({_p_text(e.p_value)}; {e.n_switched:,} vs {e.n_other:,} {unit})")
 
 
 def switching_findings(share: pd.DataFrame | None = None, csat: SwitchingEffect | None = None,
@@ -69,7 +68,7 @@ def switching_findings(share: pd.DataFrame | None = None, csat: SwitchingEffect 
     ...                    "switched": [True, True, False, False, True, True, True, False, False],
     ...                    "csat": [2, 3, 4, 5, 1, 2, 3, 3, 4]})
     >>> cx.report.switching_findings(csat=cx.switching_effect(df, outcome="csat", min_base=2))[0][:80]
-    'csat after a ticket switched channel: 2.20 vs 3.90, a difference of -1.70 points'
+    'Tickets resolved in another channel than they were opened in: csat 2.20 vs 3.90 '
     """
     _check(csat, "csat")
     _check(effort, "effort")
@@ -83,19 +82,18 @@ def switching_findings(share: pd.DataFrame | None = None, csat: SwitchingEffect 
                    f"in ({int(multi['n_switched']):,} of {int(multi['n']):,}; {100 * every['estimate']:.1f}% of all "
                    f"{int(every['n']):,} tickets).")
     if csat is not None:
-        text = _effect_text(csat, digits)
-        out.append(f"{csat_label or csat.outcome} after a ticket switched channel: {text}"
-                   + ("" if csat.small_base else " surveys)")
-                   + ", compared with tickets of the same number of contacts that stayed in one channel.")
+        out.append("Tickets resolved in another channel than they were opened in: " + _effect_text(
+            csat, csat_label or csat.outcome, "for tickets with as many contacts that stayed in one channel",
+            "surveys", digits) + ".")
     if effort is not None:
-        text = _effect_text(effort, digits)
-        out.append(f"{effort_label or effort.outcome} of customers with a switched ticket that quarter: {text}"
-                   + ("" if effort.small_base else " responses)")
-                   + ", compared with customers with as many multi-contact tickets and no switch.")
+        out.append("Customers with such a ticket in the quarter: " + _effect_text(
+            effort, effort_label or effort.outcome, "for customers with as many multi-contact tickets and no switch",
+            "responses", digits) + ".")
     return out
 
 
-def switching_method(*, csat: bool = True, effort: bool = True, period: str | None = None) -> str:
+def switching_method(*, csat: bool = True, effort: bool = True, period: str | None = None,
+                     clustered: bool = True) -> str:
     """The method sentence of the ticket-level switching analysis.
 
     Examples
@@ -113,8 +111,9 @@ def switching_method(*, csat: bool = True, effort: bool = True, period: str | No
     when = f" ({period})" if period else ""
     return (f"Ticket-level channel switching{when}: a ticket switched when it was resolved in another channel than "
             "it was opened in; " + "; ".join(parts) + " (only multi-contact tickets can switch, and they are harder "
-            "tickets); stratified difference of means weighted to the switched tickets' mix, HC2 standard errors "
-            "(equal to the interacted regression's), normal intervals.")
+            "tickets); stratified difference of means weighted to the switched tickets' mix (the interacted "
+            "regression's coefficient), " + ("standard errors cluster-robust by customer" if clustered else
+                                             "HC2 standard errors") + ", normal intervals.")
 
 
 def switching_table(effects: dict[str, SwitchingEffect | None], *, digits: int = 2,
