@@ -82,8 +82,8 @@ has_touchpoints = has_touchpoints and len(tp_now) > 0
 tp_effort = roles.column("effort", "touchpoints") if has_touchpoints else None  # a touchpoint effort rating, if asked
 has_tickets = roles.has("tickets") and len(data.tickets) > 0
 if has_tickets:
-    tk_id, tk_ch, tk_end_ch, tk_contacts, tk_opened, tk_resolved = (
-        roles.column(r, "tickets") for r in ("ticket_id", "channel", "resolved_channel", "contacts", "opened", "resolved"))
+    tk_id, tk_ch, tk_end_ch, tk_contacts, tk_opened, tk_resolved = (roles.column(r, "tickets") for r in (
+        "ticket_id", "channel", "resolved_channel", "contacts", "opened", "resolved"))
     tickets = data.tickets[data.tickets[tk_opened] < end]  # every ticket opened up to the end of the quarter
     has_tickets = len(tickets) > 0
 
@@ -372,8 +372,8 @@ else:
 if switch_text:
     display(Markdown("\n".join(f"- {s}" for s in switch_text)))
 if switch_csat is not None or switch_effort is not None:
-    display(cx.report.switching_table({csat_label: switch_csat, effort_label: switch_effort},
-                                      caption=f"Switched vs not switched, within strata, every quarter up to {quarter}"))
+    display(cx.report.switching_table({csat_label: switch_csat, effort_label: switch_effort}, caption=(
+        f"Switched vs not switched, within strata, every quarter up to {quarter}")))
     for effect, label, what in ((switch_csat, csat_label, "contacts"), (switch_effort, effort_label,
                                                                          "multi-contact tickets")):
         if effect is not None:

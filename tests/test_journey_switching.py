@@ -49,7 +49,8 @@ def test_ticket_switches_by_time_match_hand_built():
     # time is not a resolution step, the chat resolution is; 4: the only resolution is a month late -> unknown
     assert out["resolved_channel"].tolist()[:3] == ["phone", "email", "chat"]
     assert pd.isna(out["resolved_channel"].iloc[3])
-    assert out["switched"].tolist()[:3] == [True, False, True] and out["switched"].isna().tolist() == [False] * 3 + [True]
+    assert out["switched"].tolist()[:3] == [True, False, True]
+    assert out["switched"].isna().tolist() == [False] * 3 + [True]
     assert str(out["switched"].dtype) == "boolean"
     # a wider tolerance reaches ticket 4's resolution; a zero one loses ticket 1's
     assert cx.ticket_switches(_tickets(), events=_events(), tolerance="40D")["switched"].iloc[3] == False
@@ -272,7 +273,8 @@ def test_switching_findings_and_key_figures_quote_the_results():
 def test_touchpoint_scorecard_on_an_effort_rating_equals_the_metric_core():
     rng = np.random.default_rng(29)
     n = 800
-    tp = pd.DataFrame({"quarter": rng.choice(["2026Q2", "2026Q3"], n), "touchpoint": rng.choice(["billing", "support"], n),
+    tp = pd.DataFrame({"quarter": rng.choice(["2026Q2", "2026Q3"], n),
+                       "touchpoint": rng.choice(["billing", "support"], n),
                        "channel": rng.choice(["chat", "phone"], n), "effort": rng.integers(1, 8, n)})
     card = cx.touchpoint_scorecard(tp, channel="channel", score="effort", metric="ces", scale=(1, 7), min_base=10)
     mean = cx.touchpoint_scorecard(tp, channel="channel", score="effort", metric="mean_score", min_base=10)

@@ -423,7 +423,8 @@ def switching_effect(data: pd.DataFrame, *, outcome: str, switched: str = "switc
     p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan
     how = "weighted means, Kish effective bases" if w is not None else "means"
     error = "HC2 standard error" if cluster is None else f"cluster-robust (CR1) standard error by {cluster}"
-    method = f"stratified difference by {', '.join(by)} ({how}), weighted to the switched rows; {error}, normal interval"
+    method = (f"stratified difference by {', '.join(by)} ({how}), weighted to the switched rows; {error}, "
+              "normal interval")
     strata_table = table.drop(columns=["_v", "_e1", "_e0", "_w1", "_w0", "w_switched"])
     return SwitchingEffect(
         outcome=outcome, estimate=est, std_err=se, ci_low=est - z * se, ci_high=est + z * se, p_value=p,
@@ -522,8 +523,8 @@ def ticket_switching_csat(switches: pd.DataFrame, touchpoints: pd.DataFrame, *, 
 def ticket_switching_effort(switches: pd.DataFrame, survey: pd.DataFrame, *, score: str = "ces",
                             customer: str = "customer_id", quarter: str = "quarter", opened: str = "created_at",
                             contacts: str = "contacts", switched: str = "switched", weights: Any = None,
-                            cluster: bool = True, cap: int | None = 3, scale: Any = None, missing: Any = (), min_base: int = 30,
-                            confidence_level: float = 0.95) -> SwitchingEffect:
+                            cluster: bool = True, tickets_cap: int | None = 3, scale: Any = None, missing: Any = (),
+                            min_base: int = 30, confidence_level: float = 0.95) -> SwitchingEffect:
     """The effect of a switched ticket on the customer's effort score that quarter, compared
     among customers with the same number of multi-contact tickets that quarter.
 
@@ -547,7 +548,7 @@ def ticket_switching_effort(switches: pd.DataFrame, survey: pd.DataFrame, *, sco
     cluster : bool, default True
         Cluster-robust standard error by customer (a customer answers several waves);
         ``False``: HC2, every response independent.
-    cap : int or None, default 3
+    tickets_cap : int or None, default 3
         Customers with more multi-contact tickets are pooled with it (3 = "3 or more").
     scale, missing, min_base, confidence_level
         As in :func:`switching_effect`.
@@ -598,12 +599,12 @@ def ticket_switching_effort(switches: pd.DataFrame, survey: pd.DataFrame, *, sco
     keep = (count >= 1).to_numpy()
     if not keep.any():
         raise CXDataError(f"no survey response's customer has a ticket with 2+ {contacts!r} in its {quarter!r}")
-    rows = joined.loc[keep].assign(multi_contact_tickets=_capped(count[keep], cap, "multi_contact_tickets"),
+    rows = joined.loc[keep].assign(multi_contact_tickets=_capped(count[keep], tickets_cap, "multi_contact_tickets"),
                                    _sw=joined.loc[keep, "_sw"].eq(True).to_numpy())
     w = resolve_weights(sv, weights, len(sv))
     return switching_effect(rows, outcome=score, switched="_sw", strata="multi_contact_tickets",
-                            weights=None if w is None else w[keep], cluster=customer if cluster else None, scale=scale, missing=missing,
-                            min_base=min_base, confidence_level=confidence_level)
+                            weights=None if w is None else w[keep], cluster=customer if cluster else None,
+                            scale=scale, missing=missing, min_base=min_base, confidence_level=confidence_level)
 
 
 def ticket_switch_share(switches: pd.DataFrame, *, switched: str = "switched", contacts: str = "contacts",
