@@ -160,7 +160,7 @@ def _nps_options(method: str, n_boot: Any, seed: Any) -> dict:
 
 
 def _prepare_nps(data: Any, *, score: str | None = "ltr", weights: Any = None,
-                 method: str = "wald", n_boot: int = 2000, seed: Any = None, missing: Any = ()) -> _Prepared:
+                 method: str = "wald", n_boot: int = 2000, seed: Any = 0, missing: Any = ()) -> _Prepared:
     options = _nps_options(method, n_boot, seed)
     values, name = as_series(data, score, argument="score")
     scores, declared = _declared(values, name, declared_scale(None, missing, name)[1], (0, 10))

@@ -137,7 +137,8 @@ def _mc_sentences(result) -> list[str]:
 
 def test_revenue_findings_state_a_large_mc_error_and_not_a_small_one(customers):
     fit = cx.churn_drivers(customers, covariates=["nps_group", "osat"], horizon=None)
-    few = cx.revenue_at_risk(customers, model=fit, by="nps_group", horizon=12, n_boot=30, seed=1)
+    with pytest.warns(cx.ResamplingWarning, match="n_boot=30"):  # fewer than 39: also warned
+        few = cx.revenue_at_risk(customers, model=fit, by="nps_group", horizon=12, n_boot=30, seed=1)
     many = cx.revenue_at_risk(customers, churn_probability="p", by="nps_group", horizon=12, n_boot=3000, seed=1)
     lost, protect = cx.report.churn_findings(at_risk=few, currency="€")
     total = few.table.loc[few.table["nps_group"] == "(all)"].set_index("quantity")
@@ -160,3 +161,54 @@ def test_revenue_findings_state_a_large_mc_error_and_not_a_small_one(customers):
     assert _mc_sentences(many) == []
     # no resamples, no interval and no clause
     assert _mc_sentences(cx.revenue_at_risk(customers, churn_probability="p", n_boot=0)) == []
+
+
+# ------------------------------------------------------------------------------- peak-end
+def test_peak_end_bounds_move_between_seeds_as_the_mc_error_says():
+    rng = np.random.default_rng(8)
+    n, k = 200, 3
+    base = rng.normal(0, 1, n)
+    scores = base[:, None] * 0.3 + rng.normal(0, 1, (n, k))
+    days = pd.to_datetime("2026-01-05") + pd.to_timedelta(np.arange(k) * 10, unit="D")
+    tp = pd.DataFrame({"customer_id": np.repeat(np.arange(n), k), "csat": scores.ravel(), "date": np.tile(days, n)})
+    sv = pd.DataFrame({"customer_id": np.arange(n), "osat": base + scores.min(1) + scores[:, -1] + rng.normal(0, 0.5, n),
+                       "response_date": pd.to_datetime(["2026-03-01"] * n)})
+    runs = [cx.peak_end(sv, tp, n_boot=200, seed=s) for s in range(REPEATS)]
+    _agree([r.table for r in runs], rows=4)
+    _agree([r.differences for r in runs], rows=3)
+    assert cx.peak_end(sv, tp, n_boot=0).differences["ci_low_mc_se"].isna().all()
+    with pytest.warns(cx.ResamplingWarning, match="n_boot=20 the smallest attainable p-value"):
+        cx.peak_end(sv, tp, n_boot=20)
+
+
+# ------------------------------------------------------------- too few resamples for a level
+def test_interval_warning_threshold_is_the_coverage_of_the_resamples_range():
+    import warnings
+
+    from cxlib.core.inference import warn_if_interval_cannot_reach
+
+    # the range of B draws from a continuous distribution covers (B - 1)/(B + 1) of it on
+    # average (order statistics: E F(X_(B)) - E F(X_(1)) = (B - 1)/(B + 1)); brute force:
+    rng = np.random.default_rng(0)
+    draws = rng.uniform(size=(20000, 19))
+    assert (draws.max(1) - draws.min(1)).mean() == pytest.approx(18 / 20, abs=0.003)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for level, ok in ((0.95, 39), (0.90, 19), (0.99, 199)):
+            assert not warn_if_interval_cannot_reach(ok, level, what="x")  # (B - 1)/(B + 1) = level
+            with pytest.raises(cx.ResamplingWarning, match=f"use n_boot >= {ok} "):
+                warn_if_interval_cannot_reach(ok - 1, level, what="x")
+    assert not warn_if_interval_cannot_reach(0, 0.95, what="x")  # no interval asked for
+
+
+def test_revenue_at_risk_warns_when_resamples_cannot_hold_the_level(customers):
+    with pytest.warns(cx.ResamplingWarning, match=r"revenue at risk: with n_boot=20 the 95% percentile interval"):
+        cx.revenue_at_risk(customers, churn_probability="p", n_boot=20)
+
+
+def test_grouped_bootstrap_nps_is_seeded_by_default():
+    # by_group passes no seed: the bootstrap uses seed=0, as nps() does (was an unseeded generator)
+    df = pd.DataFrame({"ltr": _scores(300, 6), "g": np.tile(["a", "b", "c"], 100)})
+    a = cx.by_group(df, cx.nps, by="g", method="bootstrap", n_boot=200)
+    pd.testing.assert_frame_equal(a, cx.by_group(df, cx.nps, by="g", method="bootstrap", n_boot=200, seed=0))
+    assert "seed=0" in a["method"].iloc[0]

@@ -28,7 +28,11 @@ from ..core.checks import (
     column_list,
     show_values,
 )
-from ..core.inference import percentile_bound_mc_error, percentile_interval
+from ..core.inference import (
+    percentile_bound_mc_error,
+    percentile_interval,
+    warn_if_interval_cannot_reach,
+)
 from ..core.results import Estimate
 from ..errors import CXDataError
 from .cox_resample import CoxRefits, clusters, resample, step_at
@@ -669,7 +673,9 @@ def revenue_at_risk(
         replicate then refits on a customer resample of ``fit_data`` and, independently,
         resamples the customers of ``table``.
     n_boot : int
-        Bootstrap replicates (percentile intervals). 0 skips the intervals.
+        Bootstrap replicates (percentile intervals). 0 skips the intervals. Fewer than
+        ``(1 + level)/(1 − level)`` (39 at 95 %) cannot give an interval that holds its level:
+        a :class:`~cxlib.errors.ResamplingWarning` says so.
     refit : {"newton", "lifelines"}
         How each replicate refits the Cox model. ``"newton"`` (default): Newton–Raphson
         on the Efron partial likelihood with the resample's row multiplicities, started
@@ -756,6 +762,7 @@ def revenue_at_risk(
     """
     level = check_confidence_level(confidence_level)
     n_boot = check_n_boot(n_boot)
+    warn_if_interval_cannot_reach(n_boot, level, what="revenue at risk")
     min_base = check_min_base(min_base)
     refit = check_choice(refit, ("newton", "lifelines"), argument="refit")
     scenario = _check_risk_model(model, churn_probability, horizon, move)
