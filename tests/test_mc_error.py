@@ -164,7 +164,9 @@ def test_revenue_findings_state_a_large_mc_error_and_not_a_small_one(customers):
 
 
 # ------------------------------------------------------------------------------- peak-end
-def test_peak_end_bounds_move_between_seeds_as_the_mc_error_says():
+@pytest.fixture(scope="module")
+def touchpoints():
+    """A planted peak-end memory: the rating follows the worst and the last touchpoint."""
     rng = np.random.default_rng(8)
     n, k = 200, 3
     base = rng.normal(0, 1, n)
@@ -173,6 +175,11 @@ def test_peak_end_bounds_move_between_seeds_as_the_mc_error_says():
     tp = pd.DataFrame({"customer_id": np.repeat(np.arange(n), k), "csat": scores.ravel(), "date": np.tile(days, n)})
     sv = pd.DataFrame({"customer_id": np.arange(n), "osat": base + scores.min(1) + scores[:, -1] + rng.normal(0, 0.5, n),
                        "response_date": pd.to_datetime(["2026-03-01"] * n)})
+    return sv, tp
+
+
+def test_peak_end_bounds_move_between_seeds_as_the_mc_error_says(touchpoints):
+    sv, tp = touchpoints
     runs = [cx.peak_end(sv, tp, n_boot=200, seed=s) for s in range(REPEATS)]
     _agree([r.table for r in runs], rows=4)
     _agree([r.differences for r in runs], rows=3)
@@ -212,3 +219,15 @@ def test_grouped_bootstrap_nps_is_seeded_by_default():
     a = cx.by_group(df, cx.nps, by="g", method="bootstrap", n_boot=200)
     pd.testing.assert_frame_equal(a, cx.by_group(df, cx.nps, by="g", method="bootstrap", n_boot=200, seed=0))
     assert "seed=0" in a["method"].iloc[0]
+
+
+def test_peak_end_sentence_states_a_large_mc_error_only(touchpoints):
+    sv, tp = touchpoints
+    for n_boot in (60, 4000):
+        res = cx.peak_end(sv, tp, n_boot=n_boot, seed=0)
+        r = res.differences.set_index("summary").loc["peak_end"]
+        large = max(r["ci_low_mc_se"], r["ci_high_mc_se"]) > MC_ERROR_SHARE * (r["ci_high"] - r["ci_low"]) / 2
+        assert large == (n_boot == 60)  # the premise: few resamples, a large error; many, a small one
+        sentences = cx.report.peak_end_findings(res)
+        assert len(sentences) == 4 and not any("resamples the interval" in s for s in sentences[:3])
+        assert (f"With {n_boot:,} resamples the interval's bounds would move by about ±" in sentences[3]) == large
