@@ -51,7 +51,7 @@ def bootstrap_error_clause(row: Any, *, n_boot: int, share: float = MC_ERROR_SHA
     -------
     str or None
         "With B resamples the interval's bounds would move by about ±e between runs with
-        other seeds (r % of its half-width; …); n_boot >= B' would bring that under s %."
+        other seeds (r % of its half-width; …); about B' resamples would bring that under s %."
         ``None`` when the error is small, or the row has no interval or no Monte-Carlo
         error (no resamples).
 
@@ -60,7 +60,8 @@ def bootstrap_error_clause(row: Any, *, n_boot: int, share: float = MC_ERROR_SHA
     With ``e`` the larger of the two bounds' Monte-Carlo standard errors and ``h`` the
     half-width ``(ci_high − ci_low) / 2``, the sentence appears when ``e > share · h``.
     The error shrinks as ``1/√B`` (Efron & Tibshirani 1993, ch. 19), so
-    ``B' = ⌈B · (e / (share · h))²⌉`` resamples would bring it to ``share · h``.
+    ``B' = B · (e / (share · h))²`` resamples would bring it to ``share · h``
+    (:func:`resamples_needed`: rounded up to one significant digit).
 
     References
     ----------
@@ -87,8 +88,22 @@ def bootstrap_error_clause(row: Any, *, n_boot: int, share: float = MC_ERROR_SHA
     ratio = error / half
     if ratio <= share:
         return None
-    needed = math.ceil(n_boot * (ratio / share) ** 2)
     sep = "," if thousands else ""
+    shown = f"{ratio:.0%}" if round(ratio, 2) > share else f"{ratio:.1%}"  # never "10 %" for just over 10 %
     return (f"With {n_boot:,} resamples the interval's bounds would move by about ±{prefix}{error:{sep}.{digits}f} "
-            f"between runs with other seeds ({ratio:.0%} of its half-width; Monte-Carlo standard error, "
-            f"Efron & Tibshirani 1993, ch. 19); n_boot >= {needed:,} would bring that under {share:.0%}.")
+            f"between runs with other seeds ({shown} of its half-width; Monte-Carlo standard error, "
+            f"Efron & Tibshirani 1993, ch. 19); about {resamples_needed(n_boot, ratio, share):,} resamples would "
+            f"bring that under {share:.0%}.")
+
+
+def resamples_needed(n_boot: int, ratio: float, share: float = MC_ERROR_SHARE) -> int:
+    """Resamples that would bring a Monte-Carlo error of ``ratio`` × the half-width (with
+    ``n_boot``) to ``share`` × the half-width: ``B · (ratio / share)²`` (the error shrinks as
+    ``1/√B``), rounded up to one significant digit, since ``ratio`` is itself an estimate.
+
+    >>> resamples_needed(40, 0.49), resamples_needed(40, 0.1 * 1.01), resamples_needed(200, 0.3)
+    (1000, 50, 2000)
+    """
+    exact = n_boot * (ratio / share) ** 2
+    step = 10 ** math.floor(math.log10(exact))
+    return int(math.ceil(exact / step - 1e-9) * step)
