@@ -235,3 +235,21 @@ def test_peak_end_sentence_states_a_large_mc_error_only(touchpoints):
         sentences = cx.report.peak_end_findings(res)
         assert len(sentences) == 4 and not any("resamples the interval" in s for s in sentences[:3])
         assert (f"With {n_boot:,} resamples the interval's bounds would move by about ±" in sentences[3]) == large
+
+
+def test_mc_error_of_many_columns_at_once_equals_column_by_column():
+    rng = np.random.default_rng(7)
+    reps = rng.gamma(2.0, 1.0, (300, 50))
+    reps[:40, 3] = np.nan  # columns with missing replicates take the per-column path
+    reps[:, 7] = np.nan
+    reps[1:, 9] = np.nan  # one finite replicate: no error
+    lo, hi = percentile_bound_mc_error(reps, 0.9)
+    for j in range(reps.shape[1]):  # the estimator written out per column: (ξ̂_{q+d} − ξ̂_{q−d}) / 2
+        col = reps[:, j][np.isfinite(reps[:, j])]
+        for q, got in ((0.05, lo[j]), (0.95, hi[j])):
+            if len(col) < 2:
+                assert np.isnan(got)
+                continue
+            d = np.sqrt(q * (1 - q) / len(col))
+            assert got == pytest.approx((np.quantile(col, q + d) - np.quantile(col, q - d)) / 2, rel=1e-13)
+    assert np.isnan(lo[[7, 9]]).all() and np.isfinite(lo[3])

@@ -371,10 +371,16 @@ def percentile_bound_mc_error(replicates: Any, confidence_level: float) -> tuple
         reps = reps[:, None]
     out = []
     a = (1.0 - confidence_level) / 2.0
+    finite = np.isfinite(reps)
+    full = finite.all(axis=0) & (reps.shape[0] >= 2)  # these columns in one call (many groups)
     for q in (a, 1.0 - a):
         se = np.full(reps.shape[1], np.nan)
-        for j in range(reps.shape[1]):
-            col = reps[:, j][np.isfinite(reps[:, j])]
+        if full.any():
+            d = np.sqrt(q * (1.0 - q) / reps.shape[0])
+            upper, lower = np.quantile(reps[:, full], [min(1.0, q + d), max(0.0, q - d)], axis=0)
+            se[full] = (upper - lower) / 2.0
+        for j in np.flatnonzero(~full):
+            col = reps[finite[:, j], j]
             if len(col) < 2:
                 continue
             d = np.sqrt(q * (1.0 - q) / len(col))
