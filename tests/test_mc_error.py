@@ -121,8 +121,9 @@ def test_clause_by_hand():
     # e = 5, half-width h = 20: 25 % > 10 %; B' = 40 · (5 / 2)² = 250, rounded up to 300
     assert bootstrap_error_clause(row, n_boot=40) == (
         "With 40 resamples the interval's bounds would move by about ±5.0 between runs with other seeds "
-        "(25% of its half-width; Monte-Carlo standard error, Efron & Tibshirani 1993, ch. 19); "
+        "(25% of its half-width; Monte-Carlo standard error, Efron and Tibshirani 1993, ch. 19); "
         "about 300 resamples would bring that under 10%.")
+    assert not set("&<>") & set(bootstrap_error_clause(row, n_boot=40))  # quoted verbatim in the HTML summary
     # just over 10 % is never shown as "10%"; B' = 40 · 1.01² = 40.8 -> 50
     assert "(10.1% of its half-width;" in bootstrap_error_clause({**row, "ci_low_mc_se": 1.0, "ci_high_mc_se": 2.02}, n_boot=40)
     assert "about 50 resamples" in bootstrap_error_clause({**row, "ci_low_mc_se": 1.0, "ci_high_mc_se": 2.02}, n_boot=40)

@@ -92,7 +92,7 @@ def bootstrap_error_clause(row: Any, *, n_boot: int, share: float = MC_ERROR_SHA
     shown = f"{ratio:.0%}" if round(ratio, 2) > share else f"{ratio:.1%}"  # never "10 %" for just over 10 %
     return (f"With {n_boot:,} resamples the interval's bounds would move by about ±{prefix}{error:{sep}.{digits}f} "
             f"between runs with other seeds ({shown} of its half-width; Monte-Carlo standard error, "
-            f"Efron & Tibshirani 1993, ch. 19); about {resamples_needed(n_boot, ratio, share):,} resamples would "
+            f"Efron and Tibshirani 1993, ch. 19); about {resamples_needed(n_boot, ratio, share):,} resamples would "
             f"bring that under {share:.0%}.")
 
 
