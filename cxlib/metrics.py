@@ -73,6 +73,10 @@ class NPSResult(Estimate):
         Shares 0–1 (weighted when weights are given); they sum to 1.
     n_promoters, n_passives, n_detractors : int
         Unweighted row counts per category.
+    ci_low_mc_se, ci_high_mc_se : float or None
+        ``method="bootstrap"`` only (``None`` otherwise, and then not in ``to_frame()``): the
+        Monte-Carlo standard errors of the interval bounds, how much each would move in a
+        run with another seed (:func:`~cxlib.core.inference.percentile_bound_mc_error`).
     """
 
     n_eff: float
@@ -84,8 +88,18 @@ class NPSResult(Estimate):
     n_promoters: int
     n_passives: int
     n_detractors: int
+    ci_low_mc_se: float | None = None
+    ci_high_mc_se: float | None = None
     small_base: bool = False
     min_base: float = 30.0
+
+    def to_frame(self) -> pd.DataFrame:
+        """A tidy one-row frame of every field (the Monte-Carlo errors only with a bootstrap
+        interval, as in :func:`cxlib.by_group`)."""
+        frame = super().to_frame()
+        if self.ci_low_mc_se is None:
+            frame = frame.drop(columns=["ci_low_mc_se", "ci_high_mc_se"])
+        return frame
 
 
 @dataclass(frozen=True)
@@ -253,7 +267,9 @@ def nps(data: Any, *, score: str | None = "ltr", weights: Any = None, confidence
     * ``"bootstrap"``: percentile interval of NPS over ``n_boot`` draws from the
       multinomial(n; p_D, p_Pa, p_P) of the three counts (identical in distribution to
       resampling rows, but O(n_boot) instead of O(n_boot × n)); ``std_err`` is the SD of
-      the draws.
+      the draws, and ``ci_low_mc_se``/``ci_high_mc_se`` the Monte-Carlo standard errors
+      of the bounds (Efron & Tibshirani 1993, ch. 19: the spread of a bound between runs
+      with other seeds, from the spacing of the draws around it).
 
     With weights, shares are weighted and the Kish effective sample size
     ``n_eff = (Σw)² / Σw²`` replaces n (the bootstrap draws ``round(n_eff)``). Interval

@@ -38,7 +38,12 @@ from .core.checks import (
     resolve_weights,
     show_values,
 )
-from .core.inference import normal_quantile, nps_variance, wilson_interval
+from .core.inference import (
+    normal_quantile,
+    nps_variance,
+    percentile_bound_mc_error,
+    wilson_interval,
+)
 from .errors import CXDataError
 
 NPS_METHODS = ("wald", "adjusted_wald", "bootstrap")
@@ -155,7 +160,7 @@ def _nps_options(method: str, n_boot: Any, seed: Any) -> dict:
 
 
 def _prepare_nps(data: Any, *, score: str | None = "ltr", weights: Any = None,
-                 method: str = "wald", n_boot: int = 2000, seed: Any = None, missing: Any = ()) -> _Prepared:
+                 method: str = "wald", n_boot: int = 2000, seed: Any = 0, missing: Any = ()) -> _Prepared:
     options = _nps_options(method, n_boot, seed)
     values, name = as_series(data, score, argument="score")
     scores, declared = _declared(values, name, declared_scale(None, missing, name)[1], (0, 10))
@@ -443,6 +448,7 @@ def _estimate_nps(st: dict, weighted: bool, level: float, options: dict) -> dict
     est = 100.0 * (p_p - p_d)
     z = normal_quantile(level)
     method = options.get("method", "wald")
+    mc: dict[str, np.ndarray] = {}  # the bootstrap bounds' Monte-Carlo errors (bootstrap only)
     basis = "Kish n_eff, weighted shares" if weighted else "n"
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "wald":
@@ -460,7 +466,7 @@ def _estimate_nps(st: dict, weighted: bool, level: float, options: dict) -> dict
                      f"+0.75 promoters, base {basis} + 3) centred on the adjusted NPS; "
                      f"estimate is the raw NPS")
         else:
-            se, lo, hi = _bootstrap_nps(shares, base, level, options)
+            se, lo, hi, mc["ci_low_mc_se"], mc["ci_high_mc_se"] = _bootstrap_nps(shares, base, level, options)
             label = (f"percentile bootstrap ({options['n_boot']} multinomial resamples of the "
                      f"category counts, base {'round(Kish n_eff), weighted shares' if weighted else 'n'}, "
                      f"seed={options.get('seed')!r})")
@@ -472,12 +478,13 @@ def _estimate_nps(st: dict, weighted: bool, level: float, options: dict) -> dict
         "n_eff": base, "n_missing": cnt[:, 3].astype(np.int64),
         "promoters": p_p, "passives": p_pa, "detractors": p_d,
         "n_promoters": cnt[:, 2].astype(np.int64), "n_passives": cnt[:, 1].astype(np.int64),
-        "n_detractors": cnt[:, 0].astype(np.int64),
+        "n_detractors": cnt[:, 0].astype(np.int64), **mc,
     }
 
 
 def _bootstrap_nps(shares, base, level, options):
-    """Percentile bootstrap from the multinomial of the three category counts."""
+    """Percentile bootstrap from the multinomial of the three category counts: SE, bounds and
+    the bounds' Monte-Carlo standard errors (:func:`~cxlib.core.inference.percentile_bound_mc_error`)."""
     rng = np.random.default_rng(options.get("seed"))
     n_boot = options["n_boot"]
     g = len(base)
@@ -485,9 +492,7 @@ def _bootstrap_nps(shares, base, level, options):
     ok = (size_n > 0) & np.isfinite(shares).all(axis=1)
     p = np.where(ok[:, None], shares, 1.0 / 3.0)
     p = p / p.sum(axis=1, keepdims=True)
-    se = np.full(g, np.nan)
-    lo = np.full(g, np.nan)
-    hi = np.full(g, np.nan)
+    se, lo, hi, lo_mc, hi_mc = (np.full(g, np.nan) for _ in range(5))
     alpha = 1.0 - level
     chunk = max(1, 4_000_000 // (3 * n_boot))
     for start in range(0, g, chunk):
@@ -499,8 +504,10 @@ def _bootstrap_nps(shares, base, level, options):
         se[sl] = np.std(boot, axis=0, ddof=1)
         q = np.quantile(boot, [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
         lo[sl], hi[sl] = q[0], q[1]
-    se[~ok], lo[~ok], hi[~ok] = np.nan, np.nan, np.nan
-    return se, lo, hi
+        lo_mc[sl], hi_mc[sl] = percentile_bound_mc_error(boot, level)
+    for a in (se, lo, hi, lo_mc, hi_mc):
+        a[~ok] = np.nan
+    return se, lo, hi, lo_mc, hi_mc
 
 
 def _prop_core(st: dict, weighted: bool):
@@ -583,8 +590,9 @@ def _compute(prep: _Prepared, st: dict, level: float) -> dict[str, Any]:
         # adjusted-Wald intervals stay informative in that case and are kept.)
         with np.errstate(invalid="ignore"):
             degenerate = ~(out["std_err"] > 0) | ~(out["n_eff"] >= 2)
-        for key in ("std_err", "ci_low", "ci_high"):
-            out[key] = np.where(degenerate, np.nan, out[key])
+        for key in ("std_err", "ci_low", "ci_high", "ci_low_mc_se", "ci_high_mc_se"):
+            if key in out:
+                out[key] = np.where(degenerate, np.nan, out[key])
     return out
 
 

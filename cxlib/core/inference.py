@@ -286,6 +286,35 @@ def warn_if_bootstrap_cannot_reach(n_boot: int, confidence_level: float, *, what
     return True
 
 
+def warn_if_interval_cannot_reach(n_boot: int, confidence_level: float, *, what: str, stacklevel: int = 3) -> bool:
+    """Warn (:class:`~cxlib.errors.ResamplingWarning`) when ``n_boot`` resamples are too few for
+    a percentile interval at ``confidence_level``: even the range of the resamples, from the
+    smallest to the largest, covers only ``(B − 1)/(B + 1)`` of the bootstrap distribution
+    (the expected coverage of the extreme order statistics). Returns True when it warned.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_interval_cannot_reach(20, 0.95, what="revenue at risk"), warn_if_interval_cannot_reach(
+    ...         39, 0.95, what="revenue at risk")
+    (True, False)
+    >>> str(w[0].message)[:75]
+    'revenue at risk: with n_boot=20 the 95% percentile interval cannot hold its'
+    """
+    import warnings
+
+    from ..errors import ResamplingWarning
+
+    if n_boot <= 0 or (n_boot - 1) / (n_boot + 1) >= confidence_level - 1e-12:
+        return False
+    needed = int(np.ceil((1.0 + confidence_level) / (1.0 - confidence_level) - 1e-9))
+    warnings.warn(
+        f"{what}: with n_boot={n_boot} the {confidence_level:.0%} percentile interval cannot hold its level "
+        f"(even the range of the resamples covers only (B - 1)/(B + 1) = {(n_boot - 1) / (n_boot + 1):.0%}); "
+        f"use n_boot >= {needed} (e.g. 1000)", ResamplingWarning, stacklevel=stacklevel)
+    return True
+
+
 def percentile_bound_mc_error(replicates: Any, confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
     """Monte-Carlo standard error of the bounds of :func:`percentile_interval`: how much each
     bound would move between runs of the same number of resamples (different seeds).
@@ -342,10 +371,16 @@ def percentile_bound_mc_error(replicates: Any, confidence_level: float) -> tuple
         reps = reps[:, None]
     out = []
     a = (1.0 - confidence_level) / 2.0
+    finite = np.isfinite(reps)
+    full = finite.all(axis=0) & (reps.shape[0] >= 2)  # these columns in one call (many groups)
     for q in (a, 1.0 - a):
         se = np.full(reps.shape[1], np.nan)
-        for j in range(reps.shape[1]):
-            col = reps[:, j][np.isfinite(reps[:, j])]
+        if full.any():
+            d = np.sqrt(q * (1.0 - q) / reps.shape[0])
+            upper, lower = np.quantile(reps[:, full], [min(1.0, q + d), max(0.0, q - d)], axis=0)
+            se[full] = (upper - lower) / 2.0
+        for j in np.flatnonzero(~full):
+            col = reps[finite[:, j], j]
             if len(col) < 2:
                 continue
             d = np.sqrt(q * (1.0 - q) / len(col))

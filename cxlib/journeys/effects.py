@@ -38,7 +38,11 @@ from ..core.checks import (
     check_n_boot,
     column_list,
 )
-from ..core.inference import percentile_interval
+from ..core.inference import (
+    percentile_bound_mc_error,
+    percentile_interval,
+    warn_if_bootstrap_cannot_reach,
+)
 from ..core.results import Estimate
 from ..data.calendar import quarter_of
 from ..drivers import key_drivers
@@ -525,8 +529,9 @@ def _episode_result(outcome: str, panel: pd.DataFrame, fit: WithinResult, *, fol
 class PeakEndResult:
     """Which summary of the quarter's touchpoint scores predicts the overall rating best.
 
-    ``table``: summary (mean, worst, last, peak_end), r_squared, ci_low, ci_high, n.
-    ``differences``: summary vs mean: estimate (R² difference), ci_low, ci_high, p_value, n.
+    ``table``: summary (mean, worst, last, peak_end), r_squared, ci_low, ci_high, n, ci_low_mc_se,
+    ci_high_mc_se (the bounds' Monte-Carlo SE). ``differences``: summary vs mean: estimate (R²
+    difference), ci_low, ci_high, p_value, n, ci_low_mc_se, ci_high_mc_se.
     ``data``: one row per response with its touchpoint summaries.
     """
 
@@ -639,6 +644,7 @@ def peak_end(
     """
     level = check_confidence_level(confidence_level)
     B = check_n_boot(n_boot)
+    warn_if_bootstrap_cannot_reach(B, level, what="peak-end differences")
     check_frame(survey, argument="survey")
     check_frame(touchpoints, argument="touchpoints")
     check_columns(survey, [customer, outcome, response_time], argument="outcome")
@@ -665,13 +671,15 @@ def peak_end(
         idx = rng.integers(0, n, (min(200, B - lo), n))
         reps[lo:lo + idx.shape[0]] = fits(y[idx], s[:, idx]).T
     names = ["mean", "worst", "last", "peak_end"]
-    ci = percentile_interval(reps, level)
-    table = pd.DataFrame({"summary": names, "r_squared": est, "ci_low": ci[0], "ci_high": ci[1], "n": n})
+    ci, mc = percentile_interval(reps, level), percentile_bound_mc_error(reps, level)  # mc: SE of the bounds
+    table = pd.DataFrame({"summary": names, "r_squared": est, "ci_low": ci[0], "ci_high": ci[1], "n": n,
+                          "ci_low_mc_se": mc[0], "ci_high_mc_se": mc[1]})
     diff = reps[:, 1:] - reps[:, [0]]
-    dci = percentile_interval(diff, level)
+    dci, dmc = percentile_interval(diff, level), percentile_bound_mc_error(diff, level)
     p = np.minimum(1.0, 2 * np.minimum((diff <= 0).sum(0) + 1, (diff >= 0).sum(0) + 1) / (B + 1)) if B else np.nan
     differences = pd.DataFrame({"summary": names[1:], "versus": "mean", "estimate": est[1:] - est[0],
-                                "ci_low": dci[0], "ci_high": dci[1], "p_value": p, "n": n})
+                                "ci_low": dci[0], "ci_high": dci[1], "p_value": p, "n": n,
+                                "ci_low_mc_se": dmc[0], "ci_high_mc_se": dmc[1]})
     return PeakEndResult(table=table, differences=differences, data=d, n=n, n_boot=B, confidence_level=level,
                          method=f"R² of {outcome} on each summary of the quarter's {score} before the response; "
                                 f"paired percentile bootstrap over responses ({B} resamples)")

@@ -67,6 +67,10 @@ from .findings.churn import (
 )
 # --- end churn findings ---
 
+# --- resampling findings ---
+from .findings.resampling import MC_ERROR_SHARE, bootstrap_error_clause
+# --- end resampling findings ---
+
 # --- segments findings ---
 from .findings.segments import (
     association_table,

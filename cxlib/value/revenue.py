@@ -28,7 +28,11 @@ from ..core.checks import (
     column_list,
     show_values,
 )
-from ..core.inference import percentile_interval
+from ..core.inference import (
+    percentile_bound_mc_error,
+    percentile_interval,
+    warn_if_interval_cannot_reach,
+)
 from ..core.results import Estimate
 from ..errors import CXDataError
 from .cox_resample import CoxRefits, clusters, resample, step_at
@@ -235,7 +239,10 @@ class RevenueAtRiskResult:
     table : pandas.DataFrame
         [by...], quantity ("revenue_at_risk", "protected_if_<from>_to_<to>"), estimate,
         std_err (bootstrap), ci_low, ci_high, revenue (per period of ``horizon`` length),
-        n, min_base, small_base, confidence_level, method.
+        n, min_base, small_base, confidence_level, ci_low_mc_se, ci_high_mc_se, method.
+        ``ci_low_mc_se``/``ci_high_mc_se`` are the Monte-Carlo standard errors of the
+        interval bounds: how much each would move in a run with another seed
+        (:func:`~cxlib.core.inference.percentile_bound_mc_error`); NaN without resamples.
     horizon : float
     n_boot, seed : int
     assumptions : str
@@ -543,6 +550,8 @@ def _bootstrap(setup, *, model, fit_data, id_col, n_boot, seed, level, refit="ne
         if probs is not None:
             boots.append(_risk_by_group(setup, rows, *probs))
     return np.array(boots) if boots else np.empty((0, setup.n_groups, 2))
+
+
 def _risk_table(setup, point, boots, *, by_cols, quantities, level, min_base) -> pd.DataFrame:
     """Tidy rows per group and quantity (plus total rows over the groups when grouped)."""
     labels = list(setup.labels)
@@ -555,8 +564,9 @@ def _risk_table(setup, point, boots, *, by_cols, quantities, level, min_base) ->
         boots = np.concatenate([boots, boots.sum(axis=1, keepdims=True)], axis=1)
         revenue_total = np.append(revenue_total, revenue_total.sum())
         n_by = np.append(n_by, n_by.sum())
-    low, high = percentile_interval(boots.reshape(len(boots), 2 * len(labels)), level)
-    low, high = low.reshape(len(labels), 2), high.reshape(len(labels), 2)
+    flat = boots.reshape(len(boots), 2 * len(labels))
+    low, high = (b.reshape(len(labels), 2) for b in percentile_interval(flat, level))
+    low_mc, high_mc = (b.reshape(len(labels), 2) for b in percentile_bound_mc_error(flat, level))
     rows_out = []
     for gi, lab in enumerate(labels):
         for qi, qname in enumerate(quantities):
@@ -567,12 +577,13 @@ def _risk_table(setup, point, boots, *, by_cols, quantities, level, min_base) ->
                 std_err=float(np.std(b, ddof=1)) if len(b) > 1 else np.nan,
                 ci_low=float(low[gi, qi]), ci_high=float(high[gi, qi]),
                 revenue=float(revenue_total[gi]), n=int(n_by[gi]),
+                ci_low_mc_se=float(low_mc[gi, qi]), ci_high_mc_se=float(high_mc[gi, qi]),
             )
             rows_out.append(row)
     out = pd.DataFrame(rows_out)
-    out["min_base"] = min_base
-    out["small_base"] = out["n"] < min_base
-    out["confidence_level"] = level
+    out.insert(len(out.columns) - 2, "min_base", min_base)  # the Monte-Carlo errors go last
+    out.insert(len(out.columns) - 2, "small_base", out["n"] < min_base)
+    out.insert(len(out.columns) - 2, "confidence_level", level)
     return out
 
 
@@ -662,7 +673,9 @@ def revenue_at_risk(
         replicate then refits on a customer resample of ``fit_data`` and, independently,
         resamples the customers of ``table``.
     n_boot : int
-        Bootstrap replicates (percentile intervals). 0 skips the intervals.
+        Bootstrap replicates (percentile intervals). 0 skips the intervals. Fewer than
+        ``(1 + level)/(1 − level)`` (39 at 95 %) cannot give an interval that holds its level:
+        a :class:`~cxlib.errors.ResamplingWarning` says so.
     refit : {"newton", "lifelines"}
         How each replicate refits the Cox model. ``"newton"`` (default): Newton–Raphson
         on the Efron partial likelihood with the resample's row multiplicities, started
@@ -682,7 +695,8 @@ def revenue_at_risk(
     -------
     RevenueAtRiskResult
         ``table`` with, per group, the expected revenue at risk and (with a model) the
-        revenue protected by the move, each with bootstrap ``std_err``/``ci_low``/``ci_high``.
+        revenue protected by the move, each with bootstrap ``std_err``/``ci_low``/``ci_high``
+        and the Monte-Carlo standard errors of the bounds ``ci_low_mc_se``/``ci_high_mc_se``.
         With ``by`` and more than one group, total rows (every ``by`` column set to
         ``"(all)"``) follow, computed from the same resamples.
 
@@ -748,6 +762,7 @@ def revenue_at_risk(
     """
     level = check_confidence_level(confidence_level)
     n_boot = check_n_boot(n_boot)
+    warn_if_interval_cannot_reach(n_boot, level, what="revenue at risk")
     min_base = check_min_base(min_base)
     refit = check_choice(refit, ("newton", "lifelines"), argument="refit")
     scenario = _check_risk_model(model, churn_probability, horizon, move)

@@ -22,6 +22,7 @@ from ...survival import SurvivalResult
 from ...value.revenue import TOTAL_LABEL, RevenueAtRiskResult
 from ..figures import key_figure
 from ..tables import DisplayTable, format_table
+from .resampling import bootstrap_error_clause
 
 NOT_REACHED = "not reached"
 
@@ -226,10 +227,18 @@ def _hazard_sentence(drivers: ChurnDriversResult, term: str) -> str | None:
     )
 
 
+def _mc_error(row: Any, n_boot: int, currency: str) -> str:
+    """The Monte-Carlo error of the row's interval, as a sentence to append, when it is large."""
+    clause = bootstrap_error_clause(row, n_boot=n_boot, digits=0, thousands=True, prefix=currency)
+    return "" if clause is None else " " + clause
+
+
 def _revenue_sentences(at_risk: RevenueAtRiskResult, currency: str,
                        groups: LoyaltyGroups | None = None) -> list[str]:
     """The total revenue at risk and protected, from the "(all)" rows (never a sum over
-    groups and their totals, which would count each amount twice), with their intervals."""
+    groups and their totals, which would count each amount twice), with their intervals
+    and, when it exceeds 10 % of an interval's half-width, the Monte-Carlo error of its
+    bounds (:func:`~cxlib.report.findings.resampling.bootstrap_error_clause`)."""
     totals = _risk_totals(at_risk)
     risk = totals.loc["revenue_at_risk"]
     level = f"{at_risk.confidence_level:.0%}"
@@ -238,6 +247,7 @@ def _revenue_sentences(at_risk: RevenueAtRiskResult, currency: str,
         f"{currency}{risk['estimate']:,.0f} ({level} CI "
         f"{format_interval(risk['ci_low'], risk['ci_high'], digits=0, thousands=True)}) of "
         f"{currency}{risk['revenue']:,.0f} run-rate revenue ({100 * risk['estimate'] / risk['revenue']:.1f} %)."
+        + _mc_error(risk, at_risk.n_boot, currency)
     ]
     prot = [q for q in totals.index if str(q).startswith("protected_if_")]
     if prot:
@@ -247,7 +257,7 @@ def _revenue_sentences(at_risk: RevenueAtRiskResult, currency: str,
         out.append(
             f"Moving {who} to {move_to} would protect about {currency}{row['estimate']:,.0f} "
             f"({level} CI {format_interval(row['ci_low'], row['ci_high'], digits=0, thousands=True)}) "
-            "of it (a causal reading of the hazard ratio; see the assumptions)."
+            "of it (a causal reading of the hazard ratio; see the assumptions)." + _mc_error(row, at_risk.n_boot, currency)
         )
     return out
 

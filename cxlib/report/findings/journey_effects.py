@@ -13,6 +13,7 @@ import numpy as np
 from ...core.inference import format_interval
 from ...journeys.effects import EpisodeEffects, PeakEndResult
 from ..figures import key_figure
+from .resampling import bootstrap_error_clause
 
 _GROUP_TEXT = {"without_followup": "without a follow-up", "with_followup": "after a proactive follow-up",
                "all": "after an episode"}
@@ -60,7 +61,9 @@ def episode_findings(result: EpisodeEffects, *, digits: int = 2) -> list[str]:
 
 
 def peak_end_findings(result: PeakEndResult, *, digits: int = 3) -> list[str]:
-    """Sentences on the peak–end test (R² differences against the mean of the touchpoint scores)."""
+    """Sentences on the peak–end test (R² differences against the mean of the touchpoint scores);
+    the peak–end score's sentence (the direct test) adds the Monte-Carlo error of its interval
+    when it is large (:func:`~cxlib.report.findings.resampling.bootstrap_error_clause`)."""
     t = result.table.set_index("summary")
     out = [(f"Among {result.n:,} responses with several scored touchpoints earlier in the quarter, the mean "
            f"touchpoint score explains R² = {t.loc['mean', 'r_squared']:.{digits}f} of the overall rating.")]
@@ -71,6 +74,8 @@ def peak_end_findings(result: PeakEndResult, *, digits: int = 3) -> list[str]:
         out.append(f"{names[r['summary']].capitalize()} predicts it {side} than the mean "
                    f"(R² difference {r['estimate']:+.{digits}f}, "
                    f"{format_interval(r['ci_low'], r['ci_high'], digits=digits)}).")
+        clause = bootstrap_error_clause(r, n_boot=result.n_boot, digits=digits) if r["summary"] == "peak_end" else None
+        out[-1] += f" {clause}" if clause else ""
     return out
 
 
