@@ -83,14 +83,15 @@ def _quiet():
 
 @pytest.fixture(scope="module")
 def folder_study(tmp_path_factory):
-    """A Hive-partitioned Parquet folder (region=…/) written by DuckDB, two files per region."""
+    """A Hive-partitioned Parquet folder (region=…/), two files per region."""
     root = tmp_path_factory.mktemp("pq")
     df = responses()
-    con = duckdb.connect()
-    con.register("df", df)
-    con.execute(f"copy (select * from df) to '{root / 'answers'}' (format parquet, partition_by (region), "
-                "per_thread_output false, file_size_bytes '40KB')")
-    con.close()
+    for region, part in df.groupby("region"):
+        (root / "answers" / f"region={region}").mkdir(parents=True)
+        part = part.drop(columns="region")
+        for k, chunk in enumerate([part.iloc[: len(part) // 2], part.iloc[len(part) // 2:]]):
+            chunk.to_parquet(root / "answers" / f"region={region}" / f"part-{k}.parquet", index=False,
+                             coerce_timestamps="us")  # microseconds: what Spark reads
     (root / "study.toml").write_text(STUDY.format(source='path = "answers"'))
     return root / "study.toml"
 
@@ -306,3 +307,51 @@ def test_study_file_source_keys(tmp_path):
     assert study.sources["survey"].query == "cx.survey" and study.sources["survey"].url is None
     with pytest.raises(cx.CXDataError, match="a Spark table: open the study with engine='spark'"):
         cx.open_study(study, engine="duckdb")
+
+
+# ------------------------------------------------------------------- Spark (local mode)
+@pytest.fixture(scope="module")
+def spark():
+    pytest.importorskip("pyspark", reason="PySpark is the optional `spark` extra")
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[1]").appName("cxlib-lazy-study")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+SPARK_ANALYSES = [ANALYSES[0], ANALYSES[6]]  # each metric is a few Spark jobs: kept to two
+
+
+@pytest.mark.spark
+def test_spark_reads_the_parquet_folder_and_equals_the_import(spark, folder_study, tmp_path):
+    imported = cx.import_study(folder_study, out=tmp_path / "dataset").tables["survey"]
+    handle = cx.open_study(folder_study, engine="spark", spark=spark)
+    assert handle.engine == "spark" and type(handle.survey).__module__.startswith("pyspark")
+    for label, analysis in SPARK_ANALYSES:
+        same(analysis(imported), analysis(handle.survey))
+    assert handle.roles.quarters == tuple(sorted(imported["quarter"].unique()))
+    assert handle.report.set_index("column").loc["ltr", "missing_99"] == int((responses()["ltr"] == 99).sum())
+
+
+@pytest.mark.spark
+def test_a_spark_table_source(spark, folder_study, tmp_path):
+    """format = "spark": a catalog table on the active session (SparkSession.builder.getOrCreate())."""
+    spark.createDataFrame(responses()).createOrReplaceTempView("cx_answers")
+    file = tmp_path / "study.toml"
+    file.write_text(STUDY.format(source='format = "spark"\ntable = "cx_answers"'))
+    reference = cx.import_study(folder_study, out=tmp_path / "ref").tables["survey"]
+    with cx.open_study(file) as handle:  # the engine follows the source; the session is the active one
+        assert handle.engine == "spark"
+        same(ANALYSES[0][1](reference), ANALYSES[0][1](handle.survey))
+        same(ANALYSES[6][1](reference), ANALYSES[6][1](handle.survey))
+    imported = cx.import_study(file, out=tmp_path / "dataset").tables["survey"]  # small: copied to pandas
+    same(cx.nps(reference, score="ltr", weights="w"), cx.nps(imported, score="ltr", weights="w"))
+    file.write_text(STUDY.format(source='format = "spark"\ntable = "no_such_table"'))
+    with pytest.raises(cx.CXDataError, match=r"Spark table 'no_such_table' does not exist; tables in the current "
+                                             r"database: \[.*'cx_answers'"):
+        cx.open_study(file)

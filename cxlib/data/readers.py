@@ -318,10 +318,10 @@ def _resolve_format(path: Any, format: str | None, url: str | None) -> str:
         raise CXDataError("read_survey needs a path (or format='sql' with url= and query=)")
     name = _display_name(path)
     suffix = Path(name).suffix.lower()
-    if isinstance(path, (str, os.PathLike)) and Path(path).expanduser().is_dir():
-        return "parquet"  # a folder of Parquet files
     if suffix in SUFFIXES:
         return SUFFIXES[suffix]
+    if isinstance(path, (str, os.PathLike)) and Path(path).expanduser().is_dir():
+        return "parquet"  # a folder of Parquet files
     if _is_file_like(path) and not suffix:
         return "csv"
     if suffix == ".zip":
@@ -342,7 +342,7 @@ def _check_options(fmt: str, path: Any, *, sheet: Any, url: Any, query: Any) -> 
         if not isinstance(query, str) or not query.strip():
             raise CXDataError(f"format='sql' needs query= (a SELECT or a table name), got {query!r}")
     elif url is not None or query is not None:
-        raise CXDataError(f"url= and query= apply to format='sql' and 'spark' only; this is format={fmt!r}")
+        raise CXDataError(f"url= and query= apply to format='sql' only (and 'spark'); this is format={fmt!r}")
     excel_like = fmt == "excel" or (fmt == "qualtrics" and Path(_display_name(path)).suffix.lower() in _EXCEL_SUFFIXES)
     if sheet is not None and not excel_like:
         raise CXDataError(f"sheet= applies to Excel files only; this is format={fmt!r}")

@@ -484,10 +484,10 @@ def _source(name: str, spec: dict[str, Any], root: Path, where: _Where, label: s
     if fmt is None:
         if url is not None:
             fmt = "sql"
-        elif path is not None and (root / path).is_dir():
-            fmt = "parquet"  # a folder of Parquet files
         elif path is not None and Path(path).suffix.lower() in SUFFIX_FORMATS:
             fmt = SUFFIX_FORMATS[Path(path).suffix.lower()]
+        elif path is not None and (root / path).is_dir():
+            fmt = "parquet"  # a folder of Parquet files
         elif path is not None:
             raise where.error(f"{label} format", f"is missing and cannot be told from the suffix of {path!r}; "
                                                  f"set format = one of {list(FORMATS)}")
