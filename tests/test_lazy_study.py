@@ -355,3 +355,25 @@ def test_a_spark_table_source(spark, folder_study, tmp_path):
     with pytest.raises(cx.CXDataError, match=r"Spark table 'no_such_table' does not exist; tables in the current "
                                              r"database: \[.*'cx_answers'"):
         cx.open_study(file)
+
+
+def test_rows_without_a_quarter_are_dropped_and_counted_as_by_the_import(tmp_path):
+    frame = pd.DataFrame({"ltr": [10, 9, 3, 99, 7], "answered": pd.to_datetime(["2025-01-05", None, "2025-12-31",
+                                                                                 None, "2026-04-01"])})
+    frame.to_parquet(tmp_path / "s.parquet", index=False)
+    file = write_study(tmp_path, 'path = "s.parquet"', roles='recommend = "ltr"\ndate = "answered"',
+                       extra="[scales.recommend]\npoints = [0, 10]\nmissing = [99]\n").read_text()
+    (tmp_path / "study.toml").write_text(file.replace('wave = "2025Q4"\n', ""))
+    result = cx.import_study(tmp_path / "study.toml", out=tmp_path / "ds")
+    with cx.open_study(tmp_path / "study.toml") as handle:
+        lazy = handle.summary.set_index("item")["count"]
+        assert handle.survey.df()["quarter"].tolist() == ["2025Q1", "2025Q4", "2026Q2"]
+        assert handle.roles.quarters == ("2025Q1", "2025Q4", "2026Q2")
+        report = handle.report.set_index("column")
+    ref = result.summary[result.summary["table"] == "survey"].set_index("item")["count"]
+    assert lazy["rows read"] == ref["rows read"] == 5 and lazy["rows kept"] == ref["rows kept"] == 3
+    assert lazy["rows dropped"] == 2
+    ref_report = result.report.set_index("column")
+    for key in ("n", "n_missing", "missing_99", "min", "max"):  # the 99 was on an undated row: counted, dropped
+        assert report.loc["ltr", key] == ref_report.loc["ltr", key], key
+    assert report.loc["ltr", "missing_99"] == 1 and report.loc["ltr", "n"] == 3

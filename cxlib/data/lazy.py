@@ -375,13 +375,15 @@ class _Opener:
         native = self.memory().from_df(frame) if self.engine == "duckdb" else self._spark(source).createDataFrame(frame)
         return native, meta
 
-    def _spark(self, source: Source) -> Any:
-        self.spark = spark_session(source.url if source.format == "spark" else None, self.spark)
+    def _spark(self, source: Source | None = None) -> Any:
+        """The session: the one given, else Spark Connect at a Spark source's ``url``, else the active one."""
+        url = source.url if source is not None and source.format == "spark" else None
+        self.spark = spark_session(url, self.spark)
         return self.spark
 
     def _parquet(self, path: Path, files: list[Path], keys: list[str]) -> Any:
         if self.engine == "spark":
-            reader = self._spark(Source(name="", format="parquet")).read
+            reader = self._spark().read
             return reader.option("basePath", str(path)).parquet(str(path)) if path.is_dir() else reader.parquet(str(path))
         return self.memory().read_parquet([str(f) for f in files], hive_partitioning=bool(keys))
 
@@ -498,16 +500,35 @@ def _plans(study: Study, name: str, columns: list[str], schema: Any, meta: Any) 
     return plans, problems
 
 
-def _quarter(study: Study, schema: Any) -> Any:
-    """The survey's quarter: from the date role (``[study] wave`` where missing), or the wave."""
+def _quarter(study: Study, frame: Any) -> Any:
+    """The survey's quarter: from the date role (``[study] wave`` where missing), or the wave.
+
+    The quarter is a CASE over the date ranges of the quarters between the first and the last
+    date (one small min/max query, which Parquet answers from its statistics): comparing
+    dates with constants costs a fraction of building ``"2025Q4"`` as text on every row.
+    """
+    import datetime as dt
+
     import narwhals as nw
 
     date = study.role("survey", "date")
     if date is None:
         return nw.lit(study.wave, nw.String)
     d = nw.col(date)
-    quarter = nw.concat_str([d.dt.year().cast(nw.Int64).cast(nw.String), nw.lit("Q"),
-                             ((d.dt.month().cast(nw.Int64) + 2) // 3).cast(nw.Int64).cast(nw.String)])
+    bounds = frame.select(lo=d.min(), hi=d.max()).collect().to_pandas().iloc[0]
+    quarter = nw.lit(None, nw.String)
+    if pd.notna(bounds["lo"]):
+        lo, hi = pd.Timestamp(bounds["lo"]), pd.Timestamp(bounds["hi"])
+        year, q = lo.year, (lo.month - 1) // 3 + 1
+        start = dt.date if frame.collect_schema()[date] == nw.Date else dt.datetime
+        branches = None
+        while (year, q) <= (hi.year, (hi.month - 1) // 3 + 1):
+            label = f"{year}Q{q}"
+            year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+            condition = d < nw.lit(start(year, 3 * q - 2, 1))  # before the next quarter's first day
+            branches = (nw.when(condition).then(nw.lit(label)) if branches is None
+                        else branches.when(condition).then(nw.lit(label)))
+        quarter = branches
     return quarter.fill_null(nw.lit(study.wave, nw.String)) if study.wave else quarter
 
 
@@ -537,13 +558,14 @@ def _apply_roles(study: Study, name: str, source: Source, raw: Any, meta: Any) -
             if added in names and added != study.role("survey", "respondent_id"):
                 problems.append(f"the survey source has a column {added!r}, which is added from the roles; rename "
                                 "it in the source (or declare it as the matching role)")
-        quarter = _quarter(study, schema)
+        quarter = _quarter(study, frame)
         exprs["quarter"] = quarter
         if study.role("survey", "respondent_id"):
             exprs["response_id"] = nw.col(study.role("survey", "respondent_id"))
     dated = quarter is not None and study.role("survey", "date") is not None and not study.wave
-    kept = frame.filter(~quarter.is_null()) if dated else frame  # rows without a quarter are dropped
-    totals = _counts(frame, kept, plans, quarter if dated else None)
+    undated = nw.col(study.role("survey", "date")).is_null() if dated else None  # no date: no quarter
+    kept = frame.filter(~undated) if dated else frame  # rows without a quarter are dropped
+    totals = _counts(frame, plans, undated)
     problems += _problems(study, name, kept, plans, totals)
     table = kept.with_columns(**exprs).drop(left_out)
     rows = int(totals["_cx_rows"])
@@ -564,35 +586,34 @@ def _count(flag: Any) -> Any:
     return nw.when(flag).then(nw.lit(1, nw.Int64)).otherwise(nw.lit(0, nw.Int64)).sum()
 
 
-def _counts(frame: Any, kept: Any, plans: list[_Plan], quarter: Any) -> pd.Series:
-    """Every count of the report and the checks, in one aggregation over the kept rows (and
-    the rows read and dropped in a second, which Parquet answers from its footers)."""
+def _counts(frame: Any, plans: list[_Plan], undated: Any) -> pd.Series:
+    """Every count of the report and the checks, in one aggregation (one scan of the rows):
+    rows read, rows without a quarter (``undated``), per column the missing codes and bad text
+    on every row read, and the values, range and levels over the rows kept (as the import)."""
     import narwhals as nw
 
-    aggs: dict[str, Any] = {"_cx_kept": nw.len()}
+    kept = None if undated is None else ~undated
+    on = (lambda e: e) if kept is None else (lambda e: nw.when(kept).then(e))
+    count = _count if kept is None else (lambda flag: _count(kept & flag))
+    aggs: dict[str, Any] = {"_cx_rows": nw.len(), "_cx_undated": nw.lit(0) if kept is None else _count(undated)}
     for j, p in enumerate(plans):
-        col = p.value if p.value is not None else nw.col(p.column)
-        aggs[f"_cx{j}_n"] = col.count()
+        aggs[f"_cx{j}_n"] = on(p.value if p.value is not None else nw.col(p.column)).count()
         if p.value is not None:
-            aggs[f"_cx{j}_min"], aggs[f"_cx{j}_max"] = p.value.min(), p.value.max()
-            for k, code in enumerate(p.codes):
+            aggs[f"_cx{j}_min"], aggs[f"_cx{j}_max"] = on(p.value).min(), on(p.value).max()
+            for k, code in enumerate(p.codes):  # counted on every row read, as the import does
                 aggs[f"_cx{j}_code{k}"] = _count(p.number == code)
             if p.points is not None:
-                aggs[f"_cx{j}_out"] = _count((p.value < p.points[0]) | (p.value > p.points[1]))
+                aggs[f"_cx{j}_out"] = count((p.value < p.points[0]) | (p.value > p.points[1]))
             if p.bad_text is not None:
                 aggs[f"_cx{j}_bad"] = _count(p.bad_text)
         if p.kind == "category":
-            aggs[f"_cx{j}_levels"] = nw.col(p.column).n_unique()  # NULL counts as a level: taken off below
-            aggs[f"_cx{j}_nulls"] = nw.col(p.column).null_count()
-    totals = kept.select(**aggs).collect().to_pandas().iloc[0]
+            aggs[f"_cx{j}_levels"] = on(nw.col(p.column)).n_unique()  # NULL counts as a level: taken off below
+            aggs[f"_cx{j}_nulls"] = on(nw.col(p.column)).null_count()
+    totals = frame.select(**aggs).collect().to_pandas().iloc[0]
+    totals["_cx_kept"] = totals["_cx_rows"] - totals["_cx_undated"]
     for j, p in enumerate(plans):
         if p.kind == "category":
             totals[f"_cx{j}_levels"] -= int(totals[f"_cx{j}_nulls"] > 0)
-    if quarter is None:
-        totals["_cx_rows"] = totals["_cx_kept"]
-    else:
-        extra = frame.select(_cx_rows=nw.len(), _cx_undated=_count(quarter.is_null())).collect().to_pandas().iloc[0]
-        totals["_cx_rows"], totals["_cx_undated"] = extra["_cx_rows"], extra["_cx_undated"]
     return totals
 
 
