@@ -78,7 +78,7 @@ copy (
   from (select i, random() as r1, random() as r2, random() as r3,
                sqrt(-2 * ln(random())) * cos(2 * pi() * random()) as z
         from range({rows}) t(i))
-) to '{folder}' (format parquet, partition_by (region), row_group_size 1000000, file_size_bytes '64MB')
+) to '{folder}' (format parquet, partition_by (region), file_size_bytes '64MB')
 """
 
 DRIVERS = ["d1", "d2", "d3"]

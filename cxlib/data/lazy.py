@@ -641,7 +641,9 @@ def _problems(study: Study, name: str, kept: Any, plans: list[_Plan], totals: pd
 
 
 def _first_values(frame: Any, column: str, k: int = 5) -> list[Any]:
-    values = frame.select(column).unique().collect().to_pandas()[column].tolist()
+    import narwhals as nw
+
+    values = frame.group_by(column).agg(nw.len()).collect().to_pandas()[column].tolist()
     return sorted(values, key=str)[:k]
 
 
@@ -682,6 +684,7 @@ def _roles(study: Study, survey: Any) -> StudyRoles:
             scale = study.scale_for(col, table)
             if scale is not None:
                 scales.setdefault(col, scale)
-    quarters = nw.from_native(survey).select("quarter").unique().collect().to_pandas()["quarter"]
+    # a GROUP BY streams; narwhals' unique() is a window over every row (memory grows with the rows)
+    quarters = nw.from_native(survey).group_by("quarter").agg(nw.len()).collect().to_pandas()["quarter"]
     return StudyRoles(title=study.title, roles=roles, labels={}, scales=scales, tables=tuple(study.sources),
                       quarters=tuple(sorted(q for q in quarters if isinstance(q, str))))
