@@ -334,7 +334,9 @@ def load_study(path: str | os.PathLike) -> Study:
         (with the line); an unknown table, key or role (listing the valid ones); no
         ``[sources.survey]``; no outcome role (``satisfaction`` or ``recommend``); neither a
         ``date`` role nor a ``wave``; an unknown ``format``; a source file that does not
-        exist; ``format = "sql"`` without ``url`` and ``query``; scale ``points`` that are
+        exist (or a folder without Parquet files); ``format = "sql"`` without ``url`` and
+        ``query`` or ``table``, ``format = "spark"`` without ``table`` or ``query`` or with a
+        ``url`` that is not ``sc://…``, both ``query`` and ``table``; scale ``points`` that are
         not two increasing numbers, labels or values outside them, ``missing`` codes that
         are not numbers, ``values`` that do not map text to numbers; a ``wave`` that is not
         a quarter such as ``"2025Q4"``; a ``[weighting]`` table without targets, with
