@@ -377,3 +377,16 @@ def test_rows_without_a_quarter_are_dropped_and_counted_as_by_the_import(tmp_pat
     for key in ("n", "n_missing", "missing_99", "min", "max"):  # the 99 was on an undated row: counted, dropped
         assert report.loc["ltr", key] == ref_report.loc["ltr", key], key
     assert report.loc["ltr", "missing_99"] == 1 and report.loc["ltr", "n"] == 3
+
+
+def test_the_import_reads_a_parquet_folder_with_the_same_checks(folder_study, tmp_path):
+    frame, meta = cx.read_survey(folder_study.parent / "answers")  # the folder, as the import reads it
+    raw = responses()
+    assert len(frame) == len(raw) and meta.format == "parquet" and meta.dropped_pii == ("email",)
+    assert frame["region"].dtype == object and sorted(frame["region"].unique()) == ["APAC", "EU", "US"]
+    assert np.allclose(frame.sort_values("id")["ltr"].to_numpy(float), raw["ltr"].to_numpy(float), equal_nan=True)
+    (tmp_path / "f").mkdir()
+    pd.DataFrame({"ltr": [1]}).to_parquet(tmp_path / "f" / "a.parquet", index=False)
+    pd.DataFrame({"ltr": [1.5]}).to_parquet(tmp_path / "f" / "b.parquet", index=False)
+    with pytest.raises(cx.CXDataError, match=r"types differ: \['ltr \(int64 vs double\)'\]"):
+        cx.read_survey(tmp_path / "f")
