@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 import cxlib as cx
-from cxlib.data.lazy import LazyStudy, parquet_schema
+from cxlib.data.lazy import LazyStudy
+from cxlib.data.sources import parquet_schema
 
 TOL = 1e-12
 

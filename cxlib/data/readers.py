@@ -44,6 +44,7 @@ import pandas as pd
 from ..errors import CXDataError
 from . import qualtrics
 from .privacy import identifying_columns, normalise_name
+from .sources import parquet_schema, spark_table
 from .sql import duckdb_url, read_query
 
 #: The formats :func:`read_survey` reads.
@@ -285,8 +286,6 @@ def read_survey(
         frame, safe = read_query(url if url is not None else duckdb_url(path), query)
         read = _Read(frame=frame, source=safe, format="sql", notes=[f"SQL query: {query.strip().splitlines()[0]}"])
     elif fmt == "spark":
-        from .lazy import spark_table  # PySpark is optional: imported only for a Spark source
-
         read = _Read(frame=spark_table(query, url=url).toPandas(), source=url or "spark", format="spark",
                      notes=[f"Spark: {query.strip().splitlines()[0]}"])
     elif fmt == "parquet" and isinstance(path, (str, os.PathLike)) and Path(path).expanduser().is_dir():
@@ -613,12 +612,13 @@ def _read_parquet(source: _Source) -> _Read:
 def _read_parquet_folder(folder: Path) -> _Read:
     """A folder of Parquet files as one frame; Hive partition columns (``region=EU/``) become
     plain columns (text or numbers, not categoricals). Schemas are checked by
-    :func:`cxlib.data.lazy.parquet_schema` (the same errors as :func:`cxlib.open_study`)."""
-    from .lazy import parquet_schema
+    :func:`cxlib.data.sources.parquet_schema` (the same errors as :func:`cxlib.open_study`)."""
+    import pyarrow.dataset as ds
 
     files, _, _ = parquet_schema(folder)
-    try:
-        frame = pd.read_parquet(folder, engine="pyarrow")
+    try:  # exactly the files checked (other files in the folder are not read)
+        frame = ds.dataset([str(f) for f in files], format="parquet", partitioning="hive",
+                           partition_base_dir=str(folder)).to_table().to_pandas()
     except (ValueError, OSError, TypeError) as err:
         raise CXDataError(f"{folder}: cannot be read as Parquet: {str(err).splitlines()[0]}") from None
     for col in frame.columns:
