@@ -71,6 +71,10 @@ from .drivers import (
 from .drivers.correlation import weighted_correlation  # any engine: pandas, polars, pyarrow, DuckDB, Spark
 # --- end engines ---
 
+# --- lazy study ---
+from .data.lazy import open_study  # a study on DuckDB / Parquet folders / Spark, analysed in the engine
+# --- end lazy study ---
+
 # --- segments ---
 from .segments.rules import nps_groups, rfm, tenure_bands, value_tiers
 from .segments.attitudinal import attitudinal_segments, k_selection_table, name_segments, segment_agreement

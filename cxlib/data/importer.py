@@ -645,8 +645,9 @@ def _source_record(study: Study, source: Source) -> dict[str, Any]:
     if source.path is not None:
         return {"format": source.format, "path": os.path.relpath(source.path, study.path.parent).replace(os.sep, "/"),
                 "fingerprint": fingerprint(source.path)}
-    db = Path(source.url.removeprefix("duckdb:///")) if source.url.startswith("duckdb:///") else None
-    return {"format": source.format, "url": _safe_url(source.url), "query": source.query,
+    url = source.url or ""  # a Spark source may have no URL (the active session)
+    db = Path(url.removeprefix("duckdb:///")) if url.startswith("duckdb:///") else None
+    return {"format": source.format, "url": _safe_url(url), "query": source.query,
             "fingerprint": fingerprint(db) if db is not None and db.is_file() else None}
 
 

@@ -14,10 +14,13 @@ qualtrics     a CSV (or ``.xlsx``) whose row 3 holds      pandas / openpyxl; det
               ``{"ImportId": ...}`` cells                 content, in any language
 excel         ``.xlsx`` ``.xlsm`` (``.xls`` needs xlrd)   openpyxl (first sheet or
                                                           ``sheet=``)
-parquet       ``.parquet`` ``.pq``                        pyarrow
+parquet       ``.parquet`` ``.pq``, or a folder of            pyarrow (Hive partition
+              Parquet files                               columns become columns)
 spss          ``.sav`` ``.zsav``                          pyreadstat, ``user_missing=True``
 sql           ``.duckdb``, or ``url=`` + ``query=``       DuckDB for ``duckdb:///path``,
                                                           SQLAlchemy for any other URL
+spark         ``query=`` (a table name or Spark SQL),     the active Spark session, or
+              ``url="sc://host:15002"`` optional          Spark Connect (``toPandas``)
 ============  ==========================================  ================================
 
 Input files are never modified: files are only read, DuckDB and SQLite databases are
@@ -41,10 +44,11 @@ import pandas as pd
 from ..errors import CXDataError
 from . import qualtrics
 from .privacy import identifying_columns, normalise_name
+from .sources import parquet_schema, spark_table
 from .sql import duckdb_url, read_query
 
 #: The formats :func:`read_survey` reads.
-FORMATS = ("csv", "excel", "parquet", "qualtrics", "spss", "sql")
+FORMATS = ("csv", "excel", "parquet", "qualtrics", "spss", "sql", "spark")
 
 #: File suffix -> format (``format=`` overrides).
 SUFFIXES = {
@@ -196,8 +200,9 @@ def read_survey(
     path : str, os.PathLike or file-like, optional
         The export. A file-like object (``io.StringIO``, an open file) is read as well;
         give ``format=`` when it has no name with a suffix. Not needed for
-        ``format="sql"`` with ``url=``.
-    format : {"csv", "excel", "parquet", "qualtrics", "spss", "sql"}, optional
+        ``format="sql"`` with ``url=``. A folder is read as Parquet files (every
+        ``*.parquet`` below it; Hive partition keys become columns).
+    format : {"csv", "excel", "parquet", "qualtrics", "spss", "sql", "spark"}, optional
         Inferred from the suffix (see :data:`SUFFIXES`) when omitted. A CSV or Excel
         file whose third row holds Qualtrics' ``{"ImportId": ...}`` cells is read as a
         Qualtrics export even under ``"csv"``/``"excel"``; ``"qualtrics"`` insists on
@@ -214,8 +219,12 @@ def read_survey(
         SQL only: ``duckdb:///path/to/file.duckdb`` (opened read-only through the duckdb
         package) or any SQLAlchemy URL (``postgresql://user:pw@host/db``; SQLite files are
         opened read-only). Passwords never reach ``meta.source`` or error messages.
+        Spark: a Spark Connect URL ``sc://host:15002`` (default: the active session, or the
+        ``SPARK_REMOTE`` environment variable).
     query : str, optional
-        SQL only: the query returning one row per response, or a bare table name.
+        SQL only: the query returning one row per response, or a bare table name. Spark:
+        a table name or a Spark SQL query (the rows are copied to pandas: for small tables;
+        analyse large ones in place with :func:`cxlib.open_study`).
 
     Returns
     -------
@@ -276,6 +285,11 @@ def read_survey(
     if fmt == "sql":
         frame, safe = read_query(url if url is not None else duckdb_url(path), query)
         read = _Read(frame=frame, source=safe, format="sql", notes=[f"SQL query: {query.strip().splitlines()[0]}"])
+    elif fmt == "spark":
+        read = _Read(frame=spark_table(query, url=url).toPandas(), source=url or "spark", format="spark",
+                     notes=[f"Spark: {query.strip().splitlines()[0]}"])
+    elif fmt == "parquet" and isinstance(path, (str, os.PathLike)) and Path(path).expanduser().is_dir():
+        read = _read_parquet_folder(Path(path).expanduser())
     else:
         source = _source(path)
         if fmt == "excel" or (fmt == "qualtrics" and source.suffix in _EXCEL_SUFFIXES):
@@ -305,6 +319,8 @@ def _resolve_format(path: Any, format: str | None, url: str | None) -> str:
     suffix = Path(name).suffix.lower()
     if suffix in SUFFIXES:
         return SUFFIXES[suffix]
+    if isinstance(path, (str, os.PathLike)) and Path(path).expanduser().is_dir():
+        return "parquet"  # a folder of Parquet files
     if _is_file_like(path) and not suffix:
         return "csv"
     if suffix == ".zip":
@@ -316,13 +332,16 @@ def _resolve_format(path: Any, format: str | None, url: str | None) -> str:
 
 
 def _check_options(fmt: str, path: Any, *, sheet: Any, url: Any, query: Any) -> None:
-    if fmt == "sql":
+    if fmt == "spark":
+        if not isinstance(query, str) or not query.strip():
+            raise CXDataError(f"format='spark' needs query= (a table name or Spark SQL), got {query!r}")
+    elif fmt == "sql":
         if url is None and path is None:
             raise CXDataError("format='sql' needs url= (e.g. 'duckdb:///survey.duckdb') and query=")
         if not isinstance(query, str) or not query.strip():
             raise CXDataError(f"format='sql' needs query= (a SELECT or a table name), got {query!r}")
     elif url is not None or query is not None:
-        raise CXDataError(f"url= and query= apply to format='sql' only; this is format={fmt!r}")
+        raise CXDataError(f"url= and query= apply to format='sql' only (and 'spark'); this is format={fmt!r}")
     excel_like = fmt == "excel" or (fmt == "qualtrics" and Path(_display_name(path)).suffix.lower() in _EXCEL_SUFFIXES)
     if sheet is not None and not excel_like:
         raise CXDataError(f"sheet= applies to Excel files only; this is format={fmt!r}")
@@ -588,6 +607,24 @@ def _read_parquet(source: _Source) -> _Read:
     except (ValueError, OSError, TypeError) as err:  # pyarrow's ArrowInvalid is a ValueError
         raise CXDataError(f"{source.name}: cannot be read as Parquet: {str(err).splitlines()[0]}") from None
     return _Read(frame=frame, source=source.name, format="parquet")
+
+
+def _read_parquet_folder(folder: Path) -> _Read:
+    """A folder of Parquet files as one frame; Hive partition columns (``region=EU/``) become
+    plain columns (text or numbers, not categoricals). Schemas are checked by
+    :func:`cxlib.data.sources.parquet_schema` (the same errors as :func:`cxlib.open_study`)."""
+    import pyarrow.dataset as ds
+
+    files, _, _ = parquet_schema(folder)
+    try:  # exactly the files checked (other files in the folder are not read)
+        frame = ds.dataset([str(f) for f in files], format="parquet", partitioning="hive",
+                           partition_base_dir=str(folder)).to_table().to_pandas()
+    except (ValueError, OSError, TypeError) as err:
+        raise CXDataError(f"{folder}: cannot be read as Parquet: {str(err).splitlines()[0]}") from None
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.CategoricalDtype):  # a partition key
+            frame[col] = frame[col].astype(frame[col].cat.categories.dtype)
+    return _Read(frame=frame, source=str(folder), format="parquet", notes=[f"{len(files)} Parquet file(s)"])
 
 
 def _read_spss(source: _Source) -> _Read:

@@ -39,7 +39,7 @@ from typing import Any
 from ..errors import CXDataError
 
 #: Source formats a study may declare (``format = ...``).
-FORMATS: tuple[str, ...] = ("csv", "excel", "parquet", "spss", "qualtrics", "sql")
+FORMATS: tuple[str, ...] = ("csv", "excel", "parquet", "spss", "qualtrics", "sql", "spark")
 
 #: File suffix -> format, used when ``format`` is absent. Qualtrics exports are CSV files:
 #: declare ``format = "qualtrics"`` for them.
@@ -88,7 +88,7 @@ OUTCOME_ROLES: tuple[str, ...] = ("satisfaction", "recommend")
 
 _TOP_LEVEL = ("study", "sources", "roles", "scales", "privacy", "weighting", "report")
 _STUDY_KEYS = ("title", "wave")
-_SOURCE_KEYS = ("path", "format", "url", "query", "sheet")
+_SOURCE_KEYS = ("path", "format", "url", "query", "sheet", "table")
 _SCALE_KEYS = ("points", "missing", "labels", "values")
 _PRIVACY_KEYS = ("keep",)
 _WEIGHTING_KEYS = ("targets", "crossed", "column", "cap", "trim", "max_iter", "tol", "per_wave")
@@ -107,13 +107,19 @@ class Source:
     format : str
         One of :data:`FORMATS`.
     path : pathlib.Path or None
-        The file, resolved against the study file's directory (``None`` for SQL).
+        The file, resolved against the study file's directory (``None`` for SQL and Spark);
+        for ``format = "parquet"`` also a folder of Parquet files (Hive partitions
+        ``key=value/`` allowed), analysed in place by :func:`cxlib.open_study`.
     url, query : str or None
         For ``format = "sql"``: the database URL (``duckdb:///file.duckdb`` or any
         SQLAlchemy URL; a relative DuckDB file is resolved against the study file) and
-        the query.
+        the query. For ``format = "spark"``: an optional Spark Connect URL
+        (``sc://host:15002``) and a Spark SQL query.
     sheet : str or int or None
         For Excel: the sheet name or 0-based position (default: the first sheet).
+    table : str or None
+        For ``format = "sql"`` or ``"spark"``: a table name instead of a query (``query``
+        then holds the same name: a bare name reads the whole table).
     """
 
     name: str
@@ -122,6 +128,7 @@ class Source:
     url: str | None = None
     query: str | None = None
     sheet: str | int | None = None
+    table: str | None = None
 
 
 @dataclass(frozen=True)
@@ -327,7 +334,9 @@ def load_study(path: str | os.PathLike) -> Study:
         (with the line); an unknown table, key or role (listing the valid ones); no
         ``[sources.survey]``; no outcome role (``satisfaction`` or ``recommend``); neither a
         ``date`` role nor a ``wave``; an unknown ``format``; a source file that does not
-        exist; ``format = "sql"`` without ``url`` and ``query``; scale ``points`` that are
+        exist (or a folder without Parquet files); ``format = "sql"`` without ``url`` and
+        ``query`` or ``table``, ``format = "spark"`` without ``table`` or ``query`` or with a
+        ``url`` that is not ``sc://…``, both ``query`` and ``table``; scale ``points`` that are
         not two increasing numbers, labels or values outside them, ``missing`` codes that
         are not numbers, ``values`` that do not map text to numbers; a ``wave`` that is not
         a quarter such as ``"2025Q4"``; a ``[weighting]`` table without targets, with
@@ -472,13 +481,15 @@ def _text_key(spec: dict[str, Any], key: str, where: _Where, label: str) -> str 
 
 
 def _source(name: str, spec: dict[str, Any], root: Path, where: _Where, label: str) -> Source:
-    path, url, query = (_text_key(spec, k, where, label) for k in ("path", "url", "query"))
+    path, url, query, table = (_text_key(spec, k, where, label) for k in ("path", "url", "query", "table"))
     fmt = spec.get("format")
     if fmt is None:
         if url is not None:
             fmt = "sql"
         elif path is not None and Path(path).suffix.lower() in SUFFIX_FORMATS:
             fmt = SUFFIX_FORMATS[Path(path).suffix.lower()]
+        elif path is not None and (root / path).is_dir():
+            fmt = "parquet"  # a folder of Parquet files
         elif path is not None:
             raise where.error(f"{label} format", f"is missing and cannot be told from the suffix of {path!r}; "
                                                  f"set format = one of {list(FORMATS)}")
@@ -487,23 +498,68 @@ def _source(name: str, spec: dict[str, Any], root: Path, where: _Where, label: s
     sheet = spec.get("sheet")
     if sheet is not None and (fmt != "excel" or isinstance(sheet, bool) or not isinstance(sheet, (str, int))):
         raise where.error(f"{label} sheet", f"= {sheet!r}: a sheet name or 0-based number, for format = \"excel\" only")
-    if fmt == "sql":
-        if url is None or query is None:
-            raise where.error(label, 'format = "sql" needs url (e.g. "duckdb:///warehouse.duckdb", or any '
-                                     'SQLAlchemy URL) and query (e.g. "select * from answers")')
-        if path is not None:
-            raise where.error(f"{label} path", 'is not used with format = "sql": put the database in url')
-        return Source(name=name, format=fmt, url=_duckdb_url(url, root, where, label), query=query)
-    for key, value in (("url", url), ("query", query)):
+    if fmt in ("sql", "spark"):
+        return _table_source(name, fmt, url, query, table, path, root, where, label)
+    for key, value in (("url", url), ("query", query), ("table", table)):
         if value is not None:
-            raise where.error(f"{label} {key}", f'is only used with format = "sql" (this source is {fmt!r})')
+            raise where.error(f"{label} {key}", f'is only used with format = "sql" or "spark" (this source is {fmt!r})')
     if path is None:
         raise where.error(f"{label} path", "is missing: give the file, relative to the study file")
     resolved = (root / path).resolve()
-    if not resolved.is_file():
+    if resolved.is_dir():
+        if fmt != "parquet":
+            raise where.error(f"{label} path", f"= {path!r} is a folder: a folder is read as Parquet files only "
+                                               '(format = "parquet"); give a file for other formats')
+        if next(iter(parquet_files(resolved, limit=1)), None) is None:
+            raise where.error(f"{label} path", f"= {path!r}: the folder {str(resolved)!r} holds no Parquet files "
+                                               "(*.parquet, searched in subfolders too)")
+    elif not resolved.is_file():
         raise where.error(f"{label} path", f"= {path!r}: no such file {str(resolved)!r} "
                                            "(paths are relative to the study file)")
     return Source(name=name, format=fmt, path=resolved, sheet=sheet)
+
+
+def _table_source(name: str, fmt: str, url: str | None, query: str | None, table: str | None, path: str | None,
+                  root: Path, where: _Where, label: str) -> Source:
+    """A ``format = "sql"`` or ``"spark"`` source: a query or a table, a database or Spark URL."""
+    if path is not None:
+        raise where.error(f"{label} path", f'is not used with format = "{fmt}": put the database in url'
+                          if fmt == "sql" else 'is not used with format = "spark": name the table (table = '
+                          '"db.survey") or read files in a query (query = "select * from parquet.`s3://b/survey`")')
+    if query is not None and table is not None:
+        raise where.error(label, "gives both query and table: keep one")
+    if table is not None and not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*){0,2}", table):
+        raise where.error(f"{label} table", f"= {table!r} is not a table name (letters, digits, _ and dots, e.g. "
+                                            '"analytics.survey"); use query for anything else')
+    if fmt == "spark":
+        if query is None and table is None:
+            raise where.error(label, 'format = "spark" needs table (e.g. table = "cx.survey") or query (Spark SQL)')
+        if url is not None and not url.startswith("sc://"):
+            raise where.error(f"{label} url", f"= {url!r}: a Spark source's url is a Spark Connect URL "
+                                              '"sc://host:15002" (or omit it: the active Spark session is used)')
+        return Source(name=name, format=fmt, url=url, query=query or table, table=table)
+    if url is None or (query is None and table is None):
+        raise where.error(label, 'format = "sql" needs url (e.g. "duckdb:///warehouse.duckdb", or any '
+                                 'SQLAlchemy URL) and query (e.g. "select * from answers") or table')
+    return Source(name=name, format=fmt, url=_duckdb_url(url, root, where, label), query=query or table, table=table)
+
+
+def parquet_files(folder: Path, *, limit: int | None = None) -> list[Path]:
+    """The Parquet files under ``folder`` (``*.parquet`` in any subfolder), sorted by path;
+    hidden files and folders (``.``, ``_`` prefixes: ``_SUCCESS``, ``_temporary``) are skipped.
+
+    >>> import tempfile
+    >>> parquet_files(Path(tempfile.mkdtemp()))
+    []
+    """
+    out: list[Path] = []
+    for file in sorted(Path(folder).rglob("*.parquet")):
+        rel = file.relative_to(folder).parts
+        if file.is_file() and not any(p.startswith((".", "_")) for p in rel):
+            out.append(file)
+            if limit is not None and len(out) >= limit:
+                break
+    return out
 
 
 def _duckdb_url(url: str, root: Path, where: _Where, label: str) -> str:
