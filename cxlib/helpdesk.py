@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import engines
 from .core.checks import (
     by_columns,
     check_columns,
@@ -194,6 +195,11 @@ def _quantile_rows(x_sorted: np.ndarray, quantiles: Sequence[float], confidence_
 
 
 def _share(tickets, *, count_col, resolved, by, confidence_level, min_base, success, what, argument):
+    if engines.is_engine_frame(tickets):  # polars, pyarrow, DuckDB, Spark: counted in the engine
+        from .engine_ops.helpdesk import share
+
+        return share(tickets, count_col=count_col, resolved=resolved, by=by, confidence_level=confidence_level,
+                     min_base=min_base, success=success, what=what, argument=argument)
     tickets = check_frame(tickets, argument="tickets")
     level = check_confidence_level(confidence_level)
     min_base = check_min_base(min_base)
@@ -208,27 +214,37 @@ def _share(tickets, *, count_col, resolved, by, confidence_level, min_base, succ
             f"(row labels {show_values(tickets.index[missing])}); fill it (0 if none) or drop those tickets"
         )
     hit = solved & success(counts)
-    method = f"Wilson score interval; base = solved tickets ({resolved!r} present)"
     if not by_cols:
-        n, k = int(solved.sum()), int(hit.sum())
-        if n == 0:
-            raise CXDataError(
-                f"no solved tickets: column {resolved!r} is missing in all {len(tickets)} rows; "
-                f"{what} is defined on solved tickets only"
-            )
-        p, se, lo, hi = share_interval(np.array([k]), np.array([n]), level)
-        if n < min_base:
-            warnings.warn(f"{what} rests on {n} solved tickets (< min_base={min_base})", SmallBaseWarning,
-                          stacklevel=3)
-        return RateEstimate(estimate=float(p[0]), std_err=float(se[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
-                            n=n, confidence_level=level, method=method, count=k,
-                            n_excluded=int(len(tickets) - n), min_base=min_base, small_base=n < min_base)
+        return _share_result(None, np.array([int(solved.sum())]), np.array([int(hit.sum())]), np.array([len(tickets)]),
+                             level=level, min_base=min_base, what=what, resolved=resolved)
     codes, keys = group_codes(tickets, by_cols)
     g = len(keys)
     ok = codes >= 0  # rows with a missing group key belong to no group (as in cx.by_group)
     n = np.bincount(codes[ok], weights=solved[ok], minlength=g).astype(np.int64)
     k = np.bincount(codes[ok], weights=hit[ok], minlength=g).astype(np.int64)
     rows = np.bincount(codes[ok], minlength=g).astype(np.int64)
+    return _share_result(keys, n, k, rows, level=level, min_base=min_base, what=what, resolved=resolved)
+
+
+def _share_result(keys, n, k, rows, *, level, min_base, what, resolved):
+    """The rate and its Wilson interval from the counts: solved ``n``, with the property
+    ``k``, all tickets ``rows`` (per group of ``keys``; ``keys=None``: one ungrouped rate).
+    Shared by the pandas path and the engine path (:mod:`cxlib.engine_ops.helpdesk`)."""
+    method = f"Wilson score interval; base = solved tickets ({resolved!r} present)"
+    if keys is None:
+        n, k = int(n[0]), int(k[0])
+        if n == 0:
+            raise CXDataError(
+                f"no solved tickets: column {resolved!r} is missing in all {int(rows[0])} rows; "
+                f"{what} is defined on solved tickets only"
+            )
+        p, se, lo, hi = share_interval(np.array([k]), np.array([n]), level)
+        if n < min_base:
+            warnings.warn(f"{what} rests on {n} solved tickets (< min_base={min_base})", SmallBaseWarning,
+                          stacklevel=4)
+        return RateEstimate(estimate=float(p[0]), std_err=float(se[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
+                            n=n, confidence_level=level, method=method, count=k,
+                            n_excluded=int(rows[0] - n), min_base=min_base, small_base=n < min_base)
     p, se, lo, hi = share_interval(k, n, level)
     out = keys.copy()
     out["estimate"], out["std_err"], out["ci_low"], out["ci_high"] = p, se, lo, hi
@@ -375,6 +391,10 @@ def _check_quantiles(quantiles: Any) -> tuple[float, ...]:
 
 
 def _durations(tickets, *, created, end, end_argument, quantiles, unit, by, confidence_level, min_base, metric):
+    if engines.is_engine_frame(tickets):
+        from .engine_ops.helpdesk import durations
+
+        return durations(tickets, metric=metric)
     tickets = check_frame(tickets, argument="tickets")
     level = check_confidence_level(confidence_level)
     min_base = check_min_base(min_base)
