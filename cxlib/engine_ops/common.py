@@ -50,11 +50,12 @@ def _is_duration(dtype: Any) -> bool:
 
 def naive(frame: Any, name: str) -> Any:
     """The datetime column ``name`` as timezone-naive UTC (an aware column converted), like
-    :func:`cxlib.core.checks.date_column`."""
+    :func:`cxlib.core.checks.date_column`; Spark keeps the time zone in the session, not
+    in the column, and its dates are read in the session's time zone as they are."""
     import narwhals as nw
 
     dtype = schema(frame)[name]
-    if getattr(dtype, "time_zone", None):
+    if getattr(dtype, "time_zone", None) and not frame.implementation.is_spark_like():
         return nw.col(name).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
     return nw.col(name)
 

@@ -54,6 +54,22 @@ def _checked(events: Any, customer: str, time: str, step: str) -> tuple[Any, pd.
     return lazy, pd.Index(np.sort(labels.to_numpy()))
 
 
+def _microseconds_since_previous(lazy: Any, customer: str, time: str, window: dict) -> Any:
+    """The pause since the customer's previous event in µs (narwhals has no duration in µs
+    on Spark: there the native ``unix_micros`` of both times, then their difference)."""
+    import narwhals as nw
+
+    if lazy.implementation.is_spark_like():
+        from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+
+        native = lazy.to_native()
+        lazy = nw.from_native(native.withColumn("_cx_us", F.unix_micros(native[time])))
+        us = nw.col("_cx_us")
+        return lazy, us - us.shift(1).over(customer, **window)
+    t = naive(lazy, time)
+    return lazy, (t - t.shift(1).over(customer, **window)).dt.total_microseconds()
+
+
 def _pair_counts(lazy: Any, customer: str, time: str, step: str, gap_ns: int, starts: tuple,
                  ends: tuple) -> pd.DataFrame:
     """Per (previous step in the journey, step): events, median µs between them, journeys
@@ -61,9 +77,8 @@ def _pair_counts(lazy: Any, customer: str, time: str, step: str, gap_ns: int, st
     import narwhals as nw
 
     window = dict(order_by=[time, step])
-    t = naive(lazy, time)
-    lazy = lazy.with_columns(_cx_prev=nw.col(step).shift(1).over(customer, **window),
-                             _cx_dt=(t - t.shift(1).over(customer, **window)).dt.total_microseconds())
+    lazy, pause = _microseconds_since_previous(lazy, customer, time, window)
+    lazy = lazy.with_columns(_cx_prev=nw.col(step).shift(1).over(customer, **window), _cx_dt=pause)
     prev = nw.col("_cx_prev")
     new = prev.is_null() | (nw.col("_cx_dt") > gap_ns / 1000)
     if starts:
