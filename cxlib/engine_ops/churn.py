@@ -6,8 +6,8 @@ row's two period numbers (``year·4 + quarter`` or ``year·12 + month``) and cou
 customers per (group, signup period, churn period) in one grouped aggregation — a table of
 at most groups × periods² rows; the pandas path's own counting
 (:func:`cxlib.churn.rates._period_counts`, with those counts as weights) and its estimator
-(:func:`cxlib.churn.rates._churn_rates`, Wilson intervals) finish. A first, one-row query
-checks the dates (missing signups, churn before signup) and finds the default periods.
+(:func:`cxlib.churn.rates._churn_rates`, Wilson intervals) finish. The date checks
+(missing signups, churn before signup) and the default periods come from the same table.
 """
 
 from __future__ import annotations
@@ -52,24 +52,31 @@ def _period_starts(numbers: np.ndarray, freq: str) -> np.ndarray:
     return out
 
 
-def _checked_dates(lazy: Any, signup: str, churn: str) -> pd.Series:
-    """Rows, the date checks of :func:`cxlib.churn.rates._customer_dates` and the range of the dates."""
+def _counts(lazy: Any, by_cols: list[str], signup: str, churn: str, freq: str) -> pd.DataFrame:
+    """Customers per (group, signup period, churn period), with the date checks of
+    :func:`cxlib.churn.rates._customer_dates` (missing signups: a missing signup period;
+    churn before signup: counted per group) in the same aggregation."""
     s, c = naive(lazy, signup), naive(lazy, churn)
-    count = engines._count
-    totals = engines._aggregate(lazy, [], {
-        "_cx_no_signup": count(s.is_null()), "_cx_order": count(~c.is_null() & ~s.is_null() & (c < s)),
-        "first_signup": s.min(), "last_signup": s.max(), "last_churn": c.max()}).iloc[0]
-    if int(totals["_cx_rows"]) == 0:
+    lazy = lazy.with_columns(_cx_ps=_period_number(s, freq), _cx_pc=_period_number(c, freq))
+    table = engines._aggregate(lazy, [*by_cols, "_cx_ps", "_cx_pc"],
+                               {"_cx_order": engines._count(~c.is_null() & ~s.is_null() & (c < s))})
+    if len(table) == 0:
         raise CXDataError("`customers` has no rows: nothing to analyse")
-    if totals["_cx_no_signup"] > 0:
-        raise CXDataError(f"column {signup!r} is missing in {int(totals['_cx_no_signup'])} row(s) (an engine table "
-                          "has no row labels); every customer needs a signup date")
-    if totals["_cx_order"] > 0:
-        raise CXDataError(f"column {churn!r} is earlier than {signup!r} in {int(totals['_cx_order'])} row(s) "
+    for col in ("_cx_ps", "_cx_pc"):  # whole numbers, NaN where the date is missing
+        table[col] = pd.to_numeric(table[col], errors="coerce").astype(float)
+    no_signup = int(table.loc[table["_cx_ps"].isna(), "_cx_rows"].sum())
+    if no_signup:
+        raise CXDataError(f"column {signup!r} is missing in {no_signup} row(s) (an engine table has no row labels); "
+                          "every customer needs a signup date")
+    order = int(table["_cx_order"].sum())
+    if order:
+        raise CXDataError(f"column {churn!r} is earlier than {signup!r} in {order} row(s) "
                           "(an engine table has no row labels); fix the dates or drop those rows")
-    totals["last_date"] = max(totals["last_signup"], totals["last_churn"]) if pd.notna(totals["last_churn"]) \
-        else totals["last_signup"]
-    return totals
+    return table
+
+
+def _period(number: float, freq: str) -> pd.Period:
+    return pd.Period(pd.Timestamp(_period_starts(np.array([number]), freq)[0]), freq=freq)
 
 
 def churn_rate(customers: Any, *, period: str, start: Any, end: Any, signup: str, churn: str, by: Any,
@@ -85,16 +92,14 @@ def churn_rate(customers: Any, *, period: str, start: Any, end: Any, signup: str
     engines.check_columns(customers, [churn], argument="churn")
     lazy = frame(customers)
     check_dates(lazy, [signup, churn])
-    totals = _checked_dates(lazy, signup, churn)
-    first = _as_period(start, freq, "start") if start is not None else pd.Period(totals["first_signup"], freq=freq) + 1
-    last = _as_period(end, freq, "end") if end is not None else pd.Period(totals["last_date"], freq=freq)
+    table = _counts(lazy, by_cols, signup, churn, freq)
+    first = _as_period(start, freq, "start") if start is not None else _period(table["_cx_ps"].min(), freq) + 1
+    last = _as_period(end, freq, "end") if end is not None else \
+        _period(np.nanmax([table["_cx_ps"].max(), table["_cx_pc"].max()]), freq)
     if last < first:
         raise CXDataError(f"`end`={str(last)!r} is before `start`={str(first)!r}")
     periods = pd.period_range(first, last + 1, freq=freq)
     edges = periods.start_time.to_numpy(dtype="datetime64[ns]")
-    lazy = lazy.with_columns(_cx_ps=_period_number(naive(lazy, signup), freq),
-                             _cx_pc=_period_number(naive(lazy, churn), freq))
-    table = engines._aggregate(lazy, [*by_cols, "_cx_ps", "_cx_pc"], {})
     table = table.loc[table[by_cols].notna().all(axis=1)] if by_cols else table
     if by_cols:
         keys = sorted_groups(table[by_cols].drop_duplicates(), by_cols)

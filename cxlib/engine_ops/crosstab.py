@@ -44,53 +44,56 @@ from ..errors import CXDataError
 from .common import collect, frame, schema
 
 
-def _weights(lazy: Any, weights: Any) -> float | None:
-    """The largest weight (sums are divided by it, as the pandas path divides the weights),
-    after the checks of :func:`cxlib.core.checks.check_weights`; None unweighted."""
+def _weights(lazy: Any, weights: Any) -> tuple[float | None, int]:
+    """The largest weight (sums are divided by it, as the pandas path divides the weights)
+    after the checks of :func:`cxlib.core.checks.check_weights` (None unweighted), and the
+    number of rows; one query, a second one only to describe bad weights."""
     import narwhals as nw
 
     if weights is None:
-        return None
+        return None, int(engines._aggregate(lazy, [], {})["_cx_rows"].iloc[0])
     if not isinstance(weights, str):
         raise CXDataError("`weights` must name a column when `data` is a table (arrays cannot be aligned to it)")
-    w = nw.col(weights)
-    counts = engines._weight_checks(w, schema(lazy)[weights], weights, detail=True)
-    totals = engines._aggregate(lazy, [], {**counts, "_cx_wmax": w.max()}).iloc[0]
-    for key, what in (("_cx_w_null", "missing or non-numeric"), ("_cx_w_inf", "infinite")):
-        if totals[key] > 0:
-            raise CXDataError(f"weights column {weights!r} has {int(totals[key])} {what} value(s)")
-    if totals["_cx_w_neg"] > 0:
+    w, dtype = nw.col(weights), schema(lazy)[weights]
+    totals = engines._aggregate(lazy, [], {**engines._weight_checks(w, dtype, weights), "_cx_wmax": w.max()}).iloc[0]
+    if totals["_cx_w_bad"] > 0:
+        counts = engines._aggregate(lazy, [], engines._weight_checks(w, dtype, weights, detail=True)).iloc[0]
+        for key, what in (("_cx_w_null", "missing or non-numeric"), ("_cx_w_inf", "infinite")):
+            if counts[key] > 0:
+                raise CXDataError(f"weights column {weights!r} has {int(counts[key])} {what} value(s)")
         values = np.sort(collect(lazy.filter(w < 0).select(weights).unique())[weights].to_numpy())
-        raise CXDataError(f"weights column {weights!r} has {int(totals['_cx_w_neg'])} negative value(s) "
+        raise CXDataError(f"weights column {weights!r} has {int(counts['_cx_w_neg'])} negative value(s) "
                           f"{show_values(values)}; weights must be >= 0")
     if not totals["_cx_wmax"] > 0:
         raise CXDataError(f"weights column {weights!r} is zero everywhere")
-    return float(totals["_cx_wmax"])
+    return float(totals["_cx_wmax"]), int(totals["_cx_rows"])
 
 
-def _levels(lazy: Any, name: str) -> list[Any]:
-    """The distinct non-missing values of a column, sorted (an ``Enum``: its own order)."""
+def _levels(lazy: Any, name: str, values: pd.Series) -> list[Any]:
+    """The distinct non-missing ``values`` of a column (from a grouped table), sorted (an
+    ``Enum``: its own order)."""
     import narwhals as nw
 
     dtype = schema(lazy)[name]
     if isinstance(dtype, nw.Enum):
         return [_display(v) for v in dtype.categories]
-    values = collect(lazy.select(name).unique())[name]
-    values = values[values.notna()]
+    values = pd.Series(pd.unique(values[values.notna()]))
     try:
         return [_display(v) for v in sorted(values)]
     except TypeError:  # mixed types: sorted by their text
         return [_display(v) for v in sorted(values, key=str)]
 
 
-def _validate(data: Any, name: str, kind: str, scale: tuple | None) -> None:
-    """The checks of the pandas path's scores, run in the engine by the metric core."""
+def _validate(data: Any, name: str, kind: str, scale: tuple | None) -> float:
+    """The checks of the pandas path's scores, run in the engine by the metric core; for a
+    rated question the unweighted mean of its answers (the centring constant)."""
     if kind == "nps":
         engines.one_sample_statistics(data, "nps", {"score": name})
     elif kind == "points":  # column % with a scale: whole points within it
         engines.one_sample_statistics(data, "top_box", {"score": name, "scale": scale, "top": (scale[1], scale[1])})
     else:
-        engines.one_sample_statistics(data, "mean_score", {"score": name, "scale": scale})
+        return float(engines.one_sample_statistics(data, "mean_score", {"score": name, "scale": scale})[1]["shift"][0])
+    return 0.0
 
 
 def _slots(values: pd.Series, question: dict) -> np.ndarray:
@@ -110,10 +113,12 @@ def _slots(values: pd.Series, question: dict) -> np.ndarray:
 
 
 def _plan_rows(data: Any, lazy: Any, rows: list[str], stats: dict, nets: dict, scale: Any,
-               missing: str | None) -> tuple[list[RowSpec], list[dict], list[str], int]:
+               missing: str | None, answers: dict[str, pd.Series]) -> tuple[list[RowSpec], list[dict], list[str], int,
+                                                                        np.ndarray]:
     """The table rows as in :func:`cxlib.crosstab.spec.make_plan`, the category questions
-    (kind, levels, slot offset) and the rated questions, with their answers checked."""
-    table_rows, categories, means, width = [], [], [], 0
+    (kind, levels, slot offset), the rated questions and their means, with the answers
+    checked; ``answers`` holds each category question's distinct answers."""
+    table_rows, categories, means, shifts, width = [], [], [], [], 0
     for q in rows:
         for s in stats[q]:
             if s == "nps":
@@ -124,7 +129,7 @@ def _plan_rows(data: Any, lazy: Any, rows: list[str], stats: dict, nets: dict, s
                 width += 4
             elif s == "mean":
                 sc = question_scale(scale, q)
-                _validate(data, q, "mean", sc)
+                shifts.append(_validate(data, q, "mean", sc))
                 table_rows.append(RowSpec(q, "mean", "mean", False, score=len(means)))
                 means.append(q)
             else:
@@ -135,19 +140,20 @@ def _plan_rows(data: Any, lazy: Any, rows: list[str], stats: dict, nets: dict, s
                     _validate(data, q, "points", sc)
                     levels, kind = list(range(int(sc[0]), int(sc[1]) + 1)), "points"
                 else:
-                    levels, kind = _levels(lazy, q), "levels"
+                    levels, kind = _levels(lazy, q, answers[q]), "levels"
                 if missing is not None and missing in levels:
                     raise CXDataError(f"`missing`={missing!r} is already a level of {q!r}; choose another label")
                 table_rows += _share_rows(q, (s,), levels, nets.get(q, {}), missing, width)
                 categories.append(dict(name=q, kind=kind, levels=levels, offset=width, scale=sc))
                 width += len(levels) + 1
-    return table_rows, categories, means, width
+    return table_rows, categories, means, width, np.array(shifts)
 
 
-def _banner(lazy: Any, columns: list[str], rows: int) -> list[BannerVariable]:
+def _banner(lazy: Any, columns: list[str], rows: int, values: dict[str, pd.Series]) -> list[BannerVariable]:
+    """The Total and the banner variables' columns (``values``: each one's distinct values)."""
     banner, first = [BannerVariable(TOTAL, (TOTAL,), np.empty(0, dtype=np.int64), ("",))], 0
     for b in columns:
-        labels = _levels(lazy, b)
+        labels = _levels(lazy, b, values[b])
         if not labels:
             raise CXDataError(f"banner column {b!r} is all missing ({rows} rows): it has no columns")
         banner.append(BannerVariable(b, tuple(labels), np.empty(0, dtype=np.int64),
@@ -162,33 +168,36 @@ def _column_index(values: pd.Series, labels: tuple) -> np.ndarray:
     return np.where(values.isna().to_numpy() | (code < 0), len(labels), code)
 
 
-def _category_sums(lazy: Any, b: str, labels: tuple, questions: list[dict], width: int,
-                   weights: str | None, wmax: float | None) -> tuple[tuple, tuple]:
-    """(count, Σw, Σw²) per (column, slot) for banner variable ``b`` and for the Total."""
+def _grouped(lazy: Any, by: list[str], weights: str | None) -> pd.DataFrame:
+    """Rows, Σw and Σw² per group of ``by`` (one aggregation; missing keys kept)."""
     import narwhals as nw
 
+    aggs = {} if weights is None else {"_cx_sw": nw.col(weights).sum(),
+                                       "_cx_sw2": (nw.col(weights) * nw.col(weights)).sum()}
+    return engines._aggregate(lazy, by, aggs)
+
+
+def _category_sums(tables: list[pd.DataFrame], b: str, labels: tuple, questions: list[dict], width: int,
+                   wmax: float | None) -> tuple[tuple, tuple]:
+    """(count, Σw, Σw²) per (column, slot) for banner variable ``b`` and for the Total,
+    from the (``b``, question) tables."""
     n_cols = len(labels)
     out = [np.zeros((n_cols + 1, width)) for _ in range(3)]
-    for q in questions:
-        aggs = {} if weights is None else {"_cx_sw": nw.col(weights).sum(),
-                                           "_cx_sw2": (nw.col(weights) * nw.col(weights)).sum()}
-        t = engines._aggregate(lazy, [b, q["name"]], aggs)
+    for q, t in zip(questions, tables):
         col, slot = _column_index(t[b], labels), _slots(t[q["name"]], q)
         for k, name in enumerate(("_cx_rows", "_cx_sw", "_cx_sw2")):
-            if weights is None and k:
+            if wmax is None and k:
                 continue
-            scale = 1.0 if k == 0 else wmax ** k
-            np.add.at(out[k], (col, slot), t[name].to_numpy(dtype=float) / scale)
-    if weights is None:
+            np.add.at(out[k], (col, slot), t[name].to_numpy(dtype=float) / (1.0 if k == 0 else wmax ** k))
+    if wmax is None:
         out[1] = out[2] = out[0]
     by_column = tuple(o[:n_cols] for o in out)
     total = tuple(o.sum(axis=0, keepdims=True) for o in out)
     return by_column, total
 
 
-def _score_sums(lazy: Any, b: str, labels: tuple, means: list[str], shifts: np.ndarray, weights: str | None,
-                wmax: float | None) -> tuple[dict, dict]:
-    """n, Σw, Σw², Σw·d, Σw·d² per (column, rated question) for ``b`` and for the Total."""
+def _score_table(lazy: Any, b: str, means: list[str], shifts: np.ndarray, weights: str | None) -> pd.DataFrame:
+    """n, Σw, Σw², Σw·d, Σw·d² of every rated question per value of ``b`` (one aggregation)."""
     import narwhals as nw
 
     w = nw.col(weights) if weights else None
@@ -203,7 +212,14 @@ def _score_sums(lazy: Any, b: str, labels: tuple, means: list[str], shifts: np.n
             aggs[f"_cx_sw2{j}"] = nw.when(valid).then(w * w).sum()
         aggs[f"_cx_swd{j}"] = nw.when(valid).then(d if w is None else w * d).sum()
         aggs[f"_cx_swdd{j}"] = nw.when(valid).then(d * d if w is None else w * d * d).sum()
-    t = engines._aggregate(lazy, [b], aggs)
+    return engines._aggregate(lazy, [b], aggs)
+
+
+def _score_sums(t: pd.DataFrame, b: str, labels: tuple, means: list[str], shifts: np.ndarray,
+                wmax: float | None) -> tuple[dict, dict]:
+    """The sums of :func:`cxlib.crosstab.sums.score_sums` per column of ``b`` and for the
+    Total, from :func:`_score_table`."""
+    w = wmax
     col = _column_index(t[b], labels)
     n_cols, q = len(labels), len(means)
 
@@ -239,21 +255,23 @@ def crosstab(data: Any, rows: Any, columns: Any, *, weights: Any = None, stat: A
     stats = question_stats(rows, stat)
     net_specs = question_nets(rows, stats, nets)
     lazy = frame(data)
-    if weights is not None:
-        engines.check_columns(data, [weights] if isinstance(weights, str) else [], argument="weights")
-    wmax = _weights(lazy, weights)
-    n_rows = int(engines._aggregate(lazy, [], {})["_cx_rows"].iloc[0])
+    if isinstance(weights, str):
+        engines.check_columns(data, [weights], argument="weights")
+    wmax, n_rows = _weights(lazy, weights)
     if n_rows == 0:
         raise CXDataError("`data` has no rows: nothing to analyse")
-    table_rows, questions, means, width = _plan_rows(data, lazy, rows, stats, net_specs, scale, missing)
-    banner = _banner(lazy, columns, n_rows)
-    shifts = np.array([engines._overall_mean(data, dict(column=q, codes=())) for q in means])
+    shown = [q for q in rows if any(s != "mean" for s in stats[q])]
+    tables = {b: [_grouped(lazy, [b, q], weights) for q in shown] for b in columns}
+    answers = {q: tables[columns[0]][i][q] for i, q in enumerate(shown)}
+    table_rows, questions, means, width, shifts = _plan_rows(data, lazy, rows, stats, net_specs, scale, missing,
+                                                             answers)
+    scores = {b: _score_table(lazy, b, means, shifts, weights) for b in columns} if means else {}
+    banner = _banner(lazy, columns, n_rows, {b: (tables[b][0] if shown else scores[b])[b] for b in columns})
     cells = {}
     for variable in banner[1:]:
-        cat = _category_sums(lazy, variable.name, variable.labels, questions, width, weights, wmax) \
-            if questions else (None, None)
-        score = _score_sums(lazy, variable.name, variable.labels, means, shifts, weights, wmax) \
-            if means else (None, None)
+        b = variable.name
+        cat = _category_sums(tables[b], b, variable.labels, questions, width, wmax) if questions else (None, None)
+        score = _score_sums(scores[b], b, variable.labels, means, shifts, wmax) if means else (None, None)
         cells[id(variable)] = cells_from_sums(table_rows, len(variable.labels), cat[0], score[0],
                                               weights is not None, level)
         if id(banner[0]) not in cells:  # the Total: every respondent, from the first banner variable's groups
