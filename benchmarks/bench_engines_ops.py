@@ -22,7 +22,7 @@ Each cell is the best of ``--repeat`` interleaved runs; peak memory as in
 Usage::
 
     python benchmarks/bench_engines_ops.py                 # 10M rows per table
-    python benchmarks/bench_engines_ops.py --rows 2000000
+    python benchmarks/bench_engines_ops.py --rows 2000000 --only churn crosstab
 """
 
 from __future__ import annotations
@@ -128,6 +128,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", nargs="*", default=None, help="workloads to run (helpdesk churn crosstab journeys)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", cx.SmallBaseWarning)
     threads = duckdb.sql("select current_setting('threads')").fetchall()[0][0]
@@ -149,7 +150,7 @@ def main(argv=None):
     rows = []
     for engine, (tables, queries) in engines.items():
         calls = cxlib_calls(tables)
-        for work in calls:
+        for work in args.only or calls:
             res = race({"query": queries[work], "cxlib": calls[work]}, args.repeat)
             (t_q, m_q, ref), (t_c, m_c, out) = res["query"], res["cxlib"]
             check(work, out, ref)

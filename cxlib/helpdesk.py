@@ -266,7 +266,8 @@ def reopen_rate(
     Parameters
     ----------
     tickets : DataFrame
-        One row per ticket.
+        One row per ticket: a pandas DataFrame, or a polars, pyarrow, DuckDB or Spark table
+        (counted in that engine, :mod:`cxlib.engine_ops.helpdesk`).
     reopen_count : str
         Column with the number of times the ticket was reopened (whole number >= 0).
     resolved : str
@@ -330,7 +331,8 @@ def first_contact_resolution(
     Parameters
     ----------
     tickets : DataFrame
-        One row per ticket.
+        One row per ticket: a pandas DataFrame, or a polars, pyarrow, DuckDB or Spark table
+        (counted in that engine, :mod:`cxlib.engine_ops.helpdesk`).
     contacts : str
         Column with the number of customer contacts on the ticket (whole number >= 0).
     resolved : str
@@ -479,7 +481,7 @@ def first_response_time(
     Parameters
     ----------
     tickets : DataFrame
-        One row per ticket.
+        One row per ticket (pandas only: on an engine table a CXDataError says how to proceed).
     created, first_response : str
         Creation and first-agent-reply timestamps (datetime64 or parseable text). A missing
         first response means the ticket is still waiting (excluded, counted in ``n_open``).

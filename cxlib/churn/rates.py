@@ -185,7 +185,8 @@ def churn_rate(
     Parameters
     ----------
     customers : DataFrame
-        One row per customer.
+        One row per customer: a pandas DataFrame, or a polars, pyarrow, DuckDB or Spark
+        table (counted in that engine, :mod:`cxlib.engine_ops.churn`).
     period : {"Q", "M"}
         Calendar quarters or months.
     start, end : period-like, optional

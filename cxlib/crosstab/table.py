@@ -128,7 +128,8 @@ def crosstab(data: pd.DataFrame, rows: Any, columns: Any, *, weights: Any = None
     Parameters
     ----------
     data : DataFrame
-        One row per respondent (not modified).
+        One row per respondent (not modified); or a polars, pyarrow, DuckDB or Spark table
+        (the cells' sums computed in that engine, :mod:`cxlib.engine_ops.crosstab`).
     rows : str or list of str
         The row questions.
     columns : str or list of str

@@ -2,9 +2,9 @@
 
 Whether a customer is at risk in, churns in or joins in a period depends only on the
 calendar period of the signup date and of the churn date. So the engine computes each
-row's two period numbers (``year·4 + quarter`` or ``year·12 + month``) and counts the
-customers per (group, signup period, churn period) in one grouped aggregation — a table of
-at most groups × periods² rows; the pandas path's own counting
+row's two month numbers (``year·12 + month − 1``) and counts the customers per (group,
+signup month, churn month) in one grouped aggregation — a table of at most groups × months²
+rows, turned into quarters in Python; the pandas path's own counting
 (:func:`cxlib.churn.rates._period_counts`, with those counts as weights) and its estimator
 (:func:`cxlib.churn.rates._churn_rates`, Wilson intervals) finish. The date checks
 (missing signups, churn before signup) and the default periods come from the same table.
@@ -25,10 +25,10 @@ from ..errors import CXDataError
 from .common import check_dates, frame, naive, sorted_groups
 
 
-def _period_number(expr: Any, freq: str) -> Any:
-    """The calendar period of a date as one integer (consecutive periods differ by 1)."""
-    year, month = expr.dt.year().cast(_int64()), expr.dt.month().cast(_int64())
-    return year * 4 + (month - 1) // 3 if freq == "Q" else year * 12 + month - 1
+def _month_number(expr: Any) -> Any:
+    """The calendar month of a date as one integer, ``year·12 + month − 1`` (quarters follow
+    in Python as ``month_number // 3``: engines spell integer floor division verbosely)."""
+    return expr.dt.year().cast(_int64()) * 12 + expr.dt.month().cast(_int64()) - 1
 
 
 def _int64() -> Any:
@@ -57,13 +57,14 @@ def _counts(lazy: Any, by_cols: list[str], signup: str, churn: str, freq: str) -
     :func:`cxlib.churn.rates._customer_dates` (missing signups: a missing signup period;
     churn before signup: counted per group) in the same aggregation."""
     s, c = naive(lazy, signup), naive(lazy, churn)
-    lazy = lazy.with_columns(_cx_ps=_period_number(s, freq), _cx_pc=_period_number(c, freq))
+    lazy = lazy.with_columns(_cx_ps=_month_number(s), _cx_pc=_month_number(c))
     table = engines._aggregate(lazy, [*by_cols, "_cx_ps", "_cx_pc"],
                                {"_cx_order": engines._count(~c.is_null() & ~s.is_null() & (c < s))})
     if len(table) == 0:
         raise CXDataError("`customers` has no rows: nothing to analyse")
-    for col in ("_cx_ps", "_cx_pc"):  # whole numbers, NaN where the date is missing
-        table[col] = pd.to_numeric(table[col], errors="coerce").astype(float)
+    for col in ("_cx_ps", "_cx_pc"):  # period numbers, NaN where the date is missing
+        months = pd.to_numeric(table[col], errors="coerce").astype(float)
+        table[col] = np.floor(months / 3) if freq == "Q" else months
     no_signup = int(table.loc[table["_cx_ps"].isna(), "_cx_rows"].sum())
     if no_signup:
         raise CXDataError(f"column {signup!r} is missing in {no_signup} row(s) (an engine table has no row labels); "

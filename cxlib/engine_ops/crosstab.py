@@ -44,19 +44,33 @@ from ..errors import CXDataError
 from .common import collect, frame, schema
 
 
-def _weights(lazy: Any, weights: Any) -> tuple[float | None, int]:
-    """The largest weight (sums are divided by it, as the pandas path divides the weights)
-    after the checks of :func:`cxlib.core.checks.check_weights` (None unweighted), and the
-    number of rows; one query, a second one only to describe bad weights."""
+def _weight_aggregates(lazy: Any, weights: str | None) -> dict:
+    """Σw, Σw² and the weights' checks (bad values, largest weight) as aggregations."""
     import narwhals as nw
 
     if weights is None:
-        return None, int(engines._aggregate(lazy, [], {})["_cx_rows"].iloc[0])
+        return {}
     if not isinstance(weights, str):
         raise CXDataError("`weights` must name a column when `data` is a table (arrays cannot be aligned to it)")
+    w = nw.col(weights)
+    return {"_cx_sw": w.sum(), "_cx_sw2": (w * w).sum(), "_cx_wmax": w.max(),
+            **engines._weight_checks(w, schema(lazy)[weights], weights)}
+
+
+def _weights(lazy: Any, weights: str | None, table: pd.DataFrame | None) -> tuple[float | None, int]:
+    """The largest weight (sums are divided by it, as the pandas path divides the weights)
+    after the checks of :func:`cxlib.core.checks.check_weights` (None unweighted), and the
+    number of rows, from a grouped ``table`` of :func:`_grouped` (or one query without it);
+    a second query only to describe bad weights."""
+    import narwhals as nw
+
+    if table is None:
+        table = engines._aggregate(lazy, [], _weight_aggregates(lazy, weights))
+    rows = int(table["_cx_rows"].sum())
+    if weights is None:
+        return None, rows
     w, dtype = nw.col(weights), schema(lazy)[weights]
-    totals = engines._aggregate(lazy, [], {**engines._weight_checks(w, dtype, weights), "_cx_wmax": w.max()}).iloc[0]
-    if totals["_cx_w_bad"] > 0:
+    if table["_cx_w_bad"].sum() > 0:
         counts = engines._aggregate(lazy, [], engines._weight_checks(w, dtype, weights, detail=True)).iloc[0]
         for key, what in (("_cx_w_null", "missing or non-numeric"), ("_cx_w_inf", "infinite")):
             if counts[key] > 0:
@@ -64,9 +78,10 @@ def _weights(lazy: Any, weights: Any) -> tuple[float | None, int]:
         values = np.sort(collect(lazy.filter(w < 0).select(weights).unique())[weights].to_numpy())
         raise CXDataError(f"weights column {weights!r} has {int(counts['_cx_w_neg'])} negative value(s) "
                           f"{show_values(values)}; weights must be >= 0")
-    if not totals["_cx_wmax"] > 0:
+    wmax = table["_cx_wmax"].max()
+    if not wmax > 0:
         raise CXDataError(f"weights column {weights!r} is zero everywhere")
-    return float(totals["_cx_wmax"]), int(totals["_cx_rows"])
+    return float(wmax), rows
 
 
 def _levels(lazy: Any, name: str, values: pd.Series) -> list[Any]:
@@ -169,12 +184,9 @@ def _column_index(values: pd.Series, labels: tuple) -> np.ndarray:
 
 
 def _grouped(lazy: Any, by: list[str], weights: str | None) -> pd.DataFrame:
-    """Rows, Σw and Σw² per group of ``by`` (one aggregation; missing keys kept)."""
-    import narwhals as nw
-
-    aggs = {} if weights is None else {"_cx_sw": nw.col(weights).sum(),
-                                       "_cx_sw2": (nw.col(weights) * nw.col(weights)).sum()}
-    return engines._aggregate(lazy, by, aggs)
+    """Rows, Σw, Σw² and the weights' checks per group of ``by`` (one aggregation; missing
+    keys kept)."""
+    return engines._aggregate(lazy, by, _weight_aggregates(lazy, weights))
 
 
 def _category_sums(tables: list[pd.DataFrame], b: str, labels: tuple, questions: list[dict], width: int,
@@ -257,11 +269,11 @@ def crosstab(data: Any, rows: Any, columns: Any, *, weights: Any = None, stat: A
     lazy = frame(data)
     if isinstance(weights, str):
         engines.check_columns(data, [weights], argument="weights")
-    wmax, n_rows = _weights(lazy, weights)
-    if n_rows == 0:
-        raise CXDataError("`data` has no rows: nothing to analyse")
     shown = [q for q in rows if any(s != "mean" for s in stats[q])]
     tables = {b: [_grouped(lazy, [b, q], weights) for q in shown] for b in columns}
+    wmax, n_rows = _weights(lazy, weights, tables[columns[0]][0] if shown else None)
+    if n_rows == 0:
+        raise CXDataError("`data` has no rows: nothing to analyse")
     answers = {q: tables[columns[0]][i][q] for i, q in enumerate(shown)}
     table_rows, questions, means, width, shifts = _plan_rows(data, lazy, rows, stats, net_specs, scale, missing,
                                                              answers)
