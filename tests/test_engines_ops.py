@@ -276,3 +276,24 @@ def test_crosstab_errors_equal_pandas(backend):
     assert "`rows`='nope' is not a column" in same_error(lambda d: cx.crosstab(d, "nope", "plan"), df, make)
     assert "lists level(s) ['x']" in same_error(
         lambda d: cx.crosstab(d, "renew", "plan", nets={"renew": {"n": ["x"]}}), df, make)
+
+
+def test_churn_rate_with_time_zone_aware_dates():
+    """Aware dates are read in UTC on both paths (polars converts in the engine; DuckDB in
+    its connection's time zone, UTC here)."""
+    import polars as pl
+
+    c = customers(1000)
+    for col in ("signup_date", "churn_date"):
+        c[col] = c[col].dt.tz_localize("Europe/Berlin", nonexistent="shift_forward", ambiguous="NaT")
+    c = c.dropna(subset=["signup_date"])
+    expected = cx.churn_rate(c, by="plan").to_frame()
+    assert_same(expected, cx.churn_rate(pl.from_pandas(c), by="plan").to_frame())
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    try:
+        got = cx.churn_rate(con.from_df(c), by="plan").to_frame()
+    except cx.CXDataError as err:  # a TIMESTAMPTZ narwhals does not know (no ICU time zones): the cast to use
+        assert "TIMESTAMP WITH TIME ZONE" in str(err)
+    else:
+        assert_same(expected, got)

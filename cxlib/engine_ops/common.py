@@ -39,7 +39,9 @@ def check_dates(frame: Any, columns: list[str]) -> None:
                 f"column {name!r} has dtype {what}; expected dates or datetimes "
                 "(datetime64 or text such as '2026-01-31 09:30')"
                 + ("; on an engine table, parse text dates in the engine first (e.g. polars "
-                   "`.str.to_datetime()`, DuckDB `strptime`)" if what == "text" else ""))
+                   "`.str.to_datetime()`, DuckDB `strptime`)" if what == "text" else "")
+                + ("; a type narwhals does not know, e.g. DuckDB's TIMESTAMP WITH TIME ZONE: cast it to a "
+                   "timestamp in UTC first (`timezone('UTC', column)`)" if what == "Unknown" else ""))
 
 
 def _is_duration(dtype: Any) -> bool:
@@ -50,14 +52,18 @@ def _is_duration(dtype: Any) -> bool:
 
 def naive(frame: Any, name: str) -> Any:
     """The datetime column ``name`` as timezone-naive UTC (an aware column converted), like
-    :func:`cxlib.core.checks.date_column`; Spark keeps the time zone in the session, not
-    in the column, and its dates are read in the session's time zone as they are."""
+    :func:`cxlib.core.checks.date_column`. Spark and DuckDB keep the time zone in the
+    session or connection, not in the column: Spark's dates are read as they are, DuckDB's
+    aware timestamps are made naive in the connection's time zone (set it to UTC,
+    ``SET TimeZone = 'UTC'``, to match the pandas path)."""
     import narwhals as nw
 
     dtype = schema(frame)[name]
-    if getattr(dtype, "time_zone", None) and not frame.implementation.is_spark_like():
-        return nw.col(name).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    return nw.col(name)
+    if not getattr(dtype, "time_zone", None) or frame.implementation.is_spark_like():
+        return nw.col(name)
+    if frame.implementation.is_duckdb():
+        return nw.col(name).dt.replace_time_zone(None)
+    return nw.col(name).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
 
 
 def check_counts_dtype(frame: Any, name: str) -> None:
