@@ -132,8 +132,48 @@ def test_helpdesk_errors_equal_pandas(backend):
         lambda d: cx.reopen_rate(d, resolved="reopen_count"), t, make)
     assert "no solved tickets" in same_error(cx.reopen_rate, t.assign(first_resolved_at=pd.NaT), make)
     assert "`resolved`='nope'" in same_error(lambda d: cx.reopen_rate(d, resolved="nope"), t, make)
-    with pytest.raises(cx.CXDataError, match="quantiles and their order-statistic intervals"):
-        cx.first_response_time(make(t))
+    early = t.assign(first_resolved_at=t["first_resolved_at"].where(t.index != 0, t["created_at"] - pd.Timedelta(1, "h")))
+    assert "column 'first_resolved_at' is earlier than 'created_at' in 1 row(s)" in same_error(cx.resolution_time,
+                                                                                             early, make)
+    assert "column 'created_at' is missing in 2 row(s)" in same_error(
+        cx.resolution_time, t.assign(created_at=t["created_at"].where(t.index >= 2)), make)
+    assert "`quantiles`=(0.5, 1.5) must be numbers" in same_error(
+        lambda d: cx.first_response_time(d, quantiles=(0.5, 1.5)), t, make)
+    assert "`unit`='w' is not supported" in same_error(lambda d: cx.resolution_time(d, unit="w"), t, make)
+
+
+def with_replies(t: pd.DataFrame) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    t = t.assign(first_response_at=t["created_at"] + pd.to_timedelta(rng.integers(1, 10**6, len(t)), unit="s"))
+    t.loc[::7, "first_response_at"] = pd.NaT
+    return t
+
+
+@pytest.mark.parametrize("backend", BACKEND_IDS)
+def test_ticket_time_quantiles_equal_pandas_exactly(backend):
+    t = with_replies(tickets())
+    table = BACKENDS[backend](t)
+    assert cx.first_response_time(table) == cx.first_response_time(t)
+    kwargs = dict(quantiles=(0.1, 0.5, 0.99), unit="min")
+    assert cx.resolution_time(table, **kwargs) == cx.resolution_time(t, **kwargs)
+    for data, kwargs in ((t, dict(quantiles=(0.25, 0.5, 0.9))), (t.iloc[:40], dict(unit="D"))):
+        expected = cx.by_group(data, cx.resolution_time, by=["channel", "team"], **kwargs)
+        pd.testing.assert_frame_equal(cx.by_group(BACKENDS[backend](data), cx.resolution_time, by=["channel", "team"],
+                                                  **kwargs), expected, check_exact=True)
+
+
+def test_quantile_from_two_order_statistics_equals_numpy():
+    """The engine reads x_(f+1), x_(f+2) and interpolates them with numpy: the same float
+    as np.quantile over all the values (brute force over random samples)."""
+    from cxlib.engine_ops.helpdesk import _rows_from_ranks
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n = int(rng.integers(1, 200))
+        xs = np.sort(np.round(rng.gamma(2.0, 3.0, n), int(rng.integers(0, 4))))
+        qs = (0.5, 0.9, float(rng.random()))
+        rows = _rows_from_ranks({i + 1: float(v) for i, v in enumerate(xs)}, n, qs, 0.95)
+        assert [r["estimate"] for r in rows] == [float(np.quantile(xs, q)) for q in qs]
 
 
 # ------------------------------------------------------------------------------ churn

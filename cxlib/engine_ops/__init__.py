@@ -7,7 +7,8 @@ only a small table in the engine and finishing with the pandas path's own estima
 - :mod:`~cxlib.engine_ops.common` — shared pieces: collecting a query, date columns,
   group keys in the pandas order;
 - :mod:`~cxlib.engine_ops.helpdesk` — reopen rate and first-contact resolution (solved and
-  hit counts per group; the time quantiles are refused with a remedy);
+  hit counts per group), first-response and resolution time quantiles (only the order
+  statistics they read, ranked in the engine);
 - :mod:`~cxlib.engine_ops.churn` — customers at risk, churned and new per group and period
   (:func:`cxlib.churn_rate`);
 - :mod:`~cxlib.engine_ops.crosstab` — per-cell counts, Σw and Σw² (and the moments of rated
