@@ -6,6 +6,8 @@ Four workloads on synthetic rows held by the engine (keys as text, times as time
 * **helpdesk**: ``cx.by_group(tickets, cx.first_contact_resolution, by="channel")`` (rate,
   Wilson interval, the input checks) vs ``count(*), count(first_resolved_at),
   count(*) filter (where solved and contacts = 1) … group by channel``;
+* **durations**: ``cx.by_group(tickets, cx.resolution_time, by="channel")`` (median and
+  p90 with order-statistic intervals) vs the engine's exact quantiles per channel;
 * **churn**: ``cx.churn_rate(customers, by="plan")`` (quarters, Wilson intervals) vs the
   customers counted per plan, signup quarter and churn quarter (the table the at-risk,
   churned and new counts follow from);
@@ -41,6 +43,9 @@ from bench_engines import PeakRSS, race  # noqa: F401 - the same timing and memo
 HELPDESK_SQL = ("select channel, count(*) as n_rows, count(first_resolved_at) as solved, "
                 "count(*) filter (where first_resolved_at is not null and contacts = 1) as fcr "
                 "from {t} group by all")
+DURATIONS_SQL = ("select channel, count(first_resolved_at) as n, "
+                 "quantile_cont(epoch(first_resolved_at - created_at) / 3600, [0.5, 0.9]) as q "
+                 "from {t} where first_resolved_at is not null group by all")
 CHURN_SQL = ("select plan, year(signup_date) * 4 + (month(signup_date) - 1) // 3 as ps, "
              "year(churn_date) * 4 + (month(churn_date) - 1) // 3 as pc, count(*) as n from {t} group by all")
 CROSSTAB_SQL = "select plan, renew, count(*) as n, sum(w) as sw, sum(w * w) as sw2 from {t} group by all"
@@ -87,6 +92,9 @@ def polars_queries(t: dict[str, pl.DataFrame]) -> dict:
         "helpdesk": lambda: t["tickets"].lazy().group_by("channel").agg(
             pl.len(), g("first_resolved_at").count().alias("solved"),
             (g("first_resolved_at").is_not_null() & (g("contacts") == 1)).sum().alias("fcr")).collect(),
+        "durations": lambda: t["tickets"].lazy().filter(g("first_resolved_at").is_not_null()).with_columns(
+            h=(g("first_resolved_at") - g("created_at")).dt.total_seconds() / 3600).group_by("channel").agg(
+            pl.len(), g("h").quantile(0.5, "linear").alias("p50"), g("h").quantile(0.9, "linear").alias("p90")).collect(),
         "churn": lambda: t["customers"].lazy().group_by(
             "plan", (g("signup_date").dt.year() * 4 + (g("signup_date").dt.month() - 1) // 3).alias("ps"),
             (g("churn_date").dt.year() * 4 + (g("churn_date").dt.month() - 1) // 3).alias("pc")).agg(pl.len()).collect(),
@@ -104,6 +112,7 @@ def polars_queries(t: dict[str, pl.DataFrame]) -> dict:
 def cxlib_calls(t: dict) -> dict:
     return {
         "helpdesk": lambda: cx.by_group(t["tickets"], cx.first_contact_resolution, by="channel"),
+        "durations": lambda: cx.by_group(t["tickets"], cx.resolution_time, by="channel"),
         "churn": lambda: cx.churn_rate(t["customers"], by="plan"),
         "crosstab": lambda: cx.crosstab(t["survey"], "renew", "plan", weights="w"),
         "journeys": lambda: cx.directly_follows(t["events"]),
@@ -115,6 +124,13 @@ def check(name: str, result, reference) -> None:
     ref = reference if isinstance(reference, pd.DataFrame) else reference.to_pandas()
     if name == "helpdesk":
         assert int(result["n"].sum()) == int(ref.iloc[:, 2].sum()) and int(result["count"].sum()) == int(ref.iloc[:, 3].sum())
+    elif name == "durations":
+        medians = result.loc[result["quantile"] == 0.5].set_index("channel")["estimate"]
+        if "q" in ref:  # DuckDB: a list per channel
+            expected = ref.set_index("channel")["q"].map(lambda v: v[0])
+        else:
+            expected = ref.set_index("channel")["p50"]
+        assert np.allclose(medians.sort_index(), expected.sort_index(), rtol=1e-9)
     elif name == "crosstab":
         total = result.table[(result.table["column"] == "Total") & ~result.table["net"]]
         assert int(total["n"].iloc[0]) == int(ref.loc[ref["renew"].notna()].iloc[:, 2].sum())
@@ -128,7 +144,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", nargs="*", default=None, help="workloads to run (helpdesk churn crosstab journeys)")
+    parser.add_argument("--only", nargs="*", default=None, help="workloads to run (helpdesk durations churn crosstab journeys)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", cx.SmallBaseWarning)
     threads = duckdb.sql("select current_setting('threads')").fetchall()[0][0]
@@ -141,7 +157,7 @@ def main(argv=None):
         con.execute(f"create table {name} as select * from _{name}")
         con.unregister(f"_{name}")
     duck = {name: con.table(name) for name in frames}
-    sql = {"helpdesk": HELPDESK_SQL.format(t="tickets"), "churn": CHURN_SQL.format(t="customers"),
+    sql = {"helpdesk": HELPDESK_SQL.format(t="tickets"), "durations": DURATIONS_SQL.format(t="tickets"), "churn": CHURN_SQL.format(t="customers"),
            "crosstab": CROSSTAB_SQL.format(t="survey"), "journeys": JOURNEY_SQL.format(t="events")}
     polars_tables = {name: pl.from_pandas(df) for name, df in frames.items()}
     del frames

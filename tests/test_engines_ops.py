@@ -132,7 +132,8 @@ def test_helpdesk_errors_equal_pandas(backend):
         lambda d: cx.reopen_rate(d, resolved="reopen_count"), t, make)
     assert "no solved tickets" in same_error(cx.reopen_rate, t.assign(first_resolved_at=pd.NaT), make)
     assert "`resolved`='nope'" in same_error(lambda d: cx.reopen_rate(d, resolved="nope"), t, make)
-    early = t.assign(first_resolved_at=t["first_resolved_at"].where(t.index != 0, t["created_at"] - pd.Timedelta(1, "h")))
+    before = t["created_at"] - pd.Timedelta(1, "h")
+    early = t.assign(first_resolved_at=t["first_resolved_at"].where(t.index != 0, before))
     assert "column 'first_resolved_at' is earlier than 'created_at' in 1 row(s)" in same_error(cx.resolution_time,
                                                                                              early, make)
     assert "column 'created_at' is missing in 2 row(s)" in same_error(

@@ -76,14 +76,18 @@ def test_weighted_correlation_and_errors(data):
 
 # ------------------------------------------- helpdesk, churn, journeys, crosstab (engine_ops)
 def test_helpdesk_churn_journeys_and_crosstab_equal_pandas(spark):
-    from tests.test_engines_ops import CHURN, CROSSTABS, JOURNEY_OPTIONS, assert_same, customers, events, tickets
+    from tests.test_engines_ops import (CHURN, CROSSTABS, JOURNEY_OPTIONS, assert_same, customers, events, tickets,
+                                        with_replies)
     from tests.test_engines_ops import survey as banner_survey
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", cx.SmallBaseWarning)
-        t = tickets(800)
+        t = with_replies(tickets(800))
         st = spark.createDataFrame(t)
         assert cx.reopen_rate(st) == cx.reopen_rate(t)
+        assert cx.first_response_time(st) == cx.first_response_time(t)
+        pd.testing.assert_frame_equal(cx.by_group(st, cx.resolution_time, by="channel", unit="D"),
+                                      cx.by_group(t, cx.resolution_time, by="channel", unit="D"), check_exact=True)
         assert_same(cx.by_group(t, cx.first_contact_resolution, by="channel"),
                     cx.by_group(st, cx.first_contact_resolution, by="channel"))
         c = customers(1500)

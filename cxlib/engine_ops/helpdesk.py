@@ -27,7 +27,16 @@ from .. import engines
 from ..core.checks import check_confidence_level, check_min_base, column_list
 from ..errors import CXDataError
 from ..helpdesk import _UNITS, _check_quantiles, _duration_result, _order_statistic_ranks, _share_result
-from .common import bad_count_flag, check_counts_dtype, check_dates, collect, frame, naive, raise_bad_counts, sorted_groups
+from .common import (
+    bad_count_flag,
+    check_counts_dtype,
+    check_dates,
+    collect,
+    frame,
+    naive,
+    raise_bad_counts,
+    sorted_groups,
+)
 
 
 def share(tickets: Any, *, count_col: str, resolved: str, by: Any, confidence_level: float, min_base: int,
@@ -83,20 +92,27 @@ def _elapsed_us(lazy: Any, start: str, stop: str) -> tuple[Any, Any]:
     return lazy, (naive(lazy, stop) - naive(lazy, start)).dt.total_microseconds()
 
 
-def _needed_ranks(n: int, qs: tuple, level: float) -> set[int]:
+def _interval_ranks(n: int, qs: tuple, level: float) -> dict:
+    """:func:`cxlib.helpdesk._order_statistic_ranks` per quantile (a binomial cdf over
+    n + 1 points each: computed once, for the ranks to fetch and for the rows)."""
+    return {q: _order_statistic_ranks(n, q, level) for q in qs} if n else {}
+
+
+def _needed_ranks(n: int, qs: tuple, ranks_of: dict) -> set[int]:
     """The 1-based order statistics the quantiles of ``n`` times read: the two around each
     type-7 point and the interval's bounds."""
     ranks: set[int] = set()
     for q in qs:
         if n == 0:
             continue
-        lo, hi, _ = _order_statistic_ranks(n, q, level)
+        lo, hi, _ = ranks_of[q]
         f = int(np.floor(q * (n - 1)))
         ranks |= {r for r in (f + 1, f + 2, lo, hi) if 1 <= r <= n}
     return ranks
 
 
-def _rows_from_ranks(x: dict[int, float], n: int, qs: tuple, level: float) -> list[dict]:
+def _rows_from_ranks(x: dict[int, float], n: int, qs: tuple, level: float,
+                     ranks_of: dict | None = None) -> list[dict]:
     """The rows of :func:`cxlib.helpdesk._quantile_rows` from the needed order statistics:
     the type-7 point ``x_(f+1) + γ (x_(f+2) − x_(f+1))`` computed by numpy on those two
     values, as ``np.quantile`` computes it on all of them (checked equal in the tests)."""
@@ -106,7 +122,7 @@ def _rows_from_ranks(x: dict[int, float], n: int, qs: tuple, level: float) -> li
             rows.append(dict(quantile=q, estimate=np.nan, ci_low=np.nan, ci_high=np.nan,
                              rank_low=0, rank_high=1, coverage=np.nan))
             continue
-        lo, hi, cov = _order_statistic_ranks(n, q, level)
+        lo, hi, cov = (ranks_of or _interval_ranks(n, qs, level))[q]
         h = q * (n - 1)
         f = int(np.floor(h))
         point = x[f + 1] if f + 1 >= n else float(np.quantile(np.array([x[f + 1], x[f + 2]]), h - f))
@@ -175,11 +191,12 @@ def durations(tickets: Any, *, created: str, end: str, end_argument: str, quanti
     if by_cols:
         table = sorted_groups(table, by_cols)
     n, n_rows = table["_cx_timed"].to_numpy().astype(np.int64), table["_cx_rows"].to_numpy().astype(np.int64)
-    needed = [_needed_ranks(int(k), qs, level) for k in n]
+    ranks_of = [_interval_ranks(int(k), qs, level) for k in n]
+    needed = [_needed_ranks(int(k), qs, r) for k, r in zip(n, ranks_of)]
     lazy, us = _elapsed_us(lazy, created, end)
     per_unit = pd.Timedelta(1, _UNITS[unit]) / pd.Timedelta(1, "us")
     values = [{r: v / per_unit for r, v in got.items()}
               for got in _order_statistics(lazy, us, end, by_cols, table, needed)]
     keys = table[by_cols].reset_index(drop=True) if by_cols else None
-    return _duration_result(keys, lambda j: _rows_from_ranks(values[j], int(n[j]), qs, level), n, n_rows,
+    return _duration_result(keys, lambda j: _rows_from_ranks(values[j], int(n[j]), qs, level, ranks_of[j]), n, n_rows,
                             level=level, min_base=min_base, metric=metric, unit=unit, end=end)
