@@ -11,7 +11,8 @@ category, n, Σw(x−c) and Σw(x−c)² for means, the input checks' counts —
 aggregation; only that small table (one row per group) comes to Python, where the same
 estimators as for pandas (:mod:`cxlib.sufficient`) compute estimates and intervals. The
 results equal the pandas path's up to floating-point summation order (tested to 1e-12 on
-every engine in ``tests/test_engines.py``).
+every engine in ``tests/test_engines.py``). The helpdesk rates and time quantiles, churn
+counts, crosstab cells and directly-follows counts do the same in :mod:`cxlib.engine_ops`.
 
 Why narwhals and not Ibis
 -------------------------

@@ -269,8 +269,6 @@ def by_group(data: pd.DataFrame, metric: Any, *, by: str | Sequence[str], min_ba
         raise CXDataError("`data` is empty: no rows to analyse")
     level = check_confidence_level(confidence_level)
     grouped_operation = _operational(metric)
-    if grouped_operation is not None and engine:
-        raise CXDataError("the helpdesk metrics need a pandas DataFrame; convert first (e.g. `.to_pandas()`)")
     if grouped_operation is not None:
         if compare is not None or period is not None:
             raise CXDataError("`compare`/`period` are not available for the helpdesk metrics; "

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import engines
 from .core.checks import (
     by_columns,
     check_columns,
@@ -194,6 +195,11 @@ def _quantile_rows(x_sorted: np.ndarray, quantiles: Sequence[float], confidence_
 
 
 def _share(tickets, *, count_col, resolved, by, confidence_level, min_base, success, what, argument):
+    if engines.is_engine_frame(tickets):  # polars, pyarrow, DuckDB, Spark: counted in the engine
+        from .engine_ops.helpdesk import share
+
+        return share(tickets, count_col=count_col, resolved=resolved, by=by, confidence_level=confidence_level,
+                     min_base=min_base, success=success, what=what, argument=argument)
     tickets = check_frame(tickets, argument="tickets")
     level = check_confidence_level(confidence_level)
     min_base = check_min_base(min_base)
@@ -208,27 +214,37 @@ def _share(tickets, *, count_col, resolved, by, confidence_level, min_base, succ
             f"(row labels {show_values(tickets.index[missing])}); fill it (0 if none) or drop those tickets"
         )
     hit = solved & success(counts)
-    method = f"Wilson score interval; base = solved tickets ({resolved!r} present)"
     if not by_cols:
-        n, k = int(solved.sum()), int(hit.sum())
-        if n == 0:
-            raise CXDataError(
-                f"no solved tickets: column {resolved!r} is missing in all {len(tickets)} rows; "
-                f"{what} is defined on solved tickets only"
-            )
-        p, se, lo, hi = share_interval(np.array([k]), np.array([n]), level)
-        if n < min_base:
-            warnings.warn(f"{what} rests on {n} solved tickets (< min_base={min_base})", SmallBaseWarning,
-                          stacklevel=3)
-        return RateEstimate(estimate=float(p[0]), std_err=float(se[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
-                            n=n, confidence_level=level, method=method, count=k,
-                            n_excluded=int(len(tickets) - n), min_base=min_base, small_base=n < min_base)
+        return _share_result(None, np.array([int(solved.sum())]), np.array([int(hit.sum())]), np.array([len(tickets)]),
+                             level=level, min_base=min_base, what=what, resolved=resolved)
     codes, keys = group_codes(tickets, by_cols)
     g = len(keys)
     ok = codes >= 0  # rows with a missing group key belong to no group (as in cx.by_group)
     n = np.bincount(codes[ok], weights=solved[ok], minlength=g).astype(np.int64)
     k = np.bincount(codes[ok], weights=hit[ok], minlength=g).astype(np.int64)
     rows = np.bincount(codes[ok], minlength=g).astype(np.int64)
+    return _share_result(keys, n, k, rows, level=level, min_base=min_base, what=what, resolved=resolved)
+
+
+def _share_result(keys, n, k, rows, *, level, min_base, what, resolved):
+    """The rate and its Wilson interval from the counts: solved ``n``, with the property
+    ``k``, all tickets ``rows`` (per group of ``keys``; ``keys=None``: one ungrouped rate).
+    Shared by the pandas path and the engine path (:mod:`cxlib.engine_ops.helpdesk`)."""
+    method = f"Wilson score interval; base = solved tickets ({resolved!r} present)"
+    if keys is None:
+        n, k = int(n[0]), int(k[0])
+        if n == 0:
+            raise CXDataError(
+                f"no solved tickets: column {resolved!r} is missing in all {int(rows[0])} rows; "
+                f"{what} is defined on solved tickets only"
+            )
+        p, se, lo, hi = share_interval(np.array([k]), np.array([n]), level)
+        if n < min_base:
+            warnings.warn(f"{what} rests on {n} solved tickets (< min_base={min_base})", SmallBaseWarning,
+                          stacklevel=4)
+        return RateEstimate(estimate=float(p[0]), std_err=float(se[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
+                            n=n, confidence_level=level, method=method, count=k,
+                            n_excluded=int(rows[0] - n), min_base=min_base, small_base=n < min_base)
     p, se, lo, hi = share_interval(k, n, level)
     out = keys.copy()
     out["estimate"], out["std_err"], out["ci_low"], out["ci_high"] = p, se, lo, hi
@@ -250,7 +266,8 @@ def reopen_rate(
     Parameters
     ----------
     tickets : DataFrame
-        One row per ticket.
+        One row per ticket: a pandas DataFrame, or a polars, pyarrow, DuckDB or Spark table
+        (counted in that engine, :mod:`cxlib.engine_ops.helpdesk`).
     reopen_count : str
         Column with the number of times the ticket was reopened (whole number >= 0).
     resolved : str
@@ -314,7 +331,8 @@ def first_contact_resolution(
     Parameters
     ----------
     tickets : DataFrame
-        One row per ticket.
+        One row per ticket: a pandas DataFrame, or a polars, pyarrow, DuckDB or Spark table
+        (counted in that engine, :mod:`cxlib.engine_ops.helpdesk`).
     contacts : str
         Column with the number of customer contacts on the ticket (whole number >= 0).
     resolved : str
@@ -375,6 +393,11 @@ def _check_quantiles(quantiles: Any) -> tuple[float, ...]:
 
 
 def _durations(tickets, *, created, end, end_argument, quantiles, unit, by, confidence_level, min_base, metric):
+    if engines.is_engine_frame(tickets):
+        from .engine_ops.helpdesk import durations
+
+        return durations(tickets, created=created, end=end, end_argument=end_argument, quantiles=quantiles, unit=unit,
+                         by=by, confidence_level=confidence_level, min_base=min_base, metric=metric)
     tickets = check_frame(tickets, argument="tickets")
     level = check_confidence_level(confidence_level)
     min_base = check_min_base(min_base)
@@ -393,25 +416,11 @@ def _durations(tickets, *, created, end, end_argument, quantiles, unit, by, conf
     check_date_order(tickets, start, stop, created, end)
     has_end = stop.notna().to_numpy()
     x = ((stop - start) / pd.Timedelta(1, _UNITS[unit])).to_numpy(dtype=float)
-    method = (f"{level:.0%} distribution-free interval [X_(l), X_(u)] from order statistics "
-              "(equal-tailed binomial rule, Hahn & Meeker 1991 §5.2); point = linear interpolation (type 7); "
-              "open tickets excluded (see n_open)")
     if not by_cols:
-        n = int(has_end.sum())
-        if n == 0:
-            raise CXDataError(f"column {end!r} is missing in all {len(tickets)} rows: no ticket has a time to measure")
-        if n < min_base:
-            warnings.warn(f"{metric} rests on {n} tickets (< min_base={min_base})", SmallBaseWarning, stacklevel=3)
         xs = np.sort(x[has_end])
-        ests = tuple(
-            QuantileEstimate(estimate=r["estimate"], std_err=np.nan, ci_low=r["ci_low"], ci_high=r["ci_high"], n=n,
-                             confidence_level=level, method=method, quantile=r["quantile"],
-                             rank_low=r["rank_low"], rank_high=r["rank_high"], coverage=r["coverage"])
-            for r in _quantile_rows(xs, qs, level)
-        )
-        return DurationSummary(metric=metric, unit=_UNITS[unit], quantiles=ests, n=n,
-                               n_open=int(len(tickets) - n), confidence_level=level, min_base=min_base,
-                               small_base=n < min_base)
+        return _duration_result(None, lambda j: _quantile_rows(xs, qs, level), np.array([xs.size]),
+                                np.array([len(tickets)]), level=level, min_base=min_base, metric=metric, unit=unit,
+                                end=end)
     codes, keys = group_codes(tickets, by_cols)
     g = len(keys)
     ok = codes >= 0  # rows with a missing group key belong to no group (as in cx.by_group)
@@ -423,11 +432,38 @@ def _durations(tickets, *, created, end, end_argument, quantiles, unit, by, conf
     order = np.lexsort((xv, gc))
     xs_all = xv[order]
     bounds = np.concatenate([[0], np.cumsum(n_per_group)])
+    return _duration_result(keys, lambda j: _quantile_rows(xs_all[bounds[j]:bounds[j + 1]], qs, level), n_per_group,
+                            rows_per_group, level=level, min_base=min_base, metric=metric, unit=unit, end=end)
+
+
+def _duration_result(keys, rows_of, n, n_rows, *, level, min_base, metric, unit, end):
+    """The summary from each group's quantile rows (``rows_of(j)``, as :func:`_quantile_rows`
+    gives them), its tickets with a time ``n`` and all its tickets ``n_rows``; ``keys=None``:
+    one ungrouped summary. Shared with the engine path (:mod:`cxlib.engine_ops.helpdesk`),
+    which reads the needed order statistics from the engine."""
+    method = (f"{level:.0%} distribution-free interval [X_(l), X_(u)] from order statistics "
+              "(equal-tailed binomial rule, Hahn & Meeker 1991 §5.2); point = linear interpolation (type 7); "
+              "open tickets excluded (see n_open)")
+    if keys is None:
+        n_all = int(n[0])
+        if n_all == 0:
+            raise CXDataError(f"column {end!r} is missing in all {int(n_rows[0])} rows: no ticket has a time to measure")
+        if n_all < min_base:
+            warnings.warn(f"{metric} rests on {n_all} tickets (< min_base={min_base})", SmallBaseWarning,
+                          stacklevel=5)
+        ests = tuple(
+            QuantileEstimate(estimate=r["estimate"], std_err=np.nan, ci_low=r["ci_low"], ci_high=r["ci_high"],
+                             n=n_all, confidence_level=level, method=method, quantile=r["quantile"],
+                             rank_low=r["rank_low"], rank_high=r["rank_high"], coverage=r["coverage"])
+            for r in rows_of(0)
+        )
+        return DurationSummary(metric=metric, unit=_UNITS[unit], quantiles=ests, n=n_all,
+                               n_open=int(n_rows[0] - n_all), confidence_level=level, min_base=min_base,
+                               small_base=n_all < min_base)
     records = []
-    for j in range(g):
-        xs = xs_all[bounds[j]:bounds[j + 1]]
-        for r in _quantile_rows(xs, qs, level):
-            r.update(n=int(xs.size), n_open=int(rows_per_group[j] - xs.size))
+    for j in range(len(keys)):
+        for r in rows_of(j):
+            r.update(n=int(n[j]), n_open=int(n_rows[j] - n[j]))
             records.append((j, r))
     body = pd.DataFrame([r for _, r in records])
     out = keys.iloc[[j for j, _ in records]].reset_index(drop=True)
@@ -440,8 +476,6 @@ def _durations(tickets, *, created, end, end_argument, quantiles, unit, by, conf
     out["n_open"], out["unit"], out["min_base"] = body["n_open"], _UNITS[unit], min_base
     out["small_base"] = out["n"] < min_base
     return out
-
-
 
 
 def first_response_time(
@@ -459,7 +493,9 @@ def first_response_time(
     Parameters
     ----------
     tickets : DataFrame
-        One row per ticket.
+        One row per ticket: a pandas DataFrame, or a polars, pyarrow, DuckDB or Spark table
+        (counts and only the order statistics needed are read from that engine,
+        :mod:`cxlib.engine_ops.helpdesk`).
     created, first_response : str
         Creation and first-agent-reply timestamps (datetime64 or parseable text). A missing
         first response means the ticket is still waiting (excluded, counted in ``n_open``).

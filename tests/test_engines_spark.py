@@ -72,3 +72,47 @@ def test_weighted_correlation_and_errors(data):
     assert got.n == expected.n and np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
     with pytest.raises(cx.CXDataError, match=r"column 'osat' has \d+ value\(s\) outside the scale 1–5: \[0\]"):
         cx.csat(sdf)
+
+
+# ------------------------------------------- helpdesk, churn, journeys, crosstab (engine_ops)
+def test_helpdesk_churn_journeys_and_crosstab_equal_pandas(spark):
+    from tests.test_engines_ops import (CHURN, CROSSTABS, JOURNEY_OPTIONS, assert_same, customers, events, tickets,
+                                        with_replies)
+    from tests.test_engines_ops import survey as banner_survey
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cx.SmallBaseWarning)
+        t = with_replies(tickets(800))
+        st = spark.createDataFrame(t)
+        assert cx.reopen_rate(st) == cx.reopen_rate(t)
+        assert cx.first_response_time(st) == cx.first_response_time(t)
+        pd.testing.assert_frame_equal(cx.by_group(st, cx.resolution_time, by="channel", unit="D"),
+                                      cx.by_group(t, cx.resolution_time, by="channel", unit="D"), check_exact=True)
+        assert_same(cx.by_group(t, cx.first_contact_resolution, by="channel"),
+                    cx.by_group(st, cx.first_contact_resolution, by="channel"))
+        c = customers(1500)
+        sc = spark.createDataFrame(c)
+        for kwargs in CHURN[1:3]:
+            assert_same(cx.churn_rate(c, **kwargs).to_frame(), cx.churn_rate(sc, **kwargs).to_frame())
+        ev = events(1500)
+        sev = spark.createDataFrame(ev)
+        options, kwargs = JOURNEY_OPTIONS[2]
+        assert_same(cx.directly_follows(cx.journeys(ev, **options), **kwargs).table,
+                    cx.directly_follows(sev, **options, **kwargs).table)
+        df = banner_survey(1500)
+        expected, got = cx.crosstab(df, **CROSSTABS[1]), cx.crosstab(spark.createDataFrame(df), **CROSSTABS[1])
+        assert_same(expected.table, got.table)
+        assert_same(expected.tests, got.tests)
+
+
+def test_engine_ops_errors_on_spark(spark):
+    from tests.test_engines_ops import customers, tickets
+
+    t = tickets(200)
+    bad = t.assign(reopen_count=t["reopen_count"].where(t.index != 3, -1))
+    with pytest.raises(cx.CXDataError, match=r"1 value\(s\) that are not whole-number counts >= 0 \[-1\]"):
+        cx.reopen_rate(spark.createDataFrame(bad))
+    c = customers(100)
+    early = c.assign(churn_date=c["churn_date"].where(c.index != 0, c["signup_date"] - pd.Timedelta(days=1)))
+    with pytest.raises(cx.CXDataError, match="is earlier than 'signup_date' in 1 row"):
+        cx.churn_rate(spark.createDataFrame(early))

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import engines
 from ..core.checks import (
     as_timestamp,
     by_columns,
@@ -138,12 +139,15 @@ def _latest_date(s: np.ndarray, c: np.ndarray) -> np.datetime64:
 
 
 # ---------------------------------------------------------------------------- churn_rate
-def _period_counts(s, c, codes, g, edges):
+def _period_counts(s, c, codes, g, edges, weights=None):
     """At risk, churned and new customers per group and period (``g`` × ``k`` arrays).
 
     Customer i is at risk in periods ``a_i .. c_i`` (inclusive) and churns in ``c_i`` when
     churned; the at-risk counts are a cumulative sum of +1 at entry and -1 after exit.
+    ``weights``: how many customers each row stands for (the engine path passes one row
+    per distinct group, signup period and churn period with its count).
     """
+    w = (lambda m: None) if weights is None else (lambda m: weights[m])  # noqa: E731
     k = len(edges) - 1
     a = np.searchsorted(edges, s, side="right")  # first period starting strictly after signup
     churned_flag = ~np.isnat(c)
@@ -152,15 +156,15 @@ def _period_counts(s, c, codes, g, edges):
     width = k + 1
     grouped = codes >= 0  # rows with a missing group key belong to no group
     alive = grouped & (a <= np.minimum(c_idx, k - 1))  # at risk in at least one reported period
-    delta = np.bincount(codes[alive] * width + a[alive], minlength=g * width).reshape(g, width)
+    delta = np.bincount(codes[alive] * width + a[alive], w(alive), minlength=g * width).reshape(g, width)
     stop = np.minimum(c_idx, k - 1) + 1
-    delta -= np.bincount(codes[alive] * width + stop[alive], minlength=g * width).reshape(g, width)
+    delta -= np.bincount(codes[alive] * width + stop[alive], w(alive), minlength=g * width).reshape(g, width)
     at_risk = np.cumsum(delta, axis=1)[:, :k]
     ev = grouped & churned_flag & (c_idx >= 0) & (c_idx < k) & (a <= c_idx)
-    churned = np.bincount(codes[ev] * k + c_idx[ev], minlength=g * k).reshape(g, k)
+    churned = np.bincount(codes[ev] * k + c_idx[ev], w(ev), minlength=g * k).reshape(g, k)
     nw = grouped & (new_idx >= 0) & (new_idx < k)
-    new = np.bincount(codes[nw] * k + new_idx[nw], minlength=g * k).reshape(g, k)
-    return at_risk, churned, new
+    new = np.bincount(codes[nw] * k + new_idx[nw], w(nw), minlength=g * k).reshape(g, k)
+    return at_risk.astype(np.int64), churned.astype(np.int64), new.astype(np.int64)
 
 
 def churn_rate(
@@ -181,7 +185,8 @@ def churn_rate(
     Parameters
     ----------
     customers : DataFrame
-        One row per customer.
+        One row per customer: a pandas DataFrame, or a polars, pyarrow, DuckDB or Spark
+        table (counted in that engine, :mod:`cxlib.engine_ops.churn`).
     period : {"Q", "M"}
         Calendar quarters or months.
     start, end : period-like, optional
@@ -241,6 +246,11 @@ def churn_rate(
        period  at_risk  churned      rate  new_customers
     0  2026Q1        3        1  0.333333              1
     """
+    if engines.is_engine_frame(customers):  # polars, pyarrow, DuckDB, Spark: counted in the engine
+        from ..engine_ops.churn import churn_rate as engine_churn_rate
+
+        return engine_churn_rate(customers, period=period, start=start, end=end, signup=signup, churn=churn, by=by,
+                                 confidence_level=confidence_level, min_base=min_base, scale=scale)
     customers = check_frame(customers, argument="customers")
     freq = check_choice(period, _PERIODS, argument="period")
     check_choice(scale, SCALES, argument="scale")
@@ -258,6 +268,16 @@ def churn_rate(
     codes, keys = group_codes(customers, by_cols)
     g = len(keys)
     at_risk, churned, new = _period_counts(s, c, codes, g, edges)
+    return _churn_rates(keys, by_cols, periods, at_risk, churned, new, freq=freq, level=level, min_base=min_base,
+                        scale=scale)
+
+
+def _churn_rates(keys, by_cols, periods, at_risk, churned, new, *, freq, level, min_base, scale) -> ChurnRates:
+    """The tidy table from the counts per group × period (shared with the engine path,
+    :mod:`cxlib.engine_ops.churn`)."""
+    k = len(periods) - 1
+    g = len(keys)
+    edges = periods.start_time.to_numpy(dtype="datetime64[ns]")
     rate, se, lo, hi = share_interval(churned.ravel(), at_risk.ravel(), level)
     out = pd.DataFrame({"period": np.tile([str(p) for p in periods[:k]], g)})
     for col in by_cols:

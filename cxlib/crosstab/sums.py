@@ -190,18 +190,28 @@ def _mean_cells(rows, sums, weighted, level):
 def banner_cells(plan: Plan, answers: Answers, variable: BannerVariable, level: float) -> Cells:
     """Every cell of one banner variable: one pass to sums, then the estimates."""
     n_columns = len(variable.labels)
-    weighted = plan.weights is not None
-    out = {name: np.full((n_columns, len(plan.rows)), np.nan) for name in Cells.__dataclass_fields__}
-    share_idx = [i for i, r in enumerate(plan.rows) if r.stat != "mean"]
-    mean_idx = [i for i, r in enumerate(plan.rows) if r.stat == "mean"]
+    categories = scores = None
+    if any(r.stat != "mean" for r in plan.rows):
+        categories = category_sums(variable.codes, n_columns, answers)
+    if any(r.stat == "mean" for r in plan.rows):
+        scores = score_sums(variable.codes, n_columns, answers)
+    return cells_from_sums(plan.rows, n_columns, categories, scores, plan.weights is not None, level)
+
+
+def cells_from_sums(rows: tuple[RowSpec, ...], n_columns: int, categories: tuple | None, scores: dict | None,
+                    weighted: bool, level: float) -> Cells:
+    """The cells from the sums: ``categories`` = (count, Σw, Σw²) per (column, slot) as from
+    :func:`category_sums`, ``scores`` = the dict of :func:`score_sums` (the engine path,
+    :mod:`cxlib.engine_ops.crosstab`, computes both in the engine)."""
+    out = {name: np.full((n_columns, len(rows)), np.nan) for name in Cells.__dataclass_fields__}
+    share_idx = [i for i, r in enumerate(rows) if r.stat != "mean"]
+    mean_idx = [i for i, r in enumerate(rows) if r.stat == "mean"]
     if share_idx:
-        sums = category_sums(variable.codes, n_columns, answers)
-        part = _share_cells([plan.rows[i] for i in share_idx], *sums, weighted, normal_quantile(level))
+        part = _share_cells([rows[i] for i in share_idx], *categories, weighted, normal_quantile(level))
         for name, values in part.items():
             out[name][:, share_idx] = values
     if mean_idx:
-        sums = score_sums(variable.codes, n_columns, answers)
-        part = _mean_cells([plan.rows[i] for i in mean_idx], sums, weighted, level)
+        part = _mean_cells([rows[i] for i in mean_idx], scores, weighted, level)
         for name, values in part.items():
             out[name][:, mean_idx] = values
     return Cells(**out)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import engines
 from ..core.checks import check_choice, check_confidence_level, check_frame, check_min_base
 from ..errors import SmallBaseWarning
 from .significance import TEST_NAMES, letters_and_adjusted, pair_tests
@@ -127,7 +128,8 @@ def crosstab(data: pd.DataFrame, rows: Any, columns: Any, *, weights: Any = None
     Parameters
     ----------
     data : DataFrame
-        One row per respondent (not modified).
+        One row per respondent (not modified); or a polars, pyarrow, DuckDB or Spark table
+        (the cells' sums computed in that engine, :mod:`cxlib.engine_ops.crosstab`).
     rows : str or list of str
         The row questions.
     columns : str or list of str
@@ -216,6 +218,12 @@ def crosstab(data: pd.DataFrame, rows: Any, columns: Any, *, weights: Any = None
     >>> round(float(ct.tests.query("level == 'yes'")["statistic"].iloc[0]), 2)
     2.83
     """
+    if engines.is_engine_frame(data):  # polars, pyarrow, DuckDB, Spark: the cell sums in the engine
+        from ..engine_ops.crosstab import crosstab as engine_crosstab
+
+        return engine_crosstab(data, rows, columns, weights=weights, stat=stat, nets=nets, test=test,
+                               correction=correction, min_base=min_base, confidence_level=confidence_level,
+                               scale=scale, missing=missing)
     data = check_frame(data)
     level = check_confidence_level(confidence_level)
     min_base = check_min_base(min_base)
@@ -224,9 +232,17 @@ def crosstab(data: pd.DataFrame, rows: Any, columns: Any, *, weights: Any = None
     test = None if test == "none" else test
     plan = make_plan(data, rows, columns, weights=weights, stat=stat, nets=nets, scale=scale, missing=missing)
     answers = arrange_answers(plan.categories, plan.width, plan.scores, plan.weights)
+    return build_crosstab(plan, lambda variable: banner_cells(plan, answers, variable, level), plan.weights is not None,
+                          test=test, correction=correction, min_base=min_base, level=level)
+
+
+def build_crosstab(plan, cells_of, weighted: bool, *, test, correction, min_base, level) -> Crosstab:
+    """The tables, tests and letters from the plan and ``cells_of(variable)`` (each banner
+    variable's :class:`~cxlib.crosstab.sums.Cells`; from pandas rows here, from an engine's
+    sums in :mod:`cxlib.engine_ops.crosstab`)."""
     cell_parts, test_parts, small_columns = [], [], []
     for i, variable in enumerate(plan.banner):  # the Total column first: never tested
-        cells = banner_cells(plan, answers, variable, level)
+        cells = cells_of(variable)
         small = ~(cells.n_eff >= min_base)
         letters = np.full(small.shape, "", dtype=object)
         if test is not None and i > 0:
@@ -241,11 +257,11 @@ def crosstab(data: pd.DataFrame, rows: Any, columns: Any, *, weights: Any = None
     if small_columns:
         warnings.warn(f"{len(small_columns)} banner column(s) have a base below min_base={min_base} "
                       f"(effective base when weighted) on at least one question: {small_columns[:10]}; "
-                      "they are shown, flagged small_base, and not tested", SmallBaseWarning, stacklevel=2)
+                      "they are shown, flagged small_base, and not tested", SmallBaseWarning, stacklevel=3)
     banner = pd.DataFrame([(v.name, lab, ltr) for v in plan.banner for lab, ltr in zip(v.labels, v.letters)],
                           columns=["banner", "column", "letter"])
     return Crosstab(table, tests_frame, banner, tuple(dict.fromkeys(r.question for r in plan.rows)),
-                    tuple(v.name for v in plan.banner[1:]), plan.weights is not None, test,
+                    tuple(v.name for v in plan.banner[1:]), weighted, test,
                     "none" if correction is None else correction, level, min_base)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import engines
 from ..core.checks import (
     check_confidence_level,
 )
@@ -141,13 +142,18 @@ class DirectlyFollows:
         return self.table.copy()
 
 
-def directly_follows(journeys: Journeys, *, ends: bool = True, confidence_level: float = 0.95) -> DirectlyFollows:
+def directly_follows(journeys: Journeys, *, ends: bool = True, confidence_level: float = 0.95,
+                     **journey_options: Any) -> DirectlyFollows:
     """The directly-follows table: how often each step is followed by each other step.
 
     Parameters
     ----------
-    journeys : Journeys
-        The result of :func:`cxlib.journeys`.
+    journeys : Journeys, or an event log held by an engine
+        The result of :func:`cxlib.journeys`; or a polars, pyarrow, DuckDB or Spark table of
+        events, cut into journeys inside that engine (window functions over each customer's
+        events in time order, :mod:`cxlib.engine_ops.journeys`) with the options of
+        :func:`cxlib.journeys` given as keywords (``customer``, ``time``, ``step``, ``gap``,
+        ``start_steps``, ``end_steps``); only the pair counts come to Python.
     ends : bool, default True
         Add the pseudo-steps ``"(start)"`` → first step and last step → ``"(end)"``, so the
         share of a step's transitions that go to ``"(end)"`` is where journeys stop.
@@ -181,6 +187,13 @@ def directly_follows(journeys: Journeys, *, ends: bool = True, confidence_level:
     0          login  ticket_opened      1 0 days 02:00:00
     1  ticket_opened          login      1 0 days 22:00:00
     """
+    if engines.is_engine_frame(journeys):  # an event log in polars, pyarrow, DuckDB, Spark
+        from ..engine_ops.journeys import directly_follows as engine_directly_follows
+
+        return engine_directly_follows(journeys, ends=ends, confidence_level=confidence_level, **journey_options)
+    if journey_options:
+        raise CXDataError(f"unexpected option(s) {sorted(journey_options)}: options of cx.journeys are given "
+                          "here only with an engine table of events; pass them to cx.journeys(...)")
     j = _check_journeys(journeys)
     level = check_confidence_level(confidence_level)
     ev = j.events
@@ -206,10 +219,19 @@ def directly_follows(journeys: Journeys, *, ends: bool = True, confidence_level:
     median = grouped.median()
     codes = count.index.to_numpy()
     out_n = np.bincount(src, minlength=width)[codes // width]
-    p, _, lo, hi = share_interval(count.to_numpy(), out_n, level)
     names = np.asarray(labels, dtype=object)
-    table = pd.DataFrame({"from_step": names[codes // width], "to_step": names[codes % width],
-                          "count": count.to_numpy().astype(np.int64), "estimate": p, "ci_low": lo, "ci_high": hi,
-                          "n": out_n.astype(np.int64), "median_time": pd.to_timedelta(median.to_numpy(), unit="ns")})
+    return _follows_result(names[codes // width], names[codes % width], count.to_numpy(), out_n, median.to_numpy(),
+                           level)
+
+
+def _follows_result(from_step: np.ndarray, to_step: np.ndarray, count: np.ndarray, n: np.ndarray,
+                    median_ns: np.ndarray, level: float) -> DirectlyFollows:
+    """The table from the pair counts (shared with the engine path, :mod:`cxlib.engine_ops.journeys`):
+    ``n`` is the number of transitions out of each pair's ``from_step``, ``median_ns`` the median
+    time between the two events in nanoseconds (NaN for the pseudo-steps)."""
+    p, _, lo, hi = share_interval(count, n, level)
+    table = pd.DataFrame({"from_step": from_step, "to_step": to_step,
+                          "count": count.astype(np.int64), "estimate": p, "ci_low": lo, "ci_high": hi,
+                          "n": n.astype(np.int64), "median_time": pd.to_timedelta(median_ns, unit="ns")})
     table = table.sort_values(["from_step", "count", "to_step"], ascending=[True, False, True], kind="stable")
     return DirectlyFollows(table=table.reset_index(drop=True), confidence_level=level)
