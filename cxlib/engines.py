@@ -163,7 +163,7 @@ def _spec(data: Any, metric: str, kwargs: dict) -> dict:
     if weights is not None:
         check_columns(data, [weights], argument="weights")
     if metric == "nps":
-        options = _nps_options(kw.pop("method", "wald"), kw.pop("n_boot", 2000), kw.pop("seed", None))
+        options = _nps_options(kw.pop("method", "wald"), kw.pop("n_boot", 2000), kw.pop("seed", 0))
         _, name = _lookup(data, kw.pop("score", "ltr"), argument="score")
         codes = declared_scale(None, kw.pop("missing", ()), name)[1]
         spec = dict(kind="nps", column=name, points=(0.0, 10.0), integer=True, codes=codes, options=options)
