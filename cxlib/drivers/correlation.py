@@ -81,11 +81,39 @@ def boot_counts(rng: np.random.Generator, n: int, B: int) -> np.ndarray:
     return rng.multinomial(n, np.full(n, 1.0 / n), size=B).astype(float)
 
 
-def weighted_moments(Z: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Σv, and Σ v zzᵀ for each row of V (B, n) over complete rows Z (n, q)."""
-    M = np.empty((V.shape[0], Z.shape[1], Z.shape[1]))
-    for b, v in enumerate(V):  # one BLAS product per replicate
-        M[b] = (Z * v[:, None]).T @ Z
+def pair_products(Z: np.ndarray) -> np.ndarray:
+    """The products ``z_i z_j`` (i ≤ j, in ``numpy.triu_indices`` order) of each row, (n, q(q+1)/2).
+
+    >>> pair_products(np.array([[1.0, 2.0]])).tolist()
+    [[1.0, 2.0, 4.0]]
+    """
+    iu, ju = np.triu_indices(Z.shape[1])
+    return Z[:, iu] * Z[:, ju]
+
+
+def weighted_moments(Z: np.ndarray, V: np.ndarray, products: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Σv, and Σ v zzᵀ for each row of V (B, n) over complete rows Z (n, q).
+
+    One matrix product for the whole stack: ``V @ P`` with ``P`` the :func:`pair_products`
+    of the rows (given as ``products``, or built here in blocks of rows).
+
+    >>> Z = np.array([[1.0, 2.0], [3.0, -1.0]])
+    >>> weighted_moments(Z, np.array([[1.0, 2.0]]))[1].tolist()
+    [[[19.0, -4.0], [-4.0, 6.0]]]
+    """
+    n, q = Z.shape
+    iu, ju = np.triu_indices(q)
+    if products is not None:
+        S = V @ products
+    else:
+        S = np.zeros((V.shape[0], len(iu)))
+        step = max(1, CHUNK_ELEMENTS // (4 * len(iu)))
+        for s in range(0, n, step):
+            S += V[:, s : s + step] @ pair_products(Z[s : s + step])
+    M = np.empty((V.shape[0], q, q))
+    M[:, iu, ju] = S
+    M[:, ju, iu] = S
     return V.sum(axis=1), M
 
 
@@ -99,8 +127,10 @@ def cov_to_corr(cov: np.ndarray) -> np.ndarray:
     return C
 
 
-def corr_listwise(Zc: np.ndarray, V: np.ndarray) -> np.ndarray:
+def corr_listwise(Zc: np.ndarray, V: np.ndarray, products: np.ndarray | None = None) -> np.ndarray:
     """Weighted correlation matrices (B, q, q) from complete rows (already centred).
+
+    ``products``: the rows' :func:`pair_products`, when the caller reuses them.
 
     >>> Z = np.array([[1.0, 2.0], [2.0, 4.1], [3.0, 5.9]])
     >>> C = corr_listwise(Z - Z.mean(axis=0), np.ones((1, 3)))
@@ -109,7 +139,7 @@ def corr_listwise(Zc: np.ndarray, V: np.ndarray) -> np.ndarray:
     """
     sw = V.sum(axis=1)
     mean = (V @ Zc) / sw[:, None]
-    _, S2 = weighted_moments(Zc, V)
+    _, S2 = weighted_moments(Zc, V, products)
     cov = S2 / sw[:, None, None] - mean[:, :, None] * mean[:, None, :]
     return cov_to_corr(cov)
 
