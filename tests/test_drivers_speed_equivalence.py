@@ -7,7 +7,9 @@ Issue 14 replaced three kernels of the linear key-driver analysis:
 * ``lmg_from_subsets``: one gather per driver became one matrix product with the LMG
   weights;
 * ``weighted_moments``: one BLAS product per bootstrap replicate became one product of
-  the resampled weights with the rows' pairwise products.
+  the resampled weights with the rows' pairwise products;
+* ``_differences`` (between segments): one percentile call per pair and driver became
+  one call for all of them.
 
 The previous implementations are kept here, verbatim, as references; every result of
 ``key_drivers`` / ``key_drivers_by_group`` must agree with them to 1e-10, and the subset
@@ -27,9 +29,11 @@ import pytest
 import statsmodels.api as sm
 
 import cxlib as cx
-from cxlib.drivers import binary, correlation, dominance
+from cxlib.core.inference import adjust_p_values, percentile_interval, significance
+from cxlib.drivers import binary, correlation, dominance, groups
 from cxlib.drivers.correlation import corr_listwise, pair_products, weighted_moments
 from cxlib.drivers.dominance import all_subset_r2, lmg_from_subsets
+from cxlib.drivers.groups import DIFFERENCE_COLUMNS, group_label
 from cxlib.errors import SmallBaseWarning
 
 
@@ -75,6 +79,33 @@ def old_weighted_moments(Z: np.ndarray, V: np.ndarray, products=None) -> tuple[n
     return V.sum(axis=1), M
 
 
+def old_differences(results: dict, level: float) -> pd.DataFrame:
+    rows = []
+    labels = list(results)
+    for ia, ib in itertools.combinations(range(len(labels)), 2):
+        ra, rb = results[labels[ia]], results[labels[ib]]
+        m = min(len(ra.bootstrap_importances), len(rb.bootstrap_importances))
+        for j, d in enumerate(ra.drivers):
+            diff = float(ra.table["importance"].iloc[j] - rb.table["importance"].iloc[j])
+            reps = ra.bootstrap_importances[:m, j] - rb.bootstrap_importances[:m, j]
+            lo, hi = (float(v[0]) for v in percentile_interval(reps, level))
+            pv = min(1.0, 2 * min(np.sum(reps <= 0) + 1, np.sum(reps >= 0) + 1) / (m + 1)) if m else np.nan
+            rows.append({
+                "group_a": group_label(labels[ia]), "group_b": group_label(labels[ib]), "driver": d,
+                "estimate": diff, "ci_low": lo, "ci_high": hi, "n": min(ra.n, rb.n), "p_value": pv,
+                "small_base": ra.small_base or rb.small_base, "min_base": max(ra.min_base, rb.min_base),
+            })
+    out = pd.DataFrame(rows, columns=[c for c in DIFFERENCE_COLUMNS
+                                      if c not in ("p_value_adj", "significant", "confidence_level")])
+    out["p_value_adj"] = adjust_p_values(out["p_value"].to_numpy(dtype=float), "fdr_bh")
+    sig = significance(out["p_value_adj"].to_numpy(dtype=float), level)
+    sig[out["small_base"].to_numpy(dtype=bool)] = False
+    out["significant"] = sig
+    out["small_base"] = out["small_base"].astype(bool)
+    out["confidence_level"] = level
+    return out[list(DIFFERENCE_COLUMNS)]
+
+
 @contextlib.contextmanager
 def previous_path():
     """Run cxlib with the previous kernels (the reference path)."""
@@ -83,6 +114,7 @@ def previous_path():
         mp.setattr(dominance, "lmg_from_subsets", old_lmg_from_subsets)
         mp.setattr(binary, "lmg_from_subsets", old_lmg_from_subsets)
         mp.setattr(correlation, "weighted_moments", old_weighted_moments)
+        mp.setattr(groups, "_differences", old_differences)
         yield
 
 
@@ -184,7 +216,8 @@ def _assert_same(a, b, tol: float = 1e-10) -> None:
             assert ia[c].tolist() == ib[c].tolist(), c
     for c in ("estimate", "ci_low", "ci_high", "p_value", "p_value_adj"):
         assert np.allclose(a.differences[c], b.differences[c], rtol=0, atol=tol, equal_nan=True), c
-    assert a.differences["significant"].tolist() == b.differences["significant"].tolist()
+    for c in ("group_a", "group_b", "driver", "n", "small_base", "min_base", "significant", "confidence_level"):
+        assert a.differences[c].tolist() == b.differences[c].tolist(), c
     for key in a.results:
         assert np.max(np.abs(a.results[key].bootstrap_importances - b.results[key].bootstrap_importances)) < tol
         assert a.results[key].n_boot_failed == b.results[key].n_boot_failed
