@@ -261,3 +261,69 @@ def test_key_drivers_equals_previous_path_many_drivers():
     for c in ("importance", "ci_low", "ci_high", "share"):
         assert np.max(np.abs(new.table[c] - ref.table[c])) < 1e-10, c
     assert abs(new.r_squared - ref.r_squared) < 1e-12
+
+
+# ------------------------------------------------- weighted_correlation of a large pandas frame
+def _large_frame(n: int = 230_000, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=n)
+    df = pd.DataFrame({"ltr": np.clip(np.rint(7 + 1.8 * base), 0, 10), "w": rng.uniform(0.2, 3.0, n)})
+    df.loc[rng.random(n) < 0.03, "ltr"] = np.nan
+    for j in range(4):
+        df[f"d{j}"] = np.clip(np.rint(3 + 0.5 * base + rng.normal(size=n)), 1, 5)
+    df["d1"] = df["d1"].astype("Int8")  # a nullable integer column
+    df.loc[rng.random(n) < 0.05, "d1"] = pd.NA
+    df.loc[rng.random(n) < 0.04, "d2"] = 0  # "not applicable" code
+    df["d3"] = df["d3"].astype("int8")
+    return df
+
+
+@pytest.mark.parametrize("weights", [None, "w"])
+def test_large_frame_one_pass_equals_the_row_path(monkeypatch, weights):
+    from cxlib import engines
+
+    df = _large_frame()
+    kw = {"outcome": "ltr", "drivers": ["d0", "d1", "d2", "d3"], "weights": weights,
+          "scale": {"ltr": (0, 10), "d0": (1, 5), "d1": (1, 5), "d2": (1, 5), "d3": (1, 5)}, "missing": {"d2": [0]}}
+    assert engines.large_numeric_frame(df, ["ltr", "d0", "d1", "d2", "d3", "w"], kw["missing"])
+    fast = cx.weighted_correlation(df, **kw)
+    monkeypatch.setattr(engines, "LARGE_FRAME_ROWS", 10**9)  # the row-by-row numpy path
+    ref = cx.weighted_correlation(df, **kw)
+    assert (fast.n, fast.n_missing_codes) == (ref.n, ref.n_missing_codes)
+    assert fast.n_missing_codes["d2"] > 0
+    assert abs(fast.sum_weights - ref.sum_weights) < 1e-9 * ref.sum_weights
+    for a in ("mean", "cov", "corr"):
+        assert np.max(np.abs(getattr(fast, a) - getattr(ref, a))) < 1e-12, a
+
+
+def test_large_frame_refused_values_keep_the_full_message(monkeypatch):
+    from cxlib import engines
+
+    df = _large_frame()
+    df.loc[5, "d0"] = 7.0  # outside 1-5
+    kw = {"outcome": "ltr", "drivers": ["d0", "d1"], "scale": (1, 5)}
+    with pytest.raises(cx.CXDataError) as fast:
+        cx.weighted_correlation(df, **kw)
+    monkeypatch.setattr(engines, "LARGE_FRAME_ROWS", 10**9)
+    with pytest.raises(cx.CXDataError) as ref:
+        cx.weighted_correlation(df, **kw)
+    assert str(fast.value) == str(ref.value) and "outside the scale" in str(ref.value)
+
+
+@pytest.mark.parametrize("bad", ["inf", "all_missing"])
+def test_large_frame_other_refusals_keep_the_full_message(monkeypatch, bad):
+    from cxlib import engines
+
+    df = _large_frame()
+    if bad == "inf":
+        df.loc[[3, 4], "d0"] = [np.inf, -np.inf]
+        df.loc[4, "ltr"] = np.nan  # an incomplete row: still refused
+    else:
+        df["d0"] = np.nan
+    kw = {"outcome": "ltr", "drivers": ["d0", "d2"]}
+    with pytest.raises(cx.CXDataError) as fast:
+        cx.weighted_correlation(df, **kw)
+    monkeypatch.setattr(engines, "LARGE_FRAME_ROWS", 10**9)
+    with pytest.raises(cx.CXDataError) as ref:
+        cx.weighted_correlation(df, **kw)
+    assert str(fast.value) == str(ref.value)
