@@ -31,9 +31,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import cxlib as cx  # noqa: E402
-from bench_engines import CORR_SQL, DRIVERS, make_data  # noqa: E402
-from cxlib import engines  # noqa: E402
+from bench_engines import CORR_SQL, DRIVERS, make_data
+
+import cxlib as cx
+from cxlib import engines
 
 COLS = ["ltr", *DRIVERS]
 

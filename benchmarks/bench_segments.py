@@ -31,7 +31,7 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_driver_groups import BASELINE_REV, ROOT, baseline_tree, thread_env  # noqa: E402
+from bench_driver_groups import BASELINE_REV, ROOT, baseline_tree, thread_env
 
 
 def run(k: list[int], n_boot: int, method: str) -> dict:

@@ -184,7 +184,7 @@ def test_lmg_equals_the_factorial_definition():
     for S in range(1 << p):
         for j in range(p):
             if not S >> j & 1:
-                k = bin(S).count("1")
+                k = S.bit_count()
                 ref[j] += math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p) * (
                     r2[0, S | 1 << j] - r2[0, S])
     assert np.max(np.abs(lmg_from_subsets(r2, p)[0] - ref)) < 1e-14

@@ -340,12 +340,18 @@ def _frame_sums(data: pd.DataFrame, columns: list[str], weights: Any, scale: Any
     bounded = [j for j, (points, _) in enumerate(declared) if points is not None]
     n, sw, shift = 0, 0.0, None
     s1, s2 = np.zeros(q), np.zeros((q, q))
-    for start in range(0, len(data), FRAME_BLOCK_ROWS):
-        stop = start + FRAME_BLOCK_ROWS
-        Z = np.empty((q + 1, min(stop, len(data)) - start))  # one contiguous row per column, then ones
-        Z[q] = 1.0
-        for j, a in enumerate(arrays):
-            Z[j] = a[start:stop] if isinstance(a, np.ndarray) else a[start:stop].to_numpy(dtype=float, na_value=np.nan)
+    block = min(FRAME_BLOCK_ROWS, len(data))
+    # buffers reused by every block: fresh ~1 MB arrays would be mapped and zeroed by the
+    # system each time (page faults cost more than the arithmetic)
+    buf = np.empty((3, (q + 1) * block))  # flat, so that every view below is contiguous (BLAS needs it)
+    row, ok, wbuf = np.empty(block), np.empty(block, dtype=bool), np.empty(block)
+    for start in range(0, len(data), block):
+        size = min(block, len(data) - start)
+        Z = buf[0, : (q + 1) * size].reshape(q + 1, size)
+        Z[q] = 1.0  # the row of ones
+        for j, a in enumerate(arrays):  # one contiguous row per column
+            Z[j] = a[start : start + size] if isinstance(a, np.ndarray) else a[start : start + size].to_numpy(
+                dtype=float, na_value=np.nan)
         for j, (points, col_codes) in enumerate(declared):
             if col_codes:
                 hit = np.isin(Z[j], np.asarray(col_codes, dtype=float))
@@ -356,16 +362,18 @@ def _frame_sums(data: pd.DataFrame, columns: list[str], weights: Any, scale: Any
         for j in bounded:  # declared points: the smallest and largest value (NaN ignored)
             if np.fmin.reduce(Z[j]) < declared[j][0][0] or np.fmax.reduce(Z[j]) > declared[j][0][1]:
                 return None
-        w = np.ones(Z.shape[1]) if w_all is None else w_all[start:stop]
-        keep = ~np.isnan(Z.sum(axis=0)) & (w > 0)  # complete rows
+        w = np.ones(size) if w_all is None else w_all[start : start + size]
+        keep = np.logical_and(~np.isnan(np.sum(Z[:q], axis=0, out=row[:size])), w > 0, out=ok[:size])  # complete
         if not keep.all():
-            Z, w = Z[:, keep], w[keep]
+            m = int(np.count_nonzero(keep))
+            Z = np.compress(keep, Z, axis=1, out=buf[1, : (q + 1) * m].reshape(q + 1, m))
+            w = np.compress(keep, w, out=wbuf[:m])
         if not Z.shape[1]:
             continue
         if shift is None:
             shift = (Z[:q] @ w) / w.sum()
         Z[:q] -= shift[:, None]
-        S = (Z * w) @ Z.T  # [[Σw(z−c)(z−c)ᵀ, Σw(z−c)], [·, Σw]]
+        S = np.multiply(Z, w, out=buf[2, : Z.size].reshape(Z.shape)) @ Z.T  # [[Σw(z−c)(z−c)ᵀ, Σw(z−c)], [·, Σw]]
         n, sw = n + Z.shape[1], sw + float(S[q, q])
         s1 += S[:q, q]
         s2 += S[:q, :q]

@@ -141,7 +141,8 @@ def key_drivers(
     -----
     With R the correlation matrix of the drivers and r their correlations with the
     outcome, the R² of a subset S is ``R²(S) = r_Sᵀ R_SS⁻¹ r_S`` (no model is refitted);
-    all 2^p values come from batched Cholesky factorisations. The Shapley value (LMG) is
+    all 2^p values come from one sweep over a binary tree of subsets (subsets sharing a
+    prefix share its Schur complement). The Shapley value (LMG) is
 
     ``LMG_j = Σ_{S ⊆ P∖{j}} |S|!(p−|S|−1)!/p! · (R²(S ∪ {j}) − R²(S))``
 
