@@ -13,7 +13,8 @@ gets); ``--threads N`` pins both to N.
 
 Rerun::
 
-    .venv/bin/python benchmarks/bench_segments.py            # about 1 minute
+    .venv/bin/python benchmarks/bench_segments.py            # about 5 minutes (the baseline's 50 refits)
+    .venv/bin/python benchmarks/bench_segments.py --n-boot 10
     .venv/bin/python benchmarks/bench_segments.py --k 3 4 5 6 --n-boot 30   # the report's call
 """
 
