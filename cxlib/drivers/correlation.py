@@ -81,11 +81,39 @@ def boot_counts(rng: np.random.Generator, n: int, B: int) -> np.ndarray:
     return rng.multinomial(n, np.full(n, 1.0 / n), size=B).astype(float)
 
 
-def weighted_moments(Z: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Σv, and Σ v zzᵀ for each row of V (B, n) over complete rows Z (n, q)."""
-    M = np.empty((V.shape[0], Z.shape[1], Z.shape[1]))
-    for b, v in enumerate(V):  # one BLAS product per replicate
-        M[b] = (Z * v[:, None]).T @ Z
+def pair_products(Z: np.ndarray) -> np.ndarray:
+    """The products ``z_i z_j`` (i ≤ j, in ``numpy.triu_indices`` order) of each row, (n, q(q+1)/2).
+
+    >>> pair_products(np.array([[1.0, 2.0]])).tolist()
+    [[1.0, 2.0, 4.0]]
+    """
+    iu, ju = np.triu_indices(Z.shape[1])
+    return Z[:, iu] * Z[:, ju]
+
+
+def weighted_moments(Z: np.ndarray, V: np.ndarray, products: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Σv, and Σ v zzᵀ for each row of V (B, n) over complete rows Z (n, q).
+
+    One matrix product for the whole stack: ``V @ P`` with ``P`` the :func:`pair_products`
+    of the rows (given as ``products``, or built here in blocks of rows).
+
+    >>> Z = np.array([[1.0, 2.0], [3.0, -1.0]])
+    >>> weighted_moments(Z, np.array([[1.0, 2.0]]))[1].tolist()
+    [[[19.0, -4.0], [-4.0, 6.0]]]
+    """
+    n, q = Z.shape
+    iu, ju = np.triu_indices(q)
+    if products is not None:
+        S = V @ products
+    else:
+        S = np.zeros((V.shape[0], len(iu)))
+        step = max(1, CHUNK_ELEMENTS // (4 * len(iu)))
+        for s in range(0, n, step):
+            S += V[:, s : s + step] @ pair_products(Z[s : s + step])
+    M = np.empty((V.shape[0], q, q))
+    M[:, iu, ju] = S
+    M[:, ju, iu] = S
     return V.sum(axis=1), M
 
 
@@ -99,8 +127,10 @@ def cov_to_corr(cov: np.ndarray) -> np.ndarray:
     return C
 
 
-def corr_listwise(Zc: np.ndarray, V: np.ndarray) -> np.ndarray:
+def corr_listwise(Zc: np.ndarray, V: np.ndarray, products: np.ndarray | None = None) -> np.ndarray:
     """Weighted correlation matrices (B, q, q) from complete rows (already centred).
+
+    ``products``: the rows' :func:`pair_products`, when the caller reuses them.
 
     >>> Z = np.array([[1.0, 2.0], [2.0, 4.1], [3.0, 5.9]])
     >>> C = corr_listwise(Z - Z.mean(axis=0), np.ones((1, 3)))
@@ -109,7 +139,7 @@ def corr_listwise(Zc: np.ndarray, V: np.ndarray) -> np.ndarray:
     """
     sw = V.sum(axis=1)
     mean = (V @ Zc) / sw[:, None]
-    _, S2 = weighted_moments(Zc, V)
+    _, S2 = weighted_moments(Zc, V, products)
     cov = S2 / sw[:, None, None] - mean[:, :, None] * mean[:, None, :]
     return cov_to_corr(cov)
 
@@ -229,9 +259,10 @@ def weighted_correlation(data: Any, *, outcome: str, drivers: Any, weights: str 
     ``corr_ij = cov_ij / sqrt(cov_ii cov_jj)`` (the weighted Pearson correlation). The
     pandas path centres the rows on their mean first; an engine sums the products of
     values centred on the mean of its first 10,000 rows (one small query), which agrees
-    to about 1e-15. A pandas frame of 200,000 rows or more whose columns
-    are all numeric is scanned by DuckDB in place (8× faster at 10 million rows, and
-    no copy of the rows: ``benchmarks/bench_engines.py``).
+    to about 1e-15. A pandas frame of 200,000 rows or more whose columns are all numeric
+    is reduced in one pass over blocks of rows (the checks, the declared codes and one
+    matrix product per block, centred on the first block's means): no copy of the rows,
+    and faster than DuckDB's own query over the frame (``benchmarks/bench_engines.py``).
 
     Examples
     --------
@@ -244,7 +275,11 @@ def weighted_correlation(data: Any, *, outcome: str, drivers: Any, weights: str 
     drivers = driver_list(data, outcome, drivers)
     columns = [outcome, *drivers]
     if engines.large_numeric_frame(data, [*columns, *([weights] if isinstance(weights, str) else [])], missing):
-        data = engines.duckdb_view(data, [*columns, *([weights] if isinstance(weights, str) else [])])
+        sums = _frame_sums(data, columns, weights, scale, missing)
+        if sums is not None:  # None: a value the checks refuse; the path below names it
+            n, sw, mean, cov, codes = sums
+            return CrossProducts(columns=[str(c) for c in columns], n=n, sum_weights=sw, mean=mean, cov=cov,
+                                 corr=cov_to_corr(cov[None])[0], n_missing_codes=codes)
     if engines.is_engine_frame(data):
         if isinstance(scale, Mapping) or isinstance(missing, Mapping):
             for argument, value in (("scale", scale), ("missing", missing)):
@@ -276,3 +311,73 @@ def weighted_correlation(data: Any, *, outcome: str, drivers: Any, weights: str 
         cov = weighted_moments(centred, wu[None, :])[1][0] / sw
     return CrossProducts(columns=[str(c) for c in columns], n=n, sum_weights=sw, mean=mean, cov=cov,
                          corr=cov_to_corr(cov[None])[0], n_missing_codes=codes)
+
+
+#: Rows per block of the one-pass reduction of a large pandas frame: the block (about 1 MB)
+#: stays in cache through the checks and the matrix product.
+FRAME_BLOCK_ROWS = 16_384
+
+
+def _frame_sums(data: pd.DataFrame, columns: list[str], weights: Any, scale: Any, missing: Any
+                ) -> tuple[int, float, np.ndarray, np.ndarray, dict] | None:
+    """Σw, the weighted means and covariance of the complete rows of a large numeric frame,
+    in one pass over blocks of rows; ``None`` when a value needs the full checks' message
+    (infinite, outside the declared points, a column with no value, under 2 complete rows).
+
+    Each block: the columns as floats (one contiguous row each, and a row of ones),
+    declared missing codes set missing (counted), the rows complete with w > 0, and one
+    matrix product giving ``Σw``, ``Σw(z − c)`` and ``Σw(z − c)(z − c)ᵀ`` with ``c`` the
+    first block's means (for accuracy, as the engines do).
+    """
+    check_declared_columns(data, scale=scale, missing=missing)
+    outcome = columns[0]
+    declared = [declared_scale(scale if c != outcome or isinstance(scale, Mapping) else None,
+                               missing if c != outcome or isinstance(missing, Mapping) else (), c) for c in columns]
+    arrays = [data[c].to_numpy() if isinstance(data[c].dtype, np.dtype) else data[c].array for c in columns]
+    w_all = resolve_weights(data, weights, len(data))
+    q = len(columns)
+    codes = {str(c): 0 for c in columns}
+    bounded = [j for j, (points, _) in enumerate(declared) if points is not None]
+    n, sw, shift = 0, 0.0, None
+    s1, s2 = np.zeros(q), np.zeros((q, q))
+    block = min(FRAME_BLOCK_ROWS, len(data))
+    # buffers reused by every block: fresh ~1 MB arrays would be mapped and zeroed by the
+    # system each time (page faults cost more than the arithmetic)
+    buf = np.empty((3, (q + 1) * block))  # flat, so that every view below is contiguous (BLAS needs it)
+    row, ok, wbuf = np.empty(block), np.empty(block, dtype=bool), np.empty(block)
+    for start in range(0, len(data), block):
+        size = min(block, len(data) - start)
+        Z = buf[0, : (q + 1) * size].reshape(q + 1, size)
+        Z[q] = 1.0  # the row of ones
+        for j, a in enumerate(arrays):  # one contiguous row per column
+            Z[j] = a[start : start + size] if isinstance(a, np.ndarray) else a[start : start + size].to_numpy(
+                dtype=float, na_value=np.nan)
+        for j, (points, col_codes) in enumerate(declared):
+            if col_codes:
+                hit = np.isin(Z[j], np.asarray(col_codes, dtype=float))
+                codes[str(columns[j])] += int(hit.sum())
+                Z[j][hit] = np.nan
+        if np.isinf(Z[:q]).any():
+            return None
+        for j in bounded:  # declared points: the smallest and largest value (NaN ignored)
+            if np.fmin.reduce(Z[j]) < declared[j][0][0] or np.fmax.reduce(Z[j]) > declared[j][0][1]:
+                return None
+        w = np.ones(size) if w_all is None else w_all[start : start + size]
+        keep = np.logical_and(~np.isnan(np.sum(Z[:q], axis=0, out=row[:size])), w > 0, out=ok[:size])  # complete
+        if not keep.all():
+            m = int(np.count_nonzero(keep))
+            Z = np.compress(keep, Z, axis=1, out=buf[1, : (q + 1) * m].reshape(q + 1, m))
+            w = np.compress(keep, w, out=wbuf[:m])
+        if not Z.shape[1]:
+            continue
+        if shift is None:
+            shift = (Z[:q] @ w) / w.sum()
+        Z[:q] -= shift[:, None]
+        S = np.multiply(Z, w, out=buf[2, : Z.size].reshape(Z.shape)) @ Z.T  # [[Σw(z−c)(z−c)ᵀ, Σw(z−c)], [·, Σw]]
+        n, sw = n + Z.shape[1], sw + float(S[q, q])
+        s1 += S[:q, q]
+        s2 += S[:q, :q]
+    if n < 2 or not sw > 0:
+        return None  # too few rows (e.g. a column all missing): the row path says which
+    m = s1 / sw
+    return n, sw, shift + m, s2 / sw - np.outer(m, m), codes

@@ -6,12 +6,10 @@ first, so the point estimate and all bootstrap replicates are computed in one ba
 
 from __future__ import annotations
 
-import itertools
+import functools
 import math
 
 import numpy as np
-
-from .correlation import CHUNK_ELEMENTS
 
 #: Importance methods of :func:`~cxlib.drivers.key_drivers`.
 METHODS = ("shapley", "relative_weights", "ols", "correlation")
@@ -26,18 +24,24 @@ METHOD_TEXT = {
 }
 
 
-def _combinations(p: int, k: int) -> np.ndarray:
-    return np.fromiter(
-        itertools.chain.from_iterable(itertools.combinations(range(p), k)), dtype=np.intp, count=math.comb(p, k) * k
-    ).reshape(-1, k)
+#: Subset R² values (replicates × 2^p) computed in one batch by :func:`all_subset_r2`:
+#: about 8 MB of state, which keeps the sweep in cache.
+SUBSET_BATCH = 1 << 20
 
 
 def all_subset_r2(C: np.ndarray) -> np.ndarray:
     """R² of every subset of drivers, shape (B, 2^p), indexed by bit mask.
 
-    ``C`` (B, q, q) has the outcome first. For a subset S the augmented matrix
-    [[R_SS, r_S], [r_Sᵀ, 1]] has Cholesky factor whose last diagonal element squared is
-    1 − r_Sᵀ R_SS⁻¹ r_S, so R²(S) = 1 − L_kk²: one batched Cholesky per subset size.
+    ``C`` (B, q, q) has the outcome first. R²(S) = 1 − e(S), where e(S) is the residual
+    variance of the outcome after sweeping (Gauss–Jordan pivoting on) the drivers in S:
+    sweeping driver k turns every remaining entry into ``a_ij − a_ik a_kj / a_kk`` (a Schur
+    complement, the same quantity as the last diagonal of the Cholesky factor of the
+    augmented matrix). The subsets are built as a binary tree over the drivers in order:
+    at step t every subset of drivers 0..t−1 has two children, without driver t (the
+    matrix minus row and column t) and with it (swept on t), so subsets sharing a prefix
+    share its work and all 2^p values come from p batched array operations per row.
+    The matrices are stored as packed upper triangles, subsets and replicates along the
+    contiguous axes.
 
     >>> C = np.array([[[1.0, 0.6, 0.0], [0.6, 1.0, 0.0], [0.0, 0.0, 1.0]]])
     >>> all_subset_r2(C).round(2).tolist()
@@ -45,33 +49,55 @@ def all_subset_r2(C: np.ndarray) -> np.ndarray:
     """
     B, q, _ = C.shape
     p = q - 1
-    r2 = np.zeros((B, 1 << p))
-    for k in range(1, p + 1):
-        combos = _combinations(p, k)
-        masks = (np.left_shift(1, combos)).sum(axis=1)
-        idx = np.concatenate([combos + 1, np.zeros((len(combos), 1), dtype=np.intp)], axis=1)
-        step = max(1, CHUNK_ELEMENTS // (B * (k + 1) ** 2))
-        for s in range(0, len(combos), step):
-            ii = idx[s : s + step]
-            A = C[:, ii[:, :, None], ii[:, None, :]]
-            L = np.linalg.cholesky(A)
-            r2[:, masks[s : s + step]] = 1.0 - L[..., k, k] ** 2
-    return r2
+    step = max(1, SUBSET_BATCH >> p)
+    if B > step:
+        return np.concatenate([all_subset_r2(C[s : s + step]) for s in range(0, B, step)])
+    order = [*range(1, q), 0]  # the drivers in order, the outcome last
+    Cq = C[:, order][:, :, order]
+    X = np.concatenate([Cq[:, i, i:].T for i in range(q)])[:, None, :]  # packed rows (K, subsets, B)
+    for t in range(p):
+        m = q - t  # variables left: drivers t..p-1 and the outcome
+        n_new = m * (m - 1) // 2
+        out = np.empty((n_new, 2, 1 << t, B))
+        out[:, 0] = X[m:]  # without driver t: the packed rows 1.. are the remaining matrix
+        a = X[1:m]  # row of driver t: a_tj for the remaining j
+        s = a / X[0]
+        o = 0
+        for i in range(m - 1):  # with driver t: row i of the Schur complement
+            w = out[o : o + m - 1 - i, 1]
+            np.multiply(a[i], s[i:], out=w)
+            np.subtract(out[o : o + m - 1 - i, 0], w, out=w)
+            o += m - 1 - i
+        X = out.reshape(n_new, 2 << t, B)  # bit t is the most significant bit so far
+    return 1.0 - X[0].T
+
+
+@functools.lru_cache(maxsize=8)
+def _lmg_weights(p: int, start: int, stop: int) -> np.ndarray:
+    """LMG weights of the subsets start..stop−1 (bit masks) for every driver, (stop − start, p)."""
+    masks = np.arange(start, stop)
+    size = np.bitwise_count(masks).astype(np.intp)
+    w = np.array([1.0 / (p * math.comb(p - 1, s)) for s in range(p)] + [0.0])
+    has = ((masks[:, None] >> np.arange(p)) & 1).astype(bool)
+    W = np.where(has, w[np.maximum(size - 1, 0)][:, None], -w[size][:, None])
+    W.flags.writeable = False
+    return W
 
 
 def lmg_from_subsets(r2: np.ndarray, p: int) -> np.ndarray:
     """LMG_j = Σ_{S∌j} |S|!(p−|S|−1)!/p! · (R²(S∪{j}) − R²(S)); r2 shape (B, 2^p).
 
+    Computed as one matrix product ``r2 @ W`` with ``W[S, j] = w(|S|−1)`` if j ∈ S and
+    ``−w(|S|)`` otherwise (``w(s) = s!(p−s−1)!/p!``), in blocks of subsets.
+
     >>> lmg_from_subsets(np.array([[0.0, 0.2, 0.4, 0.5]]), 2).round(10).tolist()
     [[0.15, 0.35]]
     """
-    masks = np.arange(1 << p)
-    size = np.bitwise_count(masks)
-    weight = np.array([1.0 / (p * math.comb(p - 1, s)) for s in range(p)])
-    out = np.empty((r2.shape[0], p))
-    for j in range(p):
-        without = masks[(masks >> j) & 1 == 0]
-        out[:, j] = (r2[:, without | (1 << j)] - r2[:, without]) @ weight[size[without]]
+    n_sub = 1 << p
+    block = min(n_sub, 1 << 16)
+    out = np.zeros((r2.shape[0], p))
+    for s in range(0, n_sub, block):
+        out += r2[:, s : s + block] @ _lmg_weights(p, s, s + block)
     return out
 
 

@@ -157,22 +157,35 @@ def _group_rows(res: KeyDriverResult, by_cols: list[str], label: Any) -> pd.Data
 
 
 def _differences(results: dict, level: float) -> pd.DataFrame:
-    """Every pair of groups × driver: difference in importance, bootstrap interval and test."""
-    rows = []
+    """Every pair of groups × driver: difference in importance, bootstrap interval and test.
+
+    The replicates of all pairs sharing a number of replicates are stacked and their
+    percentiles and p-values computed in one call.
+    """
+    rows, columns = [], {}  # columns: m -> (row indices, replicate columns)
     labels = list(results)
     for ia, ib in itertools.combinations(range(len(labels)), 2):
         ra, rb = results[labels[ia]], results[labels[ib]]
         m = min(len(ra.bootstrap_importances), len(rb.bootstrap_importances))
+        reps = ra.bootstrap_importances[:m] - rb.bootstrap_importances[:m]  # (m, drivers)
+        idx, cols = columns.setdefault(m, ([], []))
+        idx.extend(range(len(rows), len(rows) + len(ra.drivers)))
+        cols.append(reps)
+        est = ra.table["importance"].to_numpy() - rb.table["importance"].to_numpy()
         for j, d in enumerate(ra.drivers):
-            diff = float(ra.table["importance"].iloc[j] - rb.table["importance"].iloc[j])
-            reps = ra.bootstrap_importances[:m, j] - rb.bootstrap_importances[:m, j]
-            lo, hi = (float(v[0]) for v in percentile_interval(reps, level))
-            pv = min(1.0, 2 * min(np.sum(reps <= 0) + 1, np.sum(reps >= 0) + 1) / (m + 1)) if m else np.nan
             rows.append({
                 "group_a": group_label(labels[ia]), "group_b": group_label(labels[ib]), "driver": d,
-                "estimate": diff, "ci_low": lo, "ci_high": hi, "n": min(ra.n, rb.n), "p_value": pv,
-                "small_base": ra.small_base or rb.small_base, "min_base": max(ra.min_base, rb.min_base),
+                "estimate": float(est[j]), "ci_low": np.nan, "ci_high": np.nan, "n": min(ra.n, rb.n),
+                "p_value": np.nan, "small_base": ra.small_base or rb.small_base,
+                "min_base": max(ra.min_base, rb.min_base),
             })
+    for m, (idx, cols) in columns.items():
+        reps = np.concatenate(cols, axis=1)
+        lo, hi = percentile_interval(reps, level)
+        pv = (np.minimum(1.0, 2 * np.minimum(np.sum(reps <= 0, axis=0) + 1, np.sum(reps >= 0, axis=0) + 1) / (m + 1))
+              if m else np.full(len(idx), np.nan))
+        for k, i in enumerate(idx):
+            rows[i].update(ci_low=float(lo[k]), ci_high=float(hi[k]), p_value=float(pv[k]))
     out = pd.DataFrame(rows, columns=[c for c in DIFFERENCE_COLUMNS
                                       if c not in ("p_value_adj", "significant", "confidence_level")])
     out["p_value_adj"] = adjust_p_values(out["p_value"].to_numpy(dtype=float), "fdr_bh")

@@ -38,10 +38,18 @@ from .correlation import (
     corr_listwise,
     corr_pairwise,
     driver_list,
+    pair_products,
     prepare_matrix,
     valid_corr,
 )
-from .dominance import MAX_BINARY_DRIVERS, MAX_SHAPLEY_DRIVERS, METHOD_TEXT, METHODS, importance_from_corr
+from .dominance import (
+    MAX_BINARY_DRIVERS,
+    MAX_SHAPLEY_DRIVERS,
+    METHOD_TEXT,
+    METHODS,
+    SUBSET_BATCH,
+    importance_from_corr,
+)
 from .results import KeyDriverResult
 
 DELETION = ("listwise", "pairwise")
@@ -133,7 +141,8 @@ def key_drivers(
     -----
     With R the correlation matrix of the drivers and r their correlations with the
     outcome, the R² of a subset S is ``R²(S) = r_Sᵀ R_SS⁻¹ r_S`` (no model is refitted);
-    all 2^p values come from batched Cholesky factorisations. The Shapley value (LMG) is
+    all 2^p values come from one sweep over a binary tree of subsets (subsets sharing a
+    prefix share its Schur complement). The Shapley value (LMG) is
 
     ``LMG_j = Σ_{S ⊆ P∖{j}} |S|!(p−|S|−1)!/p! · (R²(S ∪ {j}) − R²(S))``
 
@@ -351,13 +360,17 @@ def _bootstrap(rows: _Rows, method: str, n_boot: int, rng: np.random.Generator) 
         return reps, failed
     n = len(rows.Z)
     chunks = []
-    per = max(1, min(n_boot, CHUNK_ELEMENTS // max(n, 1), 1 << max(0, 16 - p)))
+    q = rows.centred.shape[1]
+    products = (pair_products(rows.centred)  # reused by every chunk when it fits
+                if rows.mask is None and n * q * (q + 1) // 2 <= 4 * CHUNK_ELEMENTS else None)
+    per_subsets = SUBSET_BATCH >> p if method == "shapley" else n_boot  # the sweep's batch
+    per = max(1, min(n_boot, CHUNK_ELEMENTS // max(n, 1), per_subsets))
     done = 0
     while done < n_boot:
         b = min(per, n_boot - done)
         V = boot_counts(rng, n, b) * rows.w[None, :]
         if rows.mask is None:
-            Cb = corr_listwise(rows.centred, V)
+            Cb = corr_listwise(rows.centred, V, products)
         else:
             Cb, _ = corr_pairwise(rows.centred, rows.mask, V)
         ok = valid_corr(Cb[:, 1:, 1:]) & np.isfinite(Cb).all(axis=(1, 2))

@@ -10,6 +10,7 @@ several fits side by side; :func:`name_segments` gives short descriptive names;
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from ..errors import CXDataError, SmallBaseWarning
 
 _MIN_PER_SEGMENT = 10
 _SILHOUETTE_MAX_N = 3000
+_ONE_THREAD_MAX_N = 200_000  # rows clustered on one thread (see _thread_limit)
 _METHODS = ("kmeans", "gmm")
 _INCOMPLETE = ("drop", "mean", "raise")
 
@@ -47,6 +49,27 @@ def _make_model(method: str, k: int, n_init: int, seed: int):
     from sklearn.mixture import GaussianMixture
 
     return GaussianMixture(n_components=k, covariance_type="full", n_init=n_init, random_state=seed)
+
+
+@contextlib.contextmanager
+def _thread_limit(n: int):
+    """Fits of survey-sized data run on one thread (OpenMP and BLAS).
+
+    scikit-learn's k-means parallelises each Lloyd iteration over blocks of 256 rows: on
+    some thousands of rows an iteration is a fraction of a millisecond, so the threads
+    mostly synchronise, and on a busy machine (a report batch, a shared server) they spin
+    against the other processes: ``attitudinal_segments(k=3)`` on 21,000 rows took 8×
+    longer with two threads than with one (benchmarks/bench_segments.py). The solution does
+    not depend on the number of threads beyond rounding in the last digits of the centres
+    and inertia. Above ``_ONE_THREAD_MAX_N`` rows the library defaults are kept.
+    """
+    if n > _ONE_THREAD_MAX_N:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
 
 
 def _fit(model: Any, z: np.ndarray) -> Any:
@@ -475,7 +498,8 @@ def attitudinal_segments(
     spread = sd if standardize else np.ones(len(variables))
     z = (x - center) / spread
 
-    criteria, fits = _fit_candidates(z, ks, method, int(n_init), seed)
+    with _thread_limit(n):
+        criteria, fits = _fit_candidates(z, ks, method, int(n_init), seed)
     best, crit_text = _choose_k(criteria, method)
     criteria["chosen"] = criteria["k"] == best
     model, lab = fits[best]
@@ -490,8 +514,9 @@ def attitudinal_segments(
     centres_z = model.cluster_centers_ if method == "kmeans" else model.means_
     centres = pd.DataFrame(centres_z[order] * spread + center, columns=variables)
     centres.insert(0, "segment", seg_ids)
-    stability, aris = _stability(z, lab, method=method, k=best, n_init=int(n_init), seed=seed,
-                                 n_boot=n_boot, level=level)
+    with _thread_limit(n):
+        stability, aris = _stability(z, lab, method=method, k=best, n_init=int(n_init), seed=seed,
+                                     n_boot=n_boot, level=level)
     description = (
         f"{method} on {len(variables)} variables"
         + (" (z-scored)" if standardize else " (raw units)")
