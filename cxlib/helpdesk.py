@@ -161,12 +161,18 @@ def _order_statistic_ranks(n: int, q: float, confidence_level: float) -> tuple[i
     ``l = 0`` / ``u = n + 1`` mean the bound does not exist for this n.
     """
     a = (1.0 - confidence_level) / 2.0
-    cdf = stats.binom.cdf(np.arange(n + 1), n, q)
-    lo = int(np.count_nonzero(cdf <= a))  # cdf is non-decreasing
+    # B only in a window of +-(12 SD + 12) around nq: exact, because B is non-decreasing and
+    # the checks below confirm B(start - 1) <= a and B(stop - 1) >= 1 - a (else the full range)
+    half = int(12.0 * np.sqrt(n * q * (1.0 - q)) + 12.0)
+    start, stop = max(0, int(n * q) - half), min(n + 1, int(n * q) + half + 1)
+    cdf = stats.binom.cdf(np.arange(start, stop), n, q)
+    if not ((start == 0 or stats.binom.cdf(start - 1, n, q) <= a) and (stop == n + 1 or cdf[-1] >= 1.0 - a)):
+        start, cdf = 0, stats.binom.cdf(np.arange(n + 1), n, q)
+    lo = start + int(np.count_nonzero(cdf <= a))  # every k < start has B(k) <= a
     hit = np.flatnonzero(cdf >= 1.0 - a)
-    hi = int(hit[0]) + 1 if hit.size else n + 1
-    b_hi = 1.0 if hi > n else float(cdf[hi - 1])
-    b_lo = 0.0 if lo == 0 else float(cdf[lo - 1])
+    hi = start + int(hit[0]) + 1 if hit.size else n + 1
+    b_hi = 1.0 if hi > n else float(cdf[hi - 1 - start])
+    b_lo = 0.0 if lo == 0 else float(stats.binom.cdf(lo - 1, n, q))
     return lo, hi, b_hi - b_lo
 
 
