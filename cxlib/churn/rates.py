@@ -263,8 +263,7 @@ def churn_rate(
     if last < first:
         raise CXDataError(f"`end`={str(last)!r} is before `start`={str(first)!r}")
     periods = pd.period_range(first, last + 1, freq=freq)
-    k = len(periods) - 1
-    edges = periods.start_time.to_numpy(dtype="datetime64[ns]")  # k + 1 boundaries
+    edges = periods.start_time.to_numpy(dtype="datetime64[ns]")  # one boundary more than periods
     codes, keys = group_codes(customers, by_cols)
     g = len(keys)
     at_risk, churned, new = _period_counts(s, c, codes, g, edges)
