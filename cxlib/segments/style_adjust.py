@@ -31,6 +31,7 @@ from ..core.checks import (
 )
 from ..core.inference import normal_quantile
 from ..errors import CXDataError
+from .style_ordinal import OrdinalAdjustment, fit_ordinal, ordinal_adjustment
 from .styles import ResponseStyles, _respondent_styles, _style_answers, response_styles
 
 #: Words that mark a segment as a country-like grouping (answers in different cultures or languages).
@@ -98,6 +99,8 @@ class StyleAdjustedComparison:
     confidence_level: float
     min_base: int
     weighted: bool
+    adjustment: str = "ordinal"
+    style_model: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The per-group table (a copy)."""
@@ -160,6 +163,7 @@ def style_adjusted_comparison(
     weights: Any = None,
     confidence_level: float = 0.95,
     min_base: int = 30,
+    method: str = "ordinal",
 ) -> StyleAdjustedComparison:
     """Compare groups (countries) on an outcome as reported and adjusted for response styles.
 
@@ -263,6 +267,7 @@ def style_adjusted_comparison(
     """
     data = check_frame(data)
     metric = check_choice(metric, ("nps", "mean"), argument="metric")
+    method = check_choice(method, ("ordinal", "regression"), argument="method")
     check_columns(data, [by], argument="by")
     check_columns(data, [outcome], argument="outcome")
     items = column_list(items, argument="items")
@@ -284,18 +289,15 @@ def style_adjusted_comparison(
     w = np.ones(len(used)) if w_all is None else w_all[keep]
     return _compare(used, resp, y[keep], w, names, by=by, outcome=outcome, metric=metric, items=items,
                     scale=scale, missing=missing, odd=(hi - lo) % 2 == 0, level=level, min_base=min_base,
-                    weighted=w_all is not None, lo=lo, hi=hi)
+                    weighted=w_all is not None, lo=lo, hi=hi, x=x[keep], how=method)
 
 
 def _compare(used, resp, y, w, names, *, by, outcome, metric, items, scale, missing, odd, level, min_base,
-             weighted, lo, hi) -> StyleAdjustedComparison:
-    # long-function: fits both models, builds the tidy table, the tests and the rankings in one place
+             weighted, lo, hi, x, how) -> StyleAdjustedComparison:
+    # long-function: both comparisons, the tidy table, the tests and the rankings in one place
     codes = names.get_indexer(used[by].to_numpy())
     dummies = np.zeros((len(y), len(names)))
     dummies[np.arange(len(y)), codes] = 1.0
-    style_cols = ["ers", "ars", "drs"] if odd else ["ers", "ars"]
-    s = resp[style_cols].to_numpy(dtype=float)
-    s = s - (w[:, None] * s).sum(axis=0) / w.sum()
     sw = np.bincount(codes, weights=w, minlength=len(names))
     sw2 = np.bincount(codes, weights=w * w, minlength=len(names))
     n = np.bincount(codes, minlength=len(names))
@@ -303,14 +305,26 @@ def _compare(used, resp, y, w, names, *, by, outcome, metric, items, scale, miss
     base = n_eff if weighted else n.astype(float)
     ok = base >= min_base
     z = normal_quantile(level)
-    frames, tests, coefficients = [], [], {}
-    for adjustment, design in (("raw", dummies), ("adjusted", np.column_stack([dummies, s]))):
-        beta, cov = _robust_fit(design, y, w)
-        se = np.sqrt(np.diag(cov))[: len(names)]
-        est = beta[: len(names)]
-        if adjustment == "adjusted":
-            coefficients = dict(zip(style_cols, beta[len(names):].tolist()))
-        stat, df, p = _wald(beta, cov, np.flatnonzero(ok))
+    beta, cov = _robust_fit(dummies, y, w)
+    parts = {"raw": (beta, np.sqrt(np.diag(cov)), _wald(beta, cov, np.flatnonzero(ok)))}
+    coefficients, model, style_cols = {}, None, ["ers", "ars", "drs"] if odd else ["ers", "ars"]
+    if how == "regression":
+        s = resp[style_cols].to_numpy(dtype=float)
+        s = s - (w[:, None] * s).sum(axis=0) / w.sum()
+        beta, cov = _robust_fit(np.column_stack([dummies, s]), y, w)
+        coefficients = dict(zip(style_cols, beta[len(names):].tolist()))
+        parts["adjusted"] = (beta[: len(names)], np.sqrt(np.diag(cov))[: len(names)],
+                             _wald(beta, cov, np.flatnonzero(ok)))
+    else:
+        adj = _ordinal(x, y, codes, w, ok, n_groups=len(names))
+        coefficients = {"loading": adj.loading}
+        parts["adjusted"] = (adj.estimate, adj.std_err, (adj.statistic, adj.df, adj.p_value))
+        fit = adj.fit
+        model = pd.DataFrame({by: names, "style_location": fit.get("mu"), "style_scale": np.exp(fit.get("log_sigma")),
+                              "outcome_location": fit.get("a"), "effect": adj.effect, "effect_std_err": adj.effect_se,
+                              "reference": np.arange(len(names)) == adj.reference})
+    frames, tests = [], []
+    for adjustment, (est, se, (stat, df, p)) in parts.items():
         tests.append({"adjustment": adjustment, "statistic": stat, "df": df, "p_value": p,
                       "significant": bool(p < 1 - level) if np.isfinite(p) else pd.NA, "groups": int(ok.sum())})
         frames.append(pd.DataFrame({by: names, "adjustment": adjustment, "estimate": est, "std_err": se,
@@ -325,19 +339,52 @@ def _compare(used, resp, y, w, names, *, by, outcome, metric, items, scale, miss
     raw_rank = table.loc[table["adjustment"] == "raw", "rank"].to_numpy()
     adj_rank = table.loc[table["adjustment"] == "adjusted", "rank"].to_numpy()
     moved = tuple(str(g) for g, a, b in zip(names, raw_rank, adj_rank) if not pd.isna(a) and a != b)
-    what = "NPS (+100 promoter / 0 passive / -100 detractor)" if metric == "nps" else f"mean of {outcome!r}"
-    method = (
-        f"{what} by {by!r}: raw = the group's {'weighted ' if weighted else ''}mean; adjusted = the group's "
-        f"intercept in a {'weighted ' if weighted else ''}least-squares model with the respondent's "
-        f"{', '.join(c.upper() for c in style_cols)} on the {lo:g}-{hi:g} battery ({len(items)} items) centred at "
-        f"the sample mean (Baumgartner & Steenkamp 2001); HC0 sandwich standard errors, normal "
-        f"{level:.0%} intervals; Wald chi-square test of equal groups over groups with "
-        f"{'Kish effective base' if weighted else 'n'} >= {min_base}"
-    )
     return StyleAdjustedComparison(
         table=table, tests=pd.DataFrame(tests), ranking_changed=bool(len(moved)), moved=moved, styles=styles,
-        coefficients=coefficients, by=by, outcome=outcome, metric=metric, method=method,
-        confidence_level=level, min_base=min_base, weighted=weighted)
+        coefficients=coefficients, by=by, outcome=outcome, metric=metric,
+        method=_method_text(how, metric=metric, outcome=outcome, by=by, weighted=weighted, cols=style_cols, lo=lo,
+                            hi=hi, n_items=len(items), level=level, min_base=min_base),
+        confidence_level=level, min_base=min_base, weighted=weighted, adjustment=how, style_model=model)
+
+
+def _ordinal(x: np.ndarray, y: np.ndarray, codes: np.ndarray, w: np.ndarray, ok: np.ndarray, *, n_groups: int
+             ) -> OrdinalAdjustment:
+    """The battery-anchored ordinal model on coded answers (see :mod:`.style_ordinal`)."""
+    resp, item = np.nonzero(~np.isnan(x))
+    answers = x[resp, item]
+    cats, values = np.unique(answers), np.unique(y)
+    if len(cats) < 2 or len(values) < 2:
+        what = "battery" if len(cats) < 2 else "outcome"
+        raise CXDataError(f"the {what} has a single answer ({(cats if len(cats) < 2 else values)[0]:g}) among the "
+                          "respondents compared: the ordinal style model needs at least two; use method='regression'")
+    base = np.bincount(codes, weights=w, minlength=n_groups)
+    ref = int(np.argmax(np.where(ok, base, -1.0))) if ok.any() else int(np.argmax(base))
+    fit = fit_ordinal((resp, item, np.searchsorted(cats, answers)), np.searchsorted(values, y), codes, w,
+                      n_groups=n_groups, n_items=x.shape[1], n_cats=len(cats), n_out=len(values), ref=ref)
+    pool = ok if ok.any() else np.ones(n_groups, dtype=bool)
+    share = np.where(pool, base, 0.0) / base[pool].sum()
+    return ordinal_adjustment(fit, values, np.flatnonzero(ok), share)
+
+
+def _method_text(how: str, *, metric: str, outcome: str, by: str, weighted: bool, cols: list[str], lo: float,
+                 hi: float, n_items: int, level: float, min_base: int) -> str:
+    """The comparison's method in words."""
+    what = "NPS (+100 promoter / 0 passive / -100 detractor)" if metric == "nps" else f"mean of {outcome!r}"
+    wt = "weighted " if weighted else ""
+    if how == "regression":
+        adjusted = (f"adjusted = the group's intercept in a {wt}least-squares model with the respondent's "
+                    f"{', '.join(c.upper() for c in cols)} on the {lo:g}-{hi:g} battery ({n_items} items) centred "
+                    f"at the sample mean (Baumgartner & Steenkamp 2001); HC0 sandwich standard errors; Wald "
+                    "chi-square test of equal groups")
+    else:
+        adjusted = (f"adjusted = the group's outcome distribution at the sample's average response style, from a "
+                    f"{wt}heteroskedastic ordered probit in which each group's location and scale are estimated on "
+                    f"the {lo:g}-{hi:g} battery ({n_items} items, common cut points; Rossi, Gilula & Allenby 2001) "
+                    "and carried to the outcome with one estimated loading; sandwich standard errors with the "
+                    "respondent as cluster, delta method; minimum-distance chi-square test that the outcome "
+                    "differs between groups only as their battery style predicts")
+    return (f"{what} by {by!r}: raw = the group's {wt}mean; {adjusted}; normal {level:.0%} intervals; tests over "
+            f"groups with {'Kish effective base' if weighted else 'n'} >= {min_base}")
 
 
 def study_style_comparison(
