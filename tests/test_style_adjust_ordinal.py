@@ -26,13 +26,34 @@ ITEMS_SYN = SYNTHETIC_ROLES.columns("drivers")
 NPS_VALUES = np.array([-100.0, 0.0, 100.0])
 
 
+GROUPS = ["A", "B", "C", "D"]
+
+
+def styled4(seed: int, n: int) -> pd.DataFrame:
+    """Four countries answering four 1-5 items and a 0-10 score through a style of their
+    own (shift, and spread about a centre off the mean, as in the synthetic generator);
+    no difference in experience."""
+    rng = np.random.default_rng(seed)
+    country = rng.choice(GROUPS, size=n)
+    shift = pd.Series({"A": 0.0, "B": 0.5, "C": -0.5, "D": 0.2})[country].to_numpy()
+    spread = pd.Series({"A": 1.0, "B": 1.3, "C": 0.8, "D": 0.9})[country].to_numpy()
+    latent = rng.normal(size=n)
+    out = {"country": country}
+    for j in range(4):
+        z = 0.3 + shift + spread * (0.8 * latent + rng.normal(scale=0.6, size=n) - 0.3)
+        out[f"q{j}"] = np.digitize(z, [-1.3, -0.5, 0.4, 1.2]) + 1
+    z = 0.3 + 0.8 * shift + spread * (0.9 * latent + rng.normal(scale=0.5, size=n) - 0.3)
+    out["ltr"] = np.clip(np.round(7.3 + 1.8 * z), 0, 10).astype(int)
+    return pd.DataFrame(out)
+
+
 def coded(df: pd.DataFrame):
     """The model's inputs from a styled frame: answers as (respondent, item, category),
     the NPS group, the country code."""
     x = df[ITEMS].to_numpy(float)
     resp, item = np.nonzero(~np.isnan(x))
     cats = np.unique(x[resp, item])
-    group = pd.Index(["A", "B", "C"]).get_indexer(df["country"])
+    group = pd.Index(GROUPS).get_indexer(df["country"])
     nps = np.where(df["ltr"] >= 9, 2, np.where(df["ltr"] >= 7, 1, 0))
     return (resp, item, np.searchsorted(cats, x[resp, item])), nps, group, len(cats)
 
@@ -40,21 +61,21 @@ def coded(df: pd.DataFrame):
 def brute_loglik(theta: np.ndarray, df: pd.DataFrame, ref: int, n_cats: int) -> np.ndarray:
     """Per-respondent log-likelihood written from the model's definition, respondent by item:
     P(y_ij <= k | c) = Φ(((κ_k − μ_c)/σ_c − α_j)/s_j), P(o <= m | c) = Φ((θ_m − a_c)/σ_c)."""
-    k1, j1, g1 = n_cats - 1, len(ITEMS) - 1, 2
-    it = iter(np.split(theta, np.cumsum([k1, j1, j1, g1, g1, 2])))
+    k1, j1, g1 = n_cats - 1, len(ITEMS) - 1, len(GROUPS) - 1
+    it = iter(np.split(theta, np.cumsum([k1, j1, j1, g1, g1, 2])))  # then a: g1 values
     kappa_free, alpha, log_s, mu, log_sig, thr_free, a = (next(it) for _ in range(7))
 
     def cuts(free):
         return np.concatenate([[-np.inf], free[0] + np.concatenate([[0.0], np.cumsum(np.exp(free[1:]))]), [np.inf]])
 
-    others = [c for c in range(3) if c != ref]
+    others = [c for c in range(len(GROUPS)) if c != ref]
     full = {}
     for name, v in (("mu", mu), ("log_sig", log_sig), ("a", a)):
-        full[name] = np.zeros(3)
+        full[name] = np.zeros(len(GROUPS))
         full[name][others] = v
     kap, thr = cuts(kappa_free), cuts(thr_free)
     alpha, s = np.concatenate([[0.0], alpha]), np.exp(np.concatenate([[0.0], log_s]))
-    country = pd.Index(["A", "B", "C"]).get_indexer(df["country"])
+    country = pd.Index(GROUPS).get_indexer(df["country"])
     mu_c, sig_c, a_c = full["mu"][country], np.exp(full["log_sig"][country]), full["a"][country]
     x = df[ITEMS].to_numpy(float)
     k = np.searchsorted(np.unique(x), x) + 1  # rating -> position among the cut points
@@ -67,10 +88,10 @@ def brute_loglik(theta: np.ndarray, df: pd.DataFrame, ref: int, n_cats: int) -> 
 
 @pytest.fixture(scope="module")
 def small():
-    df = styled_frame(seed=8, n=300)
+    df = styled4(seed=8, n=400)
     battery, nps, group, n_cats = coded(df)
     ref = int(np.argmax(np.bincount(group)))
-    fit = fit_ordinal(battery, nps, group, np.ones(len(df)), n_groups=3, n_items=4, n_cats=n_cats, n_out=3, ref=ref)
+    fit = fit_ordinal(battery, nps, group, np.ones(len(df)), n_groups=4, n_items=4, n_cats=n_cats, n_out=3, ref=ref)
     return df, fit, ref, n_cats
 
 
@@ -102,27 +123,33 @@ def scores_at(theta, df, ref, n_cats, h=1e-5):
                       - brute_loglik(theta - h * e, df, ref, n_cats).sum()) / (2 * h) for e in np.eye(len(theta))])
 
 
-def test_adjusted_values_follow_their_formula_and_their_errors_a_simulation(small):
+@pytest.mark.parametrize("centre", [True, False])
+def test_adjusted_values_follow_their_formula_and_their_errors_a_simulation(small, centre):
     df, fit, ref, n_cats = small
-    share = np.bincount(pd.Index(["A", "B", "C"]).get_indexer(df["country"])) / len(df)
-    adj = ordinal_adjustment(fit, NPS_VALUES, np.arange(3), share)
+    share = np.bincount(pd.Index(GROUPS).get_indexer(df["country"])) / len(df)
+    adj = ordinal_adjustment(fit, NPS_VALUES, np.arange(4), share, centre=centre)
     mu, log_sig, a = fit.get("mu"), fit.get("log_sigma"), fit.get("a")
-    # the loading: the fixed point λ = μᵀ W a / μᵀ W μ with W the inverse sandwich of g = a − λ μ
-    others = [c for c in range(3) if c != ref]
+    # the loading: the fixed point β = (Xᵀ W X)⁻¹ Xᵀ W a, X = [μ, 1 − σ], W the inverse
+    # sandwich of g = a − X β, over the groups other than the reference
+    others = [c for c in range(4) if c != ref]
+    x = np.column_stack([mu, 1 - np.exp(log_sig)])[others, : 2 if centre else 1]
     sl = fit.layout.slices()
-    jac = np.zeros((2, len(fit.theta)))
-    jac[[0, 1], sl["a"].start + np.arange(2)] = 1.0
-    jac[[0, 1], sl["mu"].start + np.arange(2)] = -adj.loading
+    jac = np.zeros((3, len(fit.theta)))
+    jac[np.arange(3), sl["a"].start + np.arange(3)] = 1.0
+    jac[np.arange(3), sl["mu"].start + np.arange(3)] = -adj.loading[0]
+    if centre:
+        jac[np.arange(3), sl["log_sigma"].start + np.arange(3)] = adj.loading[1] * np.exp(log_sig[others])
     w = np.linalg.inv(jac @ fit.cov @ jac.T)
-    assert adj.loading == pytest.approx(mu[others] @ w @ a[others] / (mu[others] @ w @ mu[others]), rel=1e-8)
-    g = a[others] - adj.loading * mu[others]
-    assert adj.statistic == pytest.approx(g @ w @ g, rel=1e-8) and adj.df == 1
-    assert adj.p_value == pytest.approx(stats.chi2.sf(g @ w @ g, 1), rel=1e-8)
+    np.testing.assert_allclose(adj.loading, np.linalg.solve(x.T @ w @ x, x.T @ w @ a[others]), rtol=1e-8)
+    g = a[others] - x @ adj.loading
+    assert adj.statistic == pytest.approx(g @ w @ g, rel=1e-8) and adj.df == (1 if centre else 2)
+    assert adj.p_value == pytest.approx(stats.chi2.sf(g @ w @ g, adj.df), rel=1e-8)
     # the adjusted NPS: the outcome at the average style, 100 (P(promoter) − P(detractor))
+    lam, gam = adj.loading[0], (adj.loading[1] if centre else 0.0)
     cuts = fit.get("theta")[0] + np.concatenate([[0.0], np.exp(fit.get("theta")[1:])]).cumsum()
     mu_bar, sig_bar = share @ mu, np.exp(share @ log_sig)
-    delta = (a - adj.loading * mu) / np.exp(log_sig)
-    z = (cuts[None, :] - adj.loading * mu_bar) / sig_bar - delta[:, None]
+    delta = (a - lam * mu - gam * (1 - np.exp(log_sig))) / np.exp(log_sig)
+    z = (cuts[None, :] - lam * mu_bar - gam * (1 - sig_bar)) / sig_bar - delta[:, None]
     np.testing.assert_allclose(adj.estimate, 100 * (1 - stats.norm.cdf(z[:, 1]) - stats.norm.cdf(z[:, 0])), rtol=1e-9)
     np.testing.assert_allclose(adj.effect, delta, atol=1e-12)
     # delta-method standard errors against the spread of the values over parameter draws
@@ -130,8 +157,8 @@ def test_adjusted_values_follow_their_formula_and_their_errors_a_simulation(smal
     draws = []
     for t in rng.multivariate_normal(fit.theta, fit.cov, size=200):
         draws.append(ordinal_adjustment(type(fit)(t, fit.cov, fit.layout, fit.loglik, True), NPS_VALUES,
-                                        np.arange(3), share).estimate)
-    np.testing.assert_allclose(np.std(draws, axis=0), adj.std_err, rtol=0.15)
+                                        np.arange(4), share, centre=centre).estimate)
+    np.testing.assert_allclose(np.std(draws, axis=0), adj.std_err, rtol=0.2)
 
 
 def test_scaling_the_weights_changes_nothing_and_weights_enter_the_fit():

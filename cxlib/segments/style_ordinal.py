@@ -225,23 +225,47 @@ def _hessian(grad, theta: np.ndarray) -> np.ndarray:
     return (hess + hess.T) / 2
 
 
-def _loading(a: np.ndarray, mu: np.ndarray, jac_a: np.ndarray, jac_mu: np.ndarray, cov: np.ndarray
-             ) -> tuple[float, np.ndarray]:
-    """λ by minimum distance, ``min gᵀ Ω(λ)⁻¹ g`` with ``g = a − λ μ`` over the tested
-    groups and ``Ω(λ) = J V Jᵀ`` (the sandwich of ``g``), iterated to its fixed point
-    ``λ = μᵀ W a / μᵀ W μ``, ``W = Ω(λ)⁻¹`` (Chamberlain 1984; Newey & McFadden 1994, §5).
-    Returns λ and W."""
-    lam = float(mu @ a / (mu @ mu)) if mu @ mu > 0 else 0.0
-    for _ in range(50):
-        jac = jac_a - lam * jac_mu
-        wmat = np.linalg.pinv(jac @ cov @ jac.T)
-        new = float(mu @ wmat @ a / (mu @ wmat @ mu)) if mu @ wmat @ mu > 0 else lam
-        if abs(new - lam) < 1e-12:
-            lam = new
+def _style_design(theta: np.ndarray, lay: _Layout, ids: np.ndarray, centre: bool) -> np.ndarray:
+    """The battery's style of groups ``ids`` as regressors of the outcome's location:
+    ``μ_c`` and, with ``centre``, ``1 − σ_c``."""
+    mu = _group_params(theta, lay, "mu")[ids]
+    if not centre:
+        return mu[:, None]
+    return np.column_stack([mu, 1.0 - np.exp(_group_params(theta, lay, "log_sigma")[ids])])
+
+
+def _loading(fit: OrdinalFit, ids: np.ndarray, centre: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(λ, γ) by minimum distance, ``min gᵀ Ω⁻¹ g`` with ``g = a − X β`` over the tested
+    groups ``ids`` (``X`` = :func:`_style_design`) and ``Ω = J V Jᵀ`` the sandwich of ``g``,
+    iterated to its fixed point ``β = (Xᵀ W X)⁻¹ Xᵀ W a``, ``W = Ω⁻¹`` (Chamberlain 1984;
+    Newey & McFadden 1994, §5). Returns β and W."""
+    lay = fit.layout
+    a = _group_params(fit.theta, lay, "a")[ids]
+    x = _style_design(fit.theta, lay, ids, centre)
+    beta = np.linalg.lstsq(x, a, rcond=None)[0]
+    for _ in range(100):
+        jac = _g_jacobian(fit, ids, beta, centre)
+        wmat = np.linalg.pinv(jac @ fit.cov @ jac.T)
+        new = np.linalg.lstsq(x.T @ wmat @ x, x.T @ wmat @ a, rcond=None)[0]
+        done = np.max(np.abs(new - beta)) < 1e-12
+        beta = new
+        if done:
             break
-        lam = new
-    jac = jac_a - lam * jac_mu
-    return lam, np.linalg.pinv(jac @ cov @ jac.T)
+    jac = _g_jacobian(fit, ids, beta, centre)
+    return beta, np.linalg.pinv(jac @ fit.cov @ jac.T)
+
+
+def _g_jacobian(fit: OrdinalFit, ids: np.ndarray, beta: np.ndarray, centre: bool) -> np.ndarray:
+    """d g / d theta for ``g = a − λ μ − γ (1 − σ)``."""
+    lay, sl = fit.layout, fit.layout.slices()
+    pos = np.searchsorted(lay.others(), ids)
+    rows = np.arange(len(ids))
+    jac = np.zeros((len(ids), lay.n_par))
+    jac[rows, sl["a"].start + pos] = 1.0
+    jac[rows, sl["mu"].start + pos] = -beta[0]
+    if centre:
+        jac[rows, sl["log_sigma"].start + pos] = beta[1] * np.exp(fit.theta[sl["log_sigma"]][pos])
+    return jac
 
 
 @dataclass(frozen=True)
@@ -252,8 +276,8 @@ class OrdinalAdjustment:
     std_err: np.ndarray
     effect: np.ndarray  # δ per group, outcome latent SDs (reference group 0)
     effect_se: np.ndarray
-    loading: float  # λ
-    loading_se: float
+    loading: np.ndarray  # λ (and γ with the centre)
+    loading_se: np.ndarray
     statistic: float
     df: int
     p_value: float
@@ -261,50 +285,51 @@ class OrdinalAdjustment:
     fit: OrdinalFit
 
 
-def ordinal_adjustment(fit: OrdinalFit, values: np.ndarray, tested: np.ndarray, share: np.ndarray
-                       ) -> OrdinalAdjustment:
+def ordinal_adjustment(fit: OrdinalFit, values: np.ndarray, tested: np.ndarray, share: np.ndarray, *,
+                       centre: bool = True) -> OrdinalAdjustment:
     """Each group's outcome mean at the reference style, with delta-method standard
-    errors, and the minimum-distance χ² of ``a_c = λ μ_c`` over the ``tested`` groups.
+    errors, and the minimum-distance χ² of ``a_c = λ μ_c + γ (1 − σ_c)`` over the
+    ``tested`` groups (γ = 0 without ``centre``).
 
     ``values`` are the outcome's category values (NPS: -100, 0, 100), ``tested`` the
     group indices at or above the minimum base, ``share`` the groups' weight shares that
     define the reference style (``μ̄ = Σ share μ_c``, ``log σ̄ = Σ share log σ_c``). At
     the reference style group *c* answers the outcome with
-    ``P(o <= m) = Φ((θ_m − λ μ̄) / σ̄ − δ_c)``, ``δ_c = (a_c − λ μ_c) / σ_c``.
+    ``P(o <= m) = Φ((θ_m − λ μ̄ − γ (1 − σ̄)) / σ̄ − δ_c)``,
+    ``δ_c = (a_c − λ μ_c − γ (1 − σ_c)) / σ_c``.
     """
     # long-function: the loading, the adjusted values, their delta-method covariance and the test
     lay, sl = fit.layout, fit.layout.slices()
-    others = lay.others()
-    t_pos = np.searchsorted(others, np.setdiff1d(tested, [lay.ref]))
-    eye = np.eye(lay.n_par)
-    jac_a, jac_mu = eye[sl["a"].start + t_pos], eye[sl["mu"].start + t_pos]
-    a_t, mu_t = jac_a @ fit.theta, jac_mu @ fit.theta
-    if len(t_pos) == 0 or not np.any(mu_t):
+    ids = np.setdiff1d(tested, [lay.ref])
+    n_beta = 2 if centre else 1
+    if len(ids) < n_beta or not np.any(_group_params(fit.theta, lay, "mu")[ids]):
         nan = np.full(lay.g, np.nan)
-        return OrdinalAdjustment(nan, nan, nan, nan, np.nan, np.nan, np.nan, 0, np.nan, lay.ref, fit)
-    lam, wmat = _loading(a_t, mu_t, jac_a, jac_mu, fit.cov)
+        return OrdinalAdjustment(nan, nan, nan, nan, np.full(n_beta, np.nan), np.full(n_beta, np.nan), np.nan, 0,
+                                 np.nan, lay.ref, fit)
+    beta, wmat = _loading(fit, ids, centre)
 
     def adjusted(theta: np.ndarray) -> np.ndarray:
         a, mu = _group_params(theta, lay, "a"), _group_params(theta, lay, "mu")
         log_sig = _group_params(theta, lay, "log_sigma")
-        lam_t = float(mu[tested_ids] @ wmat @ a[tested_ids] / (mu[tested_ids] @ wmat @ mu[tested_ids]))
-        delta = (a - lam_t * mu) / np.exp(log_sig)
+        x = _style_design(theta, lay, ids, centre)
+        b = np.linalg.solve(x.T @ wmat @ x, x.T @ wmat @ a[ids])
+        gam = b[1] if centre else 0.0
+        delta = (a - b[0] * mu - gam * (1 - np.exp(log_sig))) / np.exp(log_sig)
         mu_bar, sig_bar = share @ mu, np.exp(share @ log_sig)
         cuts, _ = _cuts(theta[sl["theta"]])
-        cdf = stats.norm.cdf((cuts[None, :] - lam_t * mu_bar) / sig_bar - delta[:, None])
+        cdf = stats.norm.cdf((cuts[None, :] - b[0] * mu_bar - gam * (1 - sig_bar)) / sig_bar - delta[:, None])
         probs = np.diff(np.column_stack([np.zeros(lay.g), cdf, np.ones(lay.g)]), axis=1)
-        return np.concatenate([probs @ values, delta, [lam_t]])
+        return np.concatenate([probs @ values, delta, b])
 
-    tested_ids = others[t_pos]
     out = adjusted(fit.theta)
     h = 1e-6 * np.maximum(1.0, np.abs(fit.theta))
     jac = np.column_stack([(adjusted(fit.theta + h[i] * e) - adjusted(fit.theta - h[i] * e)) / (2 * h[i])
-                           for i, e in enumerate(eye)])
+                           for i, e in enumerate(np.eye(lay.n_par))])
     se = np.sqrt(np.clip(np.diag(jac @ fit.cov @ jac.T), 0, None))
-    g = a_t - lam * mu_t
-    df = len(t_pos) - 1
+    g = _group_params(fit.theta, lay, "a")[ids] - _style_design(fit.theta, lay, ids, centre) @ beta
+    df = len(ids) - n_beta
     stat = float(g @ wmat @ g) if df > 0 else np.nan
     p = float(stats.chi2.sf(stat, df)) if df > 0 else np.nan
     return OrdinalAdjustment(estimate=out[:lay.g], std_err=se[:lay.g], effect=out[lay.g:2 * lay.g],
-                             effect_se=se[lay.g:2 * lay.g], loading=lam, loading_se=float(se[-1]), statistic=stat,
-                             df=df, p_value=p, reference=lay.ref, fit=fit)
+                             effect_se=se[lay.g:2 * lay.g], loading=out[2 * lay.g:], loading_se=se[2 * lay.g:],
+                             statistic=stat, df=df, p_value=p, reference=lay.ref, fit=fit)
