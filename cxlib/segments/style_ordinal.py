@@ -6,18 +6,19 @@ Each group (country) *c* answers through a location and scale of its own. On the
 
 ``P(y_ij <= k | c) = Φ(((κ_k − μ_c) / σ_c − α_j) / s_j)``
 
-and on the outcome (its own cut points θ, the same country scale σ_c)
+and on the outcome (its own cut points θ, the same group scale σ_c)
 
 ``P(o_i <= m | c) = Φ((θ_m − a_c) / σ_c)``.
 
 The reference group (the largest) has μ = a = 0, σ = 1; item 1 has α = 0, s = 1. Under
 "the groups differ only in response style" the outcome's locations follow the battery's:
-``a_c = λ μ_c`` (λ: how strongly the battery's location style shows on the outcome's
-scale, estimated); the outcome's own group effect is ``δ_c = (a_c − λ μ_c) / σ_c`` (in
-outcome latent SDs). The fit is a (weighted) pseudo-maximum-likelihood on the cell
-counts; its covariance the sandwich with one score per respondent (the battery and the
-outcome of a respondent are one cluster); λ and the test of δ = 0 come from minimum
-distance on the fitted locations.
+``a_c = λ μ_c + γ (1 − σ_c)`` (λ: how strongly the battery's location style shows on the
+outcome's scale; γ: the centre the groups spread about; both estimated); the outcome's
+own group effect is ``δ_c = (a_c − λ μ_c − γ (1 − σ_c)) / σ_c`` (outcome latent SDs). The
+fit is a (weighted) pseudo-maximum-likelihood on the cell counts; its covariance the
+sandwich with one score per respondent (the battery and the outcome of a respondent are
+one cluster); (λ, γ) and the test of δ = 0 come from minimum distance on the fitted
+locations.
 """
 
 from __future__ import annotations
