@@ -81,8 +81,7 @@ class StyleAdjustedComparison:
         The style diagnostics per group (on the same respondents).
     coefficients : dict
         ``method="regression"``: style index -> its coefficient (outcome units per unit
-        share); ``"ordinal"``: ``{"loading": λ, "centre": γ}`` (no ``centre`` when fewer
-        than four groups are tested).
+        share); ``"ordinal"``: ``{"loading": λ}``.
     by, outcome, metric, method : str
     confidence_level : float
     min_base : int
@@ -244,24 +243,23 @@ def style_adjusted_comparison(
     assumption that identifies style is the one of within-country standardisation (Fischer
     2004): the groups do not differ in experience on the battery, so their battery
     location and scale are style. If the outcome differs between groups only by style, its
-    group locations follow the battery's, ``a_c = λ μ_c + γ (1 − σ_c)``, with a loading λ
-    (how strongly a location style shows on the outcome's scale) and a centre γ (the point
-    of the outcome's latent scale the groups spread their answers about; this form does not
-    depend on which group is the reference). γ is estimated when four or more groups are
-    tested, else set to 0 (the spread is about the reference group's location).
-    ``δ_c = (a_c − λ μ_c − γ (1 − σ_c)) / σ_c`` is group *c*'s outcome difference beyond
-    style, in outcome latent SDs. The fit is (weighted)
+    group locations follow the battery's, ``a_c = λ μ_c``, with one loading λ (how strongly
+    a location style shows on the outcome's scale), and the groups spread their outcome
+    answers about the reference group's location. ``δ_c = (a_c − λ μ_c) / σ_c`` is group
+    *c*'s outcome difference beyond style, in outcome latent SDs. (A centre of the spread
+    could be estimated too, ``a_c = λ μ_c + γ (1 − σ_c)``, but where groups that answer
+    higher also spread wider, as on the synthetic data, λ and γ are nearly collinear: a real
+    difference in one group then moves the others' adjusted values, so γ = 0 is used.) The fit is (weighted)
     pseudo-maximum-likelihood on the answers (Binder 1983), its covariance the sandwich with
     one score per respondent (a respondent's answers are one cluster of a composite
     likelihood, Varin, Reid & Firth 2011); λ is the minimum-distance estimate over the
-    tested groups, ``min gᵀ Ω⁻¹ g``, ``g = a − λ μ − γ (1 − σ)``, ``Ω`` the sandwich of
-    ``g``, and the minimum is the test of "no difference beyond style", χ² with (tested
-    groups − 1 − number of (λ, γ)) df (Chamberlain 1984; Newey & McFadden 1994, §5): with
-    three tested groups (two without γ) nothing is left to test. The adjusted value of
-    group *c* is its outcome distribution at the sample's average style (``μ̄ = Σ π_c μ_c``,
-    ``log σ̄ = Σ π_c log σ_c``, π the groups' weight shares among the tested groups),
-    ``P(o <= m) = Φ((θ_m − λ μ̄ − γ (1 − σ̄)) / σ̄ − δ_c)``, turned into the NPS (or mean);
-    standard errors by the delta method. Planted-truth checks on the synthetic
+    tested groups, ``min gᵀ Ω⁻¹ g``, ``g = a − λ μ``, ``Ω`` the sandwich of ``g``, and the
+    minimum is the test of "no difference beyond style", χ² with (tested groups − 2) df
+    (Chamberlain 1984; Newey & McFadden 1994, §5): with two tested groups nothing is left
+    to test. The adjusted value of group *c* is its outcome distribution at the sample's
+    average style (``μ̄ = Σ π_c μ_c``, ``log σ̄ = Σ π_c log σ_c``, π the groups' weight
+    shares among the tested groups), ``P(o <= m) = Φ((θ_m − λ μ̄) / σ̄ − δ_c)``, turned
+    into the NPS (or mean); standard errors by the delta method. Planted-truth checks on the synthetic
     data (tests/test_style_adjust_ordinal.py): with country styles and no difference in
     experience the test rejects at about its nominal rate where the raw test rejects
     nearly always, and a planted recommend difference of one country is found and sized.
@@ -418,9 +416,8 @@ def _ordinal(x: np.ndarray, y: np.ndarray, codes: np.ndarray, w: np.ndarray, ok:
                       n_groups=n_groups, n_items=x.shape[1], n_cats=len(cats), n_out=len(values), ref=ref)
     pool = ok if ok.any() else np.ones(n_groups, dtype=bool)
     share = np.where(pool, base, 0.0) / base[pool].sum()
-    # the centre of the groups' spread is estimated when it can be tested (4+ groups), else
-    # the reference group's outcome location
-    return ordinal_adjustment(fit, values, np.flatnonzero(ok), share, centre=int(ok.sum()) >= 4)
+    # the groups spread about the reference group's outcome location (γ = 0; see the Notes)
+    return ordinal_adjustment(fit, values, np.flatnonzero(ok), share, centre=False)
 
 
 def _method_text(how: str, *, metric: str, outcome: str, by: str, weighted: bool, cols: list[str], lo: float,
@@ -437,7 +434,7 @@ def _method_text(how: str, *, metric: str, outcome: str, by: str, weighted: bool
         adjusted = (f"adjusted = the group's outcome distribution at the sample's average response style, from a "
                     f"{wt}heteroskedastic ordered probit in which each group's location and scale are estimated on "
                     f"the {lo:g}-{hi:g} battery ({n_items} items, common cut points; Rossi, Gilula & Allenby 2001) "
-                    "and carried to the outcome with an estimated loading (and centre); sandwich standard errors with the "
+                    "and carried to the outcome with one estimated loading; sandwich standard errors with the "
                     "respondent as cluster, delta method; minimum-distance chi-square test that the outcome "
                     "differs between groups only as their battery style predicts")
     return (f"{what} by {by!r}: raw = the group's {wt}mean; {adjusted}; normal {level:.0%} intervals; tests over "

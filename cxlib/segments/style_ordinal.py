@@ -13,8 +13,9 @@ and on the outcome (its own cut points θ, the same group scale σ_c)
 The reference group (the largest) has μ = a = 0, σ = 1; item 1 has α = 0, s = 1. Under
 "the groups differ only in response style" the outcome's locations follow the battery's:
 ``a_c = λ μ_c + γ (1 − σ_c)`` (λ: how strongly the battery's location style shows on the
-outcome's scale; γ: the centre the groups spread about; both estimated); the outcome's
-own group effect is ``δ_c = (a_c − λ μ_c − γ (1 − σ_c)) / σ_c`` (outcome latent SDs). The
+outcome's scale; γ: the centre the groups spread about, estimated with ``centre=True``,
+else 0); the outcome's own group effect is ``δ_c = (a_c − λ μ_c − γ (1 − σ_c)) / σ_c``
+(outcome latent SDs). The
 fit is a (weighted) pseudo-maximum-likelihood on the cell counts; its covariance the
 sandwich with one score per respondent (the battery and the outcome of a respondent are
 one cluster); (λ, γ) and the test of δ = 0 come from minimum distance on the fitted
@@ -287,7 +288,7 @@ class OrdinalAdjustment:
 
 
 def ordinal_adjustment(fit: OrdinalFit, values: np.ndarray, tested: np.ndarray, share: np.ndarray, *,
-                       centre: bool = True) -> OrdinalAdjustment:
+                       centre: bool = False) -> OrdinalAdjustment:
     """Each group's outcome mean at the reference style, with delta-method standard
     errors, and the minimum-distance χ² of ``a_c = λ μ_c + γ (1 − σ_c)`` over the
     ``tested`` groups (γ = 0 without ``centre``).

@@ -161,10 +161,8 @@ def style_comparison_method(result: StyleAdjustedComparison) -> str:
             f"is estimated from the {len(result.styles.items)} driver ratings with an ordered probit model (one set "
             "of cut points for the rating scale, a location and a scale per country; Rossi, Gilula & Allenby "
             f"2001). The {_metric(result)[0]} is modelled with the same country scale and a location that follows "
-            "the battery's location through an estimated loading"
-            + (" and spread centre" if "centre" in result.coefficients else "")
-            + "; what a country's outcome shows beyond that is its difference beyond style. The adjusted value "
-            "is the country's outcome at the sample's average style, and one test asks whether any country "
+            "the battery's location through one estimated loading; what a country's outcome shows beyond that "
+            "is its difference beyond style. The adjusted value is the country's outcome at the sample's average style, and one test asks whether any country "
             "differs beyond style"
             + (" (weighted pseudo-likelihood)" if result.weighted else "")
             + "; standard errors treat a respondent's answers as one cluster" + base
