@@ -33,7 +33,8 @@ def test_sentences_state_the_caveat_both_tests_and_the_ranking_flag(result):
 
 
 def test_an_unchanged_ranking_is_said_so():
-    res = cx.style_adjusted_comparison(styled_frame(seed=5, n=1500), items=ITEMS, weights="weight")
+    res = cx.style_adjusted_comparison(styled_frame(seed=5, n=1500), items=ITEMS, weights="weight",
+                                       method="regression")
     assert not res.ranking_changed
     assert cx.report.style_comparison_findings(res)[3] == "The ranking of countries is the same raw and adjusted."
 

@@ -108,7 +108,8 @@ def _style_section(block: Mapping[str, Any]) -> list[str]:
         t = tests.get(key)
         if t and t.get("p_value") is not None:
             verdict = "differ significantly" if t.get("significant") else "do not differ significantly"
-            lines.append(f"The {what} values {verdict} (Wald χ² = {t['statistic']:.1f}, df = {t['df']}, "
+            stat = "minimum-distance χ²" if key == "adjusted" and block.get("adjustment") == "ordinal" else "Wald χ²"
+            lines.append(f"The {what} values {verdict} ({stat} = {t['statistic']:.1f}, df = {t['df']}, "
                          f"p = {t['p_value']:.3g}, {t['groups']} groups at or above the minimum base).")
     if block.get("ranking_changed"):
         adjusted_sig = (tests.get("adjusted") or {}).get("significant")
@@ -117,9 +118,13 @@ def _style_section(block: Mapping[str, Any]) -> list[str]:
                      f"move): do not rank on the raw {metric}"
                      + (", and do not read the adjusted order either: those values do not differ significantly."
                         if adjusted_sig is False else
+                        ", and do not rank on the adjusted values either: those are not tested."
+                        if adjusted_sig is None else
                         ". The adjustment is approximate (the style shares come from the same satisfaction "
                         "ratings and can over-correct): treat an adjusted difference as a lead to check, not a "
-                        "finding.") + "</span>")
+                        "finding." if block.get("adjustment") == "regression" else
+                        ". The adjusted differences are differences beyond response style, assuming the groups "
+                        "differ on the driver battery only in how they answer.") + "</span>")
     else:
         lines.append("The ranking is the same raw and adjusted.")
     level = block.get("confidence_level")

@@ -54,10 +54,33 @@ def _test_sentence(result: StyleAdjustedComparison, adjustment: str, label: str)
     if t["groups"] < 2:
         return (f"The {what} {name} is not tested across {plural_label(label)}: fewer than two are at or above "
                 "the minimum base.")
+    if pd.isna(t["p_value"]):
+        return (f"The {what} {name} is not tested across the {int(t['groups'])} {plural_label(label)}: how strongly "
+                f"the battery's response style shows on the {name} is estimated from the differences between "
+                f"{plural_label(label)}, so the test needs at least three at or above the minimum base.")
     verdict = "differs significantly" if bool(t["significant"]) else "does not differ significantly"
+    stat = ("Wald χ²" if adjustment == "raw" or result.adjustment == "regression" else "minimum-distance χ²")
     return (f"The {what} {name} {verdict} between the {int(t['groups'])} {plural_label(label)} "
-            f"(Wald χ² = {t['statistic']:.1f}, "
+            f"({stat} = {t['statistic']:.1f}, "
             f"df = {int(t['df'])}, p = {t['p_value']:.3g}).")
+
+
+def _ranking_sentence(result: StyleAdjustedComparison, label: str) -> str:
+    """The ranking flag, with what the adjusted order can be trusted for."""
+    name, _ = _metric(result)
+    significant = result.tests.set_index("adjustment").loc["adjusted", "significant"]
+    head = (f"The ranking of {plural_label(label)} changes after the adjustment ({', '.join(result.moved)} "
+            f"move); do not rank {plural_label(label)} on the raw {name}")
+    if pd.isna(significant):
+        return head + ", and do not rank them on the adjusted values either: those are not tested."
+    if not bool(significant):
+        return head + ", and read the adjusted order as noise: the adjusted values do not differ significantly."
+    if result.adjustment == "regression":
+        return (head + ". The regression adjustment is approximate (the style shares come from the same "
+                "satisfaction ratings and can over-correct): treat an adjusted difference as a lead to check, "
+                "not a finding.")
+    return (head + f". The adjusted differences are differences beyond response style, on the assumption that "
+            f"{plural_label(label)} differ on the driver battery only in how they answer.")
 
 
 def style_comparison_findings(result: StyleAdjustedComparison, *, label: str | None = None,
@@ -80,12 +103,7 @@ def style_comparison_findings(result: StyleAdjustedComparison, *, label: str | N
     out = [RAW_CAVEAT if result.metric == "nps" else RAW_CAVEAT.replace("Raw NPS", f"The raw {name}"),
            _test_sentence(result, "raw", label), _test_sentence(result, "adjusted", label)]
     if result.ranking_changed:
-        out.append(f"The ranking of {plural_label(label)} changes after the adjustment ({', '.join(result.moved)} "
-                   f"move); do not rank {plural_label(label)} on the raw {name}"
-                   + (", and read the adjusted order as noise: the adjusted values do not differ significantly."
-                      if not bool(result.tests.set_index("adjustment").loc["adjusted", "significant"]) else
-                      ". The adjustment is approximate (the style shares come from the same satisfaction ratings "
-                      "and can over-correct): treat an adjusted difference as a lead to check, not a finding."))
+        out.append(_ranking_sentence(result, label))
     elif result.tests["groups"].iloc[0] >= 2:
         out.append(f"The ranking of {plural_label(label)} is the same raw and adjusted.")
     if group is not None:
@@ -126,17 +144,31 @@ def style_comparison_table(result: StyleAdjustedComparison, *, label: str | None
 
 def style_comparison_method(result: StyleAdjustedComparison) -> str:
     """How the comparison was made, in words (for the notebook's method text)."""
-    return (f"Countries are compared twice: as reported, and adjusted for response styles — each respondent's "
-            f"share of extreme (ERS), agreeing (ARS) and disagreeing (DRS) answers over the {len(result.styles.items)} "
-            "driver ratings enters a regression with one intercept per country, so the adjusted value is the "
-            "country's score at the sample's average style (Baumgartner & Steenkamp 2001). Intervals use robust "
-            "(sandwich) standard errors; one Wald test asks whether the countries differ at all"
-            + (" (weighted estimates; the sandwich is the linearisation variance of a weighted mean)"
-               if result.weighted else "")
-            + f"; {'countries' if result.by else 'groups'} below the minimum base of {result.min_base} "
-            f"({'effective n' if result.weighted else 'n'}) are not tested or ranked. A shift of every answer in a "
-            "country cannot be told apart from style with experience ratings alone, so the adjusted comparison "
-            "answers whether a raw difference is more than style, not which country is happier.")
+    groups = plural_label(result.by) if result.by else "groups"
+    base = (f"; {groups} below the minimum base of {result.min_base} "
+            f"({'effective n' if result.weighted else 'n'}) are not tested or ranked.")
+    if result.adjustment == "regression":
+        return (f"{groups.capitalize()} are compared twice: as reported, and adjusted for response styles — each "
+                f"respondent's share of extreme (ERS), agreeing (ARS) and disagreeing (DRS) answers over the "
+                f"{len(result.styles.items)} driver ratings enters a regression with one intercept per country, so "
+                "the adjusted value is the country's score at the sample's average style (Baumgartner & Steenkamp "
+                "2001). Intervals use robust (sandwich) standard errors; one Wald test asks whether the countries "
+                "differ at all" + (" (weighted estimates)" if result.weighted else "") + base
+                + " The style shares are measured within countries, where they also reflect satisfaction, so this "
+                "adjustment is approximate and can over-correct.")
+    return (f"{groups.capitalize()} are compared twice: as reported, and adjusted for response styles. Each "
+            f"{result.by}'s way of answering — where it sits on the scale and how widely it spreads its answers — "
+            f"is estimated from the {len(result.styles.items)} driver ratings with an ordered probit model (one set "
+            "of cut points for the rating scale, a location and a scale per country; Rossi, Gilula & Allenby "
+            f"2001). The {_metric(result)[0]} is modelled with the same country scale and a location that follows "
+            "the battery's location through one estimated loading; what a country's outcome shows beyond that "
+            "is its difference beyond style. The adjusted value is the country's outcome at the sample's average style, and one test asks whether any country "
+            "differs beyond style"
+            + (" (weighted pseudo-likelihood)" if result.weighted else "")
+            + "; standard errors treat a respondent's answers as one cluster" + base
+            + " The model treats every country difference on the driver battery as style (as within-country "
+            "standardisation does, Fischer 2004): a country whose experience is better on every driver and on "
+            "the outcome alike looks like a country that answers more positively.")
 
 
 def style_key_figures(result: StyleAdjustedComparison, *, group: Any = None) -> dict[str, Any]:
@@ -159,7 +191,7 @@ def style_key_figures(result: StyleAdjustedComparison, *, group: Any = None) -> 
              for _, r in result.tests.iterrows()}
     out: dict[str, Any] = {"by": result.by, "metric": _metric(result)[0], "tests": tests,
                            "ranking_changed": result.ranking_changed, "moved": list(result.moved),
-                           "weighted": result.weighted, "min_base": result.min_base,
+                           "weighted": result.weighted, "min_base": result.min_base, "adjustment": result.adjustment,
                            "confidence_level": result.confidence_level, "caveat": RAW_CAVEAT}
     if group is not None:
         out["group"] = str(group)
