@@ -30,7 +30,7 @@ subset_value: str = None  # fan-out: the value of subset_column to keep, or None
 margin_share: float = 0.7  # gross margin as a share of revenue (CLV assumption)
 figures_path: str = None  # where the key figures JSON goes; None in an interactive session
 seed: int = 0  # seed of the bootstrap
-n_boot: int = 200  # bootstrap resamples for revenue at risk (a Newton step per resample: cheap)
+n_boot: int = 1000  # bootstrap resamples for revenue at risk (one Newton step per resample: cheap)
 
 # %%
 import dataclasses
