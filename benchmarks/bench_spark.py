@@ -36,7 +36,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -68,13 +67,17 @@ def write_parquet(path: str, rows: int) -> None:
 
 class PeakRSS:
     """Peak growth of the resident set (bytes) of this process and of its child processes
-    (the JVM), sampled every 5 ms."""
+    (the JVM), sampled every 5 ms from /proc (Linux)."""
 
-    def __init__(self, jvm: psutil.Process):
-        self.procs = {"python": psutil.Process(), "jvm": jvm}
+    def __init__(self, jvm: int):
+        self.pids = {"python": os.getpid(), "jvm": jvm}
 
     def _rss(self) -> dict:
-        return {k: p.memory_info().rss for k, p in self.procs.items()}
+        out = {}
+        for key, pid in self.pids.items():
+            with open(f"/proc/{pid}/statm") as f:
+                out[key] = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        return out
 
     def __enter__(self):
         self.start = self._rss()
@@ -166,7 +169,7 @@ def main(argv=None):
                  .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                  .config("spark.sql.shuffle.partitions", str(args.shuffle_partitions)).getOrCreate())
         spark.sparkContext.setLogLevel("ERROR")
-        jvm = psutil.Process(spark.sparkContext._gateway.proc.pid)  # the driver JVM
+        jvm = spark.sparkContext._gateway.proc.pid  # the driver JVM (runs the executors in local mode)
         sdf = spark.read.parquet(path)
         sdf.createOrReplaceTempView("responses")
         print(f"PySpark {spark_version} ({args.master}, {args.shuffle_partitions} shuffle partitions), session in "
