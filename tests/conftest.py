@@ -65,3 +65,33 @@ def run_notebook(tmp_path_factory):
         return result, load_key_figures(spec.figures), spec.html.read_text(encoding="utf-8")
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session per test process (each xdist worker starts its own JVM).
+
+    Small queries on small data, tuned for CPU time (the JVM's work here is mostly compiling,
+    measured in benchmarks/README.md): one core, one shuffle partition, no adaptive re-planning
+    (its extra jobs cost more than they save here), interpreted rather than whole-stage
+    generated code, the JVM's quick compiler only and a serial garbage collector (about 40%
+    less JVM CPU), no UI or progress bar. PySpark is in the ``dev`` extra; the tests that use
+    this fixture skip only when Java is not on PATH.
+    """
+    import shutil
+
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("PySpark needs Java 17: `java` is not on PATH (and JAVA_HOME is not set)")
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[1]").appName("cxlib-tests")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "1").config("spark.default.parallelism", "1")
+               .config("spark.sql.adaptive.enabled", "false").config("spark.sql.codegen.wholeStage", "false")
+               .config("spark.driver.memory", "512m")
+               .config("spark.driver.extraJavaOptions",
+                       "-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:+UseSerialGC")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -1,9 +1,9 @@
 """The metric core on a PySpark DataFrame (local mode): equal to the pandas path.
 
-PySpark is the optional ``spark`` extra (a 456 MB download plus a JVM start of about
-10 s), so it is not in ``dev`` and these tests are skipped where it is not installed; run
-them with ``pip install -e .[spark]`` (Java 17) as recorded in ``benchmarks/README.md``.
-One Spark session serves the module; a handful of tests keep the JVM work small.
+PySpark is in the ``dev`` extra (CI runs these tests); they need Java 17 and are skipped
+only when ``java`` is not on PATH (the ``spark`` fixture in ``conftest.py``: one local
+session per test process). A handful of tests keep the JVM work small (each Spark query
+costs a fraction of a second however small the data); ``-m "not spark"`` deselects them.
 """
 
 from __future__ import annotations
@@ -16,22 +16,9 @@ import pytest
 
 import cxlib as cx
 
-pytest.importorskip("pyspark", reason="PySpark is the optional `spark` extra")
+from tests.test_engines import BY_GROUP, METRICS, close, survey
+
 pytestmark = pytest.mark.spark
-
-from tests.test_engines import BY_GROUP, METRICS, close, survey  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def spark():
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[1]").appName("cxlib-tests")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")

@@ -149,11 +149,12 @@ def test_checkout_finds_the_repository_notebooks():
 
 
 def test_engine_dependencies_declared():
-    """narwhals is core (the metric core uses it); polars is an extra and tested in CI (dev);
-    PySpark is its own extra."""
+    """narwhals is core (the metric core uses it); polars and PySpark are extras and tested
+    in CI (both in dev)."""
     py = _pyproject()
     assert any(d.startswith("narwhals") for d in py["project"]["dependencies"])
     extras = py["project"]["optional-dependencies"]
     assert any(d.startswith("polars") for d in extras["engines"])
     assert any(d.startswith("polars") for d in extras["dev"])
     assert any(d.startswith("pyspark") for d in extras["spark"])
+    assert any(d.startswith("pyspark") for d in extras["dev"])
