@@ -207,8 +207,7 @@ def fit_ordinal(battery: tuple[np.ndarray, np.ndarray, np.ndarray], outcome: np.
             bounds[i] = (-_BOUND, _BOUND) if name not in ("log_s", "log_sigma") else (-3.0, 3.0)
     res = optimize.minimize(nll, _start(lay, counts[:n_b], counts[n_b:]), jac=True, method="L-BFGS-B",
                             bounds=bounds, options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9})
-    theta = res.x
-    hess = _hessian(lambda t: nll(t)[1], theta)
+    theta, hess = _newton_polish(nll, res.x, bounds)
     _, cell_grad = _cell_logp(theta, lay)
     n = len(group)
     pick = sparse.csr_matrix((np.concatenate([w[resp], w]), (np.concatenate([resp, np.arange(n)]),
@@ -216,7 +215,32 @@ def fit_ordinal(battery: tuple[np.ndarray, np.ndarray, np.ndarray], outcome: np.
     scores = np.asarray(pick @ cell_grad)  # w_i U_i, one row per respondent
     bread = np.linalg.pinv(hess)
     cov = bread @ (scores.T @ scores) @ bread
-    return OrdinalFit(theta=theta, cov=cov, layout=lay, loglik=-float(res.fun), converged=bool(res.success))
+    return OrdinalFit(theta=theta, cov=cov, layout=lay, loglik=-nll(theta)[0], converged=bool(res.success))
+
+
+def _newton_polish(nll, theta: np.ndarray, bounds: list) -> tuple[np.ndarray, np.ndarray]:
+    """A few Newton steps from the quasi-Newton optimum, so the estimate is the root of the
+    analytic score to machine precision and does not depend on the optimiser's path (which
+    summation order and thread count can nudge); a step that leaves the bounds or raises
+    the objective is not taken. Returns the estimate and the Hessian there."""
+    lo = np.array([-np.inf if b[0] is None else b[0] for b in bounds])
+    hi = np.array([np.inf if b[1] is None else b[1] for b in bounds])
+    value, grad = nll(theta)
+    hess = _hessian(lambda t: nll(t)[1], theta)
+    for _ in range(4):
+        step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+        new = theta - step
+        if np.any(new <= lo) or np.any(new >= hi) or not np.all(np.isfinite(new)):
+            break
+        new_value, new_grad = nll(new)
+        if not new_value <= value + 1e-12 * max(1.0, abs(value)):
+            break
+        converged = np.max(np.abs(step)) < 1e-12
+        theta, value, grad = new, new_value, new_grad
+        hess = _hessian(lambda t: nll(t)[1], theta)
+        if converged:
+            break
+    return theta, hess
 
 
 def _hessian(grad, theta: np.ndarray) -> np.ndarray:
