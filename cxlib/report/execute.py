@@ -52,7 +52,14 @@ from typing import Any
 from ..core.io import atomic_write_json, atomic_write_text, atomic_write_with
 from .definition import ReportDefinition, ReportDefinitionError, load_definition
 from .executors import check_executor, execute_dask
-from .runs import RunSpec, check_quarter, plan_runs, read_notebook, schedule, validate_runs
+from .runs import (
+    RunSpec,
+    check_quarter,
+    plan_runs,
+    read_notebook,
+    schedule,
+    validate_runs,
+)
 
 #: The matplotlib backend of every kernel: figures must land in the cell outputs whatever
 #: backend the caller uses (e.g. Agg in tests).

@@ -256,9 +256,8 @@ class ForkedKernel:
             self._fd, self.returncode = None, 0
 
     def poll(self) -> int | None:
-        if self.returncode is None and self._fd is not None:
-            if select.select([self._fd], [], [], 0)[0]:  # readable: the process has exited
-                self._exited()
+        if self.returncode is None and self._fd is not None and select.select([self._fd], [], [], 0)[0]:
+            self._exited()  # the pidfd is readable: the process has exited
         return self.returncode
 
     def _exited(self) -> None:
