@@ -44,7 +44,10 @@ from typing import Any
 
 #: Modules the fork server imports before forking kernels: ipykernel and what the report
 #: notebooks' imports cells load (``cxlib`` brings pandas, numpy and scipy.stats). Only
-#: these: a library a notebook does not import must not be loaded behind its back.
+#: these: a library a notebook does not import must not be loaded behind its back. The
+#: heavy ones cxlib imports inside its functions stay out on purpose: importing
+#: ``statsmodels.api`` adds warnings filters and environment variables and starts threads
+#: (a process with threads is not safe to fork); the notebooks that use them import them.
 PRELOAD = ("ipykernel.kernelapp", "IPython.display", "pandas", "matplotlib.pyplot", "cxlib")
 
 #: Environment variable: ``0`` launches every kernel from scratch (no fork server).
