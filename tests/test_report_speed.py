@@ -207,7 +207,7 @@ def test_the_fork_server_is_replaced_when_the_kernels_environment_changes(tmp_pa
     env = {**os.environ, "CX_PROBE": "a"}
     try:
         first = kernels.server_for(sys.executable, env, str(tmp_path))
-        assert kernels.server_for(sys.executable, {**env, "JPY_PARENT_PID": "1"}, str(tmp_path)) is first
+        assert kernels.server_for(sys.executable, {**env, "JPY_PARENT_PID": "1", kernels.FORK_ENV: "1"}, str(tmp_path)) is first
         second = kernels.server_for(sys.executable, {**env, "CX_PROBE": "b"}, str(tmp_path))
         assert second is not first and first.proc.poll() is not None  # the old one was closed
     finally:

@@ -77,7 +77,7 @@ def fork_supported() -> bool:
 
 def _server_env(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
     """The part of a kernel's environment the fork server must have been started with."""
-    return tuple(sorted((k, v) for k, v in env.items() if not k.startswith(_PER_KERNEL)))
+    return tuple(sorted((k, v) for k, v in env.items() if not k.startswith(_PER_KERNEL) and k != FORK_ENV))
 
 
 # --- fork server (runs in its own process) --------------------------------------------------
