@@ -106,6 +106,9 @@ def main() -> None:
     parser.add_argument("--fresh-kernels", action="store_true",
                         help="also time this checkout with CX_FORK_KERNELS=0 (kernels launched from scratch)")
     parser.add_argument("--only", nargs="+", help="notebook names passed to cx report --only")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="alternate the batches this many times (baseline, this, baseline, this, ...) "
+                             "and report each one's median: other load on a shared machine drifts")
     args = parser.parse_args()
     kw = {"quarter": args.quarter, "jobs": args.jobs, "only": args.only}
 
@@ -114,12 +117,20 @@ def main() -> None:
         results = {}
         if args.against is not None:
             results["baseline"] = json.loads(args.against.read_text())
-        if args.baseline is not None:
-            results["baseline"] = run(args.baseline.resolve(), work / "baseline", **kw)
-        if not args.only_baseline:
-            if args.fresh_kernels:
-                results["fresh"] = run(ROOT, work / "fresh", env={"CX_FORK_KERNELS": "0"}, **kw)
-            results["this"] = run(ROOT, work / "this", **kw)
+        rounds: dict[str, list[dict]] = {}
+        for i in range(args.rounds):
+            if args.baseline is not None:
+                rounds.setdefault("baseline", []).append(run(args.baseline.resolve(), work / f"baseline{i}", **kw))
+            if not args.only_baseline:
+                if args.fresh_kernels:
+                    rounds.setdefault("fresh", []).append(
+                        run(ROOT, work / f"fresh{i}", env={"CX_FORK_KERNELS": "0"}, **kw))
+                rounds.setdefault("this", []).append(run(ROOT, work / f"this{i}", **kw))
+            for name, rs in rounds.items():
+                print(f"round {i + 1} {name:9} wall {rs[-1]['wall']:7.1f} s  cpu {rs[-1]['cpu']:7.1f} s  "
+                      f"load {os.getloadavg()[0]:.1f}", flush=True)
+        for name, rs in rounds.items():  # the round with the median wall time
+            results[name] = {**sorted(rs, key=lambda r: r["wall"])[len(rs) // 2], "rounds": len(rs)}
         if args.save is not None:
             args.save.write_text(json.dumps(results, indent=1, default=str))
         print(f"cx report --quarter {args.quarter} --jobs {args.jobs}; load average before: "

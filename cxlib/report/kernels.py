@@ -60,6 +60,9 @@ _PER_KERNEL = ("JPY_",)
 #: Seconds the fork server gets to import :data:`PRELOAD` before kernels are launched the usual way.
 START_TIMEOUT = 120.0
 
+#: Seconds a fork request may take before the server is given up (a fork takes milliseconds).
+FORK_TIMEOUT = 30.0
+
 _BOOT = "from cxlib.report.kernels import _serve; _serve()"
 
 
@@ -185,6 +188,8 @@ class ForkServer:
             try:
                 self.proc.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": cwd}) + "\n")
                 self.proc.stdin.flush()
+                if not select.select([self.proc.stdout], [], [], FORK_TIMEOUT)[0]:
+                    raise OSError("the fork server did not answer")
                 reply = json.loads(self.proc.stdout.readline() or "{}")
             except (OSError, ValueError):
                 self.close()
