@@ -68,10 +68,12 @@ def run(source: Path, out: Path, *, quarter: str, jobs: int, only: list[str] | N
         env: dict[str, str] | None = None) -> dict:
     """One report batch with ``cxlib`` imported from ``source``; its timings and key figures."""
     env = dict(os.environ, PYTHONPATH=str(source), MPLBACKEND="Agg", **(env or {}))
-    cmd = [sys.executable, "-m", "cxlib.cli", "report", "--quarter", quarter, "--data", "data/synthetic",
+    # run in the source checkout: `python -m` and the kernels put the working directory
+    # first on sys.path, so from ROOT every batch would import ROOT's cxlib, whatever PYTHONPATH says
+    cmd = [sys.executable, "-m", "cxlib.cli", "report", "--quarter", quarter, "--data", str(ROOT / "data" / "synthetic"),
            "--reports-dir", str(out), "--jobs", str(jobs), "--quiet", *(["--only", *only] if only else [])]
     t0 = time.perf_counter()
-    proc, cpu = _run_polling_cpu(cmd, cwd=ROOT, env=env)
+    proc, cpu = _run_polling_cpu(cmd, cwd=source, env=env)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"report failed with {source}:\n{proc.stdout}\n{proc.stderr}")
