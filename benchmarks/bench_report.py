@@ -8,9 +8,15 @@ wall time, the CPU time (user + sys) of the batch and all its children (workers,
 less sensitive to other load on a shared machine than wall time), the sum of the runs'
 seconds and the longest run; and the key figures of both compared (must be identical).
 
+With ``--fresh-kernels`` this checkout is also timed with ``CX_FORK_KERNELS=0`` (every
+kernel launched from scratch, as before the fork server; the runs still start
+longest-first), which separates the two changes. ``--only`` passes notebook names to
+``cx report --only`` (e.g. the 20 runs of the five notebooks measured before notebook 05).
+
     python benchmarks/bench_report.py [--baseline /tmp/cx-base] [--jobs 2] [--quarter 2026Q3]
     python benchmarks/bench_report.py --baseline /tmp/cx-base --only-baseline --save base.json
     python benchmarks/bench_report.py --against base.json
+    python benchmarks/bench_report.py --baseline /tmp/cx-base --fresh-kernels --only 01_cx_scorecard ...
 """
 
 from __future__ import annotations
@@ -58,13 +64,16 @@ def _run_polling_cpu(cmd: list[str], **kw) -> tuple[subprocess.CompletedProcess,
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err), sum(seen.values())
 
 
-def run(source: Path, out: Path, *, quarter: str, jobs: int) -> dict:
+def run(source: Path, out: Path, *, quarter: str, jobs: int, only: list[str] | None = None,
+        env: dict[str, str] | None = None) -> dict:
     """One report batch with ``cxlib`` imported from ``source``; its timings and key figures."""
-    env = dict(os.environ, PYTHONPATH=str(source), MPLBACKEND="Agg")
-    cmd = [sys.executable, "-m", "cxlib.cli", "report", "--quarter", quarter, "--data", "data/synthetic",
-           "--reports-dir", str(out), "--jobs", str(jobs), "--quiet"]
+    env = dict(os.environ, PYTHONPATH=str(source), MPLBACKEND="Agg", **(env or {}))
+    # run in the source checkout: `python -m` and the kernels put the working directory
+    # first on sys.path, so from ROOT every batch would import ROOT's cxlib, whatever PYTHONPATH says
+    cmd = [sys.executable, "-m", "cxlib.cli", "report", "--quarter", quarter, "--data", str(ROOT / "data" / "synthetic"),
+           "--reports-dir", str(out), "--jobs", str(jobs), "--quiet", *(["--only", *only] if only else [])]
     t0 = time.perf_counter()
-    proc, cpu = _run_polling_cpu(cmd, cwd=ROOT, env=env)
+    proc, cpu = _run_polling_cpu(cmd, cwd=source, env=env)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"report failed with {source}:\n{proc.stdout}\n{proc.stderr}")
@@ -96,17 +105,34 @@ def main() -> None:
     parser.add_argument("--only-baseline", action="store_true", help="time the baseline only")
     parser.add_argument("--save", type=Path, help="write the timings and key figures to this JSON file")
     parser.add_argument("--against", type=Path, help="a --save file of an earlier baseline run (instead of --baseline)")
+    parser.add_argument("--fresh-kernels", action="store_true",
+                        help="also time this checkout with CX_FORK_KERNELS=0 (kernels launched from scratch)")
+    parser.add_argument("--only", nargs="+", help="notebook names passed to cx report --only")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="alternate the batches this many times (baseline, this, baseline, this, ...) "
+                             "and report each one's median: other load on a shared machine drifts")
     args = parser.parse_args()
+    kw = {"quarter": args.quarter, "jobs": args.jobs, "only": args.only}
 
     work = Path(tempfile.mkdtemp(prefix="cx-bench-report-"))
     try:
         results = {}
         if args.against is not None:
             results["baseline"] = json.loads(args.against.read_text())
-        if args.baseline is not None:
-            results["baseline"] = run(args.baseline.resolve(), work / "baseline", quarter=args.quarter, jobs=args.jobs)
-        if not args.only_baseline:
-            results["this"] = run(ROOT, work / "this", quarter=args.quarter, jobs=args.jobs)
+        rounds: dict[str, list[dict]] = {}
+        for i in range(args.rounds):
+            if args.baseline is not None:
+                rounds.setdefault("baseline", []).append(run(args.baseline.resolve(), work / f"baseline{i}", **kw))
+            if not args.only_baseline:
+                if args.fresh_kernels:
+                    rounds.setdefault("fresh", []).append(
+                        run(ROOT, work / f"fresh{i}", env={"CX_FORK_KERNELS": "0"}, **kw))
+                rounds.setdefault("this", []).append(run(ROOT, work / f"this{i}", **kw))
+            for name, rs in rounds.items():
+                print(f"round {i + 1} {name:9} wall {rs[-1]['wall']:7.1f} s  cpu {rs[-1]['cpu']:7.1f} s  "
+                      f"load {os.getloadavg()[0]:.1f}", flush=True)
+        for name, rs in rounds.items():  # the round with the median wall time
+            results[name] = {**sorted(rs, key=lambda r: r["wall"])[len(rs) // 2], "rounds": len(rs)}
         if args.save is not None:
             args.save.write_text(json.dumps(results, indent=1, default=str))
         print(f"cx report --quarter {args.quarter} --jobs {args.jobs}; load average before: "
@@ -115,9 +141,11 @@ def main() -> None:
         for name, r in results.items():
             print(f"{name:9} {r['runs']:>5} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['sum_runs']:>8.1f}  "
                   f"{r['longest'][0]} {r['longest'][1]:.1f} s")
-        if len(results) == 2:
+        if "baseline" in results and "this" in results:
             b, t = results["baseline"], results["this"]
-            print(f"ratio baseline / this: wall {b['wall'] / t['wall']:.2f}x, cpu {b['cpu'] / t['cpu']:.2f}x")
+            for name, r in results.items():
+                if name != "baseline":
+                    print(f"ratio baseline / {name}: wall {b['wall'] / r['wall']:.2f}x, cpu {b['cpu'] / r['cpu']:.2f}x")
             diffs = _diff(b["figures"], t["figures"])
             print(f"key figures: {len(b['figures'])} runs, "
                   + ("identical (1e-12)" if not diffs else f"{len(diffs)} differences: {diffs[:5]}"))

@@ -43,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,14 @@ from typing import Any
 from ..core.io import atomic_write_json, atomic_write_text, atomic_write_with
 from .definition import ReportDefinition, ReportDefinitionError, load_definition
 from .executors import check_executor, execute_dask
-from .runs import RunSpec, check_quarter, plan_runs, read_notebook, validate_runs
+from .runs import (
+    RunSpec,
+    check_quarter,
+    plan_runs,
+    read_notebook,
+    schedule,
+    validate_runs,
+)
 
 #: The matplotlib backend of every kernel: figures must land in the cell outputs whatever
 #: backend the caller uses (e.g. Agg in tests).
@@ -133,6 +141,7 @@ _CANCEL: Any = None
 _KERNELS: set[Any] = set()
 _KERNELS_LOCK = threading.Lock()
 _KERNEL_MANAGER: type | None = None
+_FORK_KERNELS = False  # set in a batch worker: kernels are forked from a fork server (.kernels)
 
 
 def _cancelled() -> bool:
@@ -164,6 +173,12 @@ def _kernel_manager_class() -> type:
 
         class TrackedKernelManager(AsyncKernelManager):
             async def start_kernel(self, **kw: Any) -> None:
+                if _FORK_KERNELS and self.provisioner is None:
+                    from .kernels import provisioner_class
+
+                    self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
+                    self.provisioner = provisioner_class()(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                                                           parent=self)
                 await super().start_kernel(**kw)
                 with _KERNELS_LOCK:
                     _KERNELS.add(self)
@@ -318,7 +333,18 @@ def _cancelled_result(run: RunSpec, *, seconds: float = 0.0) -> RunResult:
                      column=run.column, value=run.value)
 
 
-def _worker_init(threads: int = 1, cancel: Any = None) -> None:
+def _start_fork_server() -> None:
+    """Kernels of this process are forked from a fork server (:mod:`cxlib.report.kernels`),
+    started now so that it imports while the worker does."""
+    global _FORK_KERNELS
+    from . import kernels
+
+    _FORK_KERNELS = kernels.fork_supported()
+    if _FORK_KERNELS:
+        kernels.prestart({**os.environ, "MPLBACKEND": _KERNEL_BACKEND})
+
+
+def _worker_init(threads: int = 1, cancel: Any = None, fork: bool = True) -> None:
     """Prepare a worker process.
 
     Kernels inherit the worker's environment: BLAS/OpenMP thread pools are capped at
@@ -327,7 +353,9 @@ def _worker_init(threads: int = 1, cancel: Any = None) -> None:
     papermill captures) must not scramble the progress display, so fds 1 and 2 go to
     devnull. The worker leaves the terminal's process group and ignores SIGINT: Ctrl-C
     reaches the batch process only, which cancels the runs through ``cancel`` (an event
-    watched here, see :func:`_watch_cancel`).
+    watched here, see :func:`_watch_cancel`). With ``fork``, the worker's kernels are
+    forked from a fork server that has imported ipykernel and the notebooks' libraries once
+    (:mod:`cxlib.report.kernels`; each run still gets a fresh kernel process).
     """
     global _CANCEL
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
@@ -342,6 +370,8 @@ def _worker_init(threads: int = 1, cancel: Any = None) -> None:
     if cancel is not None:
         _CANCEL = cancel
         threading.Thread(target=_watch_cancel, args=(cancel,), name="cx-cancel", daemon=True).start()
+    if fork:
+        _start_fork_server()
     import nbconvert  # noqa: F401  (warm the worker: later runs skip these imports)
     import papermill  # noqa: F401
 
@@ -355,6 +385,21 @@ def _load_manifest(out_dir: Path) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return {"runs": {}}
     return manifest if isinstance(manifest, dict) and isinstance(manifest.get("runs"), dict) else {"runs": {}}
+
+
+def recorded_seconds(out_dir: Path, manifest: dict[str, Any]) -> dict[str, float]:
+    """What each run took when it last succeeded, by run key: from this quarter's
+    ``runs.json`` (``manifest``), else from the other quarters' beside it (latest first),
+    for :func:`~cxlib.report.runs.schedule`. Unreadable or odd entries are ignored."""
+    found: dict[str, float] = {}
+    others = sorted((p for p in out_dir.parent.glob("*/runs.json") if p.parent != out_dir), reverse=True) \
+        if out_dir.parent.is_dir() else []
+    for runs in [manifest.get("runs", {}), *(_load_manifest(p.parent)["runs"] for p in others)]:
+        for key, entry in runs.items():
+            ok = isinstance(entry, dict) and entry.get("status") == "ok"
+            if ok and key not in found and isinstance(entry.get("seconds"), (int, float)):
+                found[key] = float(entry["seconds"])
+    return found
 
 
 def _jsonable(obj: Any) -> Any:
@@ -643,6 +688,7 @@ def run_report(
         del previous[key]
     inputs = run_inputs(planned, data_dir)
     todo, skipped, reruns = _pending(planned, previous, inputs, resume=resume)
+    todo = schedule(todo, recorded_seconds(out_dir, manifest))  # the longest expected first
     _check_writable([out_dir, *sorted({r.ipynb.parent for r in todo})])
     if stale:
         atomic_write_json(out_dir / "runs.json", manifest)
