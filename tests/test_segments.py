@@ -847,3 +847,18 @@ def test_response_styles_take_a_study_scale():
     # JP answers {3, 3, 2}: MRS = mean(1, 0.5) = 0.75
     assert rs.summary["ers"].tolist() == [0.5, 0.0] and rs.summary["mrs"].tolist() == [0.0, 0.75]
     assert rs.n_missing_codes == {"q1": 1, "q2": 1} and rs.summary["n_answers"].tolist() == [3, 3]
+
+
+def test_stability_warns_when_the_resamples_cannot_hold_the_interval_level():
+    """(B - 1)/(B + 1) < 95 % for B < 39: the percentile interval of the ARI cannot hold its level."""
+    import warnings
+
+    from cxlib.errors import ResamplingWarning
+
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame(rng.integers(1, 6, size=(300, 3)), columns=["a", "b", "c"])
+    with pytest.warns(ResamplingWarning, match="n_boot=5"):
+        cx.attitudinal_segments(df, variables=["a", "b", "c"], k=2, n_init=1, n_boot=5, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResamplingWarning)
+        cx.attitudinal_segments(df, variables=["a", "b", "c"], k=2, n_init=1, n_boot=39, seed=0)

@@ -30,7 +30,7 @@ from ..core.checks import (
     column_list,
     show_values,
 )
-from ..core.inference import percentile_interval
+from ..core.inference import percentile_interval, warn_if_interval_cannot_reach
 from ..core.results import Estimate
 from ..errors import CXDataError, SmallBaseWarning
 
@@ -337,6 +337,8 @@ def _stability(
     from sklearn.metrics import adjusted_rand_score
 
     n = len(z)
+    if n_boot:
+        warn_if_interval_cannot_reach(n_boot, level, what="attitudinal_segments stability", stacklevel=4)
     rng = np.random.default_rng(seed)
     aris = []
     for _ in range(n_boot):
