@@ -27,7 +27,7 @@ def _wave(dataset, quarter):
 def test_segments_notebook_overall_and_small_base_fan_out(run_notebook, small_data_dir, small_dataset):
     quarter = cx.latest_quarter(small_dataset)
     res, figs, html = run_notebook("04_segments", quarter=quarter, data_dir=str(small_data_dir),
-                                   k=[3, 4], n_boot=5, min_base=30, seed=0)
+                                   k=[3, 4], n_boot=39, min_base=30, seed=0)
     assert not res.had_warnings, "a successful segments run should be warning-free"
     wave = _wave(small_dataset, quarter)
 
@@ -39,7 +39,7 @@ def test_segments_notebook_overall_and_small_base_fan_out(run_notebook, small_da
     k = figs["k"]
     assert k in (3, 4) and figs["method"] == "kmeans"
     direct = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(z)
-    seg = cx.attitudinal_segments(wave, variables=DRIVERS, k=[3, 4], incomplete="mean", seed=0, n_boot=5)
+    seg = cx.attitudinal_segments(wave, variables=DRIVERS, k=[3, 4], incomplete="mean", seed=0, n_boot=39)
     assert adjusted_rand_score(direct, seg.labels.astype(int)) == pytest.approx(1.0)
     assert [s["n"] for s in figs["sizes"]] == seg.sizes["n"].tolist()
     assert sum(s["n"] for s in figs["sizes"]) == len(wave)

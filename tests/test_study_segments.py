@@ -76,7 +76,7 @@ def study(tmp_path_factory):
 
 def _segments(answers: pd.DataFrame) -> AttitudinalSegments:
     # the notebook's segmentation with the notebook test's k and n_boot, 0 declared missing
-    return cx.attitudinal_segments(answers, variables=DRIVERS, k=[2, 3], incomplete="mean", seed=0, n_boot=5,
+    return cx.attitudinal_segments(answers, variables=DRIVERS, k=[2, 3], incomplete="mean", seed=0, n_boot=39,
                                    scale=(1, 5), missing=[0])
 
 
@@ -94,7 +94,7 @@ def test_declared_missing_codes_are_not_ratings(study):
 @pytest.mark.notebook
 def test_segments_notebook_on_an_imported_study(study, run_notebook):
     answers, result = study
-    res, figs, html = run_notebook("04_segments", quarter="2025Q4", data_dir=str(result.path), k=[2, 3], n_boot=5,
+    res, figs, html = run_notebook("04_segments", quarter="2025Q4", data_dir=str(result.path), k=[2, 3], n_boot=39,
                                    min_base=30, seed=0)
     assert not res.had_warnings, "the absent tables and columns are said, not warned about"
     seg = _segments(answers)
