@@ -34,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_engines import CORR_SQL, DRIVERS, make_data
 
 import cxlib as cx
-from cxlib import engines
 
 COLS = ["ltr", *DRIVERS]
 
@@ -66,7 +65,7 @@ def main() -> None:
     funcs = {
         "cxlib": lambda: cx.weighted_correlation(df, outcome="ltr", drivers=DRIVERS, weights="w").corr,
         "cxlib_duckdb_handoff": lambda: cx.weighted_correlation(
-            engines.duckdb_view(df, [*COLS, "w"]), outcome="ltr", drivers=DRIVERS, weights="w").corr,
+            duckdb.connect().from_df(df), outcome="ltr", drivers=DRIVERS, weights="w").corr,
         "query": lambda: corr_from_sums(con.sql(CORR_SQL.format(t="frame")).fetchall()[0]),
     }
     best = {k: float("inf") for k in funcs}

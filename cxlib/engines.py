@@ -101,14 +101,6 @@ def large_numeric_frame(data: Any, columns: list[str], missing: Any = ()) -> boo
                for c in columns)
 
 
-def duckdb_view(data: pd.DataFrame, columns: list[str]) -> Any:
-    """A DuckDB relation scanning a pandas frame in place (no copy; ``columns``: those used)."""
-    import duckdb
-
-    con = duckdb.connect()
-    return con.from_df(data)  # scans only the columns the query names
-
-
 def _frame(data: Any):
     """A narwhals LazyFrame on the engine that will run the aggregation: polars frames
     become lazy, other eager tables (pyarrow, …) are scanned by DuckDB without a copy."""
@@ -655,37 +647,3 @@ def _validate_columns(data: Any, columns: list[str], declared: list, weights: st
             if totals[key] > 0:
                 raise CXDataError(f"weights column {weights!r} has {int(totals[key])} {what} value(s)"
                                   + ("; weights must be >= 0" if key == "_cx_w_neg" else ""))
-
-
-# ----------------------------------------------------------------- study sources, lazily
-def source_table(source: Any) -> Any:
-    """A study source as a DuckDB relation, read lazily by the metric core (no pandas copy).
-
-    ``source`` is a :class:`cxlib.data.study.Source` (``study.sources["survey"]``): a
-    ``parquet`` file or a folder of Parquet files (read as ``folder/**/*.parquet``, Hive
-    partitions become columns), or a ``sql`` source on a ``duckdb:///file`` URL (opened
-    read-only; its query is the relation). The columns are the source's own, before the
-    import's renaming, checks and pseudonymisation; only aggregates leave the engine.
-
-    >>> import pathlib, tempfile, duckdb
-    >>> from cxlib.data.study import Source
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> duckdb.execute("copy (select 10 as ltr union all select 3) to '" + str(folder / "a.parquet") + "'").fetchall()
-    [(2,)]
-    >>> source_table(Source(name="survey", format="parquet", path=folder)).aggregate("count(*)").fetchall()
-    [(2,)]
-    """
-    import duckdb
-
-    fmt = getattr(source, "format", None)
-    if fmt == "parquet":
-        path = source.path
-        pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
-        return duckdb.connect().read_parquet(pattern)
-    url = getattr(source, "url", None) or ""
-    if fmt == "sql" and url.startswith("duckdb:///"):
-        con = duckdb.connect(url.removeprefix("duckdb:///"), read_only=True)
-        return con.sql(source.query)
-    raise CXDataError(f"source {getattr(source, 'name', source)!r} (format {fmt!r}) cannot be read lazily; "
-                      "Parquet files or folders and DuckDB (`duckdb:///file`) sources can; read others with "
-                      "cx.read_survey")

@@ -164,7 +164,7 @@ def test_weighted_correlation_matches_numpy_on_every_engine():
         assert got.to_frame().index.tolist() == ["ltr", "osat", "ces"]
 
 
-def test_large_pandas_frames_are_scanned_by_duckdb_with_the_same_result(monkeypatch):
+def test_large_pandas_frames_take_the_one_pass_path_with_the_same_result(monkeypatch):
     from cxlib import engines
 
     df = survey()
