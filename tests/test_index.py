@@ -194,3 +194,21 @@ def test_a_key_figure_is_shown_with_the_decimals_it_asks_for(tmp_path):
     text = write_index(out, definition=DEFINITION, quarter="2026Q3", data_dir="data", manifest=manifest).read_text()
     assert "R² peak_end minus mean: 0.024 [0.013, 0.038] (n = 3,190)" in text
     assert "top_path_share: 26.1 [25.7, 26.6] (n = 36,758)" in text
+
+
+def test_a_first_wave_shows_its_figures_without_a_comparison(tmp_path):
+    """A study's first wave: the previous quarter has no respondents, so the headline shows
+    this quarter alone and says there is nothing to compare (not 'suppressed (n = 0)')."""
+    out = tmp_path / "2025Q4"
+    first = [{"metric": "Share satisfied (%)", "current": {"estimate": 51.5, "ci_low": 47.5, "ci_high": 55.5,
+                                                            "n": 600},
+              "previous": {"estimate": None, "ci_low": None, "ci_high": None, "n": 0, "small_base": True,
+                           "min_base": 30},
+              "diff": None, "p_value": None, "significant": None, "confidence_level": 0.95}]
+    write_run(out, "01_scorecard", "overall", {"headline": {}, "changes": first})
+    manifest = {"runs": {"01_scorecard/overall": entry("01_scorecard", "overall")}}
+    html = write_index(out, definition=DEFINITION, quarter="2025Q4", data_dir="d", manifest=manifest).read_text()
+    assert "<h2>Headline metrics: 2025Q4</h2>" in html
+    assert "51.5 [47.5, 55.5] (n = 600)" in html
+    assert "The data has no responses in 2025Q3: no change to report." in html
+    assert "n = 0" not in html and " vs 2025Q3" not in html

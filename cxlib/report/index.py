@@ -135,7 +135,16 @@ def _style_section(block: Mapping[str, Any]) -> list[str]:
 
 
 def _headline_section(changes: list[Mapping[str, Any]], *, quarter: str, prev: str) -> list[str]:
-    """The headline metrics of this quarter against the previous one (signed changes)."""
+    """The headline metrics of this quarter against the previous one (signed changes); when
+    the data has no respondents in the previous quarter (a study's first wave), this quarter's
+    figures alone and a sentence saying there is nothing to compare."""
+    if all(not (isinstance(c.get("previous"), Mapping) and c["previous"].get("n")) for c in changes):
+        rows = "".join(f"<tr><td>{html.escape(str(c.get('metric')))}</td><td class='num'>"
+                       f"{html.escape(_figure_text(c.get('current'), digits=c.get('digits', 1)))}</td></tr>"
+                       for c in changes)
+        return [f"<h2>Headline metrics: {quarter}</h2>",
+                f"<table><thead><tr><th>metric</th><th>{quarter}</th></tr></thead><tbody>{rows}</tbody></table>",
+                f"<p class='muted'>The data has no responses in {prev}: no change to report.</p>"]
     parts = [f"<h2>Headline metrics: {quarter} vs {prev}</h2>",
              "<table><thead><tr><th>metric</th><th>" + quarter + "</th><th>" + prev +
              "</th><th>change [CI]</th><th>p-value (BH-adjusted)</th><th>significant</th></tr></thead><tbody>"]
