@@ -8,7 +8,8 @@ engine's own *ordered* string aggregation — narwhals has none — in the windo
 (time, then step):
 
 - DuckDB: ``string_agg(step, ' > ' order by time, step)``;
-- polars: ``col(step).sort_by([time, step]).str.join(' > ')`` in ``group_by().agg()``;
+- polars: the events sorted by (customer, time, step), then ``col(step).str.join(' > ')`` in
+  ``group_by().agg()`` (polars keeps the row order within each group);
 - Spark: ``array_join(transform(array_sort(collect_list(struct(time, step))), x -> x.step), ' > ')``;
 
 (pyarrow tables are scanned by DuckDB, as everywhere in :mod:`cxlib.engines`). The engine
@@ -75,8 +76,10 @@ def _duckdb_variants(relation: Any, customer: str, time: str, step: str, top: in
 def _polars_variants(frame: Any, customer: str, time: str, step: str, top: int | None) -> pd.DataFrame:
     import polars as pl
 
-    journeys = frame.group_by([customer, "_cx_journey"]).agg(
-        pl.col(step).sort_by([time, step]).str.join(PATH_SEPARATOR).alias(_PATH), pl.len().alias(_STEPS))
+    # one sort of all events, then each group's rows in that order (polars keeps the row order
+    # within groups): faster than a sort_by per journey inside the aggregation
+    journeys = frame.sort([customer, time, step]).group_by([customer, "_cx_journey"], maintain_order=True).agg(
+        pl.col(step).str.join(PATH_SEPARATOR).alias(_PATH), pl.len().alias(_STEPS))
     variants = journeys.group_by(_PATH).agg(pl.col(_STEPS).max(), pl.len().alias(_COUNT))
     out = variants.with_columns(pl.col(_COUNT).sum().alias(_JOURNEYS), pl.len().alias(_PATHS)).sort(
         [_COUNT, _PATH], descending=[True, False])
