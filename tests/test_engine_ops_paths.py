@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cxlib as cx
 from tests.test_engines import BACKENDS
@@ -170,6 +172,29 @@ def test_synthetic_variants_equal_hand_written_sql(synth_log):
     merged = got.merge(sql, on="path", how="outer")
     assert len(merged) == len(got) == len(sql)
     assert (merged["count"] == merged["sql_count"]).all()
+
+
+@settings(max_examples=25)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 12), st.sampled_from(["a", "b", "c", "é"])),
+                min_size=1, max_size=40),
+       st.sampled_from(["1h", "3h"]), st.sampled_from([(), ("a",)]), st.sampled_from([(), ("c",), ("b", "é")]))
+def test_random_logs_with_ties_equal_the_brute_force_loop_and_pandas(rows, gap, starts, ends):
+    """Property: on any small log (many same-time events, a non-ASCII step), the engine's
+    variants are the brute-force loop's and the pandas path's, and their counts add up to
+    the journeys."""
+    ev = pd.DataFrame(rows, columns=["customer_id", "hour", "touchpoint"])
+    ev["timestamp"] = pd.Timestamp("2026-01-01") + pd.to_timedelta(ev.pop("hour"), unit="h")
+    seen = set(ev["touchpoint"])  # a declared list none of whose steps occurs is an error (tested elsewhere)
+    options = {"gap": gap} | ({"start_steps": list(starts)} if seen & set(starts) else {}) | (
+        {"end_steps": list(ends)} if seen & set(ends) else {})
+    ref = brute_force_variants(ev, pd.Timedelta(gap), steps(options, "start_steps"), steps(options, "end_steps"))
+    expected = cx.path_variants(cx.journeys(in_engine_order(ev, "customer_id", "timestamp", "touchpoint"), **options),
+                                top=None)
+    for table in (pl.from_pandas(ev), duckdb.from_df(ev)):
+        got = cx.path_variants(table, top=None, **options)
+        assert dict(zip(got.table["path"], got.table["count"])) == dict(ref)
+        assert_same(expected.table, got.table)
+        assert got.n_journeys == sum(ref.values()) == int(got.table["count"].sum())
 
 
 def test_categorical_and_enum_steps_equal_text():
