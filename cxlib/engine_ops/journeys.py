@@ -8,7 +8,8 @@ journey when it is the customer's first, when the pause since the previous event
 aggregation then counts the pairs (previous step, step) inside journeys, the journeys'
 first steps (``(start)`` → step) and last steps (step → ``(end)``) with the median time
 between the two events; :func:`cxlib.journeys.paths._follows_result` finishes (shares with
-Wilson intervals, the pandas table's order).
+Wilson intervals, the pandas table's order). The cut (:func:`cut`) and the checks of the
+options (:func:`prepared`) serve the path variants too (:mod:`cxlib.engine_ops.paths`).
 
 An engine table has no row order: events of one customer at the same time are ordered by
 their step (the pandas path keeps their order in the log). Times are compared in
