@@ -16,7 +16,14 @@ Four workloads on synthetic rows held by the engine (keys as text, times as time
 * **journeys**: ``cx.directly_follows(events)`` (7-day journeys, start/end pseudo-steps,
   median times) vs the same window query written by hand: ``lag(step), lead(…) over
   (partition by customer order by time)``, journey breaks, ``count(*), median(pause) …
-  group by previous step, step``.
+  group by previous step, step``;
+* **paths**: ``cx.path_variants(events, top=10)`` (the same 7-day journeys, each journey's
+  path written by the engine's ordered string aggregation, the ten most frequent paths with
+  Wilson intervals) vs the same query by hand (journeys numbered by a running sum of
+  openings, ``string_agg(step, ' > ' order by time, step) … group by customer, journey``,
+  ``count(*) … group by path order by count desc limit 10``; polars: sort, ``cum_sum`` over
+  the customer, ``str.join``), and vs the pandas path on the same rows
+  (``cx.path_variants(cx.journeys(events_df), top=10)``).
 
 Each cell is the best of ``--repeat`` interleaved runs; peak memory as in
 ``bench_engines.py``. Results are checked equal to the hand-written queries' counts.
@@ -25,6 +32,7 @@ Usage::
 
     python benchmarks/bench_engines_ops.py                 # 10M rows per table
     python benchmarks/bench_engines_ops.py --rows 2000000 --only churn crosstab
+    python benchmarks/bench_engines_ops.py --rows 2000000 --only paths      # + the pandas path
 """
 
 from __future__ import annotations
@@ -60,6 +68,16 @@ JOURNEY_SQL = """
                from n)
     select src, touchpoint, count(*) as n, median(gap) as m, count(*) filter (where last_one) as ending
     from j group by all"""
+
+PATHS_SQL = """
+    with e as (select customer_id, timestamp, touchpoint,
+                      epoch_us(timestamp) - epoch_us(lag(timestamp) over w) as pause
+               from {t} window w as (partition by customer_id order by timestamp, touchpoint)),
+         n as (select *, sum(case when pause is null or pause > 7 * 86400e6 then 1 else 0 end)
+                         over (partition by customer_id order by timestamp, touchpoint) as journey from e),
+         j as (select string_agg(touchpoint, ' > ' order by timestamp, touchpoint) as path
+               from n group by customer_id, journey)
+    select path, count(*) as n from j group by path order by n desc, path limit 10"""
 
 
 def make_tables(rows: int, seed: int = 20261201) -> dict[str, pd.DataFrame]:
@@ -106,6 +124,10 @@ def polars_queries(t: dict[str, pl.DataFrame]) -> dict:
             last=g("new").shift(-1).over("customer_id").fill_null(True),
             src=pl.when(~g("new")).then(g("prev")), gap=pl.when(~g("new")).then(g("pause")),
         ).group_by("src", "touchpoint").agg(pl.len(), g("gap").median().alias("m"), g("last").sum().alias("ending")).collect(),
+        "paths": lambda: ev.with_columns(pause=(us - us.shift(1)).over("customer_id")).with_columns(
+            journey=(g("pause").is_null() | (g("pause") > 7 * 86400e6)).cum_sum().over("customer_id"),
+        ).group_by("customer_id", "journey").agg(g("touchpoint").str.join(" > ").alias("path")).group_by("path").agg(
+            pl.len().alias("n")).sort(["n", "path"], descending=[True, False]).head(10).collect(),
     }
 
 
@@ -116,6 +138,7 @@ def cxlib_calls(t: dict) -> dict:
         "churn": lambda: cx.churn_rate(t["customers"], by="plan"),
         "crosstab": lambda: cx.crosstab(t["survey"], "renew", "plan", weights="w"),
         "journeys": lambda: cx.directly_follows(t["events"]),
+        "paths": lambda: cx.path_variants(t["events"], top=10),
     }
 
 
@@ -136,6 +159,9 @@ def check(name: str, result, reference) -> None:
         assert int(total["n"].iloc[0]) == int(ref.loc[ref["renew"].notna()].iloc[:, 2].sum())
     elif name == "journeys":
         assert int(result.table["count"].sum()) == int(ref.iloc[:, 2].sum()) + int(ref.iloc[:, 4].sum())
+    elif name == "paths":
+        assert result.table["path"].tolist() == ref["path"].tolist()
+        assert result.table["count"].tolist() == ref["n"].tolist()
     elif name == "churn":
         assert int(result.table["new_customers"].sum()) <= int(ref.iloc[:, 3].sum())
 
@@ -144,7 +170,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", nargs="*", default=None, help="workloads to run (helpdesk durations churn crosstab journeys)")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="workloads to run (helpdesk durations churn crosstab journeys paths)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", cx.SmallBaseWarning)
     threads = duckdb.sql("select current_setting('threads')").fetchall()[0][0]
@@ -158,8 +185,10 @@ def main(argv=None):
         con.unregister(f"_{name}")
     duck = {name: con.table(name) for name in frames}
     sql = {"helpdesk": HELPDESK_SQL.format(t="tickets"), "durations": DURATIONS_SQL.format(t="tickets"), "churn": CHURN_SQL.format(t="customers"),
-           "crosstab": CROSSTAB_SQL.format(t="survey"), "journeys": JOURNEY_SQL.format(t="events")}
+           "crosstab": CROSSTAB_SQL.format(t="survey"), "journeys": JOURNEY_SQL.format(t="events"),
+           "paths": PATHS_SQL.format(t="events")}
     polars_tables = {name: pl.from_pandas(df) for name, df in frames.items()}
+    events_df = frames["events"] if "paths" in (args.only or ["paths"]) else None
     del frames
     engines = {"duckdb (memory)": (duck, {k: (lambda q=q: con.sql(q).df()) for k, q in sql.items()}),
                "polars": (polars_tables, polars_queries(polars_tables))}
@@ -167,9 +196,17 @@ def main(argv=None):
     for engine, (tables, queries) in engines.items():
         calls = cxlib_calls(tables)
         for work in args.only or calls:
-            res = race({"query": queries[work], "cxlib": calls[work]}, args.repeat)
+            funcs = {"query": queries[work], "cxlib": calls[work]}
+            if work == "paths":  # and the pandas path on the same rows
+                funcs["pandas"] = lambda: cx.path_variants(cx.journeys(events_df), top=10)
+            res = race(funcs, args.repeat)
             (t_q, m_q, ref), (t_c, m_c, out) = res["query"], res["cxlib"]
             check(work, out, ref)
+            if work == "paths":
+                t_p, m_p, pandas_out = res["pandas"]
+                assert pandas_out.table.equals(out.table)
+                print(f"{engine:<16} {work:<9} pandas path (cx.journeys + cx.path_variants) {t_p:7.3f}s "
+                      f"(peak +{m_p / 2**20:5.0f} MiB); engine / pandas time {t_c / t_p:5.2f}", flush=True)
             rows.append(dict(engine=engine, workload=work, query_s=t_q, cxlib_s=t_c, ratio=t_c / t_q,
                              query_mib=m_q / 2**20, cxlib_mib=m_c / 2**20))
             print(f"{engine:<16} {work:<9} query {t_q:7.3f}s  cxlib {t_c:7.3f}s  ratio {t_c / t_q:5.2f}  "

@@ -14,7 +14,10 @@ only a small table in the engine and finishing with the pandas path's own estima
 - :mod:`~cxlib.engine_ops.crosstab` — per-cell counts, Σw and Σw² (and the moments of rated
   questions) of a banner table (:func:`cxlib.crosstab`);
 - :mod:`~cxlib.engine_ops.journeys` — the directly-follows counts of an event log, journeys
-  cut in the engine with window functions (:func:`cxlib.directly_follows`).
+  cut in the engine with window functions (:func:`cxlib.directly_follows`);
+- :mod:`~cxlib.engine_ops.paths` — the most frequent paths (variants): the same journeys,
+  each journey's path written by the engine's ordered string aggregation, the variants
+  counted there (:func:`cxlib.path_variants`).
 
 The pandas modules dispatch here at the entry of each function (``if is_engine_frame(data)``);
 the modules here import the pandas modules' estimators, never the other way round at

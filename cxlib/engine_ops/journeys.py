@@ -8,7 +8,8 @@ journey when it is the customer's first, when the pause since the previous event
 aggregation then counts the pairs (previous step, step) inside journeys, the journeys'
 first steps (``(start)`` → step) and last steps (step → ``(end)``) with the median time
 between the two events; :func:`cxlib.journeys.paths._follows_result` finishes (shares with
-Wilson intervals, the pandas table's order).
+Wilson intervals, the pandas table's order). The cut (:func:`cut`) and the checks of the
+options (:func:`prepared`) serve the path variants too (:mod:`cxlib.engine_ops.paths`).
 
 An engine table has no row order: events of one customer at the same time are ordered by
 their step (the pandas path keeps their order in the log). Times are compared in
@@ -70,10 +71,11 @@ def _microseconds_since_previous(lazy: Any, customer: str, time: str, window: di
     return lazy, (t - t.shift(1).over(customer, **window)).dt.total_microseconds()
 
 
-def _pair_counts(lazy: Any, customer: str, time: str, step: str, gap_ns: int, starts: tuple,
-                 ends: tuple) -> pd.DataFrame:
-    """Per (previous step in the journey, step): events, median µs between them, journeys
-    ending at the step. A missing previous step is a journey's first event."""
+def cut(lazy: Any, customer: str, time: str, step: str, gap_ns: int, starts: tuple, ends: tuple) -> tuple[Any, dict]:
+    """The events with the journey cuts of :func:`cxlib.journeys`, computed in the engine:
+    ``_cx_prev`` (the customer's previous step), ``_cx_dt`` (µs since the previous event)
+    and ``_cx_new`` (the event opens a journey); and the window order (time, then step)
+    that every later window or ordered aggregation over a customer's events must use."""
     import narwhals as nw
 
     window = dict(order_by=[time, step])
@@ -85,7 +87,17 @@ def _pair_counts(lazy: Any, customer: str, time: str, step: str, gap_ns: int, st
         new = new | nw.col(step).is_in(list(starts))
     if ends:
         new = new | prev.is_in(list(ends))
-    lazy = lazy.with_columns(_cx_new=new)
+    return lazy.with_columns(_cx_new=new), window
+
+
+def _pair_counts(lazy: Any, customer: str, time: str, step: str, gap_ns: int, starts: tuple,
+                 ends: tuple) -> pd.DataFrame:
+    """Per (previous step in the journey, step): events, median µs between them, journeys
+    ending at the step. A missing previous step is a journey's first event."""
+    import narwhals as nw
+
+    lazy, window = cut(lazy, customer, time, step, gap_ns, starts, ends)
+    prev = nw.col("_cx_prev")
     lazy = lazy.with_columns(_cx_last=nw.col("_cx_new").shift(-1).over(customer, **window).fill_null(True),
                              _cx_src=nw.when(~nw.col("_cx_new")).then(prev),
                              _cx_gap=nw.when(~nw.col("_cx_new")).then(nw.col("_cx_dt")))
@@ -95,13 +107,14 @@ def _pair_counts(lazy: Any, customer: str, time: str, step: str, gap_ns: int, st
     return collect(out)
 
 
-def directly_follows(events: Any, *, ends: bool = True, confidence_level: float = 0.95, **options: Any):
-    """The engine form of :func:`cxlib.directly_follows` on an event log (same table)."""
+def prepared(events: Any, options: dict, function: str) -> tuple[Any, str, str, str, int, tuple, tuple]:
+    """The checked lazy frame and the journey options (``customer, time, step, gap_ns,
+    start steps, end steps`` that occur) of an engine call of ``function``, with the errors
+    of :func:`cxlib.journeys`."""
     unknown = sorted(set(options) - set(JOURNEY_OPTIONS))
     if unknown:
-        raise CXDataError(f"unexpected option(s) {unknown} for directly_follows on an engine table; the options of "
+        raise CXDataError(f"unexpected option(s) {unknown} for {function} on an engine table; the options of "
                           f"cx.journeys that cut the journeys are {list(JOURNEY_OPTIONS)}")
-    level = check_confidence_level(confidence_level)
     customer, time = options.get("customer", "customer_id"), options.get("time", "timestamp")
     step = options.get("step", "touchpoint")
     gap_ns = _gap(options.get("gap", "7D"))
@@ -111,8 +124,15 @@ def directly_follows(events: Any, *, ends: bool = True, confidence_level: float 
     _step_set(labels, start_steps, "start_steps")  # the errors of cx.journeys for unknown steps
     _step_set(labels, end_steps, "end_steps")
     known = set(labels)
-    table = _pair_counts(lazy, customer, time, step, gap_ns, tuple(s for s in start_steps if s in known),
-                         tuple(s for s in end_steps if s in known))
+    return (lazy, customer, time, step, gap_ns, tuple(s for s in start_steps if s in known),
+            tuple(s for s in end_steps if s in known))
+
+
+def directly_follows(events: Any, *, ends: bool = True, confidence_level: float = 0.95, **options: Any):
+    """The engine form of :func:`cxlib.directly_follows` on an event log (same table)."""
+    level = check_confidence_level(confidence_level)
+    lazy, customer, time, step, gap_ns, starts, ends_ = prepared(events, options, "directly_follows")
+    table = _pair_counts(lazy, customer, time, step, gap_ns, starts, ends_)
     inner = table.loc[table["_cx_src"].notna()]
     src, dst = list(inner["_cx_src"]), list(inner[step])
     count, median = list(inner["count"]), list(inner["median_us"].to_numpy(dtype=float) * 1000.0)

@@ -62,13 +62,20 @@ class PathVariants:
         return self.table.copy()
 
 
-def path_variants(journeys: Journeys, *, top: int | None = 10, confidence_level: float = 0.95) -> PathVariants:
+def path_variants(journeys: Journeys, *, top: int | None = 10, confidence_level: float = 0.95,
+                  **journey_options: Any) -> PathVariants:
     """The most frequent paths with their counts and shares of all journeys.
 
     Parameters
     ----------
-    journeys : Journeys
-        The result of :func:`cxlib.journeys`.
+    journeys : Journeys, or an event log held by an engine
+        The result of :func:`cxlib.journeys`; or a polars, pyarrow, DuckDB or Spark table of
+        events, cut into journeys inside that engine with the options of
+        :func:`cxlib.journeys` given as keywords (``customer``, ``time``, ``step``, ``gap``,
+        ``start_steps``, ``end_steps``), each journey's path written and the variants
+        counted there (:mod:`cxlib.engine_ops.paths`); only the ``top`` paths come to
+        Python. Same-time events of a customer are ordered by step there (an engine
+        table has no row order; the pandas path keeps the log's order).
     top : int or None, default 10
         How many variants to keep (None: all).
     confidence_level : float, default 0.95
@@ -97,10 +104,16 @@ def path_variants(journeys: Journeys, *, top: int | None = 10, confidence_level:
     0  login > invoice      2     0.667  3
     1            login      1     0.333  3
     """
+    if engines.is_engine_frame(journeys):  # an event log in polars, pyarrow, DuckDB, Spark
+        from ..engine_ops.paths import path_variants as engine_path_variants
+
+        return engine_path_variants(journeys, top=top, confidence_level=confidence_level, **journey_options)
+    if journey_options:
+        raise CXDataError(f"unexpected option(s) {sorted(journey_options)}: options of cx.journeys are given "
+                          "here only with an engine table of events; pass them to cx.journeys(...)")
     j = _check_journeys(journeys)
     level = check_confidence_level(confidence_level)
-    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
-        raise CXDataError(f"`top`={top!r} must be a whole number >= 1, or None for every path")
+    top = _check_top(top)
     path = j.table["path"]
     codes = path.cat.codes.to_numpy()
     counts = np.bincount(codes, minlength=len(path.cat.categories))
@@ -109,15 +122,27 @@ def path_variants(journeys: Journeys, *, top: int | None = 10, confidence_level:
     names = np.asarray(path.cat.categories, dtype=object)
     order = np.lexsort((names, -counts))
     order = order[counts[order] > 0]
-    n = len(path)
-    p, _, lo, hi = share_interval(counts[order], np.full(len(order), n), level)
-    table = pd.DataFrame({"rank": np.arange(1, len(order) + 1), "path": names[order], "n_steps": n_steps[order],
-                          "count": counts[order].astype(np.int64), "estimate": p, "ci_low": lo, "ci_high": hi,
-                          "n": n, "cumulative": np.cumsum(counts[order]) / n})
+    return _variants_result(names[order], n_steps[order], counts[order], len(path), len(order), top, level)
+
+
+def _check_top(top: Any) -> int | None:
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
+        raise CXDataError(f"`top`={top!r} must be a whole number >= 1, or None for every path")
+    return None if top is None else int(top)
+
+
+def _variants_result(names: np.ndarray, n_steps: np.ndarray, counts: np.ndarray, n: int, n_paths: int,
+                     top: int | None, level: float) -> PathVariants:
+    """The table from the variants in rank order (count descending, then path) — all of them
+    or at least the ``top`` first (shared with the engine path, :mod:`cxlib.engine_ops.paths`):
+    ``n`` journeys and ``n_paths`` distinct paths in all."""
     if top is not None:
-        table = table.head(int(top))
-    return PathVariants(table=table.reset_index(drop=True), n_journeys=n, n_paths=len(order),
-                        confidence_level=level)
+        names, n_steps, counts = names[:top], n_steps[:top], counts[:top]
+    p, _, lo, hi = share_interval(counts, np.full(len(counts), n), level)
+    table = pd.DataFrame({"rank": np.arange(1, len(counts) + 1), "path": names, "n_steps": n_steps,
+                          "count": counts.astype(np.int64), "estimate": p, "ci_low": lo, "ci_high": hi,
+                          "n": n, "cumulative": np.cumsum(counts) / n})
+    return PathVariants(table=table, n_journeys=n, n_paths=n_paths, confidence_level=level)
 
 
 @dataclass(frozen=True, eq=False)
