@@ -537,6 +537,9 @@ def _execute_all(runs: Sequence[RunSpec], *, jobs: int, on_done: Callable[[RunRe
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     ctx = mp.get_context("forkserver")
+    # the workers are forked from multiprocessing's fork server once it has imported what
+    # each of them needs (no effect when that server already runs: then they import it)
+    ctx.set_forkserver_preload(["__main__", "cxlib.report.worker_imports"])
     cancel = ctx.Event()
     workers = min(jobs, len(runs))
     threads = max(1, (os.cpu_count() or 1) // workers)
