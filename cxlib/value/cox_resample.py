@@ -17,8 +17,9 @@ When the design has few distinct rows (covariate *patterns*: notebook 03's NPS g
 plan give 9 among 10,849 customers), the sums over risk sets are formed per pattern and per
 distinct event duration once per resample (they do not depend on ``β``), so each Newton
 step costs a few small matrix products instead of passes over every row
-(:func:`_grouped_terms`): the same likelihood, summed in another order. :func:`clusters` and :func:`resample` draw
-the resamples (customers with all their rows).
+(:func:`_grouped_terms`): the same likelihood, summed in another order.
+
+:func:`clusters` and :func:`resample` draw the resamples (customers with all their rows).
 """
 
 from __future__ import annotations
