@@ -136,7 +136,8 @@ def main() -> None:
     try:
         results = {}
         if args.against is not None:
-            results["baseline"] = json.loads(args.against.read_text())
+            saved = json.loads(args.against.read_text())  # a --save file: {"baseline": {...}, ...}
+            results["baseline"] = saved.get("baseline", saved)
         rounds: dict[str, list[dict]] = {}
         for i in range(args.rounds):
             if args.baseline is not None:
