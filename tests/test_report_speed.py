@@ -213,3 +213,42 @@ def test_the_fork_server_is_replaced_when_the_kernels_environment_changes(tmp_pa
     finally:
         kernels.stop_server()
     assert kernels._SERVER is None
+
+
+# --- the workers' imports -------------------------------------------------------------------
+
+
+def test_the_workers_preloaded_imports_leave_out_only_jsonschemas_iri_checkers(tmp_path):
+    """multiprocessing's fork server imports cxlib.report.worker_imports before forking the
+    workers: papermill, nbconvert and the report package are loaded, jsonschema without the
+    optional IRI checkers (rfc3987_syntax), and nbformat still validates and writes notebooks."""
+    code = '''
+import json, sys
+import cxlib.report.worker_imports
+import jsonschema, nbformat
+from cxlib.report.runs import read_notebook
+nb = read_notebook(sys.argv[1])
+nbformat.validate(nb)
+nbformat.write(nb, sys.argv[2])
+print(json.dumps({"loaded": [m for m in ("papermill", "nbconvert", "cxlib.report.execute") if m in sys.modules],
+                  "iri": sorted(set(jsonschema.Draft7Validator.FORMAT_CHECKER.checkers) & {"iri", "iri-reference"}),
+                  "cells": len(nbformat.read(sys.argv[2], as_version=4).cells)}))
+'''
+    nb = tmp_path / "probe.py"
+    nb.write_text(PROBE)
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", code, str(nb), str(tmp_path / "probe.ipynb")], capture_output=True,
+                         text=True, check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    got = json.loads(out.stdout.splitlines()[-1])
+    assert got == {"loaded": ["papermill", "nbconvert", "cxlib.report.execute"], "iri": [], "cells": 3}
+    # the batch's own process is left alone: importing the report package does not do it
+    assert sys.modules.get("rfc3987_syntax", "absent") is not None
+
+
+def test_the_workers_are_forked_from_a_server_that_preloads_their_imports():
+    from multiprocessing import forkserver
+
+    ctx = execute._worker_context()
+    assert ctx.get_start_method() == "forkserver"
+    assert forkserver._forkserver._preload_modules == ["__main__", "cxlib.report.worker_imports"]

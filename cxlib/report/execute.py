@@ -525,6 +525,27 @@ def _stop_workers(pool: Any, *, force: bool) -> None:
             proc.kill()
 
 
+def _worker_context():
+    """multiprocessing's fork server context, the workers forked from it once it has imported
+    what each of them needs (:mod:`cxlib.report.worker_imports`; no effect when that server
+    already runs, then each worker imports it)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["__main__", "cxlib.report.worker_imports"])
+    return ctx
+
+
+def _start_worker_server() -> None:
+    """Start multiprocessing's fork server now: it imports the workers' modules while this
+    process validates the runs (the workers are forked from it later)."""
+    from multiprocessing import forkserver
+
+    _worker_context()
+    with contextlib.suppress(OSError, ValueError):
+        forkserver.ensure_running()
+
+
 def _execute_all(runs: Sequence[RunSpec], *, jobs: int, on_done: Callable[[RunResult], None],
                  interrupt: _Interrupt) -> None:
     """Execute the runs in up to ``jobs`` worker processes, calling ``on_done`` as each ends.
@@ -533,10 +554,9 @@ def _execute_all(runs: Sequence[RunSpec], *, jobs: int, on_done: Callable[[RunRe
     kernels; the running runs get ``_CANCEL_GRACE`` seconds to report (a second Ctrl-C
     stops waiting), then every run not finished is reported cancelled.
     """
-    import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    ctx = mp.get_context("forkserver")
+    ctx = _worker_context()
     cancel = ctx.Event()
     workers = min(jobs, len(runs))
     threads = max(1, (os.cpu_count() or 1) // workers)
@@ -668,6 +688,8 @@ def run_report(
         Before anything runs: a dataset file that cannot be read.
     """
     check_executor(executor, address)
+    if executor == "local":
+        _start_worker_server()
     if not isinstance(definition, ReportDefinition):
         definition = load_definition(definition)
     data_dir = Path(data_dir) if data_dir is not None else Path("data") / "synthetic"

@@ -11,8 +11,15 @@ reaches it to 1e-9 in two or three steps.
 
 The likelihood is the one lifelines maximises for duplicated rows (Efron's ties, weights
 ``a_i = c_i w_i``, ``m_j`` = the number of tied event *rows* at ``t_j``), so a refit here
-equals lifelines' refit on the resampled rows. :func:`clusters` and :func:`resample` draw
-the resamples (customers with all their rows).
+equals lifelines' refit on the resampled rows.
+
+When the design has few distinct rows (covariate *patterns*: notebook 03's NPS group and
+plan give 9 among 10,849 customers), the sums over risk sets are formed per pattern and per
+distinct event duration once per resample (they do not depend on ``β``), so each Newton
+step costs a few small matrix products instead of passes over every row
+(:func:`_grouped_terms`): the same likelihood, summed in another order.
+
+:func:`clusters` and :func:`resample` draw the resamples (customers with all their rows).
 """
 
 from __future__ import annotations
@@ -46,6 +53,9 @@ class CoxFitData:
         predictions ``H_0(t) exp((x - center)ᵀβ)`` do not depend on it).
     beta : numpy.ndarray
         The full-data estimate, where Newton starts.
+    grouped : Patterns or None
+        The rows by covariate pattern and event duration (:class:`Patterns`), when the
+        design has at most ``MAX_PATTERNS`` distinct rows; None otherwise (sums over rows).
     """
 
     x: np.ndarray
@@ -56,10 +66,46 @@ class CoxFitData:
     starts: np.ndarray
     center: np.ndarray
     beta: np.ndarray
+    grouped: Patterns | None = None
 
     @property
     def unique_times(self) -> np.ndarray:
         return self.time[self.starts]
+
+
+MAX_PATTERNS = 64  # more distinct design rows than this: the likelihood sums over rows
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """The sorted rows of a :class:`CoxFitData` by covariate pattern and event duration.
+
+    Attributes
+    ----------
+    x : numpy.ndarray
+        The distinct (centred) design rows, ``K × terms``.
+    pattern : numpy.ndarray
+        The pattern of each sorted row.
+    bin : numpy.ndarray
+        For each sorted row, how many distinct event durations ``τ_j`` are ``<=`` its
+        duration: the row is at risk at ``τ_j`` (0-based ``j``) iff ``bin > j``, and an event
+        row's own duration is ``τ_{bin - 1}``.
+    event_times : numpy.ndarray
+        The distinct durations with an event, ``τ``.
+    """
+
+    x: np.ndarray
+    pattern: np.ndarray
+    bin: np.ndarray
+    event_times: np.ndarray
+
+
+def _patterns(xs: np.ndarray, t: np.ndarray, event: np.ndarray) -> Patterns | None:
+    patterns, pattern = np.unique(xs, axis=0, return_inverse=True)
+    if len(patterns) > MAX_PATTERNS:
+        return None
+    tau = np.unique(t[event > 0])
+    return Patterns(x=patterns, pattern=pattern.ravel(), bin=np.searchsorted(tau, t, side="right"), event_times=tau)
 
 
 def cox_fit_data(x: np.ndarray, time: np.ndarray, event: np.ndarray, weight: np.ndarray | None,
@@ -71,8 +117,9 @@ def cox_fit_data(x: np.ndarray, time: np.ndarray, event: np.ndarray, weight: np.
     xs = np.asarray(x, dtype=float)[order]
     center = (w[:, None] * xs).sum(axis=0) / w.sum()
     starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
-    return CoxFitData(x=xs - center, time=t, event=np.asarray(event, dtype=float)[order], weight=w, order=order,
-                      starts=starts, center=center, beta=np.asarray(beta, dtype=float))
+    e = np.asarray(event, dtype=float)[order]
+    return CoxFitData(x=xs - center, time=t, event=e, weight=w, order=order, starts=starts, center=center,
+                      beta=np.asarray(beta, dtype=float), grouped=_patterns(xs - center, t, e))
 
 
 @dataclass(frozen=True)
@@ -126,6 +173,63 @@ def _derivatives(fd: CoxFitData, ef: _Efron, beta: np.ndarray) -> tuple[float, n
     return loglik, grad, hess
 
 
+@dataclass(frozen=True)
+class _GroupedEfron:
+    """What the likelihood needs from one resample, by pattern (see :class:`Patterns`):
+    ``risk[j, k] = Σ a_i`` over the rows of pattern ``k`` at risk at the ``j``-th event
+    duration with a drawn event, ``dead[j, k]`` the same over its event rows; Efron's terms
+    as in :class:`_Efron` (``group`` indexes those durations)."""
+
+    risk: np.ndarray
+    dead: np.ndarray
+    xa: np.ndarray
+    group: np.ndarray
+    f: np.ndarray
+    wa: np.ndarray
+
+
+def _grouped_terms(fd: CoxFitData, counts: np.ndarray) -> _GroupedEfron:
+    pt = fd.grouped
+    c = np.asarray(counts, dtype=float)[fd.order]
+    a = c * fd.weight
+    n_pat, n_ev = len(pt.x), len(pt.event_times)
+    by_bin = np.bincount(pt.bin * n_pat + pt.pattern, weights=a, minlength=(n_ev + 1) * n_pat)
+    at_risk = np.cumsum(by_bin.reshape(n_ev + 1, n_pat)[::-1], axis=0)[::-1]  # rows with bin >= b
+    ev = fd.event > 0
+    ev_bin = pt.bin[ev] - 1
+    dead = np.bincount(ev_bin * n_pat + pt.pattern[ev], weights=a[ev], minlength=n_ev * n_pat).reshape(n_ev, n_pat)
+    m_ev = np.rint(np.bincount(ev_bin, weights=c[ev], minlength=n_ev)).astype(int)
+    j = np.flatnonzero(m_ev > 0)
+    m = m_ev[j]
+    rep = np.repeat(np.arange(len(j)), m)
+    f = (np.arange(m.sum()) - np.repeat(np.cumsum(m) - m, m)) / np.repeat(m, m)
+    w_ev = np.bincount(ev_bin, weights=a[ev], minlength=n_ev)
+    return _GroupedEfron(risk=at_risk[j + 1], dead=dead[j], xa=(a * fd.event) @ fd.x, group=rep, f=f,
+                         wa=(w_ev[j] / m)[rep])
+
+
+def _grouped_derivatives(fd: CoxFitData, ef: _GroupedEfron, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """:func:`_derivatives` with the risk-set sums formed per pattern (see :class:`_GroupedEfron`)."""
+    x = fd.grouped.x
+    eta = x @ beta
+    shift = eta.max()
+    e = np.exp(eta - shift)  # a common factor: it cancels in every ratio below
+    ex = e[:, None] * x
+    s0, s1 = ef.risk @ e, ef.risk @ ex
+    t0, t1 = ef.dead @ e, ef.dead @ ex
+    g, f = ef.group, ef.f
+    den = s0[g] - f * t0[g]
+    ratio = (s1[g] - f[:, None] * t1[g]) / den[:, None]
+    loglik = float(ef.xa @ beta - (ef.wa * (np.log(den) + shift)).sum())
+    grad = ef.xa - ef.wa @ ratio
+    # Σ_terms wa (S2_j - f T2_j) / den = Σ_k e_k x_k x_kᵀ (Σ_j α_j risk[j, k] - β_j dead[j, k])
+    n_j = len(ef.risk)
+    u = (np.bincount(g, weights=ef.wa / den, minlength=n_j) @ ef.risk
+         - np.bincount(g, weights=ef.wa * f / den, minlength=n_j) @ ef.dead)
+    hess = (ef.wa[:, None] * ratio).T @ ratio - (x * (u * e)[:, None]).T @ x
+    return loglik, grad, hess
+
+
 def efron_derivatives(fd: CoxFitData, counts: np.ndarray, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """Efron log partial likelihood, gradient and Hessian at ``beta`` with row multiplicities ``counts``.
 
@@ -152,12 +256,21 @@ def efron_newton(fd: CoxFitData, counts: np.ndarray, *, accept: float = 1e-7, ma
     coefficient change) is taken without checking and ends the iterations: Newton's
     quadratic convergence leaves an error of the order of its square (≈1e-14).
     """
-    drawn = np.asarray(counts, dtype=float)[fd.order] > 0
-    if not (fd.event[drawn] > 0).any() or np.ptp(fd.x[drawn], axis=0).min(initial=np.inf) == 0:
+    c = np.asarray(counts, dtype=float)[fd.order]
+    if fd.grouped is None:
+        drawn = c > 0
+        no_event, x_drawn = not (fd.event[drawn] > 0).any(), fd.x[drawn]
+    else:  # the same checks on the drawn patterns
+        no_event = not (c * fd.event).any()
+        x_drawn = fd.grouped.x[np.bincount(fd.grouped.pattern, weights=c, minlength=len(fd.grouped.x)) > 0]
+    if no_event or np.ptp(x_drawn, axis=0).min(initial=np.inf) == 0:
         return None, 0
-    ef = _efron_terms(fd, counts)
+    if fd.grouped is None:
+        ef, derivatives = _efron_terms(fd, counts), _derivatives
+    else:
+        ef, derivatives = _grouped_terms(fd, counts), _grouped_derivatives
     beta = fd.beta.copy()
-    loglik, grad, hess = _derivatives(fd, ef, beta)
+    loglik, grad, hess = derivatives(fd, ef, beta)
     for step in range(1, max_steps + 1):
         try:
             delta = np.linalg.solve(-hess, grad)
@@ -168,7 +281,7 @@ def efron_newton(fd: CoxFitData, counts: np.ndarray, *, accept: float = 1e-7, ma
         if np.max(np.abs(delta)) < accept:
             return beta + delta, step
         for _ in range(30):
-            new = _derivatives(fd, ef, beta + delta)
+            new = derivatives(fd, ef, beta + delta)
             if np.isfinite(new[0]) and new[0] >= loglik - 1e-12 * abs(loglik):
                 break
             delta = delta / 2
@@ -182,8 +295,18 @@ def efron_newton(fd: CoxFitData, counts: np.ndarray, *, accept: float = 1e-7, ma
 def breslow(fd: CoxFitData, counts: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Breslow cumulative baseline hazard at every distinct duration (for ``x = center``):
     ``H_0(t) = Σ_{t_j <= t} W_j / Σ_{i ∈ R_j} a_i exp((x_i - center)ᵀβ)``, as lifelines'
-    ``baseline_cumulative_hazard_`` (Breslow 1972)."""
+    ``baseline_cumulative_hazard_`` (Breslow 1972). With :class:`Patterns` the distinct
+    durations are those with an event (the steps are the same: ``H_0`` jumps only there)."""
     a = np.asarray(counts, dtype=float)[fd.order] * fd.weight
+    if fd.grouped is not None:
+        pt = fd.grouped
+        n_ev, ev = len(pt.event_times), fd.event > 0
+        r = np.bincount(pt.bin, weights=a * np.exp(pt.x @ beta)[pt.pattern], minlength=n_ev + 1)
+        s0 = np.cumsum(r[::-1])[::-1][1:]  # at risk at τ_j: bin > j
+        w_ev = np.bincount(pt.bin[ev] - 1, weights=a[ev], minlength=n_ev)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = np.where(w_ev > 0, w_ev / s0, 0.0)
+        return pt.event_times, np.cumsum(h)
     r = a * np.exp(fd.x @ beta)
     s0 = np.cumsum(np.add.reduceat(r, fd.starts)[::-1])[::-1]
     w_ev = np.add.reduceat(a * fd.event, fd.starts)
@@ -257,6 +380,11 @@ class CoxRefits:
         w = resolve_weights(rows, sp["weights"], len(rows))
         beta = model.model.params_[design.columns].to_numpy()
         return cls(data=cox_fit_data(design.to_numpy(dtype=float), t, e, w, beta), keep=keep)
+
+    @property
+    def times(self) -> np.ndarray:
+        """The durations where every refit's Breslow baseline may jump (what :meth:`refit` returns)."""
+        return self.data.unique_times if self.data.grouped is None else self.data.grouped.event_times
 
     def refit(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """``(β, distinct times, Breslow H_0)`` on the source rows ``rows`` (with repeats),

@@ -510,13 +510,20 @@ def _newton_refitter(setup, model, fit_frame):
     refits = CoxRefits.from_model(model, fit_frame)
     x_now = model.design(setup.rows).to_numpy(dtype=float) - refits.data.center
     x_alt = None if setup.move is None else model.design(setup.alternative()).to_numpy(dtype=float) - refits.data.center
+    # every refit's baseline steps at the same durations: each window's ends are found once
+    # (as step_at finds them) and read from [0, H_0(t_1), ...] per refit
+    times = refits.times
+    end = np.searchsorted(times, np.asarray(setup.horizon, dtype=float) if setup.start is None
+                          else setup.start + setup.horizon, side="right")
+    begin = None if setup.start is None else np.searchsorted(times, setup.start, side="right")
 
     def probabilities(rows):
         fitted = refits.refit(rows)
         if fitted is None:
             return None
-        beta, times, cumulative = fitted
-        h0 = _window_hazard(times, cumulative, setup.start, setup.horizon)
+        beta, _, cumulative = fitted  # steps at `times`
+        at = np.r_[0.0, cumulative]
+        h0 = at[end] if begin is None else at[end] - at[begin]
         p = 1.0 - np.exp(-h0 * np.exp(x_now @ beta))
         return p, None if x_alt is None else 1.0 - np.exp(-h0 * np.exp(x_alt @ beta))
     return probabilities
