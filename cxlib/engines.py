@@ -430,8 +430,12 @@ def _statistics(data: Any, spec: dict, by_cols: list[str]) -> tuple[pd.DataFrame
     shift = 0.0
     if spec["kind"] == "mean":  # centre on the overall mean (as the pandas reducer does)
         shift = _overall_mean(data, spec)
-    frame, aggs = _score_columns(_frame(data), spec, shift)
-    table = _aggregate(frame, by_cols, aggs)
+    frame = _frame(data)
+    if spec["kind"] != "mean" and (frame.implementation.is_duckdb() or frame.implementation.is_polars()):
+        table = _category_table(frame, spec, by_cols)
+    else:
+        frame, aggs = _score_columns(frame, spec, shift)
+        table = _aggregate(frame, by_cols, aggs)
     table = _complete(table, spec)
     totals = table[[c for c in table.columns if c.startswith("_cx_")]].sum()
     if spec["weights"]:
@@ -439,6 +443,127 @@ def _statistics(data: Any, spec: dict, by_cols: list[str]) -> tuple[pd.DataFrame
     _validate(data, spec, totals)
     table.attrs["shift"] = shift
     return table, totals
+
+
+# ---------------------------------------------- categories as a group key (DuckDB, polars)
+#: A row's category in :func:`_category_table` beyond the score's own (0, 1, 2).
+_CAT_NULL, _CAT_CODE, _CAT_BAD, _CAT_WEIGHT = -1, -2, 3, 9
+
+
+def _category(frame: Any, spec: dict) -> Any:
+    """Each row's category as one ``CASE`` expression: a bad weight, a missing score (blank
+    or NaN), a declared missing code, an invalid value (infinite, outside the scale or
+    fractional), else the score's category (NPS: 0 detractor, 1 passive, 2 promoter;
+    proportion: 1 in the top box, 0 not)."""
+    import narwhals as nw
+
+    name = spec["column"]
+    schema = frame.collect_schema()
+    dtype = schema[name]
+    _refuse_dtype(dtype, name)
+    x = nw.col(name)
+    branches: list[tuple[Any, int]] = []
+    if spec["weights"]:
+        wt = schema[spec["weights"]]
+        w = nw.col(spec["weights"])
+        _weight_checks(w, wt, spec["weights"])  # refuses a non-numeric weights column
+        bad_w = (w.is_null() | w.is_nan() | (w < 0) | (w.abs() == float("inf"))) if wt.is_float() else \
+            (w.is_null() | (w < 0))
+        branches.append((bad_w, _CAT_WEIGHT))
+    is_float = dtype.is_float()
+    branches.append(((x.is_null() | x.is_nan()) if is_float else x.is_null(), _CAT_NULL))
+    numeric = [c for c in spec["codes"] if not isinstance(c, str)]
+    if numeric:
+        code = None
+        for c in numeric:  # equality, not is_in: engines differ on comparing int codes with floats
+            code = (x == c) if code is None else code | (x == c)
+        branches.append((code, _CAT_CODE))
+    bad = []
+    if spec["points"] is not None:  # an infinite value is outside any scale
+        bad.append((x < spec["points"][0]) | (x > spec["points"][1]))
+    elif is_float:
+        bad.append(x.abs() == float("inf"))
+    if spec["integer"] and is_float:
+        bad.append(x.round(0) != x)
+    if bad:
+        flag = bad[0]
+        for e in bad[1:]:
+            flag = flag | e
+        branches.append((flag, _CAT_BAD))
+    if spec["kind"] == "nps":
+        branches += [(x <= 6, 0), (x <= 8, 1)]
+        last = 2
+    else:
+        branches.append(((x >= spec["options"]["top_low"]) & (x <= spec["options"]["top_high"]), 1))
+        last = 0
+    expr = None
+    for condition, value in branches:
+        lit = nw.lit(value, nw.Int8)
+        expr = nw.when(condition).then(lit) if expr is None else expr.when(condition).then(lit)
+    return expr.otherwise(nw.lit(last, nw.Int8))
+
+
+def _category_table(frame: Any, spec: dict, by_cols: list[str]) -> pd.DataFrame:
+    """The sufficient statistics of a proportion or NPS from one aggregation grouped by the
+    keys and each row's category (:func:`_category`): rows, and with weights Σw, Σw² and the
+    largest weight per (group, category). Laid out as :func:`_aggregate` lays out the
+    aggregations of :func:`_score_columns` (one row per group).
+
+    Grouping by a small category beats one conditional sum per category and check on DuckDB
+    (a ``CASE`` per aggregate ran 3-10x the hand-written query over Parquet files) and on
+    polars (one scan, no per-aggregate masks). Spark keeps :func:`_score_columns`.
+    """
+    import narwhals as nw
+
+    key = "_cx_cat"
+    while key in by_cols:
+        key += "_"
+    aggs = [nw.len().alias("_cx_rows")]
+    w = spec["weights"]
+    if w:
+        aggs += [nw.col(w).sum().alias("_cx_sw"), (nw.col(w) * nw.col(w)).sum().alias("_cx_sw2"),
+                 nw.col(w).max().alias("_cx_wmax")]
+    out = frame.with_columns(_category(frame, spec).alias(key)).group_by([*by_cols, key]).agg(*aggs)
+    if isinstance(out, nw.LazyFrame):
+        out = out.collect()
+    long = out.to_pandas()
+    cat = long[key].to_numpy(dtype=np.int64)
+    if by_cols:
+        gid = long.groupby(by_cols, dropna=False, sort=False, observed=True).ngroup().to_numpy()
+        first = np.unique(gid, return_index=True)[1]
+        table = long.loc[first, by_cols].reset_index(drop=True)
+    else:
+        gid, table = np.zeros(len(long), dtype=np.int64), pd.DataFrame(index=range(1))
+    groups = len(table)
+
+    def total(column: str, cats: tuple, how: Any = np.add) -> np.ndarray:
+        acc = np.zeros(groups) if how is np.add else np.full(groups, np.nan)
+        sel = np.isin(cat, cats)
+        values = long[column].to_numpy(dtype=np.float64)[sel]
+        if how is np.add:
+            np.add.at(acc, gid[sel], values)
+        else:
+            np.fmax.at(acc, gid[sel], values)
+        return acc
+
+    scores = (0, 1, 2) if spec["kind"] == "nps" else (0, 1)
+    every = (*scores, _CAT_NULL, _CAT_CODE, _CAT_BAD, _CAT_WEIGHT)
+    table["_cx_rows"] = total("_cx_rows", every)
+    table["_cx_valid"] = total("_cx_rows", (*scores, _CAT_BAD))
+    table["_cx_bad"] = total("_cx_rows", (_CAT_BAD,))
+    if spec["codes"]:
+        table["_cx_code"] = total("_cx_rows", (_CAT_CODE,))
+    for k in scores:
+        table[f"_cx_c{k}"] = total("_cx_rows", (k,))
+    if w:
+        table["_cx_w_bad"] = total("_cx_rows", (_CAT_WEIGHT,))
+        for k in scores:
+            table[f"_cx_c{k}_w"] = total("_cx_sw", (k,))
+            table[f"_cx_c{k}_w2"] = total("_cx_sw2", (k,))
+        # weights are finite and >= 0 once checked, so a positive sum means a positive weight
+        table["_cx_w_scored"] = (sum(table[f"_cx_c{k}_w"] for k in scores) > 0).astype(float)
+        table["_cx_wmax"] = total("_cx_wmax", every, np.fmax)
+    return table
 
 
 def _overall_mean(data: Any, spec: dict) -> float:
