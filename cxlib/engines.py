@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .core.checks import show_values
+from .core.checks import _as_shown, show_values
 from .errors import CXDataError
 from .sufficient import (
     _NPS_NCAT,
@@ -372,6 +372,10 @@ def _validate(data: Any, spec: dict, totals: pd.Series) -> None:
     if totals.get("_cx_range", 0) > 0:
         low, high = spec["points"]
         bad = _bad_values(data, spec, "_cx_range")
+        if spec["codes"]:  # as apply_scale words it when codes are declared
+            raise CXDataError(f"column {name!r} has {int(totals['_cx_range'])} value(s) outside the scale points "
+                              f"{low:g}–{high:g}: {show_values(_as_shown(bad))}; declared missing codes: "
+                              f"{show_values(spec['codes'])}")
         raise CXDataError(f"column {name!r} has {int(totals['_cx_range'])} value(s) outside the scale "
                           f"{low:g}–{high:g}: {show_values(bad)}")
     if totals.get("_cx_frac", 0) > 0:
@@ -384,7 +388,8 @@ def _validate(data: Any, spec: dict, totals: pd.Series) -> None:
     for key, what in (("_cx_w_null", "missing or non-numeric"), ("_cx_w_inf", "infinite"), ("_cx_w_neg", "negative")):
         if totals.get(key, 0) > 0:
             raise CXDataError(f"weights column {w!r} has {int(totals[key])} {what} value(s)"
-                              + ("; weights must be >= 0" if key == "_cx_w_neg" else ""))
+                              + (f" {show_values(_negative_weights(data, w))}; weights must be >= 0"
+                                 if key == "_cx_w_neg" else ""))
     if not totals["_cx_wmax"] > 0:
         raise CXDataError(f"weights column {w!r} is zero everywhere")
     if totals["_cx_w_scored"] == 0:
@@ -392,6 +397,16 @@ def _validate(data: Any, spec: dict, totals: pd.Series) -> None:
         raise CXDataError(
             f"the weights are zero on all {scored} row(s) with a {name!r} score (they are positive "
             f"only on rows whose score is missing); nothing can be estimated")
+
+
+def _negative_weights(data: Any, weights: str) -> np.ndarray:
+    """The distinct negative weights, for the message (a grouping, which streams)."""
+    import narwhals as nw
+
+    out = _frame(data).filter(nw.col(weights) < 0).group_by(weights).agg(nw.len().alias("_cx_n"))
+    if isinstance(out, nw.LazyFrame):
+        out = out.collect()
+    return np.sort(out.to_pandas()[weights].to_numpy())
 
 
 def _bad_values(data: Any, spec: dict, flag: str) -> np.ndarray:
