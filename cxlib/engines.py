@@ -748,12 +748,13 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     frame = frame.with_columns(_cx_complete=complete)
     per_row = frame.implementation.is_polars()
     conditional = frame.implementation.is_spark_like()
-    shift = _rough_means(frame, columns, declared)  # centring keeps the raw sums of products accurate
     # integer scores on polars and DuckDB: the raw products (no subtraction per row and use,
-    # which made polars' query 1.7x the plain one), centred on c afterwards (below); the
-    # values are exact, so only the sums' rounding is amplified, by about c²/variance
+    # which made polars' query 1.7x the plain one), centred on their weighted means afterwards
+    # (below); the values are exact, so only the sums' rounding is amplified, by about
+    # mean²/variance. Otherwise centred per row on rough means (keeps the sums accurate)
     types = frame.collect_schema()
     raw = not conditional and all(types[c].is_integer() for c in columns)
+    shift = [0.0] * len(columns) if raw else _rough_means(frame, columns, declared)
     z = [nw.col(c).cast(nw.Float64) if raw else nw.col(c).cast(nw.Float64) - m for c, m in zip(columns, shift)]
     terms = {"_cx_sw": w}
     for i in range(len(columns)):
@@ -796,7 +797,9 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
         for j in range(i, q):
             s2[i, j] = s2[j, i] = totals[f"_cx_s{i}_{j}"]
     if raw:  # Σw(z−c) = Σwz − cΣw; Σw(zᵢ−cᵢ)(zⱼ−cⱼ) = Σwzᵢzⱼ − cⱼΣwzᵢ − cᵢΣwzⱼ + cᵢcⱼΣw
-        c, total_w = np.asarray(shift, dtype=float), float(totals["_cx_sw"])
+        total_w = float(totals["_cx_sw"])
+        c = s1 / total_w if total_w > 0 else np.zeros(q)
+        shift = c
         s2 = s2 - np.outer(s1, c) - np.outer(c, s1) + np.outer(c, c) * total_w
         s1 = s1 - c * total_w
     return {"n": int(totals["_cx_n"]), "sw": float(totals["_cx_sw"]), "shift": np.asarray(shift), "s1": s1, "s2": s2,
