@@ -32,6 +32,13 @@ Text, boolean and date columns are refused from the schema. Rows with a missing 
 are dropped, as in pandas; groups are sorted by their key values (a polars ``Enum`` sorts
 by its own order only if the engine does). Weights are rescaled after the aggregation,
 so weights below about 1e-150 underflow in Σw² (the pandas path rescales first).
+
+How the aggregation is written matters as much as where it runs (``benchmarks/README.md``):
+on DuckDB and polars the proportions and NPS group by the score's values or each row's
+category instead of one conditional sum per category and check
+(:mod:`cxlib.engine_ops.categories`); polars sums integer columns' cross-products raw and
+centres them afterwards; the checks share the one scan, and only bad input costs a second
+query (for the message).
 """
 
 from __future__ import annotations
