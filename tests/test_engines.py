@@ -298,8 +298,8 @@ def test_bad_input_errors_equal_pandas_word_for_word_on_every_engine(backend):
         (base.assign(ltr=np.nan), {}),
     ]
     for frame, kwargs in cases:
-        for call in (lambda t: cx.nps(t, **kwargs), lambda t: cx.by_group(t, cx.nps, by="g", **kwargs),
-                     lambda t: cx.top_box(t, score="ltr", top=(9, 10), scale=(0, 10), **kwargs)):
+        for call in (lambda t, kw=kwargs: cx.nps(t, **kw), lambda t, kw=kwargs: cx.by_group(t, cx.nps, by="g", **kw),
+                     lambda t, kw=kwargs: cx.top_box(t, score="ltr", top=(9, 10), scale=(0, 10), **kw)):
             with pytest.raises(cx.CXDataError) as expected:
                 call(frame)
             with pytest.raises(cx.CXDataError) as got:
