@@ -338,3 +338,13 @@ def test_correlation_of_integer_columns_far_from_zero_stays_accurate(backend):
     expected = np.cov(df[["y", "x"]].to_numpy(float).T, aweights=df["w"].to_numpy())
     r = expected[0, 1] / np.sqrt(expected[0, 0] * expected[1, 1])
     assert abs(got.corr[0, 1] - r) < 1e-9
+
+
+def test_duckdb_column_names_with_spaces_and_quotes():
+    df = survey()[["ltr", "region", "w"]].rename(columns={"ltr": 'likely "to" recommend', "region": "the region"})
+    table = duckdb.from_arrow(pa.Table.from_pandas(df, preserve_index=False))
+    kwargs = dict(score='likely "to" recommend', weights="w")
+    expected = cx.by_group(df, cx.nps, by="the region", **kwargs)
+    got = cx.by_group(table, cx.nps, by="the region", **kwargs)
+    assert np.allclose(got["estimate"].to_numpy(float), expected["estimate"].to_numpy(float), rtol=0, atol=TOL)
+    assert (got["n"].to_numpy() == expected["n"].to_numpy()).all()
