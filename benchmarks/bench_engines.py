@@ -141,10 +141,12 @@ class PeakRSS:
 
 def race(funcs: dict, repeat: int) -> dict:
     """Best time, peak memory and last result of each function, run in turn ``repeat``
-    times (interleaved, so that load from other processes hits all of them alike)."""
+    times (interleaved, so that load from other processes hits all of them alike, and in
+    reverse order every other round, so that neither cxlib nor the query always runs first
+    on a cold cache)."""
     out = {k: [float("inf"), 0, None] for k in funcs}
-    for _ in range(repeat):
-        for key, func in funcs.items():
+    for r in range(repeat):
+        for key, func in (list(funcs.items()) if r % 2 == 0 else list(funcs.items())[::-1]):
             with PeakRSS() as mem:
                 t0 = time.perf_counter()
                 result = func()

@@ -32,6 +32,13 @@ Text, boolean and date columns are refused from the schema. Rows with a missing 
 are dropped, as in pandas; groups are sorted by their key values (a polars ``Enum`` sorts
 by its own order only if the engine does). Weights are rescaled after the aggregation,
 so weights below about 1e-150 underflow in Σw² (the pandas path rescales first).
+
+How the aggregation is written matters as much as where it runs (``benchmarks/README.md``):
+on DuckDB and polars the proportions and NPS group by the score's values or each row's
+category instead of one conditional sum per category and check
+(:mod:`cxlib.engine_ops.categories`); polars sums integer columns' cross-products raw and
+centres them afterwards; the checks share the one scan, and only bad input costs a second
+query (for the message).
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .core.checks import show_values
+from .core.checks import _as_shown, show_values
 from .errors import CXDataError
 from .sufficient import (
     _NPS_NCAT,
@@ -372,6 +379,10 @@ def _validate(data: Any, spec: dict, totals: pd.Series) -> None:
     if totals.get("_cx_range", 0) > 0:
         low, high = spec["points"]
         bad = _bad_values(data, spec, "_cx_range")
+        if spec["codes"]:  # as apply_scale words it when codes are declared
+            raise CXDataError(f"column {name!r} has {int(totals['_cx_range'])} value(s) outside the scale points "
+                              f"{low:g}–{high:g}: {show_values(_as_shown(bad))}; declared missing codes: "
+                              f"{show_values(spec['codes'])}")
         raise CXDataError(f"column {name!r} has {int(totals['_cx_range'])} value(s) outside the scale "
                           f"{low:g}–{high:g}: {show_values(bad)}")
     if totals.get("_cx_frac", 0) > 0:
@@ -384,7 +395,8 @@ def _validate(data: Any, spec: dict, totals: pd.Series) -> None:
     for key, what in (("_cx_w_null", "missing or non-numeric"), ("_cx_w_inf", "infinite"), ("_cx_w_neg", "negative")):
         if totals.get(key, 0) > 0:
             raise CXDataError(f"weights column {w!r} has {int(totals[key])} {what} value(s)"
-                              + ("; weights must be >= 0" if key == "_cx_w_neg" else ""))
+                              + (f" {show_values(_negative_weights(data, w))}; weights must be >= 0"
+                                 if key == "_cx_w_neg" else ""))
     if not totals["_cx_wmax"] > 0:
         raise CXDataError(f"weights column {w!r} is zero everywhere")
     if totals["_cx_w_scored"] == 0:
@@ -392,6 +404,16 @@ def _validate(data: Any, spec: dict, totals: pd.Series) -> None:
         raise CXDataError(
             f"the weights are zero on all {scored} row(s) with a {name!r} score (they are positive "
             f"only on rows whose score is missing); nothing can be estimated")
+
+
+def _negative_weights(data: Any, weights: str) -> np.ndarray:
+    """The distinct negative weights, for the message (a grouping, which streams)."""
+    import narwhals as nw
+
+    out = _frame(data).filter(nw.col(weights) < 0).group_by(weights).agg(nw.len().alias("_cx_n"))
+    if isinstance(out, nw.LazyFrame):
+        out = out.collect()
+    return np.sort(out.to_pandas()[weights].to_numpy())
 
 
 def _bad_values(data: Any, spec: dict, flag: str) -> np.ndarray:
@@ -430,8 +452,14 @@ def _statistics(data: Any, spec: dict, by_cols: list[str]) -> tuple[pd.DataFrame
     shift = 0.0
     if spec["kind"] == "mean":  # centre on the overall mean (as the pandas reducer does)
         shift = _overall_mean(data, spec)
-    frame, aggs = _score_columns(_frame(data), spec, shift)
-    table = _aggregate(frame, by_cols, aggs)
+    frame = _frame(data)
+    if spec["kind"] != "mean" and (frame.implementation.is_duckdb() or frame.implementation.is_polars()):
+        from .engine_ops.categories import category_table
+
+        table = category_table(frame, spec, by_cols)
+    else:
+        frame, aggs = _score_columns(frame, spec, shift)
+        table = _aggregate(frame, by_cols, aggs)
     table = _complete(table, spec)
     totals = table[[c for c in table.columns if c.startswith("_cx_")]].sum()
     if spec["weights"]:
@@ -547,8 +575,15 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     frame = frame.with_columns(_cx_complete=complete)
     per_row = frame.implementation.is_polars()
     conditional = frame.implementation.is_spark_like()
-    shift = _rough_means(frame, columns, declared)  # centring keeps the raw sums of products accurate
-    z = [nw.col(c).cast(nw.Float64) - m for c, m in zip(columns, shift)]
+    # integer scores on polars: the raw products (a subtraction per row and use made the query
+    # 1.7x the plain one), centred on their weighted means afterwards (below); the values are
+    # exact and polars sums pairwise, so only the sums' rounding is amplified, by about
+    # mean²/variance (7e-15 at 10M rows). Otherwise centred per row on rough means (DuckDB
+    # sums in order: its raw sums were 1e-12 off at 10M rows, centred 5e-14)
+    types = frame.collect_schema()
+    raw = per_row and all(types[c].is_integer() for c in columns)
+    shift = [0.0] * len(columns) if raw else _rough_means(frame, columns, declared)
+    z = [nw.col(c).cast(nw.Float64) if raw else nw.col(c).cast(nw.Float64) - m for c, m in zip(columns, shift)]
     terms = {"_cx_sw": w}
     for i in range(len(columns)):
         terms[f"_cx_s{i}"] = w * z[i]
@@ -589,6 +624,12 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     for i in range(q):
         for j in range(i, q):
             s2[i, j] = s2[j, i] = totals[f"_cx_s{i}_{j}"]
+    if raw:  # Σw(z−c) = Σwz − cΣw; Σw(zᵢ−cᵢ)(zⱼ−cⱼ) = Σwzᵢzⱼ − cⱼΣwzᵢ − cᵢΣwzⱼ + cᵢcⱼΣw
+        total_w = float(totals["_cx_sw"])
+        c = s1 / total_w if total_w > 0 else np.zeros(q)
+        shift = c
+        s2 = s2 - np.outer(s1, c) - np.outer(c, s1) + np.outer(c, c) * total_w
+        s1 = s1 - c * total_w
     return {"n": int(totals["_cx_n"]), "sw": float(totals["_cx_sw"]), "shift": np.asarray(shift), "s1": s1, "s2": s2,
             "n_codes": {c: int(totals.get(f"_cx{j}_code", 0)) for j, c in enumerate(columns)},
             "rows": int(totals["_cx_rows"])}

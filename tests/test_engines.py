@@ -277,3 +277,74 @@ def test_float_scores_equal_integer_scores():
     a = cx.nps(pd.DataFrame({"ltr": ints}))
     b = cx.nps(pd.DataFrame({"ltr": ints.astype(float)}))
     assert (a.estimate, a.n, a.n_promoters) == (b.estimate, b.n, b.n_promoters)
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_bad_input_errors_equal_pandas_word_for_word_on_every_engine(backend):
+    """Each kind of bad score or weight, on every engine (DuckDB finds them from its values per
+    group, polars from each row's category): the same message as the pandas path."""
+    base = pd.DataFrame({"ltr": [1.0, 10.0, 7.0, 5.0, 9.0, 0.0], "w": [1.0, 2.0, 0.5, 1.0, 1.0, 3.0],
+                         "g": list("ababab")})
+    cases = [
+        (base.assign(ltr=[1.0, np.inf, 7.0, 5.0, 9.0, 0.0]), {}),
+        (base.assign(ltr=[1.0, 10.5, 7.0, 5.0, 9.0, 0.0]), {}),
+        (base.assign(ltr=[1.0, -1.0, 7.0, 99.0, 9.0, 0.0]), dict(missing=[99])),
+        (base.assign(w=[1.0, np.nan, 0.5, 1.0, 1.0, 3.0]), dict(weights="w")),
+        (base.assign(w=[1.0, -2.0, 0.5, 1.0, 1.0, 3.0]), dict(weights="w")),
+        (base.assign(w=[1.0, np.inf, 0.5, 1.0, 1.0, 3.0]), dict(weights="w")),
+        (base.assign(w=[0.0, 0.0, 0.0, 0.0, 0.0, 0.0]), dict(weights="w")),
+        (base.assign(ltr=[np.nan, np.nan, 7.0, np.nan, np.nan, np.nan], w=[1.0, 1.0, 0.0, 1.0, 1.0, 1.0]),
+         dict(weights="w")),
+        (base.assign(ltr=np.nan), {}),
+    ]
+    for frame, kwargs in cases:
+        for call in (lambda t, kw=kwargs: cx.nps(t, **kw), lambda t, kw=kwargs: cx.by_group(t, cx.nps, by="g", **kw),
+                     lambda t, kw=kwargs: cx.top_box(t, score="ltr", top=(9, 10), scale=(0, 10), **kw)):
+            with pytest.raises(cx.CXDataError) as expected:
+                call(frame)
+            with pytest.raises(cx.CXDataError) as got:
+                call(BACKENDS[backend](frame))
+            assert str(got.value) == str(expected.value), (kwargs, frame.to_dict("list"))
+
+
+def test_duckdb_falls_back_to_categories_when_a_score_has_many_values(monkeypatch):
+    """Above VALUE_GROUPS (group, value) rows DuckDB classifies each row in the engine
+    instead: the same statistics."""
+    from cxlib.engine_ops import categories
+
+    df = survey()
+    table = duckdb.from_arrow(pa.Table.from_pandas(df, preserve_index=False))
+    expected = cx.by_group(df, cx.nps, by=["region", "quarter"], weights="w", missing=[0])
+    monkeypatch.setattr(categories, "VALUE_GROUPS", 5)
+    calls = []
+    monkeypatch.setattr(categories, "category", lambda *a, _f=categories.category: calls.append(1) or _f(*a))
+    got = cx.by_group(table, cx.nps, by=["region", "quarter"], weights="w", missing=[0])
+    assert calls, "the fallback was not taken"
+    for col in ("estimate", "ci_low", "ci_high", "n"):
+        assert np.allclose(got[col].to_numpy(float), expected[col].to_numpy(float), rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("backend", ["polars", "polars_lazy", "duckdb"])
+def test_correlation_of_integer_columns_far_from_zero_stays_accurate(backend):
+    """Integer columns are summed raw on polars and centred afterwards: columns
+    around 1,000 with a variance near 1 still match numpy's centred computation to 1e-9."""
+    rng = np.random.default_rng(5)
+    n = 20_000
+    base = rng.normal(0, 1, n)
+    df = pd.DataFrame({"y": np.rint(1000 + base + rng.normal(0, 1, n)).astype(np.int64),
+                       "x": np.rint(1000 + 0.5 * base + rng.normal(0, 1, n)).astype(np.int64),
+                       "w": rng.uniform(0.5, 2.0, n)})
+    got = cx.weighted_correlation(BACKENDS[backend](df), outcome="y", drivers=["x"], weights="w")
+    expected = np.cov(df[["y", "x"]].to_numpy(float).T, aweights=df["w"].to_numpy())
+    r = expected[0, 1] / np.sqrt(expected[0, 0] * expected[1, 1])
+    assert abs(got.corr[0, 1] - r) < 1e-9
+
+
+def test_duckdb_column_names_with_spaces_and_quotes():
+    df = survey()[["ltr", "region", "w"]].rename(columns={"ltr": 'likely "to" recommend', "region": "the region"})
+    table = duckdb.from_arrow(pa.Table.from_pandas(df, preserve_index=False))
+    kwargs = dict(score='likely "to" recommend', weights="w")
+    expected = cx.by_group(df, cx.nps, by="the region", **kwargs)
+    got = cx.by_group(table, cx.nps, by="the region", **kwargs)
+    assert np.allclose(got["estimate"].to_numpy(float), expected["estimate"].to_numpy(float), rtol=0, atol=TOL)
+    assert (got["n"].to_numpy() == expected["n"].to_numpy()).all()
