@@ -274,13 +274,9 @@ def _merge(key: np.ndarray, size: int, rows: np.ndarray, NW: np.ndarray, SW: np.
 def _subset_llf(pat: _Patterns, NW: np.ndarray, SW: np.ndarray, start, *, tol: np.ndarray, keep: bool = False):
     """Log-likelihood of every driver subset (B, 2^p) for B weightings of the patterns.
 
-    The subsets are visited depth first from the full set: a subset's parent is itself plus
-    its lowest missing driver j, so each child merges its parent's patterns over j (on few
-    drivers, thousands of rows become a few hundred; a row's key is its mixed-radix code
-    over the subset's drivers, and dropping j removes one digit) and Newton starts from
-    ``start(mask, parent)``, ``parent = (parent_mask, beta, hessian, dropped column)``
-    (None for the full set). Returns the log-likelihoods, ``{mask: (beta, hessian)}`` if
-    ``keep``, and a mask of the problems whose fits all stayed finite and ordered.
+    The subsets are visited depth first from the full set (:func:`_descend`). Returns the
+    log-likelihoods, ``{mask: (beta, hessian)}`` if ``keep``, and a mask of the problems
+    whose fits all stayed finite and ordered.
     """
     B, p = NW.shape[0], pat.Z.shape[1]
     llf = np.zeros((B, 1 << p))
@@ -288,15 +284,36 @@ def _subset_llf(pat: _Patterns, NW: np.ndarray, SW: np.ndarray, start, *, tol: n
     llf[:, 0] = NW.sum(axis=1) * (xlogy(ybar, ybar) + xlogy(1 - ybar, 1 - ybar))
     fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     ok = np.ones(B, dtype=bool)
-    Z1 = np.asfortranarray(np.column_stack([np.ones(len(pat.Z)), pat.Z]))  # column gathers are copies
-    stride = np.concatenate([[1], np.cumprod(pat.levels[:-1])]).astype(np.int64)  # of the lowest drivers
-    key = pat.codes @ stride if pat.key_fits else None
-    stack = [((1 << p) - 1, np.arange(len(pat.Z)), key, NW, SW, None)]
+    key = pat.codes @ _strides(pat.levels) if pat.key_fits else None
+    _descend(pat, [((1 << p) - 1, np.arange(len(pat.Z)), key, NW, SW, None)], start, llf, fits, ok, tol=tol, keep=keep)
+    return llf, fits, ok
+
+
+def _strides(levels: np.ndarray) -> np.ndarray:
+    """Mixed-radix place values of the drivers' codes (driver 0 the lowest digit)."""
+    return np.concatenate([[1], np.cumprod(levels[:-1])]).astype(np.int64)
+
+
+def _descend(pat: _Patterns, stack: list, start, llf: np.ndarray, fits: dict, ok: np.ndarray, *, tol, keep: bool):
+    """Fit the subsets of the tree below the nodes on ``stack``, depth first, in place.
+
+    A subset's parent is itself plus its lowest missing driver j, so each child merges its
+    parent's patterns over j (on few drivers, thousands of rows become a few hundred; a
+    node's key is the mixed-radix code of its drivers, lowest first, and dropping j removes
+    one digit) and Newton starts from ``start(mask, parent)``, ``parent = (parent_mask,
+    beta, hessian, dropped column)`` (None for the full set). A node is ``(mask, rows, key,
+    NW, SW, parent)``: its patterns (rows of ``pat.Z``), their key (or None: not merged)
+    and weights (B, G). Fills ``llf[:, mask]``, ``fits`` (if ``keep``) and ``ok``.
+    """
+    p = pat.Z.shape[1]
+    B = len(ok)
+    Z1 = np.column_stack([np.ones(len(pat.Z)), pat.Z])  # C order: a gather of rows copies whole rows
+    stride = _strides(pat.levels)  # of the lowest drivers (always all present below a dropped one)
     while stack:
         mask, rows, key, nw, sw, parent = stack.pop()
         cols = [j for j in range(p) if mask >> j & 1]
-        take = [0, *(c + 1 for c in cols)]
-        A = Z1[:, take] if len(rows) == len(Z1) else np.asfortranarray(Z1[np.ix_(rows, take)])
+        take = np.array([0, *(c + 1 for c in cols)])
+        A = (Z1 if len(rows) == len(Z1) else Z1.take(rows, axis=0))[:, take]
         llf[:, mask], beta, good, H = _newton(A, nw, sw, start(mask, parent), tol=tol)
         # a fit that went astray (a separated resample) breaks llf(∅) <= llf(S) <= llf(parent)
         slack = 1e-9 * np.abs(llf[:, 0])
@@ -318,7 +335,6 @@ def _subset_llf(pat: _Patterns, NW: np.ndarray, SW: np.ndarray, start, *, tol: n
                         node = _merge(ckey, size, rows, nw, sw)
                 stack.append((child, *node, (mask, beta, H, cols.index(j) + 1)))
             j += 1
-    return llf, fits, ok
 
 
 def _drop(beta: np.ndarray, H: np.ndarray, c: int) -> np.ndarray:
@@ -355,11 +371,171 @@ def _point_fit(y: np.ndarray, X: np.ndarray, w: np.ndarray):
     """McFadden R² of every subset (2^p,), the full-data fits and the patterns."""
     pat = _patterns(X)
     G = len(pat.Z)
-    NW = np.bincount(pat.inverse, weights=w, minlength=G)[None, :]
-    SW = np.bincount(pat.inverse, weights=w * y, minlength=G)[None, :]
-    llf, fits, _ = _subset_llf(pat, NW, SW, _point_start(float(SW.sum() / NW.sum())),
-                               tol=_TOL * NW.sum(axis=1), keep=True)
-    return 1.0 - llf[0] / llf[0, 0], fits, pat
+    nw = np.bincount(pat.inverse, weights=w, minlength=G)
+    sw = np.bincount(pat.inverse, weights=w * y, minlength=G)
+    llf, fits = _point_llf(pat, nw, sw, tol=_TOL * float(nw.sum()))
+    return 1.0 - llf / llf[0], fits, pat
+
+
+def _point_llf(pat: _Patterns, nw: np.ndarray, sw: np.ndarray, *, tol: float):
+    """Log-likelihood (2^p,) and fit ``{mask: (beta (1, q), hessian (1, q, q))}`` of every
+    subset, on the full data.
+
+    The full model first; then, level by level (one driver fewer each time), the subsets
+    whose patterns cannot be merged (their mixed-radix key space exceeds the number of
+    patterns: many drivers) in batches on the shared patterns (:class:`_LevelBatch`); the
+    others depth first below them (:func:`_descend`), each merging its parent's patterns.
+    """
+    p, G = pat.Z.shape[1], len(pat.Z)
+    full = (1 << p) - 1
+    ybar = float(sw.sum() / nw.sum())
+    llf = np.zeros((1, 1 << p))
+    llf[0, 0] = nw.sum() * (xlogy(ybar, ybar) + xlogy(1 - ybar, 1 - ybar))
+    batch = _LevelBatch(pat, nw, sw)
+    start = _point_start(ybar)
+    llf[:, full], beta, _, H = _newton(batch.Z1, nw[None, :], sw[None, :], start(full, None), tol=tol)
+    fits = {full: (beta, H)}
+    masks = np.arange(1 << p)
+    size = np.zeros(1 << p)  # ∏ levels of the subset's drivers (exact below 2^53)
+    size[0] = 1.0
+    for m in range(1, 1 << p):
+        low = (m & -m).bit_length() - 1
+        size[m] = size[m & (m - 1)] * pat.levels[low]
+    big = size > _MERGE_SHARE * G  # not mergeable into much fewer patterns
+    count = np.array([m.bit_count() for m in range(1 << p)])
+    for k in range(p - 1, 0, -1):
+        level = masks[big & (count == k)]
+        for chunk in np.array_split(level, max(1, -(-len(level) // _BATCH))) if len(level) else ():
+            llf[0, chunk] = batch.fit(chunk, fits, tol=tol)
+    codes = np.asfortranarray(pat.codes, dtype=float)  # keys by a (BLAS) matrix product
+    roots = []
+    for m in masks[~big & (count > 0)]:
+        low = ~m & (m + 1)  # the lowest missing driver: the parent is m + low
+        if not big[m | low]:
+            continue  # in the tree below a small parent
+        m = int(m)
+        cols = [j for j in range(p) if m >> j & 1]
+        place = np.zeros(p)
+        place[cols] = _strides(pat.levels[cols])
+        key = (codes @ place).astype(np.int64)  # exact: below 2^53
+        node = _merge(key, int(size[m]), np.arange(G), nw[None, :], sw[None, :])
+        pbeta, pH = fits[m | int(low)]
+        roots.append((m, *node, (m | int(low), pbeta, pH, int(low).bit_length())))
+    _descend(pat, roots, start, llf, fits, np.ones(1, dtype=bool), tol=np.array([tol]), keep=True)
+    return llf[0], fits
+
+
+#: Subsets whose key space (∏ of their drivers' numbers of values) is at most this share of
+#: the patterns are fitted on their own merged patterns, the others in batches on all of them.
+_MERGE_SHARE = 0.25
+
+#: Subsets fitted together in a batch of :class:`_LevelBatch` (arrays of patterns × batch).
+_BATCH = 32
+
+#: A batched fit also stops when the estimated error of its log-likelihood (the predicted
+#: gain ``dec/2`` times the chord steps' relative error ``√(dec/prev)``) is below this
+#: factor × the total weight.
+_EST_TOL = 1e-10
+
+#: A batched fit computes a new Hessian when the Newton decrement shrank by less than this
+#: factor since the last iteration (otherwise it keeps stepping with the Hessian it has).
+_CHORD_RATE = 1e-2
+
+
+class _LevelBatch:
+    """Newton–Raphson for many driver subsets of one size on the same patterns at once.
+
+    The subsets' linear predictors are one matrix product ``Z1 @ B`` (B holds each subset's
+    coefficients, zero for the drivers it leaves out), their gradients another; each subset
+    starts from its parent's fit projected without the dropped driver, with the parent's
+    Hessian restricted to its own drivers as the first Hessian (a chord step; a new Hessian,
+    all of the batch's from one matrix product with the column-pair products, only when the
+    decrement stops shrinking fast). It stops at a Newton decrement ``gᵀH⁻¹g ≤ tol`` and
+    takes the log-likelihood at the current coefficients plus the predicted gain ``gᵀH⁻¹g/2``.
+    """
+
+    def __init__(self, pat: _Patterns, nw: np.ndarray, sw: np.ndarray):
+        G, p = pat.Z.shape
+        self.p, self.nw, self.total = p, nw, float(nw.sum())
+        self.Z1 = np.asfortranarray(np.column_stack([np.ones(G), pat.Z]))
+        self.ZN = np.ascontiguousarray((self.Z1 * nw[:, None]).T)  # (p + 1, G)
+        self.c_minus_d = self.Z1.T @ (sw - nw)
+        self.c = self.Z1.T @ sw
+        self.bits = (np.arange(1 << p)[:, None] >> np.arange(p) & 1).astype(bool)
+        self._QN = None
+
+    @property
+    def QN(self) -> np.ndarray:
+        """Column-pair products weighted by the pattern weights (G, pairs)."""
+        if self._QN is None:
+            iu, ju = _pairs(self.p + 1)
+            self._QN = self.Z1[:, iu] * self.Z1[:, ju] * self.nw[:, None]
+        return self._QN
+
+    def fit(self, masks: np.ndarray, fits: dict, *, tol: float, max_iter: int = 100) -> np.ndarray:
+        """Fit the subsets ``masks`` (one size; their parents in ``fits``); store their fits
+        and return their log-likelihoods."""
+        b = len(masks)
+        low = ~masks & (masks + 1)
+        c = np.log2(low).astype(int) + 1  # the dropped driver's column in the parent
+        cols = np.column_stack([np.zeros(b, dtype=int), np.nonzero(self.bits[masks])[1].reshape(b, -1) + 1])
+        q = cols.shape[1]
+        pb = np.concatenate([fits[int(m)][0] for m in masks | low])
+        pH = np.concatenate([fits[int(m)][1] for m in masks | low])
+        r = np.arange(b)
+        keep = np.arange(q)[None, :] + (np.arange(q)[None, :] >= c[:, None])
+        H = pH[r[:, None, None], keep[:, :, None], keep[:, None, :]]
+        beta = pb[r[:, None], keep] + _solve(H, pH[r[:, None], keep, c[:, None]]) * pb[r, c][:, None]
+        llf = np.empty(b)
+        active, prev = r, np.full(b, np.inf)
+        for it in range(max_iter + 1):
+            na = len(active)
+            ca, ar = cols[active], np.arange(na)
+            Bm = np.zeros((self.p + 1, na))
+            Bm[ca.T, ar] = -beta[active].T
+            E = self.Z1 @ Bm  # −η
+            with np.errstate(over="ignore"):
+                np.exp(E, out=E)
+            MU = np.add(E, 1.0)
+            np.reciprocal(MU, out=MU)
+            g = (self.c[:, None] - self.ZN @ MU).T[ar[:, None], ca]
+            step = _solve(H[active], g)
+            dec = np.einsum("bq,bq->b", g, step)
+            slow = np.nonzero((dec > tol) & (dec > _CHORD_RATE * prev[active]))[0]
+            if len(slow):
+                V = MU[:, slow]
+                V -= V * V  # μ(1 − μ)
+                H[active[slow]] = self._hessians(V, ca[slow])
+                step[slow] = _solve(H[active[slow]], g[slow])
+                dec[slow] = np.einsum("bq,bq->b", g[slow], step[slow])
+            done = (dec <= tol) | (it == max_iter)
+            if it:  # chord steps: the gain still to come is dec/2 within a factor ≈ √(dec/prev)
+                err = 0.5 * dec * np.sqrt(dec / prev[active])
+                err[slow] = np.inf
+                done |= err <= _EST_TOL * self.total
+            if done.any():
+                i = np.nonzero(done)[0]
+                ll = self.c_minus_d @ -Bm[:, i] - self.nw @ np.log1p(E[:, i]) + dec[i] / 2
+                llf[active[i]] = ll
+            beta[active] += step
+            prev[active] = dec
+            active = active[~done]
+            if not len(active):
+                break
+        for i, m in enumerate(masks):
+            fits[int(m)] = (beta[i:i + 1], H[i:i + 1])
+        return llf
+
+    def _hessians(self, V: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Hessians (n, q, q) of n subsets (their columns ``cols``) at weights V (G, n)."""
+        P = self.p + 1
+        iu, ju = _pairs(P)
+        flat = V.T @ self.QN
+        Hf = np.empty((V.shape[1], P, P))
+        Hf[:, iu, ju] = flat
+        Hf[:, ju, iu] = flat
+        n = np.arange(V.shape[1])
+        return Hf[n[:, None, None], cols[:, :, None], cols[:, None, :]]
 
 
 def binary_subset_r2(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> np.ndarray:
