@@ -105,6 +105,32 @@ def test_drivers_without_repeated_values_fall_back_to_rows():
     assert full[-1] == pytest.approx(1.0 - fit.llf / fit.llnull, abs=1e-9)
 
 
+def test_subsets_fitted_in_batches_match_fits_one_at_a_time(monkeypatch):
+    # 11-point drivers: subsets of four or more have more possible patterns than the data
+    # has rows, so they are fitted level by level in batches on the shared patterns
+    from cxlib.drivers import binary
+
+    rng = np.random.default_rng(17)
+    n, p = 1500, 8
+    X = rng.integers(0, 11, size=(n, p)).astype(float)
+    eta = (X - 5.0) @ rng.uniform(0.0, 0.25, p) + rng.normal(0.0, 0.5, n)
+    y = (eta > np.quantile(eta, 0.65)).astype(float)
+    w = rng.uniform(0.3, 3.0, n)
+    batched = []
+    fit = binary._LevelBatch.fit
+    monkeypatch.setattr(binary._LevelBatch, "fit", lambda self, masks, *a, **k: batched.extend(masks) or fit(self, masks, *a, **k))
+    for weights in (np.ones(n), w):
+        batched.clear()
+        got = binary_subset_r2(y, X, weights)
+        assert {m.bit_count() for m in batched} == {4, 5, 6, 7}  # the full model alone, 1–3 drivers merged
+        np.testing.assert_allclose(got, raw_subset_r2(y, X, weights), rtol=0, atol=1e-10)
+    got = binary_subset_r2(y, X, np.ones(n))
+    for mask, cols in subsets(p):
+        if mask % 7 == 0:  # a sample of subsets against statsmodels
+            fit_sm = sm.Logit(y, sm.add_constant(X[:, cols])).fit(disp=0, tol=1e-12, maxiter=100)
+            assert got[mask] == pytest.approx(1.0 - fit_sm.llf / fit_sm.llnull, abs=1e-9)
+
+
 def test_batched_newton_solves_each_problem_as_alone():
     X, y = ratings(800, 3, seed=7)
     pat = _patterns(X)

@@ -427,15 +427,10 @@ def _point_llf(pat: _Patterns, nw: np.ndarray, sw: np.ndarray, *, tol: float):
 
 #: Subsets whose key space (∏ of their drivers' numbers of values) is at most this share of
 #: the patterns are fitted on their own merged patterns, the others in batches on all of them.
-_MERGE_SHARE = 0.25
+_MERGE_SHARE = 1.0
 
 #: Subsets fitted together in a batch of :class:`_LevelBatch` (arrays of patterns × batch).
 _BATCH = 32
-
-#: A batched fit also stops when the estimated error of its log-likelihood (the predicted
-#: gain ``dec/2`` times the chord steps' relative error ``√(dec/prev)``) is below this
-#: factor × the total weight.
-_EST_TOL = 1e-10
 
 #: A batched fit computes a new Hessian when the Newton decrement shrank by less than this
 #: factor since the last iteration (otherwise it keeps stepping with the Hessian it has).
@@ -456,7 +451,7 @@ class _LevelBatch:
 
     def __init__(self, pat: _Patterns, nw: np.ndarray, sw: np.ndarray):
         G, p = pat.Z.shape
-        self.p, self.nw, self.total = p, nw, float(nw.sum())
+        self.p, self.nw, self.sw = p, nw, sw
         self.Z1 = np.asfortranarray(np.column_stack([np.ones(G), pat.Z]))
         self.ZN = np.ascontiguousarray((self.Z1 * nw[:, None]).T)  # (p + 1, G)
         self.c_minus_d = self.Z1.T @ (sw - nw)
@@ -509,14 +504,9 @@ class _LevelBatch:
                 step[slow] = _solve(H[active[slow]], g[slow])
                 dec[slow] = np.einsum("bq,bq->b", g[slow], step[slow])
             done = (dec <= tol) | (it == max_iter)
-            if it:  # chord steps: the gain still to come is dec/2 within a factor ≈ √(dec/prev)
-                err = 0.5 * dec * np.sqrt(dec / prev[active])
-                err[slow] = np.inf
-                done |= err <= _EST_TOL * self.total
             if done.any():
                 i = np.nonzero(done)[0]
-                ll = self.c_minus_d @ -Bm[:, i] - self.nw @ np.log1p(E[:, i]) + dec[i] / 2
-                llf[active[i]] = ll
+                llf[active[i]] = self._llf(-Bm[:, i], E[:, i]) + dec[i] / 2
             beta[active] += step
             prev[active] = dec
             active = active[~done]
@@ -525,6 +515,17 @@ class _LevelBatch:
         for i, m in enumerate(masks):
             fits[int(m)] = (beta[i:i + 1], H[i:i + 1])
         return llf
+
+    def _llf(self, B: np.ndarray, E: np.ndarray) -> np.ndarray:
+        """Log-likelihoods at coefficients B (p + 1, n) with ``E = e^−η``:
+        ``Σ sw·η − nw·log(1 + e^η) = (Z1ᵀ(sw − nw))·β − nw·log(1 + e^−η)``; where e^−η
+        overflowed (a separated fit), from η with the stable softplus."""
+        ll = self.c_minus_d @ B - self.nw @ np.log1p(E)
+        bad = np.nonzero(~np.isfinite(ll))[0]
+        if len(bad):
+            eta = self.Z1 @ B[:, bad]
+            ll[bad] = self.sw @ eta - self.nw @ _softplus(eta, out=np.empty_like(eta))
+        return ll
 
     def _hessians(self, V: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Hessians (n, q, q) of n subsets (their columns ``cols``) at weights V (G, n)."""
