@@ -967,7 +967,7 @@ def test_binary_cost_estimate_of_the_reported_cases():
     # batched Newton) about 16 s, and 1,000 resamples a quarter of an hour: warned, not refused
     assert 5 < estimated_seconds(50_000, 12, 0) < 30
     assert WARN_SECONDS < estimated_seconds(50_000, 12, 1000) < LIMIT_SECONDS
-    with pytest.raises(CXDataError, match="500,000 rows .* about 111 min"):
+    with pytest.raises(CXDataError, match="500,000 rows .* about 108 min"):
         check_cost(500_000, 12, 1000)
 
 

@@ -131,6 +131,16 @@ def test_subsets_fitted_in_batches_match_fits_one_at_a_time(monkeypatch):
             assert got[mask] == pytest.approx(1.0 - fit_sm.llf / fit_sm.llnull, abs=1e-9)
 
 
+def test_every_possible_pattern_present():
+    # three 1–5 drivers on 3,000 rows: all 125 patterns occur, so even the full set could be
+    # merged; it is fitted first and its subsets merge from it
+    rng = np.random.default_rng(18)
+    X = rng.integers(1, 6, size=(3000, 3)).astype(float)
+    y = (rng.uniform(size=3000) < 1 / (1 + np.exp(-0.3 * (X.sum(axis=1) - 9)))).astype(float)
+    assert len(_patterns(X).Z) == 125
+    np.testing.assert_allclose(binary_subset_r2(y, X, np.ones(3000)), raw_subset_r2(y, X, np.ones(3000)), atol=1e-10)
+
+
 def test_batched_newton_solves_each_problem_as_alone():
     X, y = ratings(800, 3, seed=7)
     pat = _patterns(X)

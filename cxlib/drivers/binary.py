@@ -12,14 +12,20 @@ How the fits are made fast, exactly:
   successes (the likelihood is the same sum, grouped); a subset of few rating drivers has
   few patterns (five drivers on a 1–5 scale: at most 3,125), and each subset merges the
   patterns of its parent (the subset with one more driver) over the dropped driver;
+* the estimate's subsets with many drivers (more possible patterns than the data have:
+  no merging) are fitted level by level, a batch of subsets of one size at a time on the
+  shared patterns: their linear predictors are one matrix product ``Z @ B`` (a column of
+  B per subset, zero for the drivers it leaves out) and their gradients another, with
+  chord steps on the parent's Hessian (no new Hessian while the decrement shrinks fast);
 * a bootstrap resample only re-weights the patterns, so a chunk of resamples is fitted in
   one batched Newton–Raphson per subset (all Hessians from one matrix product);
 * Newton starts from the parent's fit projected on the subset (the maximum of its
   quadratic approximation without the dropped driver), and for a resample from the
   full-data fit moved by the resample's parent's deviation: one or two Hessians per fit;
 * it stops when the Newton decrement gᵀH⁻¹g at the current coefficients is at most
-  1e-9 × the total weight, then takes that last step: the McFadden R² agree with
-  statsmodels' ``Logit`` to about 1e-13 (tests/test_drivers_binary_speed.py).
+  1e-9 × the total weight, then takes that last step (the batched levels: the
+  log-likelihood there plus the predicted gain gᵀH⁻¹g/2): the McFadden R² agree with
+  statsmodels' ``Logit`` to about 1e-11 (tests/test_drivers_binary_speed.py).
 
 References: Azen, R. & Traxel, N. (2009). Using dominance analysis to determine predictor
 importance in logistic regression. *Journal of Educational and Behavioral Statistics* 34(3).
@@ -49,9 +55,10 @@ from .dominance import lmg_from_subsets
 #: repeated patterns) are slower.
 SECONDS_PER_FIT = (6e-5, 3e-9)
 
-#: Extra seconds per full-data fit (one subset at a time, not batched): about 0.4 ms a fit
-#: at 2,000 rows and 2.2 ms at 25,000 rows and 12 drivers.
-SECONDS_PER_POINT_FIT = (3.4e-4, 6.7e-8)
+#: Extra seconds per full-data fit (the sweep over the subsets of the estimate): about
+#: 0.1–0.2 ms a fit at 2,000 rows, 0.6–0.8 ms at 25,000 rows and 1.8 ms at 100,000 rows
+#: (12 drivers, CPU time on the loaded 2-core machine, rounded up).
+SECONDS_PER_POINT_FIT = (2e-4, 2.4e-8)
 
 #: An expected run time above ``WARN_SECONDS`` gives a :class:`~cxlib.errors.SlowComputationWarning`;
 #: above ``LIMIT_SECONDS`` the analysis is refused before it starts.
@@ -65,7 +72,7 @@ def estimated_seconds(n: int, p: int, n_boot: int) -> float:
     full-data fits (made once for the estimate and once more to start the bootstrap).
 
     >>> round(estimated_seconds(2000, 8, 200), 1)
-    3.6
+    3.5
     """
     fixed, per_row = SECONDS_PER_FIT
     point_fixed, point_per_row = SECONDS_PER_POINT_FIT
@@ -177,7 +184,7 @@ def _pairs(q: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _newton(A: np.ndarray, NW: np.ndarray, SW: np.ndarray, beta0: np.ndarray, *, tol: float | np.ndarray,
-            max_iter: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            max_iter: int = 100, H0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Maximise B weighted logistic likelihoods on one design A (G, q) at once.
 
     Row g of A is a covariate pattern; NW[b, g] its weight and SW[b, g] its weighted number
@@ -187,11 +194,12 @@ def _newton(A: np.ndarray, NW: np.ndarray, SW: np.ndarray, beta0: np.ndarray, *,
     Returns the log-likelihoods (B,), the coefficients (B, q), a mask of the problems with
     finite results and the last Hessians (B, q, q). A separated problem (no finite
     maximum) climbs towards the supremum of its likelihood until the decrement is small.
+    An approximate Hessian ``H0`` (B, q, q) makes the first step a chord step (no Hessian).
     """
     q = beta0.shape[1]
     beta = np.array(beta0, dtype=float, copy=True)
     pairs = _pairs(q)
-    H = last_dec = None
+    H, last_dec = H0, np.inf
     eta = beta @ A.T
     mu, t, r = np.empty_like(eta), np.empty_like(eta), np.empty_like(eta)
     for it in range(max_iter + 1):
@@ -203,6 +211,8 @@ def _newton(A: np.ndarray, NW: np.ndarray, SW: np.ndarray, beta0: np.ndarray, *,
             dec = np.einsum("bq,bq->b", grad, step)
             converged = np.all(dec <= tol) or it == max_iter
             if converged or np.all(dec <= 1e-3 * last_dec):  # fast progress: keep that Hessian
+                if it == 0:  # the first step with H0: judge the next one against it
+                    last_dec = dec
                 beta += step
                 np.matmul(beta, A.T, out=eta)
                 if converged:
@@ -294,7 +304,8 @@ def _strides(levels: np.ndarray) -> np.ndarray:
     return np.concatenate([[1], np.cumprod(levels[:-1])]).astype(np.int64)
 
 
-def _descend(pat: _Patterns, stack: list, start, llf: np.ndarray, fits: dict, ok: np.ndarray, *, tol, keep: bool):
+def _descend(pat: _Patterns, stack: list, start, llf: np.ndarray, fits: dict, ok: np.ndarray, *, tol, keep: bool,
+             chord: bool = False):
     """Fit the subsets of the tree below the nodes on ``stack``, depth first, in place.
 
     A subset's parent is itself plus its lowest missing driver j, so each child merges its
@@ -303,7 +314,8 @@ def _descend(pat: _Patterns, stack: list, start, llf: np.ndarray, fits: dict, ok
     one digit) and Newton starts from ``start(mask, parent)``, ``parent = (parent_mask,
     beta, hessian, dropped column)`` (None for the full set). A node is ``(mask, rows, key,
     NW, SW, parent)``: its patterns (rows of ``pat.Z``), their key (or None: not merged)
-    and weights (B, G). Fills ``llf[:, mask]``, ``fits`` (if ``keep``) and ``ok``.
+    and weights (B, G). Fills ``llf[:, mask]``, ``fits`` (if ``keep``) and ``ok``. With
+    ``chord``, the first Newton step uses the parent's Hessian without the dropped driver.
     """
     p = pat.Z.shape[1]
     B = len(ok)
@@ -314,7 +326,11 @@ def _descend(pat: _Patterns, stack: list, start, llf: np.ndarray, fits: dict, ok
         cols = [j for j in range(p) if mask >> j & 1]
         take = np.array([0, *(c + 1 for c in cols)])
         A = (Z1 if len(rows) == len(Z1) else Z1.take(rows, axis=0))[:, take]
-        llf[:, mask], beta, good, H = _newton(A, nw, sw, start(mask, parent), tol=tol)
+        H0 = None
+        if chord and parent is not None:
+            keep_cols = np.delete(np.arange(len(take) + 1), parent[3])
+            H0 = parent[2][:, keep_cols[:, None], keep_cols[None, :]]
+        llf[:, mask], beta, good, H = _newton(A, nw, sw, start(mask, parent), tol=tol, H0=H0)
         # a fit that went astray (a separated resample) breaks llf(∅) <= llf(S) <= llf(parent)
         slack = 1e-9 * np.abs(llf[:, 0])
         ok &= good & (llf[:, mask] >= llf[:, 0] - slack)
@@ -402,6 +418,7 @@ def _point_llf(pat: _Patterns, nw: np.ndarray, sw: np.ndarray, *, tol: float):
         low = (m & -m).bit_length() - 1
         size[m] = size[m & (m - 1)] * pat.levels[low]
     big = size > _MERGE_SHARE * G  # not mergeable into much fewer patterns
+    big[full] = True  # fitted first, alone
     count = np.array([m.bit_count() for m in range(1 << p)])
     for k in range(p - 1, 0, -1):
         level = masks[big & (count == k)]
@@ -421,7 +438,7 @@ def _point_llf(pat: _Patterns, nw: np.ndarray, sw: np.ndarray, *, tol: float):
         node = _merge(key, int(size[m]), np.arange(G), nw[None, :], sw[None, :])
         pbeta, pH = fits[m | int(low)]
         roots.append((m, *node, (m | int(low), pbeta, pH, int(low).bit_length())))
-    _descend(pat, roots, start, llf, fits, np.ones(1, dtype=bool), tol=np.array([tol]), keep=True)
+    _descend(pat, roots, start, llf, fits, np.ones(1, dtype=bool), tol=np.array([tol]), keep=True, chord=True)
     return llf[0], fits
 
 
@@ -506,7 +523,7 @@ class _LevelBatch:
             done = (dec <= tol) | (it == max_iter)
             if done.any():
                 i = np.nonzero(done)[0]
-                llf[active[i]] = self._llf(-Bm[:, i], E[:, i]) + dec[i] / 2
+                llf[active[i]] = self._llf(-Bm[:, i], MU[:, i]) + dec[i] / 2
             beta[active] += step
             prev[active] = dec
             active = active[~done]
@@ -516,11 +533,12 @@ class _LevelBatch:
             fits[int(m)] = (beta[i:i + 1], H[i:i + 1])
         return llf
 
-    def _llf(self, B: np.ndarray, E: np.ndarray) -> np.ndarray:
-        """Log-likelihoods at coefficients B (p + 1, n) with ``E = e^−η``:
-        ``Σ sw·η − nw·log(1 + e^η) = (Z1ᵀ(sw − nw))·β − nw·log(1 + e^−η)``; where e^−η
-        overflowed (a separated fit), from η with the stable softplus."""
-        ll = self.c_minus_d @ B - self.nw @ np.log1p(E)
+    def _llf(self, B: np.ndarray, MU: np.ndarray) -> np.ndarray:
+        """Log-likelihoods at coefficients B (p + 1, n) with ``MU = 1 / (1 + e^−η)``:
+        ``Σ sw·η − nw·log(1 + e^η) = (Z1ᵀ(sw − nw))·β + nw·log μ``; where μ underflowed
+        (a separated fit), from η with the stable softplus."""
+        with np.errstate(divide="ignore"):
+            ll = self.c_minus_d @ B + self.nw @ np.log(MU)
         bad = np.nonzero(~np.isfinite(ll))[0]
         if len(bad):
             eta = self.Z1 @ B[:, bad]
