@@ -106,8 +106,9 @@ def test_drivers_without_repeated_values_fall_back_to_rows():
 
 
 def test_subsets_fitted_in_batches_match_fits_one_at_a_time(monkeypatch):
-    # 11-point drivers: subsets of four or more have more possible patterns than the data
-    # has rows, so they are fitted level by level in batches on the shared patterns
+    # 11-point drivers: subsets of three or more have many more possible patterns (11³) than
+    # the data have, so they are fitted level by level in batches on the shared patterns;
+    # single drivers and pairs on their own merged patterns
     from cxlib.drivers import binary
 
     rng = np.random.default_rng(17)
@@ -122,7 +123,7 @@ def test_subsets_fitted_in_batches_match_fits_one_at_a_time(monkeypatch):
     for weights in (np.ones(n), w):
         batched.clear()
         got = binary_subset_r2(y, X, weights)
-        assert {m.bit_count() for m in batched} == {4, 5, 6, 7}  # the full model alone, 1–3 drivers merged
+        assert {m.bit_count() for m in batched} == {3, 4, 5, 6, 7}  # the full model is fitted alone
         np.testing.assert_allclose(got, raw_subset_r2(y, X, weights), rtol=0, atol=1e-10)
     got = binary_subset_r2(y, X, np.ones(n))
     for mask, cols in subsets(p):

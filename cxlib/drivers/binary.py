@@ -444,10 +444,13 @@ def _point_llf(pat: _Patterns, nw: np.ndarray, sw: np.ndarray, *, tol: float):
 
 #: Subsets whose key space (∏ of their drivers' numbers of values) is at most this share of
 #: the patterns are fitted on their own merged patterns, the others in batches on all of them.
-_MERGE_SHARE = 1.0
+_MERGE_SHARE = 0.25
 
 #: Subsets fitted together in a batch of :class:`_LevelBatch` (arrays of patterns × batch).
 _BATCH = 32
+
+#: Elements (patterns × subsets) of one block of rows in a batched evaluation: 512 kB.
+_BLOCK_ELEMENTS = 65_536
 
 #: A batched fit computes a new Hessian when the Newton decrement shrank by less than this
 #: factor since the last iteration (otherwise it keeps stepping with the Hessian it has).
@@ -469,7 +472,7 @@ class _LevelBatch:
     def __init__(self, pat: _Patterns, nw: np.ndarray, sw: np.ndarray):
         G, p = pat.Z.shape
         self.p, self.nw, self.sw = p, nw, sw
-        self.Z1 = np.asfortranarray(np.column_stack([np.ones(G), pat.Z]))
+        self.Z1 = np.column_stack([np.ones(G), pat.Z])  # C order: blocks of rows are views
         self.ZN = np.ascontiguousarray((self.Z1 * nw[:, None]).T)  # (p + 1, G)
         self.c_minus_d = self.Z1.T @ (sw - nw)
         self.c = self.Z1.T @ sw
@@ -481,8 +484,55 @@ class _LevelBatch:
         """Column-pair products weighted by the pattern weights (G, pairs)."""
         if self._QN is None:
             iu, ju = _pairs(self.p + 1)
-            self._QN = self.Z1[:, iu] * self.Z1[:, ju] * self.nw[:, None]
+            self._QN = np.ascontiguousarray(self.Z1[:, iu] * self.Z1[:, ju] * self.nw[:, None])
         return self._QN
+
+    def _blocks(self, Bm: np.ndarray):
+        """``(rows, μ)`` block by block for the coefficients ``−Bm`` (p + 1, n): a block of
+        rows small enough that its η, μ stay in the CPU cache between the passes (several
+        times faster than whole columns on 20,000 patterns)."""
+        G = len(self.Z1)
+        R = max(256, _BLOCK_ELEMENTS // max(1, Bm.shape[1]))
+        buf = np.empty((min(R, G), Bm.shape[1]))
+        for s in range(0, G, R):
+            rows = slice(s, min(G, s + R))
+            mu = buf[:rows.stop - s]
+            np.matmul(self.Z1[rows], Bm, out=mu)  # −η
+            with np.errstate(over="ignore"):
+                np.exp(mu, out=mu)
+            mu += 1.0
+            yield rows, np.reciprocal(mu, out=mu)
+
+    def _gradients(self, Bm: np.ndarray, with_llf: bool):
+        """Gradients ``Z1ᵀ(sw − nw·μ)`` (p + 1, n) at coefficients ``−Bm`` and, if asked, the
+        log-likelihoods there: ``Σ sw·η − nw·log(1 + e^η) = (Z1ᵀ(sw − nw))·β + nw·log μ``."""
+        g = np.repeat(self.c[:, None], Bm.shape[1], axis=1)
+        ll = self.c_minus_d @ -Bm if with_llf else None
+        for rows, mu in self._blocks(Bm):
+            g -= self.ZN[:, rows] @ mu
+            if with_llf:
+                with np.errstate(divide="ignore"):
+                    ll += self.nw[rows] @ np.log(mu)
+        if with_llf:  # where μ underflowed (a separated fit): from η with the stable softplus
+            bad = np.nonzero(~np.isfinite(ll))[0]
+            if len(bad):
+                eta = self.Z1 @ -Bm[:, bad]
+                ll[bad] = self.sw @ eta - self.nw @ _softplus(eta, out=np.empty_like(eta))
+        return g, ll
+
+    def _hessians(self, Bm: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Hessians (n, q, q) of n subsets (their columns ``cols``) at coefficients ``−Bm``."""
+        P = self.p + 1
+        iu, ju = _pairs(P)
+        flat = np.zeros((Bm.shape[1], len(iu)))
+        for rows, mu in self._blocks(Bm):
+            mu -= mu * mu  # μ(1 − μ)
+            flat += mu.T @ self.QN[rows]
+        Hf = np.empty((Bm.shape[1], P, P))
+        Hf[:, iu, ju] = flat
+        Hf[:, ju, iu] = flat
+        n = np.arange(Bm.shape[1])
+        return Hf[n[:, None, None], cols[:, :, None], cols[:, None, :]]
 
     def fit(self, masks: np.ndarray, fits: dict, *, tol: float, max_iter: int = 100) -> np.ndarray:
         """Fit the subsets ``masks`` (one size; their parents in ``fits``); store their fits
@@ -505,56 +555,27 @@ class _LevelBatch:
             ca, ar = cols[active], np.arange(na)
             Bm = np.zeros((self.p + 1, na))
             Bm[ca.T, ar] = -beta[active].T
-            E = self.Z1 @ Bm  # −η
-            with np.errstate(over="ignore"):
-                np.exp(E, out=E)
-            MU = np.add(E, 1.0)
-            np.reciprocal(MU, out=MU)
-            g = (self.c[:, None] - self.ZN @ MU).T[ar[:, None], ca]
+            g, ll = self._gradients(Bm, with_llf=it > 0)  # the start is rarely converged
+            g = g.T[ar[:, None], ca]
             step = _solve(H[active], g)
             dec = np.einsum("bq,bq->b", g, step)
             slow = np.nonzero((dec > tol) & (dec > _CHORD_RATE * prev[active]))[0]
             if len(slow):
-                V = MU[:, slow]
-                V -= V * V  # μ(1 − μ)
-                H[active[slow]] = self._hessians(V, ca[slow])
+                H[active[slow]] = self._hessians(Bm[:, slow], ca[slow])
                 step[slow] = _solve(H[active[slow]], g[slow])
                 dec[slow] = np.einsum("bq,bq->b", g[slow], step[slow])
-            done = (dec <= tol) | (it == max_iter)
-            if done.any():
-                i = np.nonzero(done)[0]
-                llf[active[i]] = self._llf(-Bm[:, i], MU[:, i]) + dec[i] / 2
+            done = np.nonzero((dec <= tol) | (it == max_iter))[0]
+            if len(done):
+                ll = ll[done] if ll is not None else self._gradients(Bm[:, done], with_llf=True)[1]
+                llf[active[done]] = ll + dec[done] / 2
             beta[active] += step
             prev[active] = dec
-            active = active[~done]
+            active = np.delete(active, done)
             if not len(active):
                 break
         for i, m in enumerate(masks):
             fits[int(m)] = (beta[i:i + 1], H[i:i + 1])
         return llf
-
-    def _llf(self, B: np.ndarray, MU: np.ndarray) -> np.ndarray:
-        """Log-likelihoods at coefficients B (p + 1, n) with ``MU = 1 / (1 + e^−η)``:
-        ``Σ sw·η − nw·log(1 + e^η) = (Z1ᵀ(sw − nw))·β + nw·log μ``; where μ underflowed
-        (a separated fit), from η with the stable softplus."""
-        with np.errstate(divide="ignore"):
-            ll = self.c_minus_d @ B + self.nw @ np.log(MU)
-        bad = np.nonzero(~np.isfinite(ll))[0]
-        if len(bad):
-            eta = self.Z1 @ B[:, bad]
-            ll[bad] = self.sw @ eta - self.nw @ _softplus(eta, out=np.empty_like(eta))
-        return ll
-
-    def _hessians(self, V: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Hessians (n, q, q) of n subsets (their columns ``cols``) at weights V (G, n)."""
-        P = self.p + 1
-        iu, ju = _pairs(P)
-        flat = V.T @ self.QN
-        Hf = np.empty((V.shape[1], P, P))
-        Hf[:, iu, ju] = flat
-        Hf[:, ju, iu] = flat
-        n = np.arange(V.shape[1])
-        return Hf[n[:, None, None], cols[:, :, None], cols[:, None, :]]
 
 
 def binary_subset_r2(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> np.ndarray:
