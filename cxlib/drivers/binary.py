@@ -56,9 +56,9 @@ from .dominance import lmg_from_subsets
 SECONDS_PER_FIT = (6e-5, 3e-9)
 
 #: Extra seconds per full-data fit (the sweep over the subsets of the estimate): about
-#: 0.1–0.2 ms a fit at 2,000 rows, 0.6–0.8 ms at 25,000 rows and 1.8 ms at 100,000 rows
-#: (12 drivers, CPU time on the loaded 2-core machine, rounded up).
-SECONDS_PER_POINT_FIT = (2e-4, 2.4e-8)
+#: 0.06–0.12 ms a fit at 2,000 rows, 0.35–0.4 ms at 25,000 rows, 0.7 ms at 50,000 and
+#: 1.1–1.8 ms at 100,000 rows (8–12 drivers, CPU time on the loaded 2-core machine).
+SECONDS_PER_POINT_FIT = (1e-4, 1.6e-8)
 
 #: An expected run time above ``WARN_SECONDS`` gives a :class:`~cxlib.errors.SlowComputationWarning`;
 #: above ``LIMIT_SECONDS`` the analysis is refused before it starts.
