@@ -132,6 +132,19 @@ def test_subsets_fitted_in_batches_match_fits_one_at_a_time(monkeypatch):
             assert got[mask] == pytest.approx(1.0 - fit_sm.llf / fit_sm.llnull, abs=1e-9)
 
 
+def test_a_dominant_driver_dropped_from_its_parent():
+    # a driver with a very large coefficient: without it the parent's fit and curvature are a
+    # poor start (the chord step from the parent's Hessian diverged), so those subsets take
+    # Newton steps with their own Hessian
+    rng = np.random.default_rng(19)
+    X = rng.integers(0, 11, size=(2000, 7)).astype(float)
+    eta = 4.0 * (X[:, 0] - 5.0) + 0.2 * (X[:, 1] - 5.0)
+    y = (rng.uniform(size=2000) < 1 / (1 + np.exp(-eta))).astype(float)
+    got = binary_subset_r2(y, X, np.ones(2000))
+    np.testing.assert_allclose(got, raw_subset_r2(y, X, np.ones(2000)), rtol=0, atol=1e-10)
+    assert got[1] > 0.85 and got[-2] < 0.01  # the driver alone, all but the driver
+
+
 def test_every_possible_pattern_present():
     # three 1–5 drivers on 3,000 rows: all 125 patterns occur, so even the full set could be
     # merged; it is fitted first and its subsets merge from it

@@ -210,7 +210,7 @@ def _newton(A: np.ndarray, NW: np.ndarray, SW: np.ndarray, beta0: np.ndarray, *,
             step = _solve(H, grad)
             dec = np.einsum("bq,bq->b", grad, step)
             converged = np.all(dec <= tol) or it == max_iter
-            if converged or np.all(dec <= 1e-3 * last_dec):  # fast progress: keep that Hessian
+            if converged or np.all(dec <= (_CHORD_START if it == 0 else 1e-3 * last_dec)):  # keep that Hessian
                 if it == 0:  # the first step with H0: judge the next one against it
                     last_dec = dec
                 beta += step
@@ -456,6 +456,11 @@ _BLOCK_ELEMENTS = 65_536
 #: factor since the last iteration (otherwise it keeps stepping with the Hessian it has).
 _CHORD_RATE = 1e-2
 
+#: The parent's Hessian makes the first step only where the Newton decrement at the start
+#: (with that Hessian) is at most this: twice the log-likelihood still to gain; farther
+#: starts take a Newton step with their own Hessian.
+_CHORD_START = 4.0
+
 
 class _LevelBatch:
     """Newton–Raphson for many driver subsets of one size on the same patterns at once.
@@ -559,7 +564,9 @@ class _LevelBatch:
             g = g.T[ar[:, None], ca]
             step = _solve(H[active], g)
             dec = np.einsum("bq,bq->b", g, step)
-            slow = np.nonzero((dec > tol) & (dec > _CHORD_RATE * prev[active]))[0]
+            # a new Hessian where the decrement shrinks slowly, or at a start too far for the
+            # parent's curvature to hold (a dropped driver with a large coefficient)
+            slow = np.nonzero((dec > tol) & (dec > (_CHORD_START if it == 0 else _CHORD_RATE * prev[active])))[0]
             if len(slow):
                 H[active[slow]] = self._hessians(Bm[:, slow], ca[slow])
                 step[slow] = _solve(H[active[slow]], g[slow])
