@@ -12,11 +12,12 @@ How the fits are made fast, exactly:
   successes (the likelihood is the same sum, grouped); a subset of few rating drivers has
   few patterns (five drivers on a 1–5 scale: at most 3,125), and each subset merges the
   patterns of its parent (the subset with one more driver) over the dropped driver;
-* the estimate's subsets with many drivers (more possible patterns than the data have:
-  no merging) are fitted level by level, a batch of subsets of one size at a time on the
-  shared patterns: their linear predictors are one matrix product ``Z @ B`` (a column of
-  B per subset, zero for the drivers it leaves out) and their gradients another, with
-  chord steps on the parent's Hessian (no new Hessian while the decrement shrinks fast);
+* the estimate's subsets with many drivers (more possible patterns than a quarter of the
+  data's: merging saves little) are fitted level by level, a batch of subsets of one size
+  at a time on the shared patterns: their linear predictors are one matrix product
+  ``Z @ B`` (a column of B per subset, zero for the drivers it leaves out) and their
+  gradients another, in cache-sized blocks of rows, with chord steps on the parent's
+  Hessian (no new Hessian while the decrement shrinks fast);
 * a bootstrap resample only re-weights the patterns, so a chunk of resamples is fitted in
   one batched Newton–Raphson per subset (all Hessians from one matrix product);
 * Newton starts from the parent's fit projected on the subset (the maximum of its
@@ -398,9 +399,10 @@ def _point_llf(pat: _Patterns, nw: np.ndarray, sw: np.ndarray, *, tol: float):
     subset, on the full data.
 
     The full model first; then, level by level (one driver fewer each time), the subsets
-    whose patterns cannot be merged (their mixed-radix key space exceeds the number of
-    patterns: many drivers) in batches on the shared patterns (:class:`_LevelBatch`); the
-    others depth first below them (:func:`_descend`), each merging its parent's patterns.
+    whose patterns would merge little (their mixed-radix key space is above
+    :data:`_MERGE_SHARE` × the number of patterns: many drivers) in batches on the shared
+    patterns (:class:`_LevelBatch`); the others depth first below them (:func:`_descend`),
+    the top ones merged from all patterns, each below merging its parent's patterns.
     """
     p, G = pat.Z.shape[1], len(pat.Z)
     full = (1 << p) - 1
