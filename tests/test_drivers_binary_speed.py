@@ -105,6 +105,56 @@ def test_drivers_without_repeated_values_fall_back_to_rows():
     assert full[-1] == pytest.approx(1.0 - fit.llf / fit.llnull, abs=1e-9)
 
 
+def test_subsets_fitted_in_batches_match_fits_one_at_a_time(monkeypatch):
+    # 11-point drivers: subsets of three or more have many more possible patterns (11³) than
+    # the data have, so they are fitted level by level in batches on the shared patterns;
+    # single drivers and pairs on their own merged patterns
+    from cxlib.drivers import binary
+
+    rng = np.random.default_rng(17)
+    n, p = 1500, 8
+    X = rng.integers(0, 11, size=(n, p)).astype(float)
+    eta = (X - 5.0) @ rng.uniform(0.0, 0.25, p) + rng.normal(0.0, 0.5, n)
+    y = (eta > np.quantile(eta, 0.65)).astype(float)
+    w = rng.uniform(0.3, 3.0, n)
+    batched = []
+    fit = binary._LevelBatch.fit
+    monkeypatch.setattr(binary._LevelBatch, "fit", lambda self, masks, *a, **k: batched.extend(masks) or fit(self, masks, *a, **k))
+    for weights in (np.ones(n), w):
+        batched.clear()
+        got = binary_subset_r2(y, X, weights)
+        assert {m.bit_count() for m in batched} == {3, 4, 5, 6, 7}  # the full model is fitted alone
+        np.testing.assert_allclose(got, raw_subset_r2(y, X, weights), rtol=0, atol=1e-10)
+    got = binary_subset_r2(y, X, np.ones(n))
+    for mask, cols in subsets(p):
+        if mask % 7 == 0:  # a sample of subsets against statsmodels
+            fit_sm = sm.Logit(y, sm.add_constant(X[:, cols])).fit(disp=0, tol=1e-12, maxiter=100)
+            assert got[mask] == pytest.approx(1.0 - fit_sm.llf / fit_sm.llnull, abs=1e-9)
+
+
+def test_a_dominant_driver_dropped_from_its_parent():
+    # a driver with a very large coefficient: without it the parent's fit and curvature are a
+    # poor start (the chord step from the parent's Hessian diverged), so those subsets take
+    # Newton steps with their own Hessian
+    rng = np.random.default_rng(19)
+    X = rng.integers(0, 11, size=(2000, 7)).astype(float)
+    eta = 4.0 * (X[:, 0] - 5.0) + 0.2 * (X[:, 1] - 5.0)
+    y = (rng.uniform(size=2000) < 1 / (1 + np.exp(-eta))).astype(float)
+    got = binary_subset_r2(y, X, np.ones(2000))
+    np.testing.assert_allclose(got, raw_subset_r2(y, X, np.ones(2000)), rtol=0, atol=1e-10)
+    assert got[1] > 0.85 and got[-2] < 0.01  # the driver alone, all but the driver
+
+
+def test_every_possible_pattern_present():
+    # three 1–5 drivers on 3,000 rows: all 125 patterns occur, so even the full set could be
+    # merged; it is fitted first and its subsets merge from it
+    rng = np.random.default_rng(18)
+    X = rng.integers(1, 6, size=(3000, 3)).astype(float)
+    y = (rng.uniform(size=3000) < 1 / (1 + np.exp(-0.3 * (X.sum(axis=1) - 9)))).astype(float)
+    assert len(_patterns(X).Z) == 125
+    np.testing.assert_allclose(binary_subset_r2(y, X, np.ones(3000)), raw_subset_r2(y, X, np.ones(3000)), atol=1e-10)
+
+
 def test_batched_newton_solves_each_problem_as_alone():
     X, y = ratings(800, 3, seed=7)
     pat = _patterns(X)

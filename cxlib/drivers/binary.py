@@ -12,14 +12,21 @@ How the fits are made fast, exactly:
   successes (the likelihood is the same sum, grouped); a subset of few rating drivers has
   few patterns (five drivers on a 1–5 scale: at most 3,125), and each subset merges the
   patterns of its parent (the subset with one more driver) over the dropped driver;
+* the estimate's subsets with many drivers (more possible patterns than a quarter of the
+  data's: merging saves little) are fitted level by level, a batch of subsets of one size
+  at a time on the shared patterns: their linear predictors are one matrix product
+  ``Z @ B`` (a column of B per subset, zero for the drivers it leaves out) and their
+  gradients another, in cache-sized blocks of rows, with chord steps on the parent's
+  Hessian (no new Hessian while the decrement shrinks fast);
 * a bootstrap resample only re-weights the patterns, so a chunk of resamples is fitted in
   one batched Newton–Raphson per subset (all Hessians from one matrix product);
 * Newton starts from the parent's fit projected on the subset (the maximum of its
   quadratic approximation without the dropped driver), and for a resample from the
   full-data fit moved by the resample's parent's deviation: one or two Hessians per fit;
 * it stops when the Newton decrement gᵀH⁻¹g at the current coefficients is at most
-  1e-9 × the total weight, then takes that last step: the McFadden R² agree with
-  statsmodels' ``Logit`` to about 1e-13 (tests/test_drivers_binary_speed.py).
+  1e-9 × the total weight, then takes that last step (the batched levels: the
+  log-likelihood there plus the predicted gain gᵀH⁻¹g/2): the McFadden R² agree with
+  statsmodels' ``Logit`` to about 1e-11 (tests/test_drivers_binary_speed.py).
 
 References: Azen, R. & Traxel, N. (2009). Using dominance analysis to determine predictor
 importance in logistic regression. *Journal of Educational and Behavioral Statistics* 34(3).
@@ -49,9 +56,10 @@ from .dominance import lmg_from_subsets
 #: repeated patterns) are slower.
 SECONDS_PER_FIT = (6e-5, 3e-9)
 
-#: Extra seconds per full-data fit (one subset at a time, not batched): about 0.4 ms a fit
-#: at 2,000 rows and 2.2 ms at 25,000 rows and 12 drivers.
-SECONDS_PER_POINT_FIT = (3.4e-4, 6.7e-8)
+#: Extra seconds per full-data fit (the sweep over the subsets of the estimate): about
+#: 0.06–0.12 ms a fit at 2,000 rows, 0.35–0.4 ms at 25,000 rows, 0.7 ms at 50,000 and
+#: 1.1–1.8 ms at 100,000 rows (8–12 drivers, CPU time on the loaded 2-core machine).
+SECONDS_PER_POINT_FIT = (1e-4, 1.6e-8)
 
 #: An expected run time above ``WARN_SECONDS`` gives a :class:`~cxlib.errors.SlowComputationWarning`;
 #: above ``LIMIT_SECONDS`` the analysis is refused before it starts.
@@ -65,7 +73,7 @@ def estimated_seconds(n: int, p: int, n_boot: int) -> float:
     full-data fits (made once for the estimate and once more to start the bootstrap).
 
     >>> round(estimated_seconds(2000, 8, 200), 1)
-    3.6
+    3.5
     """
     fixed, per_row = SECONDS_PER_FIT
     point_fixed, point_per_row = SECONDS_PER_POINT_FIT
@@ -177,7 +185,7 @@ def _pairs(q: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _newton(A: np.ndarray, NW: np.ndarray, SW: np.ndarray, beta0: np.ndarray, *, tol: float | np.ndarray,
-            max_iter: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            max_iter: int = 100, H0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Maximise B weighted logistic likelihoods on one design A (G, q) at once.
 
     Row g of A is a covariate pattern; NW[b, g] its weight and SW[b, g] its weighted number
@@ -187,11 +195,12 @@ def _newton(A: np.ndarray, NW: np.ndarray, SW: np.ndarray, beta0: np.ndarray, *,
     Returns the log-likelihoods (B,), the coefficients (B, q), a mask of the problems with
     finite results and the last Hessians (B, q, q). A separated problem (no finite
     maximum) climbs towards the supremum of its likelihood until the decrement is small.
+    An approximate Hessian ``H0`` (B, q, q) makes the first step a chord step (no Hessian).
     """
     q = beta0.shape[1]
     beta = np.array(beta0, dtype=float, copy=True)
     pairs = _pairs(q)
-    H = last_dec = None
+    H, last_dec = H0, np.inf
     eta = beta @ A.T
     mu, t, r = np.empty_like(eta), np.empty_like(eta), np.empty_like(eta)
     for it in range(max_iter + 1):
@@ -202,7 +211,9 @@ def _newton(A: np.ndarray, NW: np.ndarray, SW: np.ndarray, beta0: np.ndarray, *,
             step = _solve(H, grad)
             dec = np.einsum("bq,bq->b", grad, step)
             converged = np.all(dec <= tol) or it == max_iter
-            if converged or np.all(dec <= 1e-3 * last_dec):  # fast progress: keep that Hessian
+            if converged or np.all(dec <= (_CHORD_START if it == 0 else 1e-3 * last_dec)):  # keep that Hessian
+                if it == 0:  # the first step with H0: judge the next one against it
+                    last_dec = dec
                 beta += step
                 np.matmul(beta, A.T, out=eta)
                 if converged:
@@ -274,13 +285,9 @@ def _merge(key: np.ndarray, size: int, rows: np.ndarray, NW: np.ndarray, SW: np.
 def _subset_llf(pat: _Patterns, NW: np.ndarray, SW: np.ndarray, start, *, tol: np.ndarray, keep: bool = False):
     """Log-likelihood of every driver subset (B, 2^p) for B weightings of the patterns.
 
-    The subsets are visited depth first from the full set: a subset's parent is itself plus
-    its lowest missing driver j, so each child merges its parent's patterns over j (on few
-    drivers, thousands of rows become a few hundred; a row's key is its mixed-radix code
-    over the subset's drivers, and dropping j removes one digit) and Newton starts from
-    ``start(mask, parent)``, ``parent = (parent_mask, beta, hessian, dropped column)``
-    (None for the full set). Returns the log-likelihoods, ``{mask: (beta, hessian)}`` if
-    ``keep``, and a mask of the problems whose fits all stayed finite and ordered.
+    The subsets are visited depth first from the full set (:func:`_descend`). Returns the
+    log-likelihoods, ``{mask: (beta, hessian)}`` if ``keep``, and a mask of the problems
+    whose fits all stayed finite and ordered.
     """
     B, p = NW.shape[0], pat.Z.shape[1]
     llf = np.zeros((B, 1 << p))
@@ -288,16 +295,43 @@ def _subset_llf(pat: _Patterns, NW: np.ndarray, SW: np.ndarray, start, *, tol: n
     llf[:, 0] = NW.sum(axis=1) * (xlogy(ybar, ybar) + xlogy(1 - ybar, 1 - ybar))
     fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     ok = np.ones(B, dtype=bool)
-    Z1 = np.asfortranarray(np.column_stack([np.ones(len(pat.Z)), pat.Z]))  # column gathers are copies
-    stride = np.concatenate([[1], np.cumprod(pat.levels[:-1])]).astype(np.int64)  # of the lowest drivers
-    key = pat.codes @ stride if pat.key_fits else None
-    stack = [((1 << p) - 1, np.arange(len(pat.Z)), key, NW, SW, None)]
+    key = pat.codes @ _strides(pat.levels) if pat.key_fits else None
+    _descend(pat, [((1 << p) - 1, np.arange(len(pat.Z)), key, NW, SW, None)], start, llf, fits, ok, tol=tol, keep=keep)
+    return llf, fits, ok
+
+
+def _strides(levels: np.ndarray) -> np.ndarray:
+    """Mixed-radix place values of the drivers' codes (driver 0 the lowest digit)."""
+    return np.concatenate([[1], np.cumprod(levels[:-1])]).astype(np.int64)
+
+
+def _descend(pat: _Patterns, stack: list, start, llf: np.ndarray, fits: dict, ok: np.ndarray, *, tol, keep: bool,
+             chord: bool = False):
+    """Fit the subsets of the tree below the nodes on ``stack``, depth first, in place.
+
+    A subset's parent is itself plus its lowest missing driver j, so each child merges its
+    parent's patterns over j (on few drivers, thousands of rows become a few hundred; a
+    node's key is the mixed-radix code of its drivers, lowest first, and dropping j removes
+    one digit) and Newton starts from ``start(mask, parent)``, ``parent = (parent_mask,
+    beta, hessian, dropped column)`` (None for the full set). A node is ``(mask, rows, key,
+    NW, SW, parent)``: its patterns (rows of ``pat.Z``), their key (or None: not merged)
+    and weights (B, G). Fills ``llf[:, mask]``, ``fits`` (if ``keep``) and ``ok``. With
+    ``chord``, the first Newton step uses the parent's Hessian without the dropped driver.
+    """
+    p = pat.Z.shape[1]
+    B = len(ok)
+    Z1 = np.column_stack([np.ones(len(pat.Z)), pat.Z])  # C order: a gather of rows copies whole rows
+    stride = _strides(pat.levels)  # of the lowest drivers (always all present below a dropped one)
     while stack:
         mask, rows, key, nw, sw, parent = stack.pop()
         cols = [j for j in range(p) if mask >> j & 1]
-        take = [0, *(c + 1 for c in cols)]
-        A = Z1[:, take] if len(rows) == len(Z1) else np.asfortranarray(Z1[np.ix_(rows, take)])
-        llf[:, mask], beta, good, H = _newton(A, nw, sw, start(mask, parent), tol=tol)
+        take = np.array([0, *(c + 1 for c in cols)])
+        A = (Z1 if len(rows) == len(Z1) else Z1.take(rows, axis=0))[:, take]
+        H0 = None
+        if chord and parent is not None:
+            keep_cols = np.delete(np.arange(len(take) + 1), parent[3])
+            H0 = parent[2][:, keep_cols[:, None], keep_cols[None, :]]
+        llf[:, mask], beta, good, H = _newton(A, nw, sw, start(mask, parent), tol=tol, H0=H0)
         # a fit that went astray (a separated resample) breaks llf(∅) <= llf(S) <= llf(parent)
         slack = 1e-9 * np.abs(llf[:, 0])
         ok &= good & (llf[:, mask] >= llf[:, 0] - slack)
@@ -318,7 +352,6 @@ def _subset_llf(pat: _Patterns, NW: np.ndarray, SW: np.ndarray, start, *, tol: n
                         node = _merge(ckey, size, rows, nw, sw)
                 stack.append((child, *node, (mask, beta, H, cols.index(j) + 1)))
             j += 1
-    return llf, fits, ok
 
 
 def _drop(beta: np.ndarray, H: np.ndarray, c: int) -> np.ndarray:
@@ -355,11 +388,203 @@ def _point_fit(y: np.ndarray, X: np.ndarray, w: np.ndarray):
     """McFadden R² of every subset (2^p,), the full-data fits and the patterns."""
     pat = _patterns(X)
     G = len(pat.Z)
-    NW = np.bincount(pat.inverse, weights=w, minlength=G)[None, :]
-    SW = np.bincount(pat.inverse, weights=w * y, minlength=G)[None, :]
-    llf, fits, _ = _subset_llf(pat, NW, SW, _point_start(float(SW.sum() / NW.sum())),
-                               tol=_TOL * NW.sum(axis=1), keep=True)
-    return 1.0 - llf[0] / llf[0, 0], fits, pat
+    nw = np.bincount(pat.inverse, weights=w, minlength=G)
+    sw = np.bincount(pat.inverse, weights=w * y, minlength=G)
+    llf, fits = _point_llf(pat, nw, sw, tol=_TOL * float(nw.sum()))
+    return 1.0 - llf / llf[0], fits, pat
+
+
+def _point_llf(pat: _Patterns, nw: np.ndarray, sw: np.ndarray, *, tol: float):
+    """Log-likelihood (2^p,) and fit ``{mask: (beta (1, q), hessian (1, q, q))}`` of every
+    subset, on the full data.
+
+    The full model first; then, level by level (one driver fewer each time), the subsets
+    whose patterns would merge little (their mixed-radix key space is above
+    :data:`_MERGE_SHARE` × the number of patterns: many drivers) in batches on the shared
+    patterns (:class:`_LevelBatch`); the others depth first below them (:func:`_descend`),
+    the top ones merged from all patterns, each below merging its parent's patterns.
+    """
+    p, G = pat.Z.shape[1], len(pat.Z)
+    full = (1 << p) - 1
+    ybar = float(sw.sum() / nw.sum())
+    llf = np.zeros((1, 1 << p))
+    llf[0, 0] = nw.sum() * (xlogy(ybar, ybar) + xlogy(1 - ybar, 1 - ybar))
+    batch = _LevelBatch(pat, nw, sw)
+    start = _point_start(ybar)
+    llf[:, full], beta, _, H = _newton(batch.Z1, nw[None, :], sw[None, :], start(full, None), tol=tol)
+    fits = {full: (beta, H)}
+    masks = np.arange(1 << p)
+    size = np.zeros(1 << p)  # ∏ levels of the subset's drivers (exact below 2^53)
+    size[0] = 1.0
+    for m in range(1, 1 << p):
+        low = (m & -m).bit_length() - 1
+        size[m] = size[m & (m - 1)] * pat.levels[low]
+    big = size > _MERGE_SHARE * G  # not mergeable into much fewer patterns
+    big[full] = True  # fitted first, alone
+    count = np.array([m.bit_count() for m in range(1 << p)])
+    for k in range(p - 1, 0, -1):
+        level = masks[big & (count == k)]
+        for chunk in np.array_split(level, max(1, -(-len(level) // _BATCH))) if len(level) else ():
+            llf[0, chunk] = batch.fit(chunk, fits, tol=tol)
+    codes = np.asfortranarray(pat.codes, dtype=float)  # keys by a (BLAS) matrix product
+    roots = []
+    for m in masks[~big & (count > 0)]:
+        low = ~m & (m + 1)  # the lowest missing driver: the parent is m + low
+        if not big[m | low]:
+            continue  # in the tree below a small parent
+        m = int(m)
+        cols = [j for j in range(p) if m >> j & 1]
+        place = np.zeros(p)
+        place[cols] = _strides(pat.levels[cols])
+        key = (codes @ place).astype(np.int64)  # exact: below 2^53
+        node = _merge(key, int(size[m]), np.arange(G), nw[None, :], sw[None, :])
+        pbeta, pH = fits[m | int(low)]
+        roots.append((m, *node, (m | int(low), pbeta, pH, int(low).bit_length())))
+    _descend(pat, roots, start, llf, fits, np.ones(1, dtype=bool), tol=np.array([tol]), keep=True, chord=True)
+    return llf[0], fits
+
+
+#: Subsets whose key space (∏ of their drivers' numbers of values) is at most this share of
+#: the patterns are fitted on their own merged patterns, the others in batches on all of them.
+_MERGE_SHARE = 0.25
+
+#: Subsets fitted together in a batch of :class:`_LevelBatch` (arrays of patterns × batch).
+_BATCH = 32
+
+#: Elements (patterns × subsets) of one block of rows in a batched evaluation: 512 kB.
+_BLOCK_ELEMENTS = 65_536
+
+#: A batched fit computes a new Hessian when the Newton decrement shrank by less than this
+#: factor since the last iteration (otherwise it keeps stepping with the Hessian it has).
+_CHORD_RATE = 1e-2
+
+#: The parent's Hessian makes the first step only where the Newton decrement at the start
+#: (with that Hessian) is at most this: twice the log-likelihood still to gain; farther
+#: starts take a Newton step with their own Hessian.
+_CHORD_START = 4.0
+
+
+class _LevelBatch:
+    """Newton–Raphson for many driver subsets of one size on the same patterns at once.
+
+    The subsets' linear predictors are one matrix product ``Z1 @ B`` (B holds each subset's
+    coefficients, zero for the drivers it leaves out), their gradients another; each subset
+    starts from its parent's fit projected without the dropped driver, with the parent's
+    Hessian restricted to its own drivers as the first Hessian (a chord step; a new Hessian,
+    all of the batch's from one matrix product with the column-pair products, only when the
+    decrement stops shrinking fast). It stops at a Newton decrement ``gᵀH⁻¹g ≤ tol`` and
+    takes the log-likelihood at the current coefficients plus the predicted gain ``gᵀH⁻¹g/2``.
+    """
+
+    def __init__(self, pat: _Patterns, nw: np.ndarray, sw: np.ndarray):
+        G, p = pat.Z.shape
+        self.p, self.nw, self.sw = p, nw, sw
+        self.Z1 = np.column_stack([np.ones(G), pat.Z])  # C order: blocks of rows are views
+        self.ZN = np.ascontiguousarray((self.Z1 * nw[:, None]).T)  # (p + 1, G)
+        self.c_minus_d = self.Z1.T @ (sw - nw)
+        self.c = self.Z1.T @ sw
+        self.bits = (np.arange(1 << p)[:, None] >> np.arange(p) & 1).astype(bool)
+        self._QN = None
+
+    @property
+    def QN(self) -> np.ndarray:
+        """Column-pair products weighted by the pattern weights (G, pairs)."""
+        if self._QN is None:
+            iu, ju = _pairs(self.p + 1)
+            self._QN = np.ascontiguousarray(self.Z1[:, iu] * self.Z1[:, ju] * self.nw[:, None])
+        return self._QN
+
+    def _blocks(self, Bm: np.ndarray):
+        """``(rows, μ)`` block by block for the coefficients ``−Bm`` (p + 1, n): a block of
+        rows small enough that its η, μ stay in the CPU cache between the passes (several
+        times faster than whole columns on 20,000 patterns)."""
+        G = len(self.Z1)
+        R = max(256, _BLOCK_ELEMENTS // max(1, Bm.shape[1]))
+        buf = np.empty((min(R, G), Bm.shape[1]))
+        for s in range(0, G, R):
+            rows = slice(s, min(G, s + R))
+            mu = buf[:rows.stop - s]
+            np.matmul(self.Z1[rows], Bm, out=mu)  # −η
+            with np.errstate(over="ignore"):
+                np.exp(mu, out=mu)
+            mu += 1.0
+            yield rows, np.reciprocal(mu, out=mu)
+
+    def _gradients(self, Bm: np.ndarray, with_llf: bool):
+        """Gradients ``Z1ᵀ(sw − nw·μ)`` (p + 1, n) at coefficients ``−Bm`` and, if asked, the
+        log-likelihoods there: ``Σ sw·η − nw·log(1 + e^η) = (Z1ᵀ(sw − nw))·β + nw·log μ``."""
+        g = np.repeat(self.c[:, None], Bm.shape[1], axis=1)
+        ll = self.c_minus_d @ -Bm if with_llf else None
+        for rows, mu in self._blocks(Bm):
+            g -= self.ZN[:, rows] @ mu
+            if with_llf:
+                with np.errstate(divide="ignore"):
+                    ll += self.nw[rows] @ np.log(mu)
+        if with_llf:  # where μ underflowed (a separated fit): from η with the stable softplus
+            bad = np.nonzero(~np.isfinite(ll))[0]
+            if len(bad):
+                eta = self.Z1 @ -Bm[:, bad]
+                ll[bad] = self.sw @ eta - self.nw @ _softplus(eta, out=np.empty_like(eta))
+        return g, ll
+
+    def _hessians(self, Bm: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Hessians (n, q, q) of n subsets (their columns ``cols``) at coefficients ``−Bm``."""
+        P = self.p + 1
+        iu, ju = _pairs(P)
+        flat = np.zeros((Bm.shape[1], len(iu)))
+        for rows, mu in self._blocks(Bm):
+            mu -= mu * mu  # μ(1 − μ)
+            flat += mu.T @ self.QN[rows]
+        Hf = np.empty((Bm.shape[1], P, P))
+        Hf[:, iu, ju] = flat
+        Hf[:, ju, iu] = flat
+        n = np.arange(Bm.shape[1])
+        return Hf[n[:, None, None], cols[:, :, None], cols[:, None, :]]
+
+    def fit(self, masks: np.ndarray, fits: dict, *, tol: float, max_iter: int = 100) -> np.ndarray:
+        """Fit the subsets ``masks`` (one size; their parents in ``fits``); store their fits
+        and return their log-likelihoods."""
+        b = len(masks)
+        low = ~masks & (masks + 1)
+        c = np.log2(low).astype(int) + 1  # the dropped driver's column in the parent
+        cols = np.column_stack([np.zeros(b, dtype=int), np.nonzero(self.bits[masks])[1].reshape(b, -1) + 1])
+        q = cols.shape[1]
+        pb = np.concatenate([fits[int(m)][0] for m in masks | low])
+        pH = np.concatenate([fits[int(m)][1] for m in masks | low])
+        r = np.arange(b)
+        keep = np.arange(q)[None, :] + (np.arange(q)[None, :] >= c[:, None])
+        H = pH[r[:, None, None], keep[:, :, None], keep[:, None, :]]
+        beta = pb[r[:, None], keep] + _solve(H, pH[r[:, None], keep, c[:, None]]) * pb[r, c][:, None]
+        llf = np.empty(b)
+        active, prev = r, np.full(b, np.inf)
+        for it in range(max_iter + 1):
+            na = len(active)
+            ca, ar = cols[active], np.arange(na)
+            Bm = np.zeros((self.p + 1, na))
+            Bm[ca.T, ar] = -beta[active].T
+            g, ll = self._gradients(Bm, with_llf=it > 0)  # the start is rarely converged
+            g = g.T[ar[:, None], ca]
+            step = _solve(H[active], g)
+            dec = np.einsum("bq,bq->b", g, step)
+            # a new Hessian where the decrement shrinks slowly, or at a start too far for the
+            # parent's curvature to hold (a dropped driver with a large coefficient)
+            slow = np.nonzero((dec > tol) & (dec > (_CHORD_START if it == 0 else _CHORD_RATE * prev[active])))[0]
+            if len(slow):
+                H[active[slow]] = self._hessians(Bm[:, slow], ca[slow])
+                step[slow] = _solve(H[active[slow]], g[slow])
+                dec[slow] = np.einsum("bq,bq->b", g[slow], step[slow])
+            done = np.nonzero((dec <= tol) | (it == max_iter))[0]
+            if len(done):
+                ll = ll[done] if ll is not None else self._gradients(Bm[:, done], with_llf=True)[1]
+                llf[active[done]] = ll + dec[done] / 2
+            beta[active] += step
+            prev[active] = dec
+            active = np.delete(active, done)
+            if not len(active):
+                break
+        for i, m in enumerate(masks):
+            fits[int(m)] = (beta[i:i + 1], H[i:i + 1])
+        return llf
 
 
 def binary_subset_r2(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> np.ndarray:
