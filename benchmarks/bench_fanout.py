@@ -1,20 +1,23 @@
-"""Fan-out of many tiny runs: the local executor against a Dask cluster, in one run.
+"""Fan-out of many tiny runs: the local executor against a Dask cluster and Ray, in one run.
 
 A minimal notebook (a parameters cell and one cell writing its key figures, no imports
 beyond ``json``) is fanned out over a column with ``runs - 1`` values, so the batch has
 ``runs`` runs (the overall run included). The same batch is run by ``cx report`` with the
-local executor (worker processes) and with ``--executor dask`` (a ``LocalCluster`` of
-``--jobs`` single-threaded workers started for the batch, its start-up included), each into
-its own reports folder; the printed ratio is the Dask wall time over the local one. What is
-measured is the executor's overhead per run (scheduling, serialising the run, the result
-coming back) on top of papermill's kernel start and the HTML rendering, which both pay.
+local executor (worker processes), with ``--executor dask`` (a ``LocalCluster`` of
+``--jobs`` single-threaded workers started for the batch, its start-up included) and with
+``--executor ray`` (a local Ray instance of ``--jobs`` CPUs started for the batch, its
+start-up included; skipped when Ray is not installed), each into its own reports folder; the
+printed ratios are each cluster executor's wall time over the local one. What is measured is
+the executor's overhead per run (scheduling, serialising the run, the result coming back) on
+top of papermill's kernel start and the HTML rendering, which all pay.
 
-    python benchmarks/bench_fanout.py [--runs 200] [--jobs 2]
+    python benchmarks/bench_fanout.py [--runs 200] [--jobs 2] [--executors local dask ray]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
 import tempfile
@@ -68,20 +71,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--executors", nargs="+", default=["local", "dask", "ray"], choices=["local", "dask", "ray"])
     args = parser.parse_args()
+    executors = [ex for ex in args.executors if ex != "ray" or importlib.util.find_spec("ray") is not None]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         definition, data = setup(root, args.runs)
         os.chdir(root)
         times = {ex: timed(ex, definition=definition, data=data, reports=root / f"reports-{ex}", jobs=args.jobs)
-                 for ex in ("local", "dask")}
-    print(f"{args.runs} tiny runs, --jobs {args.jobs}, {os.cpu_count()} cores")
+                 for ex in executors}
+    print(f"{args.runs} tiny runs, --jobs {args.jobs}, {os.cpu_count()} cores, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
     quarter = max(1, args.runs // 4)
     for ex, (s, per_run) in times.items():
         first, last = statistics.median(per_run[:quarter]), statistics.median(per_run[-quarter:])
         print(f"  {ex:6} {s:7.1f} s  {s / args.runs * 1000:6.0f} ms per run (wall); a run's own time on its worker: "
               f"median {statistics.median(per_run):.2f} s, first quarter {first:.2f} s, last quarter {last:.2f} s")
-    print(f"  ratio dask / local: {times['dask'][0] / times['local'][0]:.2f}")
+    for ex in (e for e in times if e != "local" and "local" in times):
+        print(f"  ratio {ex} / local: {times[ex][0] / times['local'][0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -145,9 +145,8 @@ def test_a_dask_cluster_started_for_the_batch(tmp_path):
 
 
 @pytest.mark.parametrize(("executor", "address", "message"), [
-    ("ray", None, "--executor ray is not supported"),
     ("spark", None, "unknown executor 'spark'"),
-    ("local", "tcp://127.0.0.1:8786", "--address goes with --executor dask"),
+    ("local", "tcp://127.0.0.1:8786", "--address goes with --executor dask or ray"),
 ])
 def test_bad_executor_options_are_refused_before_anything_runs(tmp_path, executor, address, message):
     definition, data, _ = flaky_setup(tmp_path)
@@ -170,12 +169,18 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch, capsys
     assert not list((tmp_path / "reports").rglob("*.ipynb"))
 
 
-def test_without_distributed_the_dask_executor_says_what_to_install(monkeypatch):
+@pytest.mark.parametrize(("executor", "module", "extra"), [("dask", "distributed", "cluster"), ("ray", "ray", "ray")])
+def test_without_its_engine_an_executor_says_what_to_install(monkeypatch, tmp_path, capsys, executor, module, extra):
     import sys
 
-    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
-    with pytest.raises(ReportDefinitionError, match=r"pip install 'cxlib\[cluster\]'"):
-        check_executor("dask", None)
+    monkeypatch.setitem(sys.modules, module, None)  # import distributed / ray -> ImportError
+    with pytest.raises(ReportDefinitionError, match=rf"pip install 'cxlib\[{extra}\]'; nothing was run"):
+        check_executor(executor, None)
+    definition, data, _ = flaky_setup(tmp_path)
+    code = main(["report", "--quarter", "2026Q3", "--definition", str(definition), "--data", str(data),
+                 "--reports-dir", str(tmp_path / "reports"), "--executor", executor])
+    assert code == 2 and f"--executor {executor} needs" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists()
 
 
 def test_a_worker_that_cannot_see_the_files_or_has_another_cxlib_fails_the_run(tmp_path, monkeypatch):
