@@ -13,18 +13,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
-import threading
 import time
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from cxlib.cli import _build_parser, _resume_command, main
 from cxlib.report.execute import run_report
-from tests.test_executor import HERE, _alive, flaky_setup
+from tests.test_executor import flaky_setup, gone, sleepy_setup, when_b_sleeps
 
 ray = pytest.importorskip("ray")
 
@@ -128,58 +125,9 @@ def test_the_cli_runs_on_ray_and_its_resume_command_keeps_the_executor(ray_insta
     assert "--executor ray --address auto" in command and "--resume" in command
 
 
-def _sleepy(root: Path, *, sleep_on: str) -> tuple[Path, Path, Path]:
-    """A 3-run report of tests/notebooks/sleepy.py whose run ``sleep_on`` sleeps 240 s;
-    every kernel records its pid in the returned folder."""
-    shutil.copy(HERE / "sleepy.py", root / "sleepy.py")
-    pids = root / "pids"
-    pids.mkdir()
-    definition = root / "report.toml"
-    definition.write_text(f"""
-[report]
-title = "Sleepy report"
-[[notebook]]
-name = "sleepy"
-path = "sleepy.py"
-timeout = 300
-[notebook.parameters]
-sleep_on = "{sleep_on}"
-sleep_seconds = 240.0
-pid_dir = {json.dumps(str(pids))}
-[notebook.fan_out]
-parameter = "subset_value"
-column = "grp"
-""")
-    data = root / "data"
-    data.mkdir()
-    pd.DataFrame({"quarter": ["2026Q3"] * 4, "grp": ["A", "B"] * 2}).to_parquet(data / "survey.parquet")
-    return definition, data, pids
-
-
-def _when_b_sleeps(pids: Path, done: list[Path], then) -> None:
-    """In a thread: once B's kernel sleeps and the other runs have finished, call ``then(B's kernel pid)``."""
-    def wait() -> None:
-        deadline = time.monotonic() + 200
-        while time.monotonic() < deadline:
-            if (pids / "B.pid").exists() and all(p.exists() for p in done):
-                break
-            time.sleep(0.2)
-        then(int((pids / "B.pid").read_text()))
-
-    threading.Thread(target=wait, daemon=True).start()
-
-
-def _gone(pid: int, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return not _alive(pid)
-
-
 def test_a_killed_ray_worker_fails_its_run_only(ray_instance, tmp_path):
-    definition, data, pids = _sleepy(tmp_path, sleep_on="B")
+    definition, data, pids = sleepy_setup(tmp_path)
     reports = tmp_path / "reports"
-    done = [reports / "2026Q3" / "sleepy" / f"{run}.json" for run in ("overall", "grp-A")]
     killed = {}
 
     def kill_worker(kernel: int) -> None:  # the worker executing B (the kernel's parent) dies
@@ -187,7 +135,7 @@ def test_a_killed_ray_worker_fails_its_run_only(ray_instance, tmp_path):
         worker = int(Path(f"/proc/{kernel}/stat").read_text().rsplit(")", 1)[1].split()[1])
         os.kill(worker, signal.SIGKILL)
 
-    _when_b_sleeps(pids, done, kill_worker)
+    when_b_sleeps(pids, reports, kill_worker)
     try:
         result = run_report("2026Q3", definition=definition, data_dir=data, reports_dir=reports, progress=False,
                             executor="ray")
@@ -202,17 +150,16 @@ def test_a_killed_ray_worker_fails_its_run_only(ray_instance, tmp_path):
 
 
 def test_ctrl_c_cancels_the_unfinished_ray_runs_and_kills_their_kernels(ray_instance, tmp_path):
-    definition, data, pids = _sleepy(tmp_path, sleep_on="B")
+    definition, data, pids = sleepy_setup(tmp_path)
     reports = tmp_path / "reports"
-    done = [reports / "2026Q3" / "sleepy" / f"{run}.json" for run in ("overall", "grp-A")]
-    _when_b_sleeps(pids, done, lambda kernel: os.kill(os.getpid(), signal.SIGINT))
+    when_b_sleeps(pids, reports, lambda kernel: os.kill(os.getpid(), signal.SIGINT))
     result = run_report("2026Q3", definition=definition, data_dir=data, reports_dir=reports, progress=False,
                         executor="ray")
     assert result.interrupted and not result.ok
     assert {r.key: r.status for r in result.results} == {
         "sleepy/overall": "ok", "sleepy/grp-A": "ok", "sleepy/grp-B": "cancelled"}
     assert json.loads((reports / "2026Q3" / "runs.json").read_text())["runs"]["sleepy/grp-B"]["status"] == "cancelled"
-    assert _gone(int((pids / "B.pid").read_text()))  # ray.cancel reached the worker, which killed the kernel
+    assert gone(int((pids / "B.pid").read_text()))  # ray.cancel reached the worker, which killed the kernel
     time.sleep(1.0)
     assert not (reports / "2026Q3" / "sleepy" / "grp-B.html").exists()
 
