@@ -220,10 +220,10 @@ def _dask_batch(runs: Sequence[RunSpec], *, address: str | None, workers: int, c
 
 @contextlib.contextmanager
 def _ray_session(address: str | None, workers: int):
-    """Connected to Ray: the connection this process already has (left open), the cluster
-    at ``address``, or a local instance of ``workers`` CPUs started for the batch (both
-    disconnected, and the local instance stopped, at the end). Yields whether the
-    instance was started for the batch."""
+    """Connected to Ray: the connection this process already has (left open); else the
+    cluster at ``address`` or, without one, at Ray's ``RAY_ADDRESS`` variable; else a local
+    instance of ``workers`` CPUs started for the batch (disconnected, and the local instance
+    stopped, at the end). Yields whether the instance was started for the batch."""
     import logging
 
     import ray
@@ -231,11 +231,13 @@ def _ray_session(address: str | None, workers: int):
     if ray.is_initialized():
         yield False
         return
+    address = address or os.environ.get("RAY_ADDRESS") or None
     try:
         if address is not None:
             ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
-        else:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+        else:  # "local": not a cluster that `ray start` left running on this machine
+            ray.init(address="local", num_cpus=workers, include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.ERROR)
     except Exception as exc:  # noqa: BLE001 - ray raises ConnectionError, RuntimeError or a bare Exception
         with contextlib.suppress(Exception):
             ray.shutdown()
