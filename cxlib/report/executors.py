@@ -4,10 +4,11 @@
 (:func:`cxlib.report.execute.execute_run`) to a Dask distributed cluster: a cluster started
 for the batch on this machine (``LocalCluster``, ``--jobs`` workers) or an existing one at
 ``address``. ``cx report --executor ray [--address ray://head:10001 | auto]`` does the same
-on Ray (the optional ``ray`` extra): a local Ray instance of ``--jobs`` CPUs started for the
-batch, the Ray instance this process is already connected to (``ray.init`` in a notebook),
-or an existing cluster (``ray://`` through Ray Client from outside the cluster; ``auto`` or
-``HOST:6379`` on one of its nodes). Both engines execute the same worker function
+on Ray (the optional ``ray`` extra): the Ray instance this process is already connected to
+(``ray.init`` in a notebook; ``address`` is then not used), else an existing cluster at
+``address`` (``ray://`` through Ray Client from outside the cluster; ``auto`` or
+``HOST:6379`` on one of its nodes), else at Ray's ``RAY_ADDRESS`` variable, else a local Ray
+instance of ``--jobs`` CPUs started for the batch. Both engines execute the same worker function
 (:func:`run_on_worker`) and report through the same loop (:func:`execute_cluster`);
 everything around the runs stays in the batch process and is the same as with the local
 executor: validation before anything runs, the progress line per finished run,
