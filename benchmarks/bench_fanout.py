@@ -6,12 +6,13 @@ beyond ``json``) is fanned out over a column with ``runs - 1`` values, so the ba
 local executor (worker processes), with ``--executor dask`` (a ``LocalCluster`` of
 ``--jobs`` single-threaded workers started for the batch, its start-up included) and with
 ``--executor ray`` (a local Ray instance of ``--jobs`` CPUs started for the batch, its
-start-up included; skipped when Ray is not installed), each into its own reports folder; the
-printed ratios are each cluster executor's wall time over the local one. What is measured is
-the executor's overhead per run (scheduling, serialising the run, the result coming back) on
-top of papermill's kernel start and the HTML rendering, which all pay.
+start-up included, or an existing one with ``--ray-address``; skipped when Ray is not
+installed), each into its own reports folder; the printed ratios are each cluster executor's
+wall time over the local one. What is measured is the executor's overhead per run
+(scheduling, serialising the run, the result coming back) on top of papermill's kernel start
+and the HTML rendering, which all pay.
 
-    python benchmarks/bench_fanout.py [--runs 200] [--jobs 2] [--executors local dask ray]
+    python benchmarks/bench_fanout.py [--runs 200] [--jobs 2] [--executors local dask ray] [--ray-address auto]
 """
 
 from __future__ import annotations
@@ -57,11 +58,12 @@ def setup(root: Path, runs: int) -> tuple[Path, Path]:
     return definition, data
 
 
-def timed(executor: str, *, definition: Path, data: Path, reports: Path, jobs: int) -> tuple[float, list[float]]:
+def timed(executor: str, *, definition: Path, data: Path, reports: Path, jobs: int,
+          address: str | None = None) -> tuple[float, list[float]]:
     """The batch's wall time, and each run's own time on its worker (in the order of the runs)."""
     t0 = time.perf_counter()
     result = run_report("2026Q3", definition=definition, data_dir=data, reports_dir=reports, jobs=jobs,
-                        progress=False, executor=executor)
+                        progress=False, executor=executor, address=address)
     seconds = time.perf_counter() - t0
     assert result.ok, [r.error for r in result.failed]
     return seconds, [r.seconds for r in result.results]
@@ -72,13 +74,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--executors", nargs="+", default=["local", "dask", "ray"], choices=["local", "dask", "ray"])
+    parser.add_argument("--ray-address", default=None,
+                        help="an existing Ray cluster (e.g. auto after `ray start --head --num-cpus 2`; its start-up "
+                             "is then not measured) instead of a local instance started for the batch")
     args = parser.parse_args()
     executors = [ex for ex in args.executors if ex != "ray" or importlib.util.find_spec("ray") is not None]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         definition, data = setup(root, args.runs)
         os.chdir(root)
-        times = {ex: timed(ex, definition=definition, data=data, reports=root / f"reports-{ex}", jobs=args.jobs)
+        times = {ex: timed(ex, definition=definition, data=data, reports=root / f"reports-{ex}", jobs=args.jobs,
+                           address=args.ray_address if ex == "ray" else None)
                  for ex in executors}
     print(f"{args.runs} tiny runs, --jobs {args.jobs}, {os.cpu_count()} cores, load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
