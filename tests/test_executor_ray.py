@@ -4,9 +4,9 @@ validation, failure isolation, resume and index (issue 14, the optional engine b
 Ray is an optional extra (``cxlib[ray]``), not in ``dev``: this module skips where it is not
 installed (CI). One local Ray instance of two CPUs is started for the module (tens of
 seconds on a loaded machine), or the cluster at ``RAY_ADDRESS`` is used; ``run_report``
-uses the connection this process has, as it would in a notebook that called ``ray.init``. The batch without a connection (a Ray instance
-started for the batch) is what ``benchmarks/bench_fanout.py`` measures.
-"""
+uses the connection this process has, as it would in a notebook that called ``ray.init``.
+A Ray instance started by the batch itself is what ``benchmarks/bench_fanout.py`` measures
+(and was checked by hand with ``cx report --executor ray``)."""
 
 from __future__ import annotations
 
