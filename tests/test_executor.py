@@ -227,17 +227,24 @@ column = "grp"
 
 
 def when_b_sleeps(pids: Path, reports: Path, then) -> None:
-    """In a thread: once B's kernel sleeps and the other two runs of :func:`sleepy_setup`
-    have finished, call ``then(B's kernel pid)``."""
+    """In a thread: once B's kernel sleeps and the batch has recorded the other two runs of
+    :func:`sleepy_setup` (in ``runs.json``, after their HTML), call ``then(B's kernel pid)``."""
     import threading
     import time
 
-    done = [reports / "2026Q3" / "sleepy" / f"{run}.json" for run in ("overall", "grp-A")]
+    manifest = reports / "2026Q3" / "runs.json"
+
+    def finished() -> bool:
+        try:
+            runs = json.loads(manifest.read_text())["runs"]
+        except (OSError, ValueError, KeyError):  # not written yet (it is replaced atomically)
+            return False
+        return all(runs.get(f"sleepy/{run}", {}).get("status") == "ok" for run in ("overall", "grp-A"))
 
     def wait() -> None:
         deadline = time.monotonic() + 200
         while time.monotonic() < deadline:
-            if (pids / "B.pid").exists() and all(p.exists() for p in done):
+            if (pids / "B.pid").exists() and finished():
                 break
             time.sleep(0.2)
         then(int((pids / "B.pid").read_text()))

@@ -39,7 +39,7 @@ def ray_instance():
             if existing:
                 ray.init(log_to_driver=False)
             else:
-                ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+                ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
             break
         except Exception as exc:  # noqa: BLE001 - ray raises a bare Exception on a start-up timeout
             ray.shutdown()
