@@ -8,6 +8,7 @@ Examples::
     cx report --quarter 2026Q3 --jobs 2 --only 01_cx_scorecard
     cx report --quarter 2026Q3 --resume
     cx report --executor dask --address tcp://10.0.0.5:8786   # the runs on a Dask cluster
+    cx report --executor ray --address ray://10.0.0.5:10001   # ... or on a Ray cluster (cxlib[ray])
     cx report --study study.toml       # import the study if needed, report its latest wave (from any directory)
     cx notebooks export out/           # .ipynb copies of the report's notebooks (for papermill)
 """
@@ -41,12 +42,13 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks or notebook/run keys")
     rep.add_argument("--jobs", type=int, default=None, help="parallel notebook runs (default: number of cores)")
     rep.add_argument("--executor", default="local", choices=["local", "dask", "ray"],
-                     help="who executes the runs: local worker processes (default) or a Dask distributed cluster "
-                          "(pip install 'cxlib[cluster]'; data and reports on a file system the workers share); "
-                          "ray is not supported (the message says why)")
-    rep.add_argument("--address", default=None, metavar="SCHEDULER",
-                     help="with --executor dask: an existing cluster's scheduler, e.g. tcp://10.0.0.5:8786 "
-                          "(default: a local cluster of --jobs workers)")
+                     help="who executes the runs: local worker processes (default), a Dask distributed cluster "
+                          "(pip install 'cxlib[cluster]') or Ray (optional: pip install 'cxlib[ray]'); with a "
+                          "cluster, data and reports must be on a file system the workers share")
+    rep.add_argument("--address", default=None, metavar="ADDRESS",
+                     help="with --executor dask: an existing cluster's scheduler, e.g. tcp://10.0.0.5:8786; with "
+                          "--executor ray: ray://HEAD:10001 (Ray Client) or auto (on a node of the cluster) "
+                          "(default: a local cluster / Ray instance of --jobs workers)")
     rep.add_argument("--resume", action="store_true",
                      help="rerun only the runs that failed, are missing or whose inputs changed (says why)")
     rep.add_argument("--force", action="store_true", help="overwrite an existing report for the quarter")

@@ -145,9 +145,8 @@ def test_a_dask_cluster_started_for_the_batch(tmp_path):
 
 
 @pytest.mark.parametrize(("executor", "address", "message"), [
-    ("ray", None, "--executor ray is not supported"),
     ("spark", None, "unknown executor 'spark'"),
-    ("local", "tcp://127.0.0.1:8786", "--address goes with --executor dask"),
+    ("local", "tcp://127.0.0.1:8786", "--address goes with --executor dask or ray"),
 ])
 def test_bad_executor_options_are_refused_before_anything_runs(tmp_path, executor, address, message):
     definition, data, _ = flaky_setup(tmp_path)
@@ -170,12 +169,18 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch, capsys
     assert not list((tmp_path / "reports").rglob("*.ipynb"))
 
 
-def test_without_distributed_the_dask_executor_says_what_to_install(monkeypatch):
+@pytest.mark.parametrize(("executor", "module", "extra"), [("dask", "distributed", "cluster"), ("ray", "ray", "ray")])
+def test_without_its_engine_an_executor_says_what_to_install(monkeypatch, tmp_path, capsys, executor, module, extra):
     import sys
 
-    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
-    with pytest.raises(ReportDefinitionError, match=r"pip install 'cxlib\[cluster\]'"):
-        check_executor("dask", None)
+    monkeypatch.setitem(sys.modules, module, None)  # import distributed / ray -> ImportError
+    with pytest.raises(ReportDefinitionError, match=rf"pip install 'cxlib\[{extra}\]'; nothing was run"):
+        check_executor(executor, None)
+    definition, data, _ = flaky_setup(tmp_path)
+    code = main(["report", "--quarter", "2026Q3", "--definition", str(definition), "--data", str(data),
+                 "--reports-dir", str(tmp_path / "reports"), "--executor", executor])
+    assert code == 2 and f"--executor {executor} needs" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists()
 
 
 def test_a_worker_that_cannot_see_the_files_or_has_another_cxlib_fails_the_run(tmp_path, monkeypatch):
@@ -193,16 +198,13 @@ def test_a_worker_that_cannot_see_the_files_or_has_another_cxlib_fails_the_run(t
     assert "shared file system" in blind.error
 
 
-def test_ctrl_c_cancels_the_unfinished_runs_and_kills_their_kernels(cluster, tmp_path):
-    import signal
-    import threading
-    import time
-
-    address, _ = cluster
-    shutil.copy(HERE / "sleepy.py", tmp_path / "sleepy.py")
-    pids = tmp_path / "pids"
+def sleepy_setup(root: Path, *, sleep_on: str = "B") -> tuple[Path, Path, Path]:
+    """A 3-run report of tests/notebooks/sleepy.py whose run ``sleep_on`` sleeps 240 s;
+    every kernel records its pid in the returned folder."""
+    shutil.copy(HERE / "sleepy.py", root / "sleepy.py")
+    pids = root / "pids"
     pids.mkdir()
-    definition = tmp_path / "report.toml"
+    definition = root / "report.toml"
     definition.write_text(f"""
 [report]
 title = "Sleepy report"
@@ -211,28 +213,63 @@ name = "sleepy"
 path = "sleepy.py"
 timeout = 300
 [notebook.parameters]
-sleep_on = "B"
+sleep_on = "{sleep_on}"
 sleep_seconds = 240.0
 pid_dir = {json.dumps(str(pids))}
 [notebook.fan_out]
 parameter = "subset_value"
 column = "grp"
 """)
-    data = tmp_path / "data"
+    data = root / "data"
     data.mkdir()
     pd.DataFrame({"quarter": ["2026Q3"] * 4, "grp": ["A", "B"] * 2}).to_parquet(data / "survey.parquet")
-    reports = tmp_path / "reports"
-    done = [reports / "2026Q3" / "sleepy" / f"{run}.json" for run in ("overall", "grp-A")]
+    return definition, data, pids
 
-    def press_ctrl_c() -> None:  # once B's kernel sleeps and the others have finished
+
+def when_b_sleeps(pids: Path, reports: Path, then) -> None:
+    """In a thread: once B's kernel sleeps and the batch has recorded the other two runs of
+    :func:`sleepy_setup` (in ``runs.json``, after their HTML), call ``then(B's kernel pid)``."""
+    import threading
+    import time
+
+    manifest = reports / "2026Q3" / "runs.json"
+
+    def finished() -> bool:
+        try:
+            runs = json.loads(manifest.read_text())["runs"]
+        except (OSError, ValueError, KeyError):  # not written yet (it is replaced atomically)
+            return False
+        return all(runs.get(f"sleepy/{run}", {}).get("status") == "ok" for run in ("overall", "grp-A"))
+
+    def wait() -> None:
         deadline = time.monotonic() + 200
         while time.monotonic() < deadline:
-            if (pids / "B.pid").exists() and all(p.exists() for p in done):
+            if (pids / "B.pid").exists() and finished():
                 break
             time.sleep(0.2)
-        os.kill(os.getpid(), signal.SIGINT)
+        then(int((pids / "B.pid").read_text()))
 
-    threading.Thread(target=press_ctrl_c, daemon=True).start()
+    threading.Thread(target=wait, daemon=True).start()
+
+
+def gone(pid: int, seconds: float = 30.0) -> bool:
+    """Whether the process ``pid`` ends within ``seconds``."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return not _alive(pid)
+
+
+def test_ctrl_c_cancels_the_unfinished_runs_and_kills_their_kernels(cluster, tmp_path):
+    import signal
+    import time
+
+    address, _ = cluster
+    definition, data, pids = sleepy_setup(tmp_path)
+    reports = tmp_path / "reports"
+    when_b_sleeps(pids, reports, lambda kernel: os.kill(os.getpid(), signal.SIGINT))
     result = run_report("2026Q3", definition=definition, data_dir=data, reports_dir=reports, progress=False,
                         executor="dask", address=address)
     assert result.interrupted and not result.ok
@@ -241,11 +278,7 @@ column = "grp"
     recorded = json.loads((reports / "2026Q3" / "runs.json").read_text())["runs"]
     assert recorded["sleepy/grp-B"]["status"] == "cancelled"
     # the sleeping kernel on the worker was killed, and the cancelled run wrote no outputs
-    kernel = int((pids / "B.pid").read_text())
-    deadline = time.monotonic() + 30
-    while _alive(kernel) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not _alive(kernel)
+    assert gone(int((pids / "B.pid").read_text()))
     time.sleep(1.0)  # the cancelled task ends on the worker
     assert not (reports / "2026Q3" / "sleepy" / "grp-B.html").exists()
 

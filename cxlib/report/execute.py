@@ -24,8 +24,8 @@ Layout of a quarter's report directory::
         01_cx_scorecard/overall.json    # the run's key figures (written by the notebook)
         01_cx_scorecard/overall.log     # stderr, warnings and tracebacks of the run
 
-With ``executor="dask"`` the runs go to a Dask distributed cluster instead of the local
-worker processes (:mod:`cxlib.report.executors`); the rest is the same.
+With ``executor="dask"`` (or ``"ray"``) the runs go to a Dask distributed cluster (or Ray)
+instead of the local worker processes (:mod:`cxlib.report.executors`); the rest is the same.
 
 papermill, nbconvert and nbformat are imported inside the functions that use them, so
 ``import cxlib`` stays light.
@@ -51,7 +51,7 @@ from typing import Any
 
 from ..core.io import atomic_write_json, atomic_write_text, atomic_write_with
 from .definition import ReportDefinition, ReportDefinitionError, load_definition
-from .executors import check_executor, execute_dask
+from .executors import check_executor, execute_cluster
 from .runs import (
     RunSpec,
     check_quarter,
@@ -659,14 +659,18 @@ def run_report(
     progress : bool
         Show why runs are executed again, a progress bar and a line per finished run (on
         ``stream``, default stderr).
-    executor : {"local", "dask"}
-        Who executes the runs: worker processes on this machine (default), or a Dask
-        distributed cluster (:mod:`cxlib.report.executors`; needs ``cxlib[cluster]``, and
-        the data and reports folder on a file system the workers share). Everything else
-        (validation, progress, isolation, resume, index) is the same.
+    executor : {"local", "dask", "ray"}
+        Who executes the runs: worker processes on this machine (default), a Dask
+        distributed cluster (needs ``cxlib[cluster]``) or Ray (needs ``cxlib[ray]``), see
+        :mod:`cxlib.report.executors`; with a cluster, the data and reports folder must be on
+        a file system the workers share. Everything else (validation, progress, isolation,
+        resume, index) is the same.
     address : str, optional
         With ``executor="dask"``: the scheduler of an existing cluster
-        (``"tcp://host:8786"``); default a local cluster of ``jobs`` workers.
+        (``"tcp://host:8786"``); with ``"ray"``: ``"ray://head:10001"`` (Ray Client) or
+        ``"auto"`` (on a node of the cluster). Default a local cluster (Ray instance) of
+        ``jobs`` workers; with ``"ray"``, a process already connected by ``ray.init`` uses
+        that connection.
 
     Returns
     -------
@@ -683,7 +687,7 @@ def run_report(
         Before anything runs: a bad definition or parameters, a quarter that is not in the
         data, a reports folder that cannot be written, an existing quarter's report
         without ``force``/``resume``, an unknown or unavailable executor, or a Dask
-        scheduler that cannot be reached.
+        scheduler or Ray cluster that cannot be reached.
     CXDataError
         Before anything runs: a dataset file that cannot be read.
     """
@@ -724,9 +728,9 @@ def run_report(
                             inputs=inputs, show=progress, stream=stream)
         jobs = max(1, int(jobs or os.cpu_count() or 1))
         try:
-            if todo and executor == "dask":
-                execute_dask(todo, address=address, jobs=jobs, on_done=tracker, interrupt=interrupt,
-                             outcome=_outcome, cancelled=_cancelled_result)
+            if todo and executor != "local":
+                execute_cluster(todo, executor=executor, address=address, jobs=jobs, on_done=tracker,
+                                interrupt=interrupt, outcome=_outcome, cancelled=_cancelled_result)
             elif todo:
                 _execute_all(todo, jobs=jobs, on_done=tracker, interrupt=interrupt)
         finally:

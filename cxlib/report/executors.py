@@ -1,10 +1,17 @@
-"""Who executes the batch's runs: the local worker processes (default) or a Dask cluster.
+"""Who executes the batch's runs: the local worker processes (default), a Dask cluster or Ray.
 
 ``cx report --executor dask [--address tcp://scheduler:8786]`` hands each run
 (:func:`cxlib.report.execute.execute_run`) to a Dask distributed cluster: a cluster started
 for the batch on this machine (``LocalCluster``, ``--jobs`` workers) or an existing one at
-``address``. Everything around the runs stays in the batch process and is the same as with
-the local executor: validation before anything runs, the progress line per finished run,
+``address``. ``cx report --executor ray [--address ray://head:10001 | auto]`` does the same
+on Ray (the optional ``ray`` extra): the Ray instance this process is already connected to
+(``ray.init`` in a notebook; ``address`` is then not used), else an existing cluster at
+``address`` (``ray://`` through Ray Client from outside the cluster; ``auto`` or
+``HOST:6379`` on one of its nodes), else at Ray's ``RAY_ADDRESS`` variable, else a local Ray
+instance of ``--jobs`` CPUs started for the batch. Both engines execute the same worker function
+(:func:`run_on_worker`) and report through the same loop (:func:`execute_cluster`);
+everything around the runs stays in the batch process and is the same as with the local
+executor: validation before anything runs, the progress line per finished run,
 ``runs.json`` written as each run ends, failure isolation (a failing notebook, a dead
 kernel or a lost worker fails its run only), ``--resume`` and the index.
 
@@ -14,50 +21,60 @@ the batch's working directory, reads the dataset from ``data_dir`` and writes th
 ``.ipynb``/``.html``/``.json``/``.log`` under the reports folder, so both must be mounted at
 the same path on every worker (relative paths are resolved against the batch's working
 directory). A worker that cannot see them fails the run with a message naming the path.
-Workers need the same environment as the batch: the same cxlib version (checked: a run on a
-worker with another version fails, naming both) and a ``python3`` Jupyter kernel that can
-import it.
+Neither Dask's memory nor Ray's object store carries the data: each run reads only its own
+tables, and its outputs must land where the index is written. Workers need the same
+environment as the batch: the same cxlib version (checked: a run on a worker with another
+version fails, naming both) and a ``python3`` Jupyter kernel that can import it.
 
-Why Dask rather than Ray: ``distributed`` is pure Python (about 2.5 MB of wheels with
-``dask``, 15 s to install here), its futures follow :mod:`concurrent.futures`
-(``submit``/``cancel``/``exception``) so the local executor's loop carries over, and its
-``LocalCluster`` starts in seconds in CI. Ray ships a compiled core of tens of MB with its
-own object store and daemons, which this batch does not need (a run moves a few kilobytes
-of description; the data stays on the shared file system); ``--executor ray`` is refused
-with that reason.
+Why Dask is the default cluster engine and Ray the optional one: ``distributed`` is pure
+Python (about 2.5 MB of wheels with ``dask``, 15 s to install here), its futures follow
+:mod:`concurrent.futures` (``submit``/``cancel``/``exception``) so the local executor's loop
+carries over, it can run a function on every worker (which stops the kernels of a
+cancelled batch), and its ``LocalCluster`` starts in seconds in CI (``dev`` installs it).
+Ray ships a compiled core (about 240 MB installed) with its own object store and daemons,
+which this batch does not need (a run moves a few kilobytes of description; the data stays
+on the shared file system) and a local instance takes tens of seconds to start on a loaded
+machine; it is supported for teams whose cluster is a Ray cluster (``pip install
+'cxlib[ray]'``), and its tests skip where Ray is not installed (CI).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
+import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .definition import ReportDefinitionError
 from .runs import RunSpec
 
-#: The executors ``cx report --executor`` accepts (``ray`` is refused with the reason).
+#: The executors ``cx report --executor`` accepts.
 EXECUTORS = ("local", "dask", "ray")
 
 #: Seconds to wait for the scheduler at ``--address`` before giving up (nothing is run).
 CONNECT_TIMEOUT = 20.0
 
-_RAY_REFUSED = ("--executor ray is not supported: cxlib runs its batch on Dask distributed (pure Python, "
-                "concurrent.futures API, a LocalCluster for tests); use --executor dask, with --address "
-                "tcp://SCHEDULER:8786 for an existing cluster (pip install 'cxlib[cluster]')")
+#: Seconds a cancelled Ray task gets to stop its kernel and end (Ctrl-C).
+CANCEL_GRACE = 15.0
+
+#: What ``--executor`` needs installed: (module, what it is, the extra to install).
+_NEEDS = {"dask": ("distributed", "Dask distributed", "cluster"), "ray": ("ray", "Ray", "ray")}
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
 def check_executor(executor: str, address: str | None) -> None:
-    """Refuse an unknown executor, ``ray``, an ``address`` without ``dask`` or a missing
-    ``distributed`` package, before anything runs.
+    """Refuse an unknown executor, an ``address`` without ``dask`` or ``ray``, or a missing
+    engine package (``distributed``, ``ray``), before anything runs.
 
     Raises
     ------
     ReportDefinitionError
-        Naming the problem and what to use instead.
+        Naming the problem and what to use or install instead.
 
     Examples
     --------
@@ -65,30 +82,34 @@ def check_executor(executor: str, address: str | None) -> None:
     >>> check_executor("local", "tcp://10.0.0.5:8786")
     Traceback (most recent call last):
     ...
-    cxlib.report.definition.ReportDefinitionError: --address goes with --executor dask (got --executor local)
+    cxlib.report.definition.ReportDefinitionError: --address goes with --executor dask or ray (got --executor local)
     """
     if executor not in EXECUTORS:
         raise ReportDefinitionError(f"unknown executor {executor!r}; choose one of {list(EXECUTORS)}")
-    if executor == "ray":
-        raise ReportDefinitionError(_RAY_REFUSED)
-    if address is not None and executor != "dask":
-        raise ReportDefinitionError(f"--address goes with --executor dask (got --executor {executor})")
-    if executor == "dask":
+    if address is not None and executor not in _NEEDS:
+        raise ReportDefinitionError(f"--address goes with --executor dask or ray (got --executor {executor})")
+    if executor in _NEEDS:
+        module, engine, extra = _NEEDS[executor]
         try:
-            import distributed  # noqa: F401
+            __import__(module)
         except ImportError:
             raise ReportDefinitionError(
-                "--executor dask needs Dask distributed: pip install 'cxlib[cluster]'; nothing was run") from None
+                f"--executor {executor} needs {engine}: pip install 'cxlib[{extra}]'; nothing was run") from None
 
 
 # --- worker side -------------------------------------------------------------------------
 
-def _quiet_worker(threads: int) -> None:
-    """Prepare a worker of a cluster started for the batch (``client.run``): BLAS/OpenMP
-    thread caps that its kernels inherit, and the kernels' chatter kept off the terminal
-    (fds 1 and 2 to devnull, as the local executor's workers do)."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+def _cap_threads(threads: int) -> None:
+    """BLAS/OpenMP thread caps that the worker's kernels inherit (unless already set)."""
+    for var in _THREAD_VARS:
         os.environ.setdefault(var, str(threads))
+
+
+def _quiet_worker(threads: int) -> None:
+    """Prepare a worker of a Dask cluster started for the batch (``client.run``): thread
+    caps, and the kernels' chatter kept off the terminal (fds 1 and 2 to devnull, as the
+    local executor's workers do)."""
+    _cap_threads(threads)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
@@ -96,9 +117,9 @@ def _quiet_worker(threads: int) -> None:
 
 
 def run_on_worker(run: RunSpec, *, cwd: str, version: str):
-    """Execute one run on a Dask worker: in the batch's working directory ``cwd``, with the
-    batch's cxlib ``version`` (a worker with another fails the run). Returns a
-    :class:`~cxlib.report.execute.RunResult`, never raises for a failing run."""
+    """Execute one run on a cluster's worker (Dask or Ray): in the batch's working directory
+    ``cwd``, with the batch's cxlib ``version`` (a worker with another fails the run).
+    Returns a :class:`~cxlib.report.execute.RunResult`, never raises for a failing run."""
     from .. import __version__
     from . import execute
     from .execute import RunResult, execute_run
@@ -124,8 +145,9 @@ def run_on_worker(run: RunSpec, *, cwd: str, version: str):
 
 
 def _cancel_on_worker() -> None:
-    """Cancel the run a worker is executing (``client.run``): its kernel is killed and the
-    run ends as cancelled without writing its outputs, as in a local worker."""
+    """Cancel the run a worker is executing (Dask: ``client.run``; Ray: a thread started on
+    ``ray.cancel``'s interrupt): its kernel is killed and the run ends as cancelled without
+    writing its outputs, as in a local worker."""
     from . import execute
 
     if execute._CANCEL is None:
@@ -134,7 +156,30 @@ def _cancel_on_worker() -> None:
     execute._kill_kernels()
 
 
+def run_on_ray_worker(run: RunSpec, *, cwd: str, version: str, threads: int | None = None):
+    """:func:`run_on_worker` as a Ray task. ``ray.cancel`` interrupts the task's main thread
+    (a simulated SIGINT): while the run executes, that cancels it as Dask's
+    :func:`_cancel_on_worker` does (the kernel killed from a thread of its own, the run
+    recorded cancelled) instead of raising ``KeyboardInterrupt`` at an arbitrary point.
+    ``threads``: thread caps for the kernels of a Ray instance started for the batch."""
+    if threads is not None:
+        _cap_threads(threads)
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: threading.Thread(
+        target=_cancel_on_worker, name="cx-cancel", daemon=True).start()) if main else None
+    try:
+        return run_on_worker(run, cwd=cwd, version=version)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
+
+
 # --- batch side --------------------------------------------------------------------------
+
+#: A started batch on an engine: the runs' futures (``concurrent.futures`` style) and the
+#: function that cancels the given unfinished ones, queued and running.
+_Batch = tuple[dict[Any, RunSpec], Callable[[list[Any]], None]]
+
 
 @contextlib.contextmanager
 def _client(address: str | None, workers: int):
@@ -156,27 +201,99 @@ def _client(address: str | None, workers: int):
         yield client, True
 
 
-def execute_dask(runs: Sequence[RunSpec], *, address: str | None, jobs: int,
-                 on_done: Callable[[Any], None], interrupt: Any, outcome: Callable[..., Any],
-                 cancelled: Callable[[RunSpec], Any]) -> None:
-    """Execute the runs on a Dask cluster, calling ``on_done`` with each run's result as it ends.
-
-    ``outcome(future, run, cancelling=False)`` turns a finished future into a result (a task
-    that raised, e.g. ``KilledWorker`` after the workers running it died, fails its run);
-    ``cancelled(run)`` makes the result of a run that never finished. On Ctrl-C
-    (``interrupt.count``) every unfinished run is cancelled at once and recorded so: the
-    queued runs never start, and the workers kill the kernels of the running ones, which
-    then end without writing their outputs (``--resume`` reruns them).
-    """
-    from .. import __version__
-
-    workers = min(jobs, len(runs))
+@contextlib.contextmanager
+def _dask_batch(runs: Sequence[RunSpec], *, address: str | None, workers: int, cwd: str,
+                version: str) -> Iterator[_Batch]:
+    """The runs submitted to a Dask cluster (:func:`_client`)."""
     with _client(address, workers) as (client, own):
         if own:
             client.run(_quiet_worker, max(1, (os.cpu_count() or 1) // workers))
-        cwd = os.getcwd()
-        futures = {client.submit(run_on_worker, r, cwd=cwd, version=__version__, pure=False,
+        futures = {client.submit(run_on_worker, r, cwd=cwd, version=version, pure=False,
                                  key=f"cx-{r.key}-{time.time_ns()}"): r for r in runs}
+
+        def cancel(pending: list[Any]) -> None:
+            client.cancel(pending)
+            with contextlib.suppress(Exception):  # a worker that is gone has no kernel to stop
+                client.run(_cancel_on_worker)
+
+        yield futures, cancel
+
+
+@contextlib.contextmanager
+def _ray_session(address: str | None, workers: int):
+    """Connected to Ray: the connection this process already has (left open); else the
+    cluster at ``address`` or, without one, at Ray's ``RAY_ADDRESS`` variable; else a local
+    instance of ``workers`` CPUs started for the batch (disconnected, and the local instance
+    stopped, at the end). Yields whether the instance was started for the batch."""
+    import logging
+
+    import ray
+
+    if ray.is_initialized():
+        yield False
+        return
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    try:
+        if address is not None:
+            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+        else:  # "local": not a cluster that `ray start` left running on this machine
+            ray.init(address="local", num_cpus=workers, include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.ERROR)
+    except Exception as exc:  # noqa: BLE001 - ray raises ConnectionError, RuntimeError or a bare Exception
+        with contextlib.suppress(Exception):
+            ray.shutdown()
+        if address is not None:
+            raise ReportDefinitionError(f"cannot reach the Ray cluster at {address!r} ({exc}); nothing was run") from None
+        raise ReportDefinitionError(  # e.g. its agents too slow to start on a loaded machine (Ray allows 15 s)
+            f"could not start a local Ray instance ({exc}); start one with `ray start --head` and pass "
+            "--address auto, or use --executor dask; nothing was run") from None
+    try:
+        yield address is None
+    finally:
+        ray.shutdown()
+
+
+@contextlib.contextmanager
+def _ray_batch(runs: Sequence[RunSpec], *, address: str | None, workers: int, cwd: str,
+               version: str) -> Iterator[_Batch]:
+    """The runs submitted as Ray tasks of one CPU each, never retried (a run whose worker
+    died fails, as with Dask); their ``ObjectRef.future()`` are the futures."""
+    import ray
+
+    with _ray_session(address, workers) as own:
+        threads = max(1, (os.cpu_count() or 1) // workers) if own else None
+        task = ray.remote(num_cpus=1, max_retries=0)(run_on_ray_worker)
+        refs = {task.remote(r, cwd=cwd, version=version, threads=threads): r for r in runs}
+        futures = {ref.future(): ref for ref in refs}
+
+        def cancel(pending: list[Any]) -> None:
+            for fut in pending:  # queued tasks never start; running ones are interrupted
+                with contextlib.suppress(Exception):
+                    ray.cancel(futures[fut], recursive=False)
+            # the running ones kill their kernels before the session ends (a stopped instance kills
+            # its workers, which would orphan the kernels)
+            concurrent.futures.wait(pending, timeout=CANCEL_GRACE)
+
+        yield {fut: refs[ref] for fut, ref in futures.items()}, cancel
+
+
+def execute_cluster(runs: Sequence[RunSpec], *, executor: str, address: str | None, jobs: int,
+                    on_done: Callable[[Any], None], interrupt: Any, outcome: Callable[..., Any],
+                    cancelled: Callable[[RunSpec], Any]) -> None:
+    """Execute the runs on a Dask cluster or Ray, calling ``on_done`` with each run's result as it ends.
+
+    ``outcome(future, run, cancelling=False)`` turns a finished future into a result (a task
+    that raised, e.g. ``KilledWorker`` or ``WorkerCrashedError`` after the worker running it
+    died, fails its run); ``cancelled(run)`` makes the result of a run that never finished.
+    On Ctrl-C (``interrupt.count``) every unfinished run is cancelled at once and recorded
+    so: the queued runs never start, and the workers kill the kernels of the running ones,
+    which then end without writing their outputs (``--resume`` reruns them).
+    """
+    from .. import __version__
+
+    start = _dask_batch if executor == "dask" else _ray_batch
+    with start(runs, address=address, workers=min(jobs, len(runs)), cwd=os.getcwd(),
+               version=__version__) as (futures, cancel):
         pending = set(futures)
         try:
             while pending and not interrupt.count:
@@ -186,8 +303,6 @@ def execute_dask(runs: Sequence[RunSpec], *, address: str | None, jobs: int,
                 time.sleep(0.1)
         finally:
             if pending:  # interrupted, or on_done raised: the queued runs never start, the running stop
-                client.cancel(list(pending))
-                with contextlib.suppress(Exception):  # a worker that is gone has no kernel to stop
-                    client.run(_cancel_on_worker)
-        for fut in sorted(pending, key=lambda f: runs.index(futures[f])):
-            on_done(cancelled(futures[fut]))
+                cancel(list(pending))
+    for fut in sorted(pending, key=lambda f: runs.index(futures[f])):
+        on_done(cancelled(futures[fut]))
