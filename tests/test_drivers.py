@@ -1035,3 +1035,23 @@ def test_minimum_base_is_judged_on_the_effective_base_with_weights():
     with warnings.catch_warnings():
         warnings.simplefilter("error", SmallBaseWarning)
         assert not key_drivers(df, outcome="y", drivers=["a", "b"], n_boot=0, min_base=80).small_base
+
+
+def test_binary_key_drivers_warn_when_a_driver_separates_the_outcome():
+    # reference: statsmodels refuses the same full model (perfect separation); cxlib names the driver
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({f"d{i}": rng.integers(1, 6, 200) for i in range(3)})
+    df["y"] = (df["d1"] >= 4).astype(int)
+    X = sm.add_constant(df[["d0", "d1", "d2"]].astype(float))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(Exception, match="(?i)separation"):
+            sm.Logit(df["y"], X).fit(disp=0)
+    with pytest.warns(cx.errors.NotIdentifiedWarning, match="perfectly.*driver is 'd1'"):
+        cx.key_drivers(df, outcome="y", drivers=["d0", "d1", "d2"], n_boot=0)
+    # not separated: no warning, and statsmodels fits the same full model
+    df["y"] = (rng.random(200) < 1 / (1 + np.exp(-(df["d1"] - 3)))).astype(int)
+    sm.Logit(df["y"], X).fit(disp=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cx.key_drivers(df, outcome="y", drivers=["d0", "d1", "d2"], n_boot=0)

@@ -44,7 +44,7 @@ import numpy as np
 from scipy.linalg.lapack import dposv
 from scipy.special import xlogy
 
-from ..errors import CXDataError, SlowComputationWarning
+from ..errors import CXDataError, NotIdentifiedWarning, SlowComputationWarning
 from .correlation import CHUNK_ELEMENTS, boot_counts
 from .dominance import lmg_from_subsets
 
@@ -608,14 +608,52 @@ def binary_subset_r2(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> np.ndarray:
 _TOL = 1e-9
 
 
-def binary_importance(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+#: A full-model linear predictor beyond this (a fitted probability within ~1e-13 of 0 or 1)
+#: means the drivers separate the outcome: the likelihood has no finite maximum.
+_SEPARATION_ETA = 30.0
+
+
+def binary_importance(y: np.ndarray, X: np.ndarray, w: np.ndarray, *,
+                      names: list[str] | None = None) -> tuple[np.ndarray, float, np.ndarray]:
     """Shapley/LMG shares of McFadden's R² (p,), the full model's R², and the signs of
-    the full logistic regression's coefficients."""
+    the full logistic regression's coefficients.
+
+    Warns (:class:`~cxlib.errors.NotIdentifiedWarning`) when the drivers separate the
+    outcome (Albert & Anderson 1984): some fitted probabilities of the full model are 0 or 1
+    to machine precision, the coefficients have no finite maximum and the R² are limits.
+
+    >>> import warnings
+    >>> X = np.array([[1.0, 2], [2, 1], [3, 3], [4, 1], [5, 3], [4, 2]] * 2)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = binary_importance((X[:, 0] >= 4).astype(float), X, np.ones(12), names=["price", "speed"])
+    >>> str(caught[0].message)[:48]
+    'the drivers predict the 0/1 outcome perfectly (s'
+    """
     p = X.shape[1]
     r2sub, fits, _ = _point_fit(y, X, w)
     imp = lmg_from_subsets(r2sub[None, :], p)[0]
-    sign = np.sign(fits[(1 << p) - 1][0][0, 1:])
-    return imp, float(r2sub[-1]), sign
+    beta = fits[(1 << p) - 1][0][0]
+    _warn_if_separated(X, beta, names)
+    return imp, float(r2sub[-1]), np.sign(beta[1:])
+
+
+def _warn_if_separated(X: np.ndarray, beta: np.ndarray, names: list[str] | None) -> None:
+    """The separation warning of :func:`binary_importance`, naming the driver whose
+    coefficient moves the linear predictor most over its observed range."""
+    eta = beta[0] + X @ beta[1:]
+    extreme = np.abs(eta) > _SEPARATION_ETA
+    if not extreme.any():
+        return
+    span = np.abs(beta[1:]) * (X.max(axis=0) - X.min(axis=0))
+    j = int(np.argmax(span))
+    name = names[j] if names is not None else f"driver {j + 1}"
+    warnings.warn(
+        f"the drivers predict the 0/1 outcome perfectly (separation: fitted probabilities of 0 or 1 in "
+        f"{int(extreme.sum())} of {len(eta)} rows; the strongest driver is {name!r}): the logistic model has no finite maximum, so its "
+        "McFadden R² and the shares are limits and the bootstrap is unstable; check whether "
+        f"{name!r} is defined from the outcome, or use outcome_type='continuous' (a linear probability model)",
+        NotIdentifiedWarning, stacklevel=5)
 
 
 def binary_bootstrap(

@@ -337,7 +337,7 @@ def _prepare(data: Any, *, outcome: str, drivers: Any, method: str, weights: Any
 def _importance(rows: _Rows, method: str) -> tuple[np.ndarray, float, np.ndarray]:
     """Point importances (p,), the full model's R², the signs of the drivers' effects."""
     if rows.outcome_type == "binary":
-        return binary_importance(rows.Z[:, 0], rows.Z[:, 1:], rows.w)
+        return binary_importance(rows.Z[:, 0], rows.Z[:, 1:], rows.w, names=list(rows.drivers))
     imps, r2s, betas = importance_from_corr(rows.C, method)
     sign = np.sign(rows.C[0, 1:, 0] if method == "correlation" else betas[0])
     return imps[0], float(r2s[0]), sign
