@@ -57,6 +57,14 @@ def test_weighted_correlation_and_errors(data):
     expected = cx.weighted_correlation(df, outcome="ltr", drivers=["osat", "ces"], weights="w", missing=[0])
     got = cx.weighted_correlation(sdf, outcome="ltr", drivers=["osat", "ces"], weights="w", missing=[0])
     assert got.n == expected.n and np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
+    # a mean 10^5 standard deviations from the provisional centre 0: summed again at the means
+    # (the first pass's sums of squares lose about ten digits to cancellation)
+    far = df.assign(spend=df["spend"] + 1e7)
+    expected = cx.weighted_correlation(far, outcome="ltr", drivers=["spend", "ces"], weights="w")
+    got = cx.weighted_correlation(sdf.withColumn("spend", sdf["spend"] + 1e7), outcome="ltr",
+                                  drivers=["spend", "ces"], weights="w")
+    assert np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
+    assert np.allclose(got.mean, expected.mean, rtol=1e-14, atol=0)
     with pytest.raises(cx.CXDataError, match=r"column 'osat' has \d+ value\(s\) outside the scale 1–5: \[0\]"):
         cx.csat(sdf)
 
