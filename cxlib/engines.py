@@ -585,11 +585,13 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
             "rows": int(totals["_cx_rows"])}
 
 
-def _product_terms(columns: list[str], shift: list[float], w: Any) -> dict[str, Any]:
-    """The per-row terms of the cross-product sums: w, w·(z−c) and w·(z−c)(z−c)ᵀ (upper triangle)."""
+def _product_terms(columns: list[str], shift: list[float] | None, w: Any) -> dict[str, Any]:
+    """The per-row terms of the cross-product sums: w, w·(z−c) and w·(z−c)(z−c)ᵀ (upper
+    triangle); ``shift`` None: the columns are z − c already."""
     import narwhals as nw
 
-    z = [nw.col(c).cast(nw.Float64) - m for c, m in zip(columns, shift)]
+    z = [nw.col(c) if shift is None else nw.col(c).cast(nw.Float64) - m
+         for c, m in zip(columns, shift or [0.0] * len(columns))]
     terms = {"_cx_sw": w}
     for i in range(len(columns)):
         terms[f"_cx_s{i}"] = w * z[i]
@@ -615,10 +617,12 @@ def _spark_sums(frame: Any, aggs: dict, columns: list[str], shift: list[float], 
     sums) and the centring constants used."""
     import narwhals as nw
 
-    frame = frame.with_columns(_cx_ww=nw.when(nw.col("_cx_complete")).then(w))
-    for attempt in range(2):
-        terms = _product_terms(columns, shift, nw.col("_cx_ww"))
-        both = _aggregate(frame, [], {**(aggs if attempt == 0 else {}), "_cx_ncomplete": nw.col("_cx_ww").count(),
+    names = [f"_cx_z{i}" for i in range(len(columns))]
+    for attempt in range(2):  # the weight and z − c as columns of the projection: fewer JVM calls to build
+        centred = frame.with_columns(_cx_ww=nw.when(nw.col("_cx_complete")).then(w),
+                                     **{k: nw.col(c).cast(nw.Float64) - m for k, c, m in zip(names, columns, shift)})
+        terms = _product_terms(names, None, nw.col("_cx_ww"))
+        both = _aggregate(centred, [], {**(aggs if attempt == 0 else {}), "_cx_ncomplete": nw.col("_cx_ww").count(),
                                       **{k: t.sum() for k, t in terms.items()}})
         sums = both[list(terms)].assign(_cx_rows=both["_cx_ncomplete"], _cx_complete=True)
         if attempt == 0:
