@@ -11,8 +11,9 @@ The rows of ``bench_engines.py`` (0–10 ``ltr`` with 3% missing, five 1–5 dri
   weights="w")`` vs the hand-written ``count(*), Σw, Σw·z, Σw·z·zᵀ … where <complete>``.
 
 Each cell is the best of ``--repeat`` runs, cxlib and the query in turn. The number of Spark
-jobs each call starts is counted (a job is one pass over the rows, or a small one such as
-the first 10,000 rows that centre the correlation sums). Memory: the peak growth of the
+jobs each call starts is counted (with adaptive execution, on by default, an aggregation
+runs as two: the partial aggregation over the rows, then the final one; a small fetch such
+as a limit is one). Memory: the peak growth of the
 resident set of the Python process and of the JVM (the driver, which runs the executors in
 local mode); a JVM keeps the heap it has grown, so its figure is a high-water mark. The
 results are checked against the hand-written queries: NPS = share of promoters − share of
@@ -23,6 +24,7 @@ Usage (PySpark and Java 17; two cores)::
 
     python benchmarks/bench_spark.py                  # 10M rows (~5 min)
     python benchmarks/bench_spark.py --rows 1000000 --repeat 2 --explain
+    python benchmarks/bench_spark.py --cxlib-first    # cxlib before the query in each pair
 """
 
 from __future__ import annotations
@@ -98,20 +100,30 @@ class PeakRSS:
         self.extra = {k: max(self.peak[k], v) - self.start[k] for k, v in self._rss().items()}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def race(spark, funcs: dict, repeat: int, jvm) -> dict:
-    """Best time, peak memory (python, JVM), Spark jobs and last result of each function."""
+    """Best time, least JVM CPU time (steadier than wall time on a loaded machine), peak memory
+    (python, JVM), Spark jobs and last result of each function."""
     tracker = spark.sparkContext.statusTracker()
-    out = {k: dict(s=float("inf"), python=0, jvm=0, jobs=0, result=None) for k in funcs}
+    out = {k: dict(s=float("inf"), cpu=float("inf"), python=0, jvm=0, jobs=0, result=None) for k in funcs}
     for r in range(repeat):
         for key, func in funcs.items():
             group = f"{key}-{r}"
             spark.sparkContext.setJobGroup(group, key)
             with PeakRSS(jvm) as mem:
+                c0 = cpu_seconds(jvm)
                 t0 = time.perf_counter()
                 result = func()
                 elapsed = time.perf_counter() - t0
+                cpu = cpu_seconds(jvm) - c0
             o = out[key]
-            o.update(s=min(o["s"], elapsed), python=max(o["python"], mem.extra["python"]),
+            o.update(s=min(o["s"], elapsed), cpu=min(o["cpu"], cpu), python=max(o["python"], mem.extra["python"]),
                      jvm=max(o["jvm"], mem.extra["jvm"]), jobs=len(tracker.getJobIdsForGroup(group)),
                      result=result)
     spark.sparkContext.setJobGroup("other", "other")
@@ -153,6 +165,7 @@ def main(argv=None):
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--shuffle-partitions", type=int, default=4)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--cxlib-first", action="store_true", help="run cxlib before the query in each pair")
     args = parser.parse_args(argv)
     from pyspark import __version__ as spark_version
     from pyspark.sql import SparkSession
@@ -176,12 +189,15 @@ def main(argv=None):
               f"{time.perf_counter() - t0:.1f} s; narwhals {__import__('narwhals').__version__}", flush=True)
         if args.explain:
             explain_nps(sdf)
-        res = race(spark, {
+        funcs = {
             "nps_query": lambda: spark.sql(NPS_SQL).toPandas(),
             "nps_cxlib": lambda: cx.by_group(sdf, cx.nps, by=["segment", "quarter"]),
             "corr_query": lambda: spark.sql(CORR_SQL).toPandas(),
             "corr_cxlib": lambda: cx.weighted_correlation(sdf, outcome="ltr", drivers=DRIVERS, weights="w"),
-        }, args.repeat, jvm)
+        }
+        if args.cxlib_first:  # the other order within each pair (a run of each order evens out warm-up)
+            funcs = {k: funcs[k] for k in ("nps_cxlib", "nps_query", "corr_cxlib", "corr_query")}
+        res = race(spark, funcs, args.repeat, jvm)
         spark.stop()
     q = res["nps_query"]["result"].sort_values(["segment", "quarter"]).reset_index(drop=True)
     table = res["nps_cxlib"]["result"]
@@ -193,10 +209,12 @@ def main(argv=None):
     for what in ("nps", "corr"):
         a, b = res[f"{what}_query"], res[f"{what}_cxlib"]
         lines.append(dict(workload=what, query_s=a["s"], cxlib_s=b["s"], ratio=b["s"] / a["s"],
+                          query_jvm_cpu_s=a["cpu"], cxlib_jvm_cpu_s=b["cpu"], cpu_ratio=b["cpu"] / a["cpu"],
                           query_jobs=a["jobs"], cxlib_jobs=b["jobs"],
                           query_python_mib=a["python"] / 2**20, cxlib_python_mib=b["python"] / 2**20,
                           query_jvm_mib=a["jvm"] / 2**20, cxlib_jvm_mib=b["jvm"] / 2**20))
     print(pd.DataFrame(lines).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
     print(f"max |diff| vs the hand-written queries: NPS {diff_nps:.1e} (points), correlation {diff_corr:.1e}")
 
 

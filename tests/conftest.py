@@ -95,3 +95,31 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_connect(spark):
+    """The URL (``sc://localhost:PORT``) of a Spark Connect server running inside the
+    ``spark`` fixture's JVM, on a free port: no second JVM (the server starts in about half a
+    second). Clients open it with ``cxlib.data.sources.spark_session(url)``: the Connect
+    client's builder, which works beside the classic session of this process. The Connect
+    client's gRPC packages come with ``pyspark[connect]`` (in ``dev``)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        port = probe.getsockname()[1]
+    jvm = spark._jvm
+    spark._jsc.sc().conf().set("spark.connect.grpc.binding.port", str(port))
+    jvm.org.apache.spark.sql.connect.service.SparkConnectService.start(spark._jsc.sc())
+    yield f"sc://localhost:{port}"
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    client = ConnectSession.getActiveSession()
+    if client is not None:
+        client.stop()
+    try:
+        jvm.org.apache.spark.sql.connect.service.SparkConnectService.stop(jvm.scala.Option.empty(),
+                                                                           jvm.scala.Option.empty())
+    except Exception:  # noqa: BLE001 - the JVM may be gone already (another module stopped its session)
+        pass

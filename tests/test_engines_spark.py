@@ -57,6 +57,14 @@ def test_weighted_correlation_and_errors(data):
     expected = cx.weighted_correlation(df, outcome="ltr", drivers=["osat", "ces"], weights="w", missing=[0])
     got = cx.weighted_correlation(sdf, outcome="ltr", drivers=["osat", "ces"], weights="w", missing=[0])
     assert got.n == expected.n and np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
+    # a mean 10^5 standard deviations from the provisional centre 0: summed again at the means
+    # (the first pass's sums of squares lose about ten digits to cancellation)
+    far = df.assign(spend=df["spend"] + 1e7)
+    expected = cx.weighted_correlation(far, outcome="ltr", drivers=["spend", "ces"], weights="w")
+    got = cx.weighted_correlation(sdf.withColumn("spend", sdf["spend"] + 1e7), outcome="ltr",
+                                  drivers=["spend", "ces"], weights="w")
+    assert np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
+    assert np.allclose(got.mean, expected.mean, rtol=1e-14, atol=0)
     with pytest.raises(cx.CXDataError, match=r"column 'osat' has \d+ value\(s\) outside the scale 1–5: \[0\]"):
         cx.csat(sdf)
 
@@ -103,3 +111,45 @@ def test_engine_ops_errors_on_spark(spark):
     early = c.assign(churn_date=c["churn_date"].where(c.index != 0, c["signup_date"] - pd.Timedelta(days=1)))
     with pytest.raises(cx.CXDataError, match="is earlier than 'signup_date' in 1 row"):
         cx.churn_rate(spark.createDataFrame(early))
+
+
+# ------------------------------------------------------------------------- Spark Connect
+def test_spark_connect_metric_core_and_a_study_source(spark_connect, tmp_path):
+    """Through Spark Connect (the DataFrame is a plan sent over gRPC; the client has no JVM):
+    the metric core, and a study whose source is ``format = "spark"`` with the Connect
+    ``url``, equal the pandas path (the study: the pandas import of the same rows from Parquet)."""
+    from cxlib.data.sources import spark_session
+    from tests.test_engines_ops import JOURNEY_OPTIONS, assert_same, events, tickets, with_replies
+    from tests.test_lazy_study import ANALYSES, STUDY, responses, same
+
+    session = spark_session(spark_connect)
+    assert type(session).__module__ == "pyspark.sql.connect.session"
+    session.conf.set("spark.sql.session.timeZone", "UTC")
+    df = survey(1500)
+    sdf = session.createDataFrame(df)
+    assert type(sdf).__module__.startswith("pyspark.sql.connect")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cx.SmallBaseWarning)
+        same(cx.nps(df, score="ltr", weights="w"), cx.nps(sdf, score="ltr", weights="w"))
+        same(cx.by_group(df, **BY_GROUP[1][1]), cx.by_group(sdf, **BY_GROUP[1][1]))
+        expected = cx.weighted_correlation(df, outcome="ltr", drivers=["osat", "ces"], weights="w", missing=[0])
+        got = cx.weighted_correlation(sdf, outcome="ltr", drivers=["osat", "ces"], weights="w", missing=[0])
+        assert got.n == expected.n and np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
+        t = with_replies(tickets(300))  # durations from Spark's own functions (Connect's module here)
+        assert cx.first_response_time(session.createDataFrame(t)) == cx.first_response_time(t)
+        ev = events(600)
+        options, kwargs = JOURNEY_OPTIONS[2]
+        assert_same(cx.directly_follows(cx.journeys(ev, **options), **kwargs).table,
+                    cx.directly_follows(session.createDataFrame(ev), **options, **kwargs).table)
+
+        rows = responses()
+        rows.to_parquet(tmp_path / "answers.parquet", index=False, coerce_timestamps="us")
+        (tmp_path / "reference.toml").write_text(STUDY.format(source='path = "answers.parquet"'))
+        reference = cx.import_study(tmp_path / "reference.toml", out=tmp_path / "ref").tables["survey"]
+        session.createDataFrame(rows).createOrReplaceTempView("cx_answers")
+        (tmp_path / "study.toml").write_text(
+            STUDY.format(source=f'format = "spark"\ntable = "cx_answers"\nurl = "{spark_connect}"'))
+        with cx.open_study(tmp_path / "study.toml") as handle:  # the session comes from the url
+            assert handle.engine == "spark" and type(handle.survey).__module__.startswith("pyspark.sql.connect")
+            for _, analysis in (ANALYSES[0], ANALYSES[6]):
+                same(analysis(reference), analysis(handle.survey))

@@ -89,15 +89,27 @@ def _schema_difference(a: Any, b: Any) -> str:
 
 def spark_session(url: str | None = None, session: Any = None) -> Any:
     """The Spark session to use: ``session``, else Spark Connect at ``url``, else
-    ``SparkSession.builder.getOrCreate()`` (which honours ``SPARK_REMOTE``)."""
+    ``SparkSession.builder.getOrCreate()`` (which honours ``SPARK_REMOTE``).
+
+    A ``url`` (``sc://host:15002``) is opened with the Spark Connect client's own builder,
+    which also works in a process that runs a classic session (PySpark's generic
+    ``SparkSession.builder.remote(url)`` refuses there) and leaves that session's mode
+    alone. Its ``getOrCreate`` returns the process's active Connect session if there is one.
+    """
     if session is not None:
         return session
     try:
         from pyspark.sql import SparkSession
     except ImportError:
         raise CXDataError("a Spark source needs PySpark: pip install 'cxlib[spark]' (and Java 17)") from None
-    builder = SparkSession.builder
-    return (builder.remote(url) if url else builder).getOrCreate()
+    if not url:
+        return SparkSession.builder.getOrCreate()
+    try:
+        from pyspark.sql.connect.session import SparkSession as ConnectSession
+    except ImportError as err:  # the client's gRPC packages: pyspark[connect]
+        raise CXDataError(f"a Spark Connect url ({url}) needs the Connect client: pip install 'cxlib[spark]' "
+                          f"(pyspark[connect]); {err}") from None
+    return ConnectSession.builder.remote(url).getOrCreate()
 
 
 def spark_table(query: str, *, url: str | None = None, session: Any = None) -> Any:

@@ -112,3 +112,14 @@ def sorted_groups(table: pd.DataFrame, by_cols: list[str]) -> pd.DataFrame:
 def frame(data: Any) -> Any:
     """The narwhals LazyFrame the engine runs (see :func:`cxlib.engines._frame`)."""
     return engines._frame(data)
+
+
+def spark_functions(lazy: Any) -> Any:
+    """PySpark's functions module for the frame's native DataFrame: Spark Connect's own for a
+    Connect DataFrame (``pyspark.sql.functions`` builds JVM columns unless the whole process
+    is in Connect mode, e.g. when a classic session runs beside the Connect client)."""
+    if lazy.implementation.is_pyspark_connect():
+        from pyspark.sql.connect import functions
+    else:
+        from pyspark.sql import functions
+    return functions

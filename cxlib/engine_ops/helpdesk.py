@@ -36,6 +36,7 @@ from .common import (
     naive,
     raise_bad_counts,
     sorted_groups,
+    spark_functions,
 )
 
 
@@ -84,7 +85,7 @@ def _elapsed_us(lazy: Any, start: str, stop: str) -> tuple[Any, Any]:
     import narwhals as nw
 
     if lazy.implementation.is_spark_like():
-        from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+        F = spark_functions(lazy)  # noqa: N806 - Spark's own convention (Connect's module for a Connect frame)
 
         native = lazy.to_native()
         native = native.withColumn("_cx_us", F.unix_micros(native[stop]) - F.unix_micros(native[start]))

@@ -28,7 +28,7 @@ from ..core.checks import check_confidence_level
 from ..errors import CXDataError
 from ..journeys.build import _gap, _step_set, _steps
 from ..journeys.paths import END, START, _follows_result
-from .common import check_dates, collect, frame, naive
+from .common import check_dates, collect, frame, naive, spark_functions
 
 #: The options of :func:`cxlib.journeys` that decide where journeys start and end.
 JOURNEY_OPTIONS = ("customer", "time", "step", "gap", "start_steps", "end_steps")
@@ -61,7 +61,7 @@ def _microseconds_since_previous(lazy: Any, customer: str, time: str, window: di
     import narwhals as nw
 
     if lazy.implementation.is_spark_like():
-        from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+        F = spark_functions(lazy)  # noqa: N806 - Spark's own convention (Connect's module for a Connect frame)
 
         native = lazy.to_native()
         lazy = nw.from_native(native.withColumn("_cx_us", F.unix_micros(native[time])))
