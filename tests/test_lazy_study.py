@@ -312,17 +312,14 @@ def test_study_file_source_keys(tmp_path):
 
 # ------------------------------------------------------------------- Spark (local mode)
 @pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark", reason="PySpark is the optional `spark` extra")
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[1]").appName("cxlib-lazy-study")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+def spark(spark):
+    """The session-wide local Spark (tests/conftest.py), read in UTC for this module. Not a
+    session of its own: stopping it at the end of the module would stop the one the other
+    Spark tests of this process share."""
+    zone = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    yield spark
+    spark.conf.set("spark.sql.session.timeZone", zone)
 
 
 SPARK_ANALYSES = [ANALYSES[0], ANALYSES[6]]  # each metric is a few Spark jobs: kept to two
