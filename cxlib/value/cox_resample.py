@@ -146,6 +146,17 @@ def _efron_terms(fd: CoxFitData, counts: np.ndarray) -> _Efron:
     return _Efron(a=a, xa=(a * fd.event) @ fd.x, group=j[rep], f=f, wa=(w_ev[j] / m)[rep])
 
 
+def _efron_ratios(ef, s0, s1, t0, t1, beta: np.ndarray, shift: float):
+    """Efron's denominators and ratios per tied-event term, the log partial likelihood and the
+    gradient from the risk-set sums ``S_0, S_1`` and event sums ``T_0, T_1`` per event time
+    (shared by the row and the per-pattern paths; see :func:`efron_derivatives`)."""
+    g, f = ef.group, ef.f
+    den = s0[g] - f * t0[g]
+    ratio = (s1[g] - f[:, None] * t1[g]) / den[:, None]
+    loglik = float(ef.xa @ beta - (ef.wa * (np.log(den) + shift)).sum())
+    return den, ratio, loglik, ef.xa - ef.wa @ ratio
+
+
 def _derivatives(fd: CoxFitData, ef: _Efron, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """Efron log partial likelihood, gradient and Hessian (see :func:`efron_derivatives`)."""
     eta = fd.x @ beta
@@ -158,10 +169,7 @@ def _derivatives(fd: CoxFitData, ef: _Efron, beta: np.ndarray) -> tuple[float, n
     t0 = np.add.reduceat(r * fd.event, fd.starts)
     t1 = np.add.reduceat(rx * fd.event[:, None], fd.starts)
     g, f = ef.group, ef.f
-    den = s0[g] - f * t0[g]
-    ratio = (s1[g] - f[:, None] * t1[g]) / den[:, None]
-    loglik = float(ef.xa @ beta - (ef.wa * (np.log(den) + shift)).sum())
-    grad = ef.xa - ef.wa @ ratio
+    den, ratio, loglik, grad = _efron_ratios(ef, s0, s1, t0, t1, beta, shift)
     # Σ_terms wa (S2_j - f T2_j) / den, with S2_j, T2_j never formed: row i enters S2_j for every
     # distinct time t_j <= T_i, and T2_j when it is an event at t_j
     n_times = len(fd.starts)
@@ -218,10 +226,7 @@ def _grouped_derivatives(fd: CoxFitData, ef: _GroupedEfron, beta: np.ndarray) ->
     s0, s1 = ef.risk @ e, ef.risk @ ex
     t0, t1 = ef.dead @ e, ef.dead @ ex
     g, f = ef.group, ef.f
-    den = s0[g] - f * t0[g]
-    ratio = (s1[g] - f[:, None] * t1[g]) / den[:, None]
-    loglik = float(ef.xa @ beta - (ef.wa * (np.log(den) + shift)).sum())
-    grad = ef.xa - ef.wa @ ratio
+    den, ratio, loglik, grad = _efron_ratios(ef, s0, s1, t0, t1, beta, shift)
     # Σ_terms wa (S2_j - f T2_j) / den = Σ_k e_k x_k x_kᵀ (Σ_j α_j risk[j, k] - β_j dead[j, k])
     n_j = len(ef.risk)
     u = (np.bincount(g, weights=ef.wa / den, minlength=n_j) @ ef.risk
