@@ -23,6 +23,22 @@ from cxlib.engines import is_engine_frame
 
 TOL = 1e-12
 
+
+def assert_same(expected: pd.DataFrame, got: pd.DataFrame) -> None:
+    """Same columns and rows; floats to TOL (relative above 1), everything else exactly."""
+    assert list(got.columns) == list(expected.columns) and len(got) == len(expected)
+    for col in expected.columns:
+        a, b = expected[col], got[col]
+        if pd.api.types.is_float_dtype(a):
+            x, y = a.to_numpy(float), b.to_numpy(float)
+            assert (np.isnan(x) == np.isnan(y)).all(), col
+            assert (x[np.isinf(x)] == y[np.isinf(x)]).all(), col
+            ok = np.isfinite(x)
+            assert np.all(np.abs(x[ok] - y[ok]) <= TOL * np.maximum(1.0, np.abs(x[ok]))), col
+        else:
+            assert a.astype(str).tolist() == b.astype(str).tolist(), col
+
+
 BACKENDS = {
     "polars": pl.from_pandas,
     "polars_lazy": lambda df: pl.from_pandas(df).lazy(),
@@ -110,17 +126,7 @@ def test_by_group_equals_pandas(backend, label, kwargs):
     df = survey()
     expected = cx.by_group(df, **kwargs)
     got = cx.by_group(BACKENDS[backend](df), **kwargs)
-    assert list(got.columns) == list(expected.columns)
-    assert len(got) == len(expected)
-    for col in expected.columns:
-        a, b = expected[col], got[col]
-        if pd.api.types.is_float_dtype(a):
-            x, y = a.to_numpy(float), b.to_numpy(float)
-            assert (np.isnan(x) == np.isnan(y)).all(), col
-            ok = ~np.isnan(x)
-            assert np.all(np.abs(x[ok] - y[ok]) <= TOL * np.maximum(1.0, np.abs(x[ok]))), col
-        else:
-            assert a.astype(str).tolist() == b.astype(str).tolist(), col
+    assert_same(expected, got)
 
 
 def test_grouped_counts_equal_a_hand_written_duckdb_query():

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import cxlib as cx
-from tests.test_engines import BACKENDS, TOL
+from tests.test_engines import BACKENDS, TOL, assert_same  # noqa: F401 - assert_same: other modules import it from here
 
 BACKEND_IDS = list(BACKENDS)
 
@@ -72,21 +72,6 @@ def survey(n: int = 3000, seed: int = 4) -> pd.DataFrame:
     df.loc[rng.random(n) < 0.05, "renew"] = None
     df.loc[rng.random(n) < 0.03, "region"] = None
     return df
-
-
-def assert_same(expected: pd.DataFrame, got: pd.DataFrame) -> None:
-    """Same columns and rows; floats to TOL (relative above 1), everything else exactly."""
-    assert list(got.columns) == list(expected.columns) and len(got) == len(expected)
-    for col in expected.columns:
-        a, b = expected[col], got[col]
-        if pd.api.types.is_float_dtype(a):
-            x, y = a.to_numpy(float), b.to_numpy(float)
-            assert (np.isnan(x) == np.isnan(y)).all(), col
-            assert (x[np.isinf(x)] == y[np.isinf(x)]).all(), col
-            ok = np.isfinite(x)
-            assert np.all(np.abs(x[ok] - y[ok]) <= TOL * np.maximum(1.0, np.abs(x[ok]))), col
-        else:
-            assert a.astype(str).tolist() == b.astype(str).tolist(), col
 
 
 def same_error(call, frame, make) -> str:

@@ -19,6 +19,7 @@ import pytest
 import cxlib as cx
 from cxlib.data.lazy import LazyStudy
 from cxlib.data.sources import parquet_schema
+from tests.test_engines import assert_same
 
 TOL = 1e-12
 
@@ -113,16 +114,7 @@ def duckdb_study(tmp_path_factory):
 def same(expected, got) -> None:
     """Two results (dataclasses or tidy frames) equal to TOL (relative above 1)."""
     if isinstance(expected, pd.DataFrame):
-        assert list(got.columns) == list(expected.columns) and len(got) == len(expected)
-        for col in expected.columns:
-            a, b = expected[col], got[col]
-            if pd.api.types.is_float_dtype(a):
-                x, y = a.to_numpy(float), b.to_numpy(float)
-                assert (np.isnan(x) == np.isnan(y)).all(), col
-                ok = ~np.isnan(x)
-                assert np.all(np.abs(x[ok] - y[ok]) <= TOL * np.maximum(1.0, np.abs(x[ok]))), col
-            else:
-                assert a.astype(str).tolist() == b.astype(str).tolist(), col
+        assert_same(expected, got)
         return
     for name, value in vars(expected).items():
         other = getattr(got, name)
