@@ -37,8 +37,10 @@ How the aggregation is written matters as much as where it runs (``benchmarks/RE
 on DuckDB and polars the proportions and NPS group by the score's values or each row's
 category instead of one conditional sum per category and check
 (:mod:`cxlib.engine_ops.categories`); polars sums integer columns' cross-products raw and
-centres them afterwards; the checks share the one scan, and only bad input costs a second
-query (for the message).
+centres them afterwards; on Spark the correlation matrix's checks and sums are one Spark
+SQL string rather than narwhals expressions (each of those is a call into the JVM: about
+1,600 for seven columns, as long as the query itself at 2M rows); the checks share the one
+scan, and only bad input costs a second query (for the message).
 """
 
 from __future__ import annotations
@@ -556,6 +558,9 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     import narwhals as nw
 
     frame = _frame(data)
+    if frame.implementation.is_spark_like():  # one Spark SQL string (see _spark_sums)
+        table, shift = _spark_sums(frame, columns, declared, weights, _rough_means(frame, columns, declared))
+        return _cross_product_totals(data, table, columns, declared, weights, shift, per_row=True, raw=False)
     aggs: dict[str, Any] = {}
     complete = None
     for j, (col, (points, codes)) in enumerate(zip(columns, declared)):
@@ -570,11 +575,9 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     # SQL engines: grouped by completeness, the products need no per-row condition (the
     # complete rows' sums are one row of the result); polars: the checks, then the products
     # over the filtered complete rows (two in-memory scans beat a condition per product)
-    # Spark: one aggregation without keys, each product summed where the row is complete
-    # (keyed on completeness, Spark's hash aggregation of 30-odd sums ran at half the speed)
+    # (Spark: one aggregation without keys, in _spark_sums)
     frame = frame.with_columns(_cx_complete=complete)
     per_row = frame.implementation.is_polars()
-    conditional = frame.implementation.is_spark_like()
     # integer scores on polars: the raw products (a subtraction per row and use made the query
     # 1.7x the plain one), centred on their weighted means afterwards (below); the values are
     # exact and polars sums pairwise, so only the sums' rounding is amplified, by about
@@ -598,11 +601,16 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
         table["_cx_complete"] = False
         sums["_cx_complete"] = True
         table = pd.concat([table, sums], ignore_index=True)
-    elif conditional:
-        table, shift = _spark_sums(frame, aggs, columns, shift, w)
-        per_row = True  # the first row holds every row's checks, the second the complete rows' sums
     else:
         table = _aggregate(frame, ["_cx_complete"], {**aggs, **products})
+    return _cross_product_totals(data, table, columns, declared, weights, shift, per_row=per_row, raw=raw)
+
+
+def _cross_product_totals(data: Any, table: pd.DataFrame, columns: list[str], declared: list,
+                          weights: str | None, shift: Any, *, per_row: bool, raw: bool) -> dict[str, Any]:
+    """:func:`cross_products`' result from the engine's small table: rows of checks and sums,
+    flagged by ``_cx_complete`` (``per_row``: the checks row counts every row, else the rows of
+    both flags add up); ``raw`` sums are centred here. Errors come from a second query."""
     for j in range(len(columns)):
         table = _complete(table, {"points": declared[j][0]}, prefix=f"_cx{j}_")
     products = [c for c in table.columns if c.startswith("_cx_s")]
@@ -630,56 +638,108 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
             "rows": int(totals["_cx_rows"])}
 
 
-def _product_terms(columns: list[str], w: Any) -> dict[str, Any]:
-    """The per-row terms of the cross-product sums of centred columns z − c: w, w·(z−c) and
-    w·(z−c)(z−c)ᵀ (upper triangle)."""
-    import narwhals as nw
-
-    z = [nw.col(c) for c in columns]
-    terms = {"_cx_sw": w}
-    for i in range(len(columns)):
-        terms[f"_cx_s{i}"] = w * z[i]
-        for j in range(i, len(columns)):
-            terms[f"_cx_s{i}_{j}"] = w * z[i] * z[j]
-    return terms
-
-
 #: Spark's provisional centring is kept while (mean − c)² ≤ this × variance for every column
 #: (at most about two digits of the sums' precision lost to it); else a second pass at the means.
 CENTRING_RATIO = 100.0
 
 
-def _spark_sums(frame: Any, aggs: dict, columns: list[str], shift: list[float], w: Any) -> tuple[pd.DataFrame, list]:
-    """Spark's checks and cross-product sums in one aggregation without keys: the weight is
-    null where the row is incomplete (a column of the projection, once per row), and so is
-    each product of the row, which ``sum`` skips. This runs like the hand-written query's
-    ``where`` (a condition per product: 1.3-1.7x its CPU time; keyed on completeness, Spark's
-    hash aggregation of 30-odd sums: about 2x). The centring constants ``shift`` are the
+def _sql_name(name: str) -> str:
+    """A column name as a Spark SQL identifier (backquoted)."""
+    return "`" + str(name).replace("`", "``") + "`"
+
+
+def _sql_number(value: Any) -> str:
+    """A finite number as a Spark SQL literal (whole numbers as integers, else an exact double)."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else f"CAST('{value!r}' AS DOUBLE)"
+
+
+def _spark_column_checks(name: str, dtype: Any, points: Any, codes: tuple, prefix: str) -> tuple[list[str], str]:
+    """One score column's checks as Spark SQL, the counts of :func:`_column_flags` (fast form):
+    aggregate expressions (``expr AS name``) and the condition of a usable value."""
+    _refuse_dtype(dtype, name)
+    x = _sql_name(name)
+    numeric = [c for c in codes if not isinstance(c, str)]
+    if not (dtype.is_float() or numeric):  # plain integers: the range from the minimum and maximum
+        aggs = [f"count({x}) AS {prefix}valid"]
+        if points is not None:
+            aggs += [f"min({x}) AS {prefix}min", f"max({x}) AS {prefix}max"]
+        return aggs, f"{x} IS NOT NULL"
+    null = f"({x} IS NULL OR isnan({x}))" if dtype.is_float() else f"{x} IS NULL"
+    code = " OR ".join(f"{x} = {_sql_number(c)}" for c in numeric)
+    missing = f"({null} OR {code})" if code else null
+    aggs = [f"count_if(NOT {null} AND ({code})) AS {prefix}code"] if code else []
+    aggs.append(f"count_if(NOT {missing}) AS {prefix}valid")
+    good = ([f"abs({x}) != CAST('Infinity' AS DOUBLE)"] if dtype.is_float() else []) + (
+        [f"{x} >= {_sql_number(points[0])} AND {x} <= {_sql_number(points[1])}"] if points is not None else [])
+    if good:
+        aggs.append(f"count_if(NOT {missing} AND NOT ({' AND '.join(good)})) AS {prefix}bad")
+    return aggs, f"NOT {missing}"
+
+
+def _spark_sums(frame: Any, columns: list[str], declared: list, weights: str | None,
+                shift: list[float]) -> tuple[pd.DataFrame, list]:
+    """Spark's checks and cross-product sums in one aggregation without keys, written as one
+    Spark SQL string (``selectExpr``): built through narwhals, the same query cost about 1,600
+    calls into the JVM, which took as long as running it at 2M rows (``benchmarks/README.md``).
+    The weight is null where the row is incomplete (a column of the projection, once per row),
+    and so is each product of the row, which ``sum`` skips: this runs like the hand-written
+    query's ``where`` (a condition per product: 1.3-1.7x its CPU time; keyed on completeness,
+    Spark's hash aggregation of 30-odd sums: about 2x). The checks are those of
+    :func:`_column_flags` and :func:`_weight_checks`, under the same names; the tests compare
+    every check and error with the pandas path. The centring constants ``shift`` are the
     declared midpoints, else 0 (no query for them); a column whose mean lies more than
     √:data:`CENTRING_RATIO` standard deviations from its constant is summed again, centred at
     the means found. Returns the table (row 0: every row's checks, row 1: the complete rows'
     sums) and the centring constants used."""
     import narwhals as nw
 
-    names = [f"_cx_z{i}" for i in range(len(columns))]
-    for attempt in range(2):  # the weight and z − c as columns of the projection: fewer JVM calls to build
-        centred = frame.with_columns(_cx_ww=nw.when(nw.col("_cx_complete")).then(w),
-                                     **{k: nw.col(c).cast(nw.Float64) - m for k, c, m in zip(names, columns, shift)})
-        terms = _product_terms(names, nw.col("_cx_ww"))
-        both = _aggregate(centred, [], {**(aggs if attempt == 0 else {}), "_cx_ncomplete": nw.col("_cx_ww").count(),
-                                      **{k: t.sum() for k, t in terms.items()}})
-        sums = both[list(terms)].assign(_cx_rows=both["_cx_ncomplete"], _cx_complete=True)
+    native = nw.to_native(frame)
+    types = frame.collect_schema()
+    checks, usable = ["count(1) AS _cx_rows"], []
+    for j, (col, (points, codes)) in enumerate(zip(columns, declared)):
+        aggs, ok = _spark_column_checks(col, types[col], points, codes, f"_cx{j}_")
+        checks += aggs
+        usable.append(ok)
+    weight = "1.0D"
+    if weights:
+        w, dtype = _sql_name(weights), types[weights]
+        if not dtype.is_numeric():
+            raise CXDataError(f"weights column {weights!r} holds {dtype} values; weights must be numeric")
+        bad = f"{w} IS NULL OR isnan({w}) OR {w} < 0 OR abs({w}) = CAST('Infinity' AS DOUBLE)" \
+            if dtype.is_float() else f"{w} IS NULL OR {w} < 0"
+        checks.append(f"count_if({bad}) AS _cx_w_bad")
+        usable.append(f"{w} > 0")
+        weight = f"CAST({w} AS DOUBLE)"
+    complete = " AND ".join(f"({u})" for u in usable)
+    q = len(columns)
+    products = ["count(_cx_ww) AS _cx_ncomplete", "sum(_cx_ww) AS _cx_sw"]
+    for i in range(q):
+        products.append(f"sum(_cx_ww * _cx_z{i}) AS _cx_s{i}")
+        products += [f"sum(_cx_ww * _cx_z{i} * _cx_z{j}) AS _cx_s{i}_{j}" for j in range(i, q)]
+    terms = [p.rsplit(" AS ", 1)[1] for p in products[1:]]
+    for attempt in range(2):
+        centred = native.selectExpr(
+            "*", f"CASE WHEN {complete} THEN {weight} END AS _cx_ww",
+            *[f"CAST({_sql_name(c)} AS DOUBLE) - {_sql_number(m)} AS _cx_z{i}"
+              for i, (c, m) in enumerate(zip(columns, shift))])
+        row = centred.selectExpr(*(checks if attempt == 0 else []), *products).collect()[0].asDict()
+        both = pd.DataFrame([row], dtype=float)
+        sums = both[terms].fillna(0.0).assign(_cx_rows=both["_cx_ncomplete"], _cx_complete=True)
         if attempt == 0:
-            checks = both.drop(columns=[*terms, "_cx_ncomplete"]).assign(_cx_complete=False)
+            kept = [c for c in both.columns if c not in terms and c != "_cx_ncomplete"]
+            counts = [c for c in kept if not c.endswith(("_min", "_max"))]  # counts over no rows: 0
+            checks_row = both[kept].fillna({c: 0.0 for c in counts}).assign(_cx_complete=False)
         sw = float(sums["_cx_sw"].iloc[0])
-        if not sw > 0:
-            break
-        d = np.array([sums[f"_cx_s{i}"].iloc[0] / sw for i in range(len(columns))])
-        var = np.array([sums[f"_cx_s{i}_{i}"].iloc[0] / sw for i in range(len(columns))]) - d * d
-        if attempt == 1 or not np.any(d * d > CENTRING_RATIO * np.maximum(var, 0.0)) or not np.all(np.isfinite(d)):
+        s1 = sums[[f"_cx_s{i}" for i in range(q)]].to_numpy()[0]
+        ss = sums[[f"_cx_s{i}_{i}" for i in range(q)]].to_numpy()[0]
+        if attempt == 1 or not (sw > 0 and np.isfinite(s1).all() and np.isfinite(ss).all()):
+            break  # (bad values are reported from the checks)
+        d = s1 / sw
+        if not np.any(d * d > CENTRING_RATIO * np.maximum(ss / sw - d * d, 0.0)):
             break
         shift = [c + m for c, m in zip(shift, d)]
-    return pd.concat([checks, sums], ignore_index=True), shift
+    return pd.concat([checks_row, sums], ignore_index=True), shift
 
 
 def _rough_means(frame: Any, columns: list[str], declared: list | None = None, rows: int = 10_000) -> list[float]:
@@ -710,6 +770,7 @@ def _validate_columns(data: Any, columns: list[str], declared: list, weights: st
         aggs.update(flags)
     if weights:
         aggs.update(_weight_checks(nw_col(weights), frame.collect_schema()[weights], weights, detail=True))
+        aggs["_cx_wmax"] = nw_col(weights).max()
     totals = _aggregate(frame, [], aggs).iloc[0]
     rows = int(totals["_cx_rows"])
     if rows == 0:
@@ -734,4 +795,7 @@ def _validate_columns(data: Any, columns: list[str], declared: list, weights: st
                           ("_cx_w_neg", "negative")):
             if totals[key] > 0:
                 raise CXDataError(f"weights column {weights!r} has {int(totals[key])} {what} value(s)"
-                                  + ("; weights must be >= 0" if key == "_cx_w_neg" else ""))
+                                  + (f" {show_values(_negative_weights(data, weights))}; weights must be >= 0"
+                                     if key == "_cx_w_neg" else ""))
+        if not totals["_cx_wmax"] > 0:
+            raise CXDataError(f"weights column {weights!r} is zero everywhere")

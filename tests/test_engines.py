@@ -313,6 +313,30 @@ def test_bad_input_errors_equal_pandas_word_for_word_on_every_engine(backend):
             assert str(got.value) == str(expected.value), (kwargs, frame.to_dict("list"))
 
 
+
+_CORR_BASE = pd.DataFrame({"y": [1.0, 10.0, 7.0, 5.0, 9.0, 0.0], "x": [1, 5, 3, 2, 4, 3],
+                           "w": [1.0, 2.0, 0.5, 1.0, 1.0, 3.0]})
+#: Bad input to the correlation matrix: an infinite score, a value outside the declared points,
+#: negative, missing and infinite weights, weights zero everywhere.
+CORRELATION_ERRORS = [_CORR_BASE.assign(y=[1.0, np.inf, 7.0, 5.0, 9.0, 0.0]), _CORR_BASE.assign(x=[1, 5, 3, 2, 7, 3]),
+                      _CORR_BASE.assign(w=[1.0, -2.0, 0.5, 1.0, 1.0, 3.0]),
+                      _CORR_BASE.assign(w=[1.0, np.nan, 0.5, 1.0, 1.0, 3.0]),
+                      _CORR_BASE.assign(w=[1.0, np.inf, 0.5, 1.0, 1.0, 3.0]), _CORR_BASE.assign(w=0.0)]
+
+
+def correlation_call(table):
+    return cx.weighted_correlation(table, outcome="y", drivers=["x"], weights="w", scale={"x": (1, 5)})
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_correlation_errors_equal_pandas_word_for_word_on_every_engine(backend):
+    for frame in CORRELATION_ERRORS:
+        with pytest.raises(cx.CXDataError) as expected:
+            correlation_call(frame)
+        with pytest.raises(cx.CXDataError) as got:
+            correlation_call(BACKENDS[backend](frame))
+        assert str(got.value) == str(expected.value), frame.to_dict("list")
+
 def test_duckdb_falls_back_to_categories_when_a_score_has_many_values(monkeypatch):
     """Above VALUE_GROUPS (group, value) rows DuckDB classifies each row in the engine
     instead: the same statistics."""

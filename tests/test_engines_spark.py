@@ -16,7 +16,7 @@ import pytest
 
 import cxlib as cx
 
-from tests.test_engines import BY_GROUP, METRICS, close, survey
+from tests.test_engines import BY_GROUP, CORRELATION_ERRORS, METRICS, close, correlation_call, survey
 
 pytestmark = pytest.mark.spark
 
@@ -67,6 +67,34 @@ def test_weighted_correlation_and_errors(data):
     assert np.allclose(got.mean, expected.mean, rtol=1e-14, atol=0)
     with pytest.raises(cx.CXDataError, match=r"column 'osat' has \d+ value\(s\) outside the scale 1–5: \[0\]"):
         cx.csat(sdf)
+
+
+
+def test_correlation_checks_written_as_spark_sql_equal_pandas(spark):
+    """Spark's correlation sums are one Spark SQL string (``engines._spark_sums``), so their
+    checks are written twice: a float score with NaN and a declared code, an integer score with
+    nulls and declared points, integer weights and names that need quoting give the pandas
+    result; each kind of bad value gives the pandas message word for word."""
+    rng = np.random.default_rng(11)
+    n = 400
+    ltr = rng.integers(0, 11, n).astype(float)
+    ltr[:7], ltr[7:12] = np.nan, 99.0
+    osat = pd.array(rng.integers(1, 6, n), dtype="Int64")
+    osat[20:25] = pd.NA
+    df = pd.DataFrame({"ltr score": ltr, "o`sat": osat, "ces": rng.normal(4, 1, n),
+                       "w t": rng.integers(0, 4, n)})
+    kwargs = dict(outcome="ltr score", drivers=["o`sat", "ces"], weights="w t", missing=[99],
+                  scale={"o`sat": (1, 5)})
+    expected, got = cx.weighted_correlation(df, **kwargs), cx.weighted_correlation(spark.createDataFrame(df), **kwargs)
+    assert (got.n, got.n_missing_codes, got.sum_weights) == (expected.n, expected.n_missing_codes,
+                                                            expected.sum_weights)
+    assert np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
+    for frame in CORRELATION_ERRORS:
+        with pytest.raises(cx.CXDataError) as expected_error:
+            correlation_call(frame)
+        with pytest.raises(cx.CXDataError) as got_error:
+            correlation_call(spark.createDataFrame(frame))
+        assert str(got_error.value) == str(expected_error.value), frame.to_dict("list")
 
 
 # ------------------------------------------- helpdesk, churn, journeys, crosstab (engine_ops)
