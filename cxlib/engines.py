@@ -263,19 +263,13 @@ def _column_flags(frame: Any, name: str, points: Any, codes: tuple, integer: boo
         if points is not None:
             aggs.update({f"{prefix}min": x.min(), f"{prefix}max": x.max()})
         return frame, aggs, None
-    null = (x.is_null() | x.is_nan()) if is_float else x.is_null()
-    code = None
-    for c in numeric:  # equality, not is_in: engines differ on comparing int codes with floats
-        code = (x == c) if code is None else code | (x == c)
+    null, code, finite, in_range, whole = _value_conditions(x, dtype, points, numeric, integer)
     columns = {f"{prefix}missing": null if code is None else null | code}
     if code is not None:
         columns[f"{prefix}code"] = ~null & code
     frame = frame.with_columns(**columns)
     aggs = {f"{prefix}code": count(nw.col(f"{prefix}code"))} if code is not None else {}
     missing = nw.col(f"{prefix}missing")
-    finite = (x.abs() != float("inf")) if is_float else None
-    in_range = ((x >= points[0]) & (x <= points[1])) if points is not None else None
-    whole = (x.round(0) == x) if integer and is_float else None
     if not detail:
         aggs[f"{prefix}valid"] = count(~missing)
         ok = [e for e in (finite, in_range, whole) if e is not None]
@@ -299,6 +293,56 @@ def _column_flags(frame: Any, name: str, points: Any, codes: tuple, integer: boo
     return frame, aggs, nw.col(f"{prefix}valid")
 
 
+def _value_conditions(x: Any, dtype: Any, points: Any, codes: list, integer: bool = False) -> tuple:
+    """A score column's conditions (narwhals expressions; None where they cannot apply): blank
+    (null, or NaN in a float column), a declared numeric code, finite, within the scale
+    points, a whole number."""
+    is_float = dtype.is_float()
+    null = (x.is_null() | x.is_nan()) if is_float else x.is_null()
+    code = None
+    for c in codes:  # equality, not is_in: engines differ on comparing int codes with floats
+        code = (x == c) if code is None else code | (x == c)
+    finite = (x.abs() != float("inf")) if is_float else None
+    in_range = ((x >= points[0]) & (x <= points[1])) if points is not None else None
+    whole = (x.round(0) == x) if integer and is_float else None
+    return null, code, finite, in_range, whole
+
+
+def _bad_row_checks(frame: Any, columns: list[str], declared: list, weights: str | None) -> tuple[dict, Any]:
+    """The correlation's checks in the fast form: one count of rows with any bad value (infinite
+    or outside the declared points) or bad weight, each column's count of declared codes; and
+    the expression of a complete row. Per-column counts, minima and maxima cost DuckDB half the
+    hand-written query's time at 10M rows (``benchmarks/README.md``); on bad input,
+    :func:`_validate_columns` finds the column with a second query."""
+    import narwhals as nw
+
+    types = frame.collect_schema()
+    aggs: dict[str, Any] = {}
+    bad, complete = [], None
+    for j, (col, (points, codes)) in enumerate(zip(columns, declared)):
+        _refuse_dtype(types[col], col)
+        null, code, finite, in_range, _ = _value_conditions(
+            nw.col(col), types[col], points, [c for c in codes if not isinstance(c, str)])
+        missing = null if code is None else null | code
+        if code is not None:
+            aggs[f"_cx{j}_code"] = _count(~null & code)
+        good = [e for e in (finite, in_range) if e is not None]
+        if good:
+            ok = good[0] if len(good) == 1 else good[0] & good[1]
+            bad.append(~missing & ~ok)
+        complete = ~missing if complete is None else complete & ~missing
+    if weights:
+        w = nw.col(weights)
+        bad.append(_weight_bad(w, types[weights], weights))
+        complete = complete & (w > 0)
+    if bad:
+        any_bad = bad[0]
+        for e in bad[1:]:
+            any_bad = any_bad | e
+        aggs["_cx_bad"] = _count(any_bad)
+    return aggs, complete
+
+
 #: Whether the engine sums booleans itself (DuckDB, polars: faster than a cast per row);
 #: set by :func:`_frame` for the query this thread is building (Spark and others: a cast).
 _QUERY = threading.local()
@@ -315,15 +359,21 @@ def _weight_checks(w: Any, dtype: Any, name: str, detail: bool = False) -> dict:
     """Counts of missing, negative and infinite weights (together, or ``detail`` apart)."""
     import narwhals as nw
 
-    if not dtype.is_numeric():
-        raise CXDataError(f"weights column {name!r} holds {dtype} values; weights must be numeric")
-    null = (w.is_null() | w.is_nan()) if dtype.is_float() else w.is_null()
+    bad = _weight_bad(w, dtype, name)
     if not detail:
-        bad = null | (w < 0) | (w.abs() == float("inf")) if dtype.is_float() else null | (w < 0)
         return {"_cx_w_bad": _count(bad)}
+    null = (w.is_null() | w.is_nan()) if dtype.is_float() else w.is_null()
     inf = (w.abs() == float("inf")) if dtype.is_float() else nw.lit(False)
     flags = {"_cx_w_null": null, "_cx_w_neg": ~null & (w < 0), "_cx_w_inf": ~null & inf}
     return {k: _count(v) for k, v in flags.items()}
+
+
+def _weight_bad(w: Any, dtype: Any, name: str) -> Any:
+    """A missing, negative or infinite weight (expression); text weights are refused."""
+    if not dtype.is_numeric():
+        raise CXDataError(f"weights column {name!r} holds {dtype} values; weights must be numeric")
+    null = (w.is_null() | w.is_nan()) if dtype.is_float() else w.is_null()
+    return null | (w < 0) | (w.abs() == float("inf")) if dtype.is_float() else null | (w < 0)
 
 
 def nw_col(name: str) -> Any:
@@ -563,17 +613,8 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     if frame.implementation.is_spark_like():  # one Spark SQL string (see _spark_sums)
         table, shift = _spark_sums(frame, columns, declared, weights, _rough_means(frame, columns, declared))
         return _cross_product_totals(data, table, columns, declared, weights, shift, per_row=True, raw=False)
-    aggs: dict[str, Any] = {}
-    complete = None
-    for j, (col, (points, codes)) in enumerate(zip(columns, declared)):
-        frame, flags, valid = _column_flags(frame, col, points, codes, False, prefix=f"_cx{j}_")
-        aggs.update(flags)
-        valid = ~nw.col(col).is_null() if valid is None else valid
-        complete = valid if complete is None else complete & valid
+    aggs, complete = _bad_row_checks(frame, columns, declared, weights)
     w = nw.col(weights) if weights else nw.lit(1.0)
-    if weights:
-        aggs.update(_weight_checks(w, frame.collect_schema()[weights], weights))
-        complete = complete & (w > 0)
     # SQL engines: grouped by completeness, the products need no per-row condition (the
     # complete rows' sums are one row of the result); polars: the checks, then the products
     # over the filtered complete rows (two in-memory scans beat a condition per product)
@@ -588,7 +629,12 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     types = frame.collect_schema()
     raw = per_row and all(types[c].is_integer() for c in columns)
     shift = [0.0] * len(columns) if raw else _rough_means(frame, columns, declared)
-    z = [nw.col(c).cast(nw.Float64) if raw else nw.col(c).cast(nw.Float64) - m for c, m in zip(columns, shift)]
+    if raw:
+        z = [nw.col(c).cast(nw.Float64) for c in columns]
+    else:  # the centred columns in the projection, once per row (DuckDB repeated them in every product)
+        frame = frame.with_columns(**{f"_cx_z{i}": nw.col(c).cast(nw.Float64) - m
+                                      for i, (c, m) in enumerate(zip(columns, shift))})
+        z = [nw.col(f"_cx_z{i}") for i in range(len(columns))]
     terms = {"_cx_sw": w}
     for i in range(len(columns)):
         terms[f"_cx_s{i}"] = w * z[i]
