@@ -482,7 +482,7 @@ def _bad_values(data: Any, spec: dict, flag: str) -> np.ndarray:
 def _complete(table: pd.DataFrame, spec: dict, prefix: str = "_cx_") -> pd.DataFrame:
     """Fill in what the fast aggregation derives: the category counted by subtraction, the
     missing rows, and invalid values found from the minimum and maximum."""
-    if f"{prefix}valid" not in table:  # Spark's correlation sums count bad rows only (_spark_sums)
+    if f"{prefix}valid" not in table:  # the correlation sums count bad rows only (_bad_row_checks, _sql_sums)
         return table
     valid = table[f"{prefix}valid"]
     table[f"{prefix}missing"] = table["_cx_rows"] - valid
@@ -610,15 +610,16 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     import narwhals as nw
 
     frame = _frame(data)
-    if frame.implementation.is_spark_like():  # one Spark SQL string (see _spark_sums)
-        table, shift = _spark_sums(frame, columns, declared, weights, _rough_means(frame, columns, declared))
+    if frame.implementation.is_spark_like() or frame.implementation.is_duckdb():  # one SQL string
+        table, shift = _sql_sums(frame, columns, declared, weights, _rough_means(frame, columns, declared))
         return _cross_product_totals(data, table, columns, declared, weights, shift, per_row=True, raw=False)
     aggs, complete = _bad_row_checks(frame, columns, declared, weights)
     w = nw.col(weights) if weights else nw.lit(1.0)
-    # SQL engines: grouped by completeness, the products need no per-row condition (the
-    # complete rows' sums are one row of the result); polars: the checks, then the products
-    # over the filtered complete rows (two in-memory scans beat a condition per product)
-    # (Spark: one aggregation without keys, in _spark_sums)
+    # Spark and DuckDB: above (_sql_sums). Other lazy engines: the same aggregation without
+    # keys, the weight null on incomplete rows so that each of their products is null and
+    # skipped by sum (DuckDB at 10M rows: 1.06-1.11x the hand-written query's `where`, grouped
+    # by completeness 1.19-1.21x); polars: the checks, then the products over the filtered
+    # complete rows (two in-memory scans beat a condition per product)
     frame = frame.with_columns(_cx_complete=complete)
     per_row = frame.implementation.is_polars()
     # integer scores on polars: the raw products (a subtraction per row and use made the query
@@ -635,23 +636,40 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
         frame = frame.with_columns(**{f"_cx_z{i}": nw.col(c).cast(nw.Float64) - m
                                       for i, (c, m) in enumerate(zip(columns, shift))})
         z = [nw.col(f"_cx_z{i}") for i in range(len(columns))]
-    terms = {"_cx_sw": w}
-    for i in range(len(columns)):
-        terms[f"_cx_s{i}"] = w * z[i]
-        for j in range(i, len(columns)):
-            terms[f"_cx_s{i}_{j}"] = w * z[i] * z[j]
-    products = {k: t.sum() for k, t in terms.items()}
-    if not weights:
-        products["_cx_sw"] = nw.len().cast(nw.Float64)
     if per_row:
+        products = _product_sums(w, z)
+        if not weights:
+            products["_cx_sw"] = nw.len().cast(nw.Float64)
         table = _aggregate(frame, [], aggs)
         sums = _aggregate(frame.filter(nw.col("_cx_complete")), [], products)
         table["_cx_complete"] = False
         sums["_cx_complete"] = True
         table = pd.concat([table, sums], ignore_index=True)
     else:
-        table = _aggregate(frame, ["_cx_complete"], {**aggs, **products})
+        ww = nw.col("_cx_ww")
+        products = _product_sums(ww, z)
+        both = _aggregate(frame.with_columns(_cx_ww=nw.when(nw.col("_cx_complete")).then(w)), [],
+                          {**aggs, "_cx_ncomplete": ww.count(), **products})
+        table, per_row = _checks_and_sums(both, list(products)), True
     return _cross_product_totals(data, table, columns, declared, weights, shift, per_row=per_row, raw=raw)
+
+
+def _product_sums(w: Any, z: list) -> dict[str, Any]:
+    """The sums Σw, Σw·zᵢ and Σw·zᵢ·zⱼ (i ≤ j) as aggregations (narwhals expressions)."""
+    sums = {"_cx_sw": w.sum()}
+    for i in range(len(z)):
+        sums[f"_cx_s{i}"] = (w * z[i]).sum()
+        for j in range(i, len(z)):
+            sums[f"_cx_s{i}_{j}"] = (w * z[i] * z[j]).sum()
+    return sums
+
+
+def _checks_and_sums(both: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
+    """One aggregation's row (the checks over every row, the sums over the complete rows and
+    their count ``_cx_ncomplete``) as the two rows :func:`_cross_product_totals` reads."""
+    checks = both.drop(columns=[*sums, "_cx_ncomplete"]).assign(_cx_complete=False)
+    return pd.concat([checks, both[sums].assign(_cx_rows=both["_cx_ncomplete"], _cx_complete=True)],
+                     ignore_index=True)
 
 
 def _cross_product_totals(data: Any, table: pd.DataFrame, columns: list[str], declared: list,
@@ -691,23 +709,24 @@ def _cross_product_totals(data: Any, table: pd.DataFrame, columns: list[str], de
 CENTRING_RATIO = 100.0
 
 
-def _sql_name(name: str) -> str:
-    """A column name as a Spark SQL identifier (backquoted)."""
-    return "`" + str(name).replace("`", "``") + "`"
+def _sql_name(name: str, quote: str = "`") -> str:
+    """A column name as an SQL identifier: backquoted (Spark) or double-quoted (DuckDB)."""
+    return quote + str(name).replace(quote, quote * 2) + quote
 
 
 def _sql_number(value: Any) -> str:
-    """A finite number as a Spark SQL literal (whole numbers as integers, else an exact double)."""
+    """A finite number as an SQL literal (whole numbers as integers, else an exact double)."""
     value = float(value)
     return str(int(value)) if value.is_integer() and abs(value) < 2**53 else f"CAST('{value!r}' AS DOUBLE)"
 
 
-def _spark_column_checks(name: str, dtype: Any, points: Any, codes: tuple) -> tuple[str | None, str | None, str]:
-    """One score column's checks as Spark SQL conditions (those of :func:`_column_flags`): a bad
-    value (infinite or outside the declared points; None when none can be), a declared missing
-    code (None when none is declared) and a usable value."""
+def _sql_column_checks(name: str, dtype: Any, points: Any, codes: tuple,
+                       quote: str = "`") -> tuple[str | None, str | None, str]:
+    """One score column's checks as SQL conditions (those of :func:`_column_flags`, in the SQL
+    that Spark and DuckDB share): a bad value (infinite or outside the declared points; None
+    when none can be), a declared missing code (None when none is declared) and a usable value."""
     _refuse_dtype(dtype, name)
-    x = _sql_name(name)
+    x = _sql_name(name, quote)
     null = f"({x} IS NULL OR isnan({x}))" if dtype.is_float() else f"{x} IS NULL"
     code = " OR ".join(f"{x} = {_sql_number(c)}" for c in codes if not isinstance(c, str)) or None
     missing = f"({null} OR {code})" if code else null
@@ -717,37 +736,40 @@ def _spark_column_checks(name: str, dtype: Any, points: Any, codes: tuple) -> tu
     return bad, (f"NOT {null} AND ({code})" if code else None), f"NOT {missing}"
 
 
-def _spark_sums(frame: Any, columns: list[str], declared: list, weights: str | None,
-                shift: list[float]) -> tuple[pd.DataFrame, list]:
-    """Spark's checks and cross-product sums in one aggregation without keys, written as one
-    Spark SQL string (``selectExpr``): built through narwhals, the same query cost about 1,600
-    calls into the JVM, which took as long as running it at 2M rows (``benchmarks/README.md``).
+def _sql_sums(frame: Any, columns: list[str], declared: list, weights: str | None,
+              shift: list[float]) -> tuple[pd.DataFrame, list]:
+    """The checks and cross-product sums on Spark or DuckDB in one aggregation without keys,
+    written as one SQL string (Spark's ``selectExpr``, DuckDB's ``project``/``aggregate``).
+
+    Built through narwhals, the same query cost Spark about 1,600 calls into the JVM, as long
+    as running it at 2M rows, and DuckDB 0.05 s of Python per call (``benchmarks/README.md``).
     The weight is null where the row is incomplete (a column of the projection, once per row),
     and so is each product of the row, which ``sum`` skips: this runs like the hand-written
-    query's ``where`` (a condition per product: 1.3-1.7x its CPU time; keyed on completeness,
-    Spark's hash aggregation of 30-odd sums: about 2x). The checks are those of
-    :func:`_column_flags` and :func:`_weight_checks`, as one count of rows with any bad value
-    or weight and each column's count of declared codes (per-column counts and extremes were
-    22 more sums for seven columns, 10-15 % of the query's time); on bad input
-    :func:`_validate_columns` finds which column, and the tests compare every error with the
-    pandas path's. The centring constants ``shift`` are the
-    declared midpoints, else 0 (no query for them); a column whose mean lies more than
-    √:data:`CENTRING_RATIO` standard deviations from its constant is summed again, centred at
-    the means found. Returns the table (row 0: every row's checks, row 1: the complete rows'
-    sums) and the centring constants used."""
+    query's ``where`` (a condition per product: 1.3-1.7x its CPU time on Spark; keyed on
+    completeness, Spark's hash aggregation of 30-odd sums: about 2x, DuckDB's 1.2x). The checks
+    are those of :func:`_column_flags` and :func:`_weight_checks`, as one count of rows with any
+    bad value or weight and each column's count of declared codes (per-column counts and
+    extremes were 22 more sums for seven columns, 10-15 % of the query's time on Spark, half
+    of it on DuckDB); on bad input :func:`_validate_columns` finds which column, and the tests
+    compare every error with the pandas path's. A column whose mean lies more than
+    √:data:`CENTRING_RATIO` standard deviations from its centring constant (``shift``; on Spark
+    the declared midpoint, else 0) is summed again, centred at the means found. Returns the
+    table (row 0: every row's checks, row 1: the complete rows' sums) and the constants used."""
     import narwhals as nw
 
     native = nw.to_native(frame)
+    spark = frame.implementation.is_spark_like()
+    quote = "`" if spark else '"'
     types = frame.collect_schema()
-    checks, usable, bad = ["count(1) AS _cx_rows"], [], []
+    checks, usable, bad = ["count(*) AS _cx_rows"], [], []
     for j, (col, (points, codes)) in enumerate(zip(columns, declared)):
-        wrong, code, ok = _spark_column_checks(col, types[col], points, codes)
+        wrong, code, ok = _sql_column_checks(col, types[col], points, codes, quote)
         checks += [f"count_if({code}) AS _cx{j}_code"] if code else []
         bad += [wrong] if wrong else []
         usable.append(ok)
-    weight = "1.0D"
+    weight = "CAST(1 AS DOUBLE)"
     if weights:
-        w, dtype = _sql_name(weights), types[weights]
+        w, dtype = _sql_name(weights, quote), types[weights]
         if not dtype.is_numeric():
             raise CXDataError(f"weights column {weights!r} holds {dtype} values; weights must be numeric")
         bad.append(f"{w} IS NULL OR isnan({w}) OR {w} < 0 OR abs({w}) = CAST('Infinity' AS DOUBLE)"
@@ -763,34 +785,35 @@ def _spark_sums(frame: Any, columns: list[str], declared: list, weights: str | N
         products.append(f"sum(_cx_ww * _cx_z{i}) AS _cx_s{i}")
         products += [f"sum(_cx_ww * _cx_z{i} * _cx_z{j}) AS _cx_s{i}_{j}" for j in range(i, q)]
     terms = [p.rsplit(" AS ", 1)[1] for p in products[1:]]
+    table = pd.DataFrame()
     for attempt in range(2):
-        centred = native.selectExpr(
-            "*", f"CASE WHEN {complete} THEN {weight} END AS _cx_ww",
-            *[f"CAST({_sql_name(c)} AS DOUBLE) - {_sql_number(m)} AS _cx_z{i}"
-              for i, (c, m) in enumerate(zip(columns, shift))])
-        row = centred.selectExpr(*(checks if attempt == 0 else []), *products).collect()[0].asDict()
-        both = pd.DataFrame([row], dtype=float)
-        sums = both[terms].fillna(0.0).assign(_cx_rows=both["_cx_ncomplete"], _cx_complete=True)
-        if attempt == 0:
-            kept = [c for c in both.columns if c not in terms and c != "_cx_ncomplete"]
-            counts = [c for c in kept if not c.endswith(("_min", "_max"))]  # counts over no rows: 0
-            checks_row = both[kept].fillna({c: 0.0 for c in counts}).assign(_cx_complete=False)
-        sw = float(sums["_cx_sw"].iloc[0])
-        s1 = sums[[f"_cx_s{i}" for i in range(q)]].to_numpy()[0]
-        ss = sums[[f"_cx_s{i}_{i}" for i in range(q)]].to_numpy()[0]
+        projection = ["*", f"CASE WHEN {complete} THEN {weight} END AS _cx_ww",
+                      *[f"CAST({_sql_name(c, quote)} AS DOUBLE) - {_sql_number(m)} AS _cx_z{i}"
+                        for i, (c, m) in enumerate(zip(columns, shift))]]
+        aggregates = [*(checks if attempt == 0 else []), *products]
+        if spark:
+            row = native.selectExpr(*projection).selectExpr(*aggregates).collect()[0].asDict()
+        else:
+            out = native.project(", ".join(projection)).aggregate(", ".join(aggregates))
+            row = dict(zip(out.columns, out.fetchall()[0]))
+        rows = _checks_and_sums(pd.DataFrame([row], dtype=float).fillna(0.0), terms)  # (over no rows: 0)
+        table = rows if attempt == 0 else pd.concat([table.iloc[[0]], rows.iloc[[1]]], ignore_index=True)
+        sw = float(rows["_cx_sw"].iloc[1])
+        s1 = rows[[f"_cx_s{i}" for i in range(q)]].to_numpy()[1]
+        ss = rows[[f"_cx_s{i}_{i}" for i in range(q)]].to_numpy()[1]
         if attempt == 1 or not (sw > 0 and np.isfinite(s1).all() and np.isfinite(ss).all()):
             break  # (bad values are reported from the checks)
         d = s1 / sw
         if not np.any(d * d > CENTRING_RATIO * np.maximum(ss / sw - d * d, 0.0)):
             break
         shift = [c + m for c, m in zip(shift, d)]
-    return pd.concat([checks_row, sums], ignore_index=True), shift
+    return table, shift
 
 
 def _rough_means(frame: Any, columns: list[str], declared: list | None = None, rows: int = 10_000) -> list[float]:
     """The centring constants: the midpoint of a column's declared scale points, else the
     mean of its first ``rows`` rows, fetched as rows and averaged here. On Spark, 0 instead
-    (a provisional centre that :func:`_spark_sums` checks, and replaces only when the data
+    (a provisional centre that :func:`_sql_sums` checks, and replaces only when the data
     need it: a fetch is one more job). No query when every column has declared points."""
     import narwhals as nw
 

@@ -328,13 +328,49 @@ def correlation_call(table):
     return cx.weighted_correlation(table, outcome="y", drivers=["x"], weights="w", scale={"x": (1, 5)})
 
 
-@pytest.mark.parametrize("backend", list(BACKENDS))
+def odd_correlation_input() -> tuple[pd.DataFrame, dict]:
+    """A float score with NaN and a declared code (99), an integer score with nulls and declared
+    points, integer weights (some zero), and column names that SQL must quote."""
+    rng = np.random.default_rng(11)
+    n = 400
+    ltr = rng.integers(0, 11, n).astype(float)
+    ltr[:7], ltr[7:12] = np.nan, 99.0
+    osat = pd.array(rng.integers(1, 6, n), dtype="Int64")
+    osat[20:25] = pd.NA
+    df = pd.DataFrame({"ltr score": ltr, 'o`s"at': osat, "ces": rng.normal(4, 1, n), "w t": rng.integers(0, 4, n)})
+    return df, dict(outcome="ltr score", drivers=['o`s"at', "ces"], weights="w t", missing=[99],
+                    scale={'o`s"at': (1, 5)})
+
+
+def _dask(df):
+    dd = pytest.importorskip("dask.dataframe")
+    return dd.from_pandas(df, npartitions=2)
+
+
+#: the correlation's engine paths: SQL strings (DuckDB, and pyarrow through it), polars'
+#: filtered sums, and narwhals' aggregation for other lazy engines (Dask here)
+CORRELATION_BACKENDS = {**BACKENDS, "dask": _dask}
+
+
+@pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning")
+@pytest.mark.parametrize("backend", list(CORRELATION_BACKENDS))
+def test_correlation_on_odd_input_equals_pandas(backend):
+    df, kwargs = odd_correlation_input()
+    expected = cx.weighted_correlation(df, **kwargs)
+    got = cx.weighted_correlation(CORRELATION_BACKENDS[backend](df), **kwargs)
+    assert (got.n, got.n_missing_codes, got.sum_weights) == (expected.n, expected.n_missing_codes,
+                                                            expected.sum_weights)
+    assert np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning")
+@pytest.mark.parametrize("backend", list(CORRELATION_BACKENDS))
 def test_correlation_errors_equal_pandas_word_for_word_on_every_engine(backend):
     for frame in CORRELATION_ERRORS:
         with pytest.raises(cx.CXDataError) as expected:
             correlation_call(frame)
         with pytest.raises(cx.CXDataError) as got:
-            correlation_call(BACKENDS[backend](frame))
+            correlation_call(CORRELATION_BACKENDS[backend](frame))
         assert str(got.value) == str(expected.value), frame.to_dict("list")
 
 def test_duckdb_falls_back_to_categories_when_a_score_has_many_values(monkeypatch):

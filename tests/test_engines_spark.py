@@ -16,7 +16,8 @@ import pytest
 
 import cxlib as cx
 
-from tests.test_engines import BY_GROUP, CORRELATION_ERRORS, METRICS, close, correlation_call, survey
+from tests.test_engines import (BY_GROUP, CORRELATION_ERRORS, METRICS, close, correlation_call,
+                                odd_correlation_input, survey)
 
 pytestmark = pytest.mark.spark
 
@@ -71,20 +72,11 @@ def test_weighted_correlation_and_errors(data):
 
 
 def test_correlation_checks_written_as_spark_sql_equal_pandas(spark):
-    """Spark's correlation sums are one Spark SQL string (``engines._spark_sums``), so their
+    """Spark's correlation sums are one SQL string (``engines._sql_sums``), so their
     checks are written twice: a float score with NaN and a declared code, an integer score with
     nulls and declared points, integer weights and names that need quoting give the pandas
     result; each kind of bad value gives the pandas message word for word."""
-    rng = np.random.default_rng(11)
-    n = 400
-    ltr = rng.integers(0, 11, n).astype(float)
-    ltr[:7], ltr[7:12] = np.nan, 99.0
-    osat = pd.array(rng.integers(1, 6, n), dtype="Int64")
-    osat[20:25] = pd.NA
-    df = pd.DataFrame({"ltr score": ltr, "o`sat": osat, "ces": rng.normal(4, 1, n),
-                       "w t": rng.integers(0, 4, n)})
-    kwargs = dict(outcome="ltr score", drivers=["o`sat", "ces"], weights="w t", missing=[99],
-                  scale={"o`sat": (1, 5)})
+    df, kwargs = odd_correlation_input()
     expected, got = cx.weighted_correlation(df, **kwargs), cx.weighted_correlation(spark.createDataFrame(df), **kwargs)
     assert (got.n, got.n_missing_codes, got.sum_weights) == (expected.n, expected.n_missing_codes,
                                                             expected.sum_weights)
