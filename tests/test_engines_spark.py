@@ -72,7 +72,7 @@ def test_weighted_correlation_and_errors(data):
 
 
 def test_correlation_checks_written_as_spark_sql_equal_pandas(spark):
-    """Spark's correlation sums are one SQL string (``engines._sql_sums``), so their
+    """Spark's correlation sums are one SQL string (``engine_ops.cross_products._sql_sums``), so their
     checks are written twice: a float score with NaN and a declared code, an integer score with
     nulls and declared points, integer weights and names that need quoting give the pandas
     result; each kind of bad value gives the pandas message word for word."""

@@ -290,7 +290,9 @@ def weighted_correlation(data: Any, *, outcome: str, drivers: Any, weights: str 
                     for c in columns]
         if weights is not None and not isinstance(weights, str):
             raise CXDataError("`weights` must name a column when `data` is a table")
-        sums = engines.cross_products(data, columns, declared, weights)
+        from ..engine_ops.cross_products import cross_products
+
+        sums = cross_products(data, columns, declared, weights)
         n, sw, codes = sums["n"], sums["sw"], sums["n_codes"]
         if n < 2 or not sw > 0:
             raise CXDataError(f"only {n} complete row(s) with a positive weight; a correlation needs at least 2")

@@ -8,6 +8,8 @@ only a small table in the engine and finishing with the pandas path's own estima
   group keys in the pandas order;
 - :mod:`~cxlib.engine_ops.categories` — the survey metrics' proportions and NPS on DuckDB
   and polars, from one aggregation grouped by the score's values or each row's category;
+- :mod:`~cxlib.engine_ops.cross_products` — the weighted cross-product matrix that key drivers
+  start from (:func:`cxlib.weighted_correlation`), one SQL string on Spark and DuckDB;
 - :mod:`~cxlib.engine_ops.helpdesk` — reopen rate and first-contact resolution (solved and
   hit counts per group), first-response and resolution time quantiles (only the order
   statistics they read, ranked in the engine);
