@@ -363,6 +363,29 @@ def test_correlation_on_odd_input_equals_pandas(backend):
     assert np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
 
 
+def test_correlation_with_nan_inside_duckdb_equals_pandas():
+    """NaN values (not nulls) inside the engine: the first pass, without NaN tests, sees a NaN
+    sum or a bad row, and the exact pass gives the pandas result."""
+    def nan_table(df):  # pyarrow keeps NaN as NaN only when told the values are not pandas'
+        return duckdb.from_arrow(pa.table({c: pa.array(df[c].to_numpy(), from_pandas=False) for c in df}))
+
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"y": rng.integers(0, 11, 200).astype(float), "x": rng.integers(1, 6, 200).astype(float),
+                       "w": rng.uniform(0.5, 2, 200)})
+    df.loc[[3, 50], "y"] = np.nan
+    df.loc[[7, 50, 90], "x"] = np.nan
+    assert np.isnan(nan_table(df).aggregate("max(y)").fetchall()[0][0])  # DuckDB holds NaN, ordered last
+    for kwargs in (dict(outcome="y", drivers=["x"]), dict(outcome="y", drivers=["x"], weights="w", scale={"x": (1, 5)})):
+        expected, got = cx.weighted_correlation(df, **kwargs), cx.weighted_correlation(nan_table(df), **kwargs)
+        assert got.n == expected.n == 196 and np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
+    with pytest.raises(cx.CXDataError) as expected:
+        cx.weighted_correlation(df.assign(w=df["w"].where(df.index != 9)), outcome="y", drivers=["x"], weights="w")
+    with pytest.raises(cx.CXDataError) as got:
+        cx.weighted_correlation(nan_table(df.assign(w=df["w"].where(df.index != 9))), outcome="y", drivers=["x"],
+                                weights="w")
+    assert str(got.value) == str(expected.value)
+
+
 @pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning")
 @pytest.mark.parametrize("backend", list(CORRELATION_BACKENDS))
 def test_correlation_errors_equal_pandas_word_for_word_on_every_engine(backend):

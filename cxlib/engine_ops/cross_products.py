@@ -201,14 +201,15 @@ def _sql_number(value: Any) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 2**53 else f"CAST('{value!r}' AS DOUBLE)"
 
 
-def _sql_column_checks(name: str, dtype: Any, points: Any, codes: tuple,
-                       quote: str = "`") -> tuple[str | None, str | None, str]:
+def _sql_column_checks(name: str, dtype: Any, points: Any, codes: tuple, quote: str = "`",
+                       nan: bool = True) -> tuple[str | None, str | None, str]:
     """One score column's checks as SQL conditions (those of :func:`_column_flags`, in the SQL
     that Spark and DuckDB share): a bad value (infinite or outside the declared points; None
-    when none can be), a declared missing code (None when none is declared) and a usable value."""
+    when none can be), a declared missing code (None when none is declared) and a usable value.
+    ``nan=False`` leaves out the NaN tests (see :func:`_sql_sums`)."""
     _refuse_dtype(dtype, name)
     x = _sql_name(name, quote)
-    null = f"({x} IS NULL OR isnan({x}))" if dtype.is_float() else f"{x} IS NULL"
+    null = f"({x} IS NULL OR isnan({x}))" if dtype.is_float() and nan else f"{x} IS NULL"
     code = " OR ".join(f"{x} = {_sql_number(c)}" for c in codes if not isinstance(c, str)) or None
     missing = f"({null} OR {code})" if code else null
     good = ([f"abs({x}) != CAST('Infinity' AS DOUBLE)"] if dtype.is_float() else []) + (
@@ -235,16 +236,33 @@ def _sql_sums(frame: Any, columns: list[str], declared: list, weights: str | Non
     compare every error with the pandas path's. A column whose mean lies more than
     √:data:`CENTRING_RATIO` standard deviations from its centring constant (``shift``; on Spark
     the declared midpoint, else 0) is summed again, centred at the means found. Returns the
-    table (row 0: every row's checks, row 1: the complete rows' sums) and the constants used."""
+    table (row 0: every row's checks, row 1: the complete rows' sums) and the constants used.
+
+    Float columns: the first pass leaves out the NaN tests (``isnan`` per column and row,
+    11-13 % of DuckDB's query at 10M rows). A NaN on a complete row makes a sum NaN, and a NaN
+    in a column with declared points or in the weights counts as a bad row (both engines order
+    NaN above every number); either way the exact pass runs, so the result is the same. Data
+    read from pandas or Parquet usually hold nulls, not NaN."""
+    types = frame.collect_schema()
+    if any(types[c].is_float() for c in [*columns, *([weights] if weights else [])]):
+        table, used, nan_seen = _sql_pass(frame, types, columns, declared, weights, shift, nan=False)
+        if not (nan_seen or table.get("_cx_bad", pd.Series([0.0])).iloc[0] > 0):
+            return table, used
+    return _sql_pass(frame, types, columns, declared, weights, shift, nan=True)[:2]
+
+
+def _sql_pass(frame: Any, types: Any, columns: list[str], declared: list, weights: str | None,
+              shift: list[float], nan: bool) -> tuple[pd.DataFrame, list, bool]:
+    """One pass of :func:`_sql_sums`; also whether a sum came back NaN."""
     import narwhals as nw
 
     native = nw.to_native(frame)
     spark = frame.implementation.is_spark_like()
     quote = "`" if spark else '"'
-    types = frame.collect_schema()
+    nan_seen = False
     checks, usable, bad = ["count(*) AS _cx_rows"], [], []
     for j, (col, (points, codes)) in enumerate(zip(columns, declared)):
-        wrong, code, ok = _sql_column_checks(col, types[col], points, codes, quote)
+        wrong, code, ok = _sql_column_checks(col, types[col], points, codes, quote, nan)
         checks += [f"count_if({code}) AS _cx{j}_code"] if code else []
         bad += [wrong] if wrong else []
         usable.append(ok)
@@ -253,8 +271,8 @@ def _sql_sums(frame: Any, columns: list[str], declared: list, weights: str | Non
         w, dtype = _sql_name(weights, quote), types[weights]
         if not dtype.is_numeric():
             raise CXDataError(f"weights column {weights!r} holds {dtype} values; weights must be numeric")
-        bad.append(f"{w} IS NULL OR isnan({w}) OR {w} < 0 OR abs({w}) = CAST('Infinity' AS DOUBLE)"
-                   if dtype.is_float() else f"{w} IS NULL OR {w} < 0")
+        bad.append(f"{w} IS NULL OR {'isnan(' + w + ') OR ' if nan else ''}{w} < 0 OR "
+                   f"abs({w}) = CAST('Infinity' AS DOUBLE)" if dtype.is_float() else f"{w} IS NULL OR {w} < 0")
         usable.append(f"{w} > 0")
         weight = f"CAST({w} AS DOUBLE)"
     if bad:  # one count of rows with any bad value: _validate_columns finds which, on bad input only
@@ -277,6 +295,7 @@ def _sql_sums(frame: Any, columns: list[str], declared: list, weights: str | Non
         else:
             out = native.project(", ".join(projection)).aggregate(", ".join(aggregates))
             row = dict(zip(out.columns, out.fetchall()[0]))
+        nan_seen = nan_seen or any(isinstance(v, float) and np.isnan(v) for v in row.values())  # (None: no rows)
         rows = _checks_and_sums(pd.DataFrame([row], dtype=float).fillna(0.0), terms)  # (over no rows: 0)
         table = rows if attempt == 0 else pd.concat([table.iloc[[0]], rows.iloc[[1]]], ignore_index=True)
         sw = float(rows["_cx_sw"].iloc[1])
@@ -288,7 +307,7 @@ def _sql_sums(frame: Any, columns: list[str], declared: list, weights: str | Non
         if not np.any(d * d > CENTRING_RATIO * np.maximum(ss / sw - d * d, 0.0)):
             break
         shift = [c + m for c, m in zip(shift, d)]
-    return table, shift
+    return table, shift, nan_seen
 
 
 def _rough_means(frame: Any, columns: list[str], declared: list | None = None, rows: int = 10_000) -> list[float]:
