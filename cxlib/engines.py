@@ -446,8 +446,6 @@ def _bad_values(data: Any, spec: dict, flag: str) -> np.ndarray:
 def _complete(table: pd.DataFrame, spec: dict, prefix: str = "_cx_") -> pd.DataFrame:
     """Fill in what the fast aggregation derives: the category counted by subtraction, the
     missing rows, and invalid values found from the minimum and maximum."""
-    if f"{prefix}valid" not in table:  # the correlation sums count bad rows only (_bad_row_checks, _sql_sums)
-        return table
     valid = table[f"{prefix}valid"]
     table[f"{prefix}missing"] = table["_cx_rows"] - valid
     if f"{prefix}min" in table:

@@ -30,7 +30,6 @@ from ..core.checks import show_values
 from ..engines import (
     _aggregate,
     _bad_values,
-    _complete,
     _count,
     _column_flags,
     _frame,
@@ -93,7 +92,7 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     frame = _frame(data)
     if frame.implementation.is_spark_like() or frame.implementation.is_duckdb():  # one SQL string
         table, shift = _sql_sums(frame, columns, declared, weights, _rough_means(frame, columns, declared))
-        return _cross_product_totals(data, table, columns, declared, weights, shift, per_row=True, raw=False)
+        return _cross_product_totals(data, table, columns, declared, weights, shift, raw=False)
     aggs, complete = _bad_row_checks(frame, columns, declared, weights)
     w = nw.col(weights) if weights else nw.lit(1.0)
     # Spark and DuckDB: above (_sql_sums). Other lazy engines: the same aggregation without
@@ -102,22 +101,22 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
     # by completeness 1.19-1.21x); polars: the checks, then the products over the filtered
     # complete rows (two in-memory scans beat a condition per product)
     frame = frame.with_columns(_cx_complete=complete)
-    per_row = frame.implementation.is_polars()
+    polars = frame.implementation.is_polars()
     # integer scores on polars: the raw products (a subtraction per row and use made the query
     # 1.7x the plain one), centred on their weighted means afterwards (below); the values are
     # exact and polars sums pairwise, so only the sums' rounding is amplified, by about
     # mean²/variance (7e-15 at 10M rows). Otherwise centred per row on rough means (DuckDB
     # sums in order: its raw sums were 1e-12 off at 10M rows, centred 5e-14)
     types = frame.collect_schema()
-    raw = per_row and all(types[c].is_integer() for c in columns)
+    raw = polars and all(types[c].is_integer() for c in columns)
     shift = [0.0] * len(columns) if raw else _rough_means(frame, columns, declared)
     if raw:
         z = [nw.col(c).cast(nw.Float64) for c in columns]
-    else:  # the centred columns in the projection, once per row (DuckDB repeated them in every product)
+    else:  # the centred columns in the projection, once per row, not in every product
         frame = frame.with_columns(**{f"_cx_z{i}": nw.col(c).cast(nw.Float64) - m
                                       for i, (c, m) in enumerate(zip(columns, shift))})
         z = [nw.col(f"_cx_z{i}") for i in range(len(columns))]
-    if per_row:
+    if polars:
         products = _product_sums(w, z)
         if not weights:
             products["_cx_sw"] = nw.len().cast(nw.Float64)
@@ -131,8 +130,8 @@ def cross_products(data: Any, columns: list[str], declared: list[tuple[Any, tupl
         products = _product_sums(ww, z)
         both = _aggregate(frame.with_columns(_cx_ww=nw.when(nw.col("_cx_complete")).then(w)), [],
                           {**aggs, "_cx_ncomplete": ww.count(), **products})
-        table, per_row = _checks_and_sums(both, list(products)), True
-    return _cross_product_totals(data, table, columns, declared, weights, shift, per_row=per_row, raw=raw)
+        table = _checks_and_sums(both, list(products))
+    return _cross_product_totals(data, table, columns, declared, weights, shift, raw=raw)
 
 
 def _product_sums(w: Any, z: list) -> dict[str, Any]:
@@ -154,17 +153,15 @@ def _checks_and_sums(both: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
 
 
 def _cross_product_totals(data: Any, table: pd.DataFrame, columns: list[str], declared: list,
-                          weights: str | None, shift: Any, *, per_row: bool, raw: bool) -> dict[str, Any]:
-    """:func:`cross_products`' result from the engine's small table: rows of checks and sums,
-    flagged by ``_cx_complete`` (``per_row``: the checks row counts every row, else the rows of
-    both flags add up); ``raw`` sums are centred here. Errors come from a second query."""
-    for j in range(len(columns)):
-        table = _complete(table, {"points": declared[j][0]}, prefix=f"_cx{j}_")
+                          weights: str | None, shift: Any, *, raw: bool) -> dict[str, Any]:
+    """:func:`cross_products`' result from the engine's small table: a row of checks over every
+    row and a row of sums over the complete rows, flagged by ``_cx_complete``; ``raw`` sums are
+    centred here. Errors come from a second query."""
     products = [c for c in table.columns if c.startswith("_cx_s")]
     full = table["_cx_complete"].fillna(False).astype(bool).to_numpy()
     checks = table.drop(columns=products + ["_cx_complete"]).sum(numeric_only=True)
     totals = pd.concat([checks, table.loc[full, products].sum()])
-    totals["_cx_rows"] = table.loc[~full, "_cx_rows"].sum() if per_row else totals["_cx_rows"]
+    totals["_cx_rows"] = table.loc[~full, "_cx_rows"].sum()
     totals["_cx_n"] = table.loc[full, "_cx_rows"].sum()
     if totals["_cx_n"] < 2 or any(totals[k] > 0 for k in totals.index if k.endswith("bad")):
         _validate_columns(data, columns, declared, weights)
