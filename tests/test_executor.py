@@ -160,13 +160,19 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch, capsys
     import cxlib.report.executors as ex
 
     monkeypatch.setattr(ex, "CONNECT_TIMEOUT", 1.0)
-    definition, data, _ = flaky_setup(tmp_path)
-    code = main(["report", "--quarter", "2026Q3", "--definition", str(definition), "--data", str(data),
-                 "--reports-dir", str(tmp_path / "reports"), "--quiet", "--executor", "dask",
-                 "--address", "tcp://127.0.0.1:1"])
-    err = capsys.readouterr().err
+    code, err = run_unreachable(tmp_path, capsys, "dask", "tcp://127.0.0.1:1")
     assert code == 2 and "cannot reach the Dask scheduler at 'tcp://127.0.0.1:1'" in err and "nothing was run" in err
     assert not list((tmp_path / "reports").rglob("*.ipynb"))
+
+
+def run_unreachable(tmp_path, capsys, executor: str, address: str) -> tuple[int, str]:
+    """`cx report` on a small batch with an executor whose cluster cannot be reached: the exit
+    code and what went to stderr."""
+    definition, data, _ = flaky_setup(tmp_path)
+    code = main(["report", "--quarter", "2026Q3", "--definition", str(definition), "--data", str(data),
+                 "--reports-dir", str(tmp_path / "reports"), "--quiet", "--executor", executor,
+                 "--address", address])
+    return code, capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("executor", "module", "extra"), [("dask", "distributed", "cluster"), ("ray", "ray", "ray")])

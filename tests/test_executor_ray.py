@@ -21,7 +21,7 @@ import pytest
 
 from cxlib.cli import _build_parser, _resume_command, main
 from cxlib.report.execute import run_report
-from tests.test_executor import flaky_setup, gone, sleepy_setup, when_b_sleeps
+from tests.test_executor import flaky_setup, gone, run_unreachable, sleepy_setup, when_b_sleeps
 
 ray = pytest.importorskip("ray")
 
@@ -181,10 +181,6 @@ def test_an_unreachable_ray_cluster_is_a_clear_error(tmp_path, monkeypatch, caps
     monkeypatch.setattr(ray, "is_initialized", lambda: False)
     monkeypatch.setattr(ray, "init", refuse)
     monkeypatch.setattr(ray, "shutdown", lambda: None)
-    definition, data, _ = flaky_setup(tmp_path)
-    code = main(["report", "--quarter", "2026Q3", "--definition", str(definition), "--data", str(data),
-                 "--reports-dir", str(tmp_path / "reports"), "--quiet", "--executor", "ray",
-                 "--address", "ray://127.0.0.1:1"])
-    err = capsys.readouterr().err
+    code, err = run_unreachable(tmp_path, capsys, "ray", "ray://127.0.0.1:1")
     assert code == 2 and "cannot reach the Ray cluster at 'ray://127.0.0.1:1'" in err and "nothing was run" in err
     assert not list((tmp_path / "reports").rglob("*.ipynb"))
