@@ -2,17 +2,21 @@
 
 :func:`cross_products` is the engine path of :func:`cxlib.weighted_correlation`: one
 aggregation gives n, Σw, Σw·(z−c) and Σw·(z−c)(z−c)ᵀ over the complete rows of the columns,
-with the input checks in the same scan (one count of rows with any bad value or weight, each
-column's declared codes); only on bad input does a second query find which column and value
-(:func:`_validate_columns`, the pandas path's messages word for word).
+with the input checks in the same scan or (DuckDB) a scan of their own: one count of rows
+with any bad value or weight, and each column's declared codes. Only on bad input does a
+second query find which column and value (:func:`_validate_columns`, the pandas path's
+messages word for word).
 
-How each engine runs it (``benchmarks/README.md``, sessions 5-6):
+How each engine runs it (``benchmarks/README.md``, sessions 5-7):
 
-- **Spark and DuckDB**: one SQL string (:func:`_sql_sums`; Spark's ``selectExpr``, DuckDB's
-  ``project``/``aggregate``), not narwhals expressions: on Spark each of those is a call into
-  the JVM (about 1,600 for seven columns, as long as the query at 2M rows), on DuckDB 0.05 s
-  of Python per call. The weight is null on incomplete rows, so their products are skipped
-  by ``sum`` without a condition per product or a grouping key.
+- **Spark and DuckDB**: SQL strings (:func:`_sql_sums`; Spark's ``selectExpr``, DuckDB's
+  ``filter``/``project``/``aggregate``), not narwhals expressions: on Spark each of those is
+  a call into the JVM (about 1,600 for seven columns, as long as the query at 2M rows), on
+  DuckDB 0.05 s of Python per call. Spark: one job, the weight null on incomplete rows so
+  that their products are skipped by ``sum`` without a condition per product or a grouping
+  key. DuckDB: the checks, then the sums over the complete rows (``where``), as the
+  hand-written query does (a scan costs DuckDB little; a condition per row in the sums'
+  projection cost it 10-25 % of its CPU time).
 - **polars**: the checks, then the products over the filtered complete rows; integer
   columns summed raw and centred afterwards (polars sums pairwise).
 - **other lazy engines** narwhals wraps (Dask): the same aggregation without keys as narwhals
@@ -217,15 +221,19 @@ def _sql_column_checks(name: str, dtype: Any, points: Any, codes: tuple, quote: 
 
 def _sql_sums(frame: Any, columns: list[str], declared: list, weights: str | None,
               shift: list[float]) -> tuple[pd.DataFrame, list]:
-    """The checks and cross-product sums on Spark or DuckDB in one aggregation without keys,
-    written as one SQL string (Spark's ``selectExpr``, DuckDB's ``project``/``aggregate``).
+    """The checks and cross-product sums on Spark or DuckDB, aggregations without keys written
+    as SQL strings (Spark's ``selectExpr``, DuckDB's ``filter``/``project``/``aggregate``).
 
     Built through narwhals, the same query cost Spark about 1,600 calls into the JVM, as long
     as running it at 2M rows, and DuckDB 0.05 s of Python per call (``benchmarks/README.md``).
-    The weight is null where the row is incomplete (a column of the projection, once per row),
-    and so is each product of the row, which ``sum`` skips: this runs like the hand-written
-    query's ``where`` (a condition per product: 1.3-1.7x its CPU time on Spark; keyed on
-    completeness, Spark's hash aggregation of 30-odd sums: about 2x, DuckDB's 1.2x). The checks
+    On Spark the checks and sums are one aggregation (a job has a fixed cost): the weight is
+    null where the row is incomplete (a column of the projection, once per row), and so is
+    each product of the row, which ``sum`` skips: this runs like the hand-written query's
+    ``where`` (a condition per product: 1.3-1.7x its CPU time on Spark; keyed on completeness,
+    Spark's hash aggregation of 30-odd sums: about 2x). On DuckDB the checks are a query of
+    their own (4-8 ms at 10M rows) and the sums run over ``where`` the row is complete, like
+    the hand-written query (the null weight in one query: 1.2-1.4x its CPU time, this
+    1.0-1.15x; ``benchmarks/README.md``); on bad input the sums are not computed. The checks
     are those of :func:`_column_flags` and :func:`_weight_checks`, as one count of rows with any
     bad value or weight and each column's count of declared codes (per-column counts and
     extremes were 22 more sums for seven columns, 10-15 % of the query's time on Spark, half
@@ -281,29 +289,38 @@ def _sql_pass(frame: Any, types: Any, columns: list[str], declared: list, weight
         products.append(f"sum(_cx_ww * _cx_z{i}) AS _cx_s{i}")
         products += [f"sum(_cx_ww * _cx_z{i} * _cx_z{j}) AS _cx_s{i}_{j}" for j in range(i, q)]
     terms = [p.rsplit(" AS ", 1)[1] for p in products[1:]]
-    table = pd.DataFrame()
+    checked: dict = {}
+    if not spark:  # DuckDB: the checks, then the sums over the complete rows (`where`), see above
+        out = native.aggregate(", ".join(checks))
+        checked = {k: float(v) for k, v in zip(out.columns, out.fetchall()[0])}
+        if not nan and checked.get("_cx_bad", 0.0) > 0:  # the exact pass checks again and reports
+            return pd.DataFrame([{**checked, "_cx_complete": False}]), shift, True
     for attempt in range(2):
-        projection = ["*", f"CASE WHEN {complete} THEN {weight} END AS _cx_ww",
-                      *[f"CAST({_sql_name(c, quote)} AS DOUBLE) - {_sql_number(m)} AS _cx_z{i}"
-                        for i, (c, m) in enumerate(zip(columns, shift))]]
-        aggregates = [*(checks if attempt == 0 else []), *products]
+        centred = [f"CAST({_sql_name(c, quote)} AS DOUBLE) - {_sql_number(m)} AS _cx_z{i}"
+                   for i, (c, m) in enumerate(zip(columns, shift))]
         if spark:
-            row = native.selectExpr(*projection).selectExpr(*aggregates).collect()[0].asDict()
+            projection = ["*", f"CASE WHEN {complete} THEN {weight} END AS _cx_ww", *centred]
+            row = native.selectExpr(*projection).selectExpr(*(checks if attempt == 0 else []), *products
+                                                            ).collect()[0].asDict()
         else:
-            out = native.project(", ".join(projection)).aggregate(", ".join(aggregates))
+            out = native.filter(complete).project(", ".join(["*", f"{weight} AS _cx_ww", *centred]))
+            out = out.aggregate(", ".join(products))
             row = dict(zip(out.columns, out.fetchall()[0]))
-        nan_seen = nan_seen or any(isinstance(v, float) and np.isnan(v) for v in row.values())  # (None: no rows)
-        rows = _checks_and_sums(pd.DataFrame([row], dtype=float).fillna(0.0), terms)  # (over no rows: 0)
-        table = rows if attempt == 0 else pd.concat([table.iloc[[0]], rows.iloc[[1]]], ignore_index=True)
-        sw = float(rows["_cx_sw"].iloc[1])
-        s1 = rows[[f"_cx_s{i}" for i in range(q)]].to_numpy()[1]
-        ss = rows[[f"_cx_s{i}_{i}" for i in range(q)]].to_numpy()[1]
+        nan_seen = nan_seen or any(isinstance(v, float) and np.isnan(v) for v in row.values())
+        row = {k: 0.0 if v is None or np.isnan(v) else float(v) for k, v in row.items()}  # (over no rows: None)
+        if attempt == 0:
+            checked = checked or {k: v for k, v in row.items() if k not in terms and k != "_cx_ncomplete"}
+        sums = {**{k: row[k] for k in terms}, "_cx_rows": row["_cx_ncomplete"]}
+        sw = sums["_cx_sw"]
+        s1 = np.array([sums[f"_cx_s{i}"] for i in range(q)])
+        ss = np.array([sums[f"_cx_s{i}_{i}"] for i in range(q)])
         if attempt == 1 or not (sw > 0 and np.isfinite(s1).all() and np.isfinite(ss).all()):
             break  # (bad values are reported from the checks)
         d = s1 / sw
         if not np.any(d * d > CENTRING_RATIO * np.maximum(ss / sw - d * d, 0.0)):
             break
         shift = [c + m for c, m in zip(shift, d)]
+    table = pd.DataFrame([{**checked, "_cx_complete": False}, {**sums, "_cx_complete": True}])
     return table, shift, nan_seen
 
 
@@ -317,7 +334,13 @@ def _rough_means(frame: Any, columns: list[str], declared: list | None = None, r
     mids = [None if d is None or d[0] is None else (d[0][0] + d[0][1]) / 2 for d in (declared or [None] * len(columns))]
     need = [c for c, m in zip(columns, mids) if m is None]
     means: dict[str, float] = {c: 0.0 for c in need}
-    if need and not frame.implementation.is_spark_like():
+    if need and frame.implementation.is_duckdb():  # one small SQL query (narwhals' head + to_pandas: 2x)
+        out = nw.to_native(frame).limit(rows).aggregate(
+            ", ".join(f"avg(CASE WHEN isfinite({x}) THEN {x} END)"
+                      for x in (f"CAST({_sql_name(c, chr(34))} AS DOUBLE)" for c in need)))
+        values = pd.Series([np.nan if v is None else float(v) for v in out.fetchall()[0]], index=need)
+        means = {c: float(values[c]) if np.isfinite(values[c]) else 0.0 for c in need}
+    elif need and not frame.implementation.is_spark_like():
         out = frame.select(*[nw.col(c).cast(nw.Float64) for c in need]).head(rows)
         if isinstance(out, nw.LazyFrame):
             out = out.collect()
