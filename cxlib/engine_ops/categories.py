@@ -184,11 +184,20 @@ def _quote(name: str) -> str:
 
 
 def layout(long: pd.DataFrame, cat: np.ndarray, spec: dict, by_cols: list[str]) -> pd.DataFrame:
-    """One row per group from the rows per (group, category) of :func:`category_table`."""
+    """One row per group from the rows per (group, category) of :func:`category_table`
+    (groups in order of first appearance; numpy on a few hundred rows: pandas' grouping
+    cost about 3 ms a call, a tenth of polars' query at 1M rows)."""
     if by_cols:
-        gid = long.groupby(by_cols, dropna=False, sort=False, observed=True).ngroup().to_numpy()
-        first = np.unique(gid, return_index=True)[1]
-        keys = long.loc[long.index[first], by_cols].reset_index(drop=True)
+        combined = np.zeros(len(long), dtype=np.int64)
+        for col in by_cols:  # each key's codes (a missing key is a value of its own), combined
+            codes, uniques = pd.factorize(long[col], use_na_sentinel=False)
+            combined = combined * (len(uniques) + 1) + codes
+        _, first, gid = np.unique(combined, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")  # group numbers in order of first appearance
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        gid = rank[gid.ravel()]
+        keys = long[by_cols].iloc[first[order]].reset_index(drop=True)
     else:
         gid, keys = np.zeros(len(long), dtype=np.int64), pd.DataFrame(index=range(1))
     groups = len(keys)
@@ -196,8 +205,10 @@ def layout(long: pd.DataFrame, cat: np.ndarray, spec: dict, by_cols: list[str]) 
 
     def total(column: str, cats: tuple | None = None, largest: bool = False) -> np.ndarray:
         sel = slice(None) if cats is None else np.isin(cat, cats)
-        acc = np.full(groups, np.nan) if largest else np.zeros(groups)
-        (np.fmax if largest else np.add).at(acc, gid[sel], columns[column][sel])
+        if not largest:
+            return np.bincount(gid[sel], weights=columns[column][sel], minlength=groups)
+        acc = np.full(groups, np.nan)
+        np.fmax.at(acc, gid[sel], columns[column][sel])
         return acc
 
     scores = (0, 1, 2) if spec["kind"] == "nps" else (0, 1)
