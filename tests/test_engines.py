@@ -396,6 +396,56 @@ def test_correlation_errors_equal_pandas_word_for_word_on_every_engine(backend):
             correlation_call(CORRELATION_BACKENDS[backend](frame))
         assert str(got.value) == str(expected.value), frame.to_dict("list")
 
+
+class _RelationSpy:
+    """A DuckDB relation that records which of its methods the correlation calls."""
+
+    def __init__(self, rel, calls):
+        self._rel, self._calls = rel, calls
+
+    def __getattr__(self, name):
+        attr = getattr(self._rel, name)
+        if name not in ("filter", "project", "aggregate"):
+            return attr
+        def call(*args, **kwargs):  # noqa: E306
+            self._calls.append(name)
+            return _RelationSpy(attr(*args, **kwargs), self._calls)
+        return call
+
+
+def test_duckdb_correlation_checks_a_weights_only_table_in_a_query_of_its_own(monkeypatch):
+    """Integer scores without declared points or codes: the checks read only the weights, so
+    DuckDB runs them first and the sums over the complete rows (`filter`); with score checks,
+    one query. Both give the pandas result, and the same errors on bad weights."""
+    import narwhals as nw
+
+    calls: list[str] = []
+    real = nw.to_native
+    monkeypatch.setattr(nw, "to_native", lambda x, *a, **k: (
+        _RelationSpy(real(x, *a, **k), calls) if isinstance(real(x, *a, **k), duckdb.DuckDBPyRelation)
+        else real(x, *a, **k)))
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"y": pd.array(rng.integers(0, 11, 300), dtype="Int64"), "x": rng.integers(1, 6, 300),
+                       "w": rng.uniform(0.2, 3, 300)})
+    df.loc[[4, 9], "y"] = pd.NA
+    for kwargs, split in ((dict(weights="w"), True), (dict(), True), (dict(weights="w", scale={"x": (1, 5)}), False)):
+        calls.clear()
+        expected = cx.weighted_correlation(df, outcome="y", drivers=["x"], **kwargs)
+        got = cx.weighted_correlation(BACKENDS["duckdb"](df), outcome="y", drivers=["x"], **kwargs)
+        assert (got.n, got.sum_weights) == (expected.n, pytest.approx(expected.sum_weights, rel=1e-14))
+        assert np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
+        assert ("filter" in calls) == split, (kwargs, calls)
+    for w in ([-2.0], [np.nan], [np.inf], None):
+        bad = df.assign(w=0.0) if w is None else df.assign(w=df["w"].where(df.index != 7, w[0]))
+        with pytest.raises(cx.CXDataError) as expected:
+            cx.weighted_correlation(bad, outcome="y", drivers=["x"], weights="w")
+        calls.clear()
+        with pytest.raises(cx.CXDataError) as got:
+            cx.weighted_correlation(BACKENDS["duckdb"](bad), outcome="y", drivers=["x"], weights="w")
+        assert str(got.value) == str(expected.value)
+        assert "filter" not in calls or w is None, calls  # bad weights: no sums computed
+
+
 def test_duckdb_falls_back_to_categories_when_a_score_has_many_values(monkeypatch):
     """Above VALUE_GROUPS (group, value) rows DuckDB classifies each row in the engine
     instead: the same statistics."""

@@ -2,10 +2,10 @@
 
 :func:`cross_products` is the engine path of :func:`cxlib.weighted_correlation`: one
 aggregation gives n, Σw, Σw·(z−c) and Σw·(z−c)(z−c)ᵀ over the complete rows of the columns,
-with the input checks in the same scan or (DuckDB) a scan of their own: one count of rows
-with any bad value or weight, and each column's declared codes. Only on bad input does a
-second query find which column and value (:func:`_validate_columns`, the pandas path's
-messages word for word).
+with the input checks in the same scan (or, on DuckDB when they read only the weights, a
+scan of their own): one count of rows with any bad value or weight, and each column's
+declared codes. Only on bad input does a second query find which column and value
+(:func:`_validate_columns`, the pandas path's messages word for word).
 
 How each engine runs it (``benchmarks/README.md``, sessions 5-7):
 
@@ -14,9 +14,11 @@ How each engine runs it (``benchmarks/README.md``, sessions 5-7):
   a call into the JVM (about 1,600 for seven columns, as long as the query at 2M rows), on
   DuckDB 0.05 s of Python per call. Spark: one job, the weight null on incomplete rows so
   that their products are skipped by ``sum`` without a condition per product or a grouping
-  key. DuckDB: the checks, then the sums over the complete rows (``where``), as the
-  hand-written query does (a scan costs DuckDB little; a condition per row in the sums'
-  projection cost it 10-25 % of its CPU time).
+  key. DuckDB, when the checks read no score column (no declared points or codes, integer
+  scores): the checks, then the sums over the complete rows (``where``), as the
+  hand-written query does (a condition per row in the sums' projection cost it 10-25 % of
+  its CPU time, a scan of the weights 4-8 ms at 10M rows); otherwise one query, as Spark
+  (a second scan of every column cost more than the condition).
 - **polars**: the checks, then the products over the filtered complete rows; integer
   columns summed raw and centred afterwards (polars sums pairwise).
 - **other lazy engines** narwhals wraps (Dask): the same aggregation without keys as narwhals
@@ -230,10 +232,13 @@ def _sql_sums(frame: Any, columns: list[str], declared: list, weights: str | Non
     null where the row is incomplete (a column of the projection, once per row), and so is
     each product of the row, which ``sum`` skips: this runs like the hand-written query's
     ``where`` (a condition per product: 1.3-1.7x its CPU time on Spark; keyed on completeness,
-    Spark's hash aggregation of 30-odd sums: about 2x). On DuckDB the checks are a query of
-    their own (4-8 ms at 10M rows) and the sums run over ``where`` the row is complete, like
-    the hand-written query (the null weight in one query: 1.2-1.4x its CPU time, this
-    1.0-1.15x; ``benchmarks/README.md``); on bad input the sums are not computed. The checks
+    Spark's hash aggregation of 30-odd sums: about 2x). DuckDB does the same unless the checks
+    read no score column (only the weights: no declared points or codes, integer scores);
+    then the checks are a query of their own (4-8 ms at 10M rows) and the sums run over
+    ``where`` the row is complete, like the hand-written query (the null weight in one query:
+    1.2-1.4x its CPU time, this 1.0-1.15x), and on bad input the sums are not computed. With
+    score checks (a study's scales on Parquet at 20M rows) the second scan cost more than
+    it saved: 0.87 s against 0.77 s (``benchmarks/README.md``). The checks
     are those of :func:`_column_flags` and :func:`_weight_checks`, as one count of rows with any
     bad value or weight and each column's count of declared codes (per-column counts and
     extremes were 22 more sums for seven columns, 10-15 % of the query's time on Spark, half
@@ -280,6 +285,9 @@ def _sql_pass(frame: Any, types: Any, columns: list[str], declared: list, weight
                    f"abs({w}) = CAST('Infinity' AS DOUBLE)" if dtype.is_float() else f"{w} IS NULL OR {w} < 0")
         usable.append(f"{w} > 0")
         weight = f"CAST({w} AS DOUBLE)"
+    # DuckDB, when the checks read no score column (only the weights): the checks, then the
+    # sums over the complete rows (`where`); else one query, as on Spark (see _sql_sums)
+    split = not spark and len(checks) == 1 and len(bad) == (1 if weights else 0)
     if bad:  # one count of rows with any bad value: _validate_columns finds which, on bad input only
         checks.append(f"count_if({' OR '.join(f'({b})' for b in bad)}) AS _cx_bad")
     complete = " AND ".join(f"({u})" for u in usable)
@@ -290,21 +298,25 @@ def _sql_pass(frame: Any, types: Any, columns: list[str], declared: list, weight
         products += [f"sum(_cx_ww * _cx_z{i} * _cx_z{j}) AS _cx_s{i}_{j}" for j in range(i, q)]
     terms = [p.rsplit(" AS ", 1)[1] for p in products[1:]]
     checked: dict = {}
-    if not spark:  # DuckDB: the checks, then the sums over the complete rows (`where`), see above
+    if split:
         out = native.aggregate(", ".join(checks))
         checked = {k: float(v) for k, v in zip(out.columns, out.fetchall()[0])}
-        if not nan and checked.get("_cx_bad", 0.0) > 0:  # the exact pass checks again and reports
-            return pd.DataFrame([{**checked, "_cx_complete": False}]), shift, True
+        if checked.get("_cx_bad", 0.0) > 0:  # bad input: no sums (the exact pass checks again,
+            if not nan:                      # then _validate_columns reports)
+                return pd.DataFrame([{**checked, "_cx_complete": False}]), shift, True
+            none = {**{k: 0.0 for k in terms}, "_cx_rows": 0.0, "_cx_complete": True}
+            return pd.DataFrame([{**checked, "_cx_complete": False}, none]), shift, False
     for attempt in range(2):
         centred = [f"CAST({_sql_name(c, quote)} AS DOUBLE) - {_sql_number(m)} AS _cx_z{i}"
                    for i, (c, m) in enumerate(zip(columns, shift))]
+        aggregates = [*(checks if attempt == 0 and not split else []), *products]
         if spark:
             projection = ["*", f"CASE WHEN {complete} THEN {weight} END AS _cx_ww", *centred]
-            row = native.selectExpr(*projection).selectExpr(*(checks if attempt == 0 else []), *products
-                                                            ).collect()[0].asDict()
+            row = native.selectExpr(*projection).selectExpr(*aggregates).collect()[0].asDict()
         else:
-            out = native.filter(complete).project(", ".join(["*", f"{weight} AS _cx_ww", *centred]))
-            out = out.aggregate(", ".join(products))
+            rel = native.filter(complete).project(", ".join(["*", f"{weight} AS _cx_ww", *centred])) if split else \
+                native.project(", ".join(["*", f"CASE WHEN {complete} THEN {weight} END AS _cx_ww", *centred]))
+            out = rel.aggregate(", ".join(aggregates))
             row = dict(zip(out.columns, out.fetchall()[0]))
         nan_seen = nan_seen or any(isinstance(v, float) and np.isnan(v) for v in row.values())
         row = {k: 0.0 if v is None or np.isnan(v) else float(v) for k, v in row.items()}  # (over no rows: None)
