@@ -413,10 +413,18 @@ class _RelationSpy:
         return call
 
 
+def _stored(df):
+    con = duckdb.connect()
+    con.register("src", pa.Table.from_pandas(df, preserve_index=False))
+    con.execute("create table answers as select * from src")
+    return con.table("answers")
+
+
 def test_duckdb_correlation_checks_a_weights_only_table_in_a_query_of_its_own(monkeypatch):
-    """Integer scores without declared points or codes: the checks read only the weights, so
-    DuckDB runs them first and the sums over the complete rows (`filter`); with score checks,
-    one query. Both give the pandas result, and the same errors on bad weights."""
+    """A stored DuckDB table with integer scores without declared points or codes: the checks
+    read only the weights, so DuckDB runs them first and the sums over the complete rows
+    (`filter`); with score checks, or on a relation derived from others (a study's, an arrow
+    table's), one query. All give the pandas result, and the same errors on bad weights."""
     import narwhals as nw
 
     calls: list[str] = []
@@ -428,10 +436,12 @@ def test_duckdb_correlation_checks_a_weights_only_table_in_a_query_of_its_own(mo
     df = pd.DataFrame({"y": pd.array(rng.integers(0, 11, 300), dtype="Int64"), "x": rng.integers(1, 6, 300),
                        "w": rng.uniform(0.2, 3, 300)})
     df.loc[[4, 9], "y"] = pd.NA
-    for kwargs, split in ((dict(weights="w"), True), (dict(), True), (dict(weights="w", scale={"x": (1, 5)}), False)):
+    for kwargs, table, split in ((dict(weights="w"), _stored, True), (dict(), _stored, True),
+                                 (dict(weights="w", scale={"x": (1, 5)}), _stored, False),
+                                 (dict(weights="w"), BACKENDS["duckdb"], False)):
         calls.clear()
         expected = cx.weighted_correlation(df, outcome="y", drivers=["x"], **kwargs)
-        got = cx.weighted_correlation(BACKENDS["duckdb"](df), outcome="y", drivers=["x"], **kwargs)
+        got = cx.weighted_correlation(table(df), outcome="y", drivers=["x"], **kwargs)
         assert (got.n, got.sum_weights) == (expected.n, pytest.approx(expected.sum_weights, rel=1e-14))
         assert np.allclose(got.corr, expected.corr, rtol=0, atol=1e-12)
         assert ("filter" in calls) == split, (kwargs, calls)
@@ -441,7 +451,7 @@ def test_duckdb_correlation_checks_a_weights_only_table_in_a_query_of_its_own(mo
             cx.weighted_correlation(bad, outcome="y", drivers=["x"], weights="w")
         calls.clear()
         with pytest.raises(cx.CXDataError) as got:
-            cx.weighted_correlation(BACKENDS["duckdb"](bad), outcome="y", drivers=["x"], weights="w")
+            cx.weighted_correlation(_stored(bad), outcome="y", drivers=["x"], weights="w")
         assert str(got.value) == str(expected.value)
         assert "filter" not in calls or w is None, calls  # bad weights: no sums computed
 

@@ -2,9 +2,9 @@
 
 :func:`cross_products` is the engine path of :func:`cxlib.weighted_correlation`: one
 aggregation gives n, Σw, Σw·(z−c) and Σw·(z−c)(z−c)ᵀ over the complete rows of the columns,
-with the input checks in the same scan (or, on DuckDB when they read only the weights, a
-scan of their own): one count of rows with any bad value or weight, and each column's
-declared codes. Only on bad input does a second query find which column and value
+with the input checks in the same scan (or, on a stored DuckDB table when they read only
+the weights, a scan of their own): one count of rows with any bad value or weight, and
+each column's declared codes. Only on bad input does a second query find which column and value
 (:func:`_validate_columns`, the pandas path's messages word for word).
 
 How each engine runs it (``benchmarks/README.md``, sessions 5-7):
@@ -14,11 +14,12 @@ How each engine runs it (``benchmarks/README.md``, sessions 5-7):
   a call into the JVM (about 1,600 for seven columns, as long as the query at 2M rows), on
   DuckDB 0.05 s of Python per call. Spark: one job, the weight null on incomplete rows so
   that their products are skipped by ``sum`` without a condition per product or a grouping
-  key. DuckDB, when the checks read no score column (no declared points or codes, integer
-  scores): the checks, then the sums over the complete rows (``where``), as the
-  hand-written query does (a condition per row in the sums' projection cost it 10-25 % of
-  its CPU time, a scan of the weights 4-8 ms at 10M rows); otherwise one query, as Spark
-  (a second scan of every column cost more than the condition).
+  key. DuckDB does the same, except on a stored table whose checks read no score column
+  (integer scores without declared points or codes): there the checks come first (a scan
+  of the weights, 4 ms at 10M rows) and the sums run over the complete rows (``where``),
+  as the hand-written query does; the null weight cost 10-25 % more CPU. On a derived
+  relation (a study's, with its filters and codes as NULL) the second scan evaluates those
+  again (94 ms at 20M rows), as much as it saves or more.
 - **polars**: the checks, then the products over the filtered complete rows; integer
   columns summed raw and centred afterwards (polars sums pairwise).
 - **other lazy engines** narwhals wraps (Dask): the same aggregation without keys as narwhals
@@ -232,16 +233,17 @@ def _sql_sums(frame: Any, columns: list[str], declared: list, weights: str | Non
     null where the row is incomplete (a column of the projection, once per row), and so is
     each product of the row, which ``sum`` skips: this runs like the hand-written query's
     ``where`` (a condition per product: 1.3-1.7x its CPU time on Spark; keyed on completeness,
-    Spark's hash aggregation of 30-odd sums: about 2x). DuckDB does the same unless the checks
-    read no score column (only the weights: no declared points or codes, integer scores);
-    then the checks are a query of their own (4-8 ms at 10M rows) and the sums run over
-    ``where`` the row is complete, like the hand-written query (the null weight in one query:
-    1.2-1.4x its CPU time, this 1.0-1.15x), and on bad input the sums are not computed. With
-    score checks (a study's scales on Parquet at 20M rows) the second scan cost more than
-    it saved: 0.87 s against 0.77 s (``benchmarks/README.md``). The checks
-    are those of :func:`_column_flags` and :func:`_weight_checks`, as one count of rows with any
-    bad value or weight and each column's count of declared codes (per-column counts and
-    extremes were 22 more sums for seven columns, 10-15 % of the query's time on Spark, half
+    Spark's hash aggregation of 30-odd sums: about 2x). DuckDB does the same, except on a
+    stored table (``TABLE_RELATION``) whose checks read only the weights (no declared points
+    or codes, integer scores): then the checks are a query of their own (4 ms at 10M rows)
+    and the sums run over ``where`` the row is complete, like the hand-written query (at 10M
+    rows 1.04-1.22x its time, one query 1.20-1.51x), and on bad input the sums are not
+    computed. On a relation derived from others (a study's Parquet folder, with its filter
+    and codes as NULL) the checks' scan evaluates those again (94 ms at 20M rows), as much
+    as it saves or more (``benchmarks/README.md``). The checks are those of
+    :func:`_column_flags` and :func:`_weight_checks`, as one count of rows with any bad value
+    or weight and each column's count of declared codes (per-column counts and extremes were
+    22 more sums for seven columns, 10-15 % of the query's time on Spark, half
     of it on DuckDB); on bad input :func:`_validate_columns` finds which column, and the tests
     compare every error with the pandas path's. A column whose mean lies more than
     √:data:`CENTRING_RATIO` standard deviations from its centring constant (``shift``; on Spark
@@ -285,9 +287,10 @@ def _sql_pass(frame: Any, types: Any, columns: list[str], declared: list, weight
                    f"abs({w}) = CAST('Infinity' AS DOUBLE)" if dtype.is_float() else f"{w} IS NULL OR {w} < 0")
         usable.append(f"{w} > 0")
         weight = f"CAST({w} AS DOUBLE)"
-    # DuckDB, when the checks read no score column (only the weights): the checks, then the
-    # sums over the complete rows (`where`); else one query, as on Spark (see _sql_sums)
-    split = not spark and len(checks) == 1 and len(bad) == (1 if weights else 0)
+    # a stored DuckDB table whose checks read no score column (only the weights): the checks,
+    # then the sums over the complete rows (`where`); else one query, as on Spark (_sql_sums)
+    split = (not spark and getattr(native, "type", "") == "TABLE_RELATION" and len(checks) == 1
+             and len(bad) == (1 if weights else 0))
     if bad:  # one count of rows with any bad value: _validate_columns finds which, on bad input only
         checks.append(f"count_if({' OR '.join(f'({b})' for b in bad)}) AS _cx_bad")
     complete = " AND ".join(f"({u})" for u in usable)
