@@ -108,7 +108,8 @@ def category_table(frame: Any, spec: dict, by_cols: list[str]) -> pd.DataFrame:
                      nw.col(w).max().alias("_cx_wmax")]
         out = frame.with_columns(category(frame, spec).alias(key)).group_by([*by_cols, key]).agg(*aggs)
         long = (out.collect() if isinstance(out, nw.LazyFrame) else out).to_pandas()
-        long["_cx_wbad"] = long["_cx_rows"] * (long[key] == _CAT_WEIGHT)
+        if w:
+            long["_cx_wbad"] = long["_cx_rows"] * (long[key] == _CAT_WEIGHT)
     return layout(long, long[key].to_numpy(dtype=np.int64), spec, by_cols)
 
 
@@ -197,10 +198,10 @@ def layout(long: pd.DataFrame, cat: np.ndarray, spec: dict, by_cols: list[str]) 
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
         gid = rank[gid.ravel()]
-        keys = long[by_cols].iloc[first[order]].reset_index(drop=True)
+        keys = {c: long[c].take(first[order]).reset_index(drop=True) for c in by_cols}
     else:
-        gid, keys = np.zeros(len(long), dtype=np.int64), pd.DataFrame(index=range(1))
-    groups = len(keys)
+        gid, keys = np.zeros(len(long), dtype=np.int64), {}
+    groups = (int(gid.max()) + 1 if len(gid) else 0) if by_cols else 1
     columns = {c: long[c].to_numpy(dtype=np.float64) for c in long.columns if c.startswith("_cx_")}
 
     def total(column: str, cats: tuple | None = None, largest: bool = False) -> np.ndarray:
@@ -226,4 +227,4 @@ def layout(long: pd.DataFrame, cat: np.ndarray, spec: dict, by_cols: list[str]) 
         # weights are finite and >= 0 once checked, so a positive sum means a positive weight
         out["_cx_w_scored"] = (sum(out[f"_cx_c{k}_w"] for k in scores) > 0).astype(float)
         out["_cx_wmax"] = total("_cx_wmax", largest=True)
-    return pd.concat([keys, pd.DataFrame(out)], axis=1)
+    return pd.DataFrame({**keys, **out})
