@@ -549,11 +549,13 @@ def grouped_statistics(data: Any, metric: str, by_cols: list[str], kwargs: dict)
     keep = table[by_cols].notna().all(axis=1).to_numpy()
     if not keep.any():
         raise CXDataError(f"`by`={by_cols!r}: every row has a missing group key")
-    table = table.loc[keep].sort_values(by_cols, kind="stable").reset_index(drop=True)
+    if not keep.all():
+        table = table.loc[keep]
+    # each key's level index from its sorted codes, the groups sorted by them (numpy on a few
+    # hundred rows: pandas' sort_values and get_indexer cost more than polars' query at 1M rows)
+    codes = [pd.factorize(table[col], sort=True)[0] for col in by_cols]
+    order = np.lexsort(codes[::-1])
+    table = table.take(order).reset_index(drop=True)
     st = _to_stats(table, spec, wmax)
-    keys, idx = {}, []
-    for col in by_cols:
-        levels = pd.Index(pd.unique(table[col])).sort_values()
-        keys[col] = pd.Index(table[col])
-        idx.append(levels.get_indexer(table[col]))
-    return _prepared(spec), st, keys, tuple(idx)
+    keys = {col: pd.Index(table[col]) for col in by_cols}
+    return _prepared(spec), st, keys, tuple(c[order] for c in codes)
