@@ -4,8 +4,8 @@
 aggregation gives n, Σw, Σw·(z−c) and Σw·(z−c)(z−c)ᵀ over the complete rows of the columns,
 with the input checks in the same scan (or, on a stored DuckDB table when they read only
 the weights, a scan of their own): one count of rows with any bad value or weight, and
-each column's declared codes. Only on bad input does a second query find which column and value
-(:func:`_validate_columns`, the pandas path's messages word for word).
+each column's declared codes. Only on bad input does a second query find which column and
+value (:func:`_validate_columns`, the pandas path's messages word for word).
 
 How each engine runs it (``benchmarks/README.md``, sessions 5-7):
 
@@ -353,8 +353,7 @@ def _rough_means(frame: Any, columns: list[str], declared: list | None = None, r
         out = nw.to_native(frame).limit(rows).aggregate(
             ", ".join(f"avg(CASE WHEN isfinite({x}) THEN {x} END)"
                       for x in (f"CAST({_sql_name(c, chr(34))} AS DOUBLE)" for c in need)))
-        values = pd.Series([np.nan if v is None else float(v) for v in out.fetchall()[0]], index=need)
-        means = {c: float(values[c]) if np.isfinite(values[c]) else 0.0 for c in need}
+        means = {c: float(v) if v is not None and np.isfinite(v) else 0.0 for c, v in zip(need, out.fetchall()[0])}
     elif need and not frame.implementation.is_spark_like():
         out = frame.select(*[nw.col(c).cast(nw.Float64) for c in need]).head(rows)
         if isinstance(out, nw.LazyFrame):
