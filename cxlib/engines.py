@@ -39,7 +39,7 @@ category instead of one conditional sum per category and check
 (:mod:`cxlib.engine_ops.categories`); polars sums integer columns' cross-products raw and
 centres them afterwards; the checks share the one scan, and only bad input costs a second
 query (for the message). The correlation's cross-product sums are in
-:mod:`cxlib.engine_ops.cross_products` (one SQL string on Spark and DuckDB).
+:mod:`cxlib.engine_ops.cross_products` (SQL strings on Spark and DuckDB).
 """
 
 from __future__ import annotations

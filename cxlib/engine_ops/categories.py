@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..engines import _refuse_dtype, _weight_checks
+from .common import sql_name
 
 #: A row's category in :func:`category_table` beyond the score's own (0, 1, 2).
 _CAT_NULL, _CAT_CODE, _CAT_BAD, _CAT_WEIGHT = -1, -2, 3, 9
@@ -133,7 +134,7 @@ def value_groups(frame: Any, spec: dict, by_cols: list[str], key: str) -> pd.Dat
     dtype = schema[name]
     _refuse_dtype(dtype, name)
     w = spec["weights"]
-    q = _quote
+    q = sql_name
     aggs = ['count(*) AS "_cx_rows"']
     if w:
         _weight_checks(nw.col(w), schema[w], w)  # refuses a non-numeric weights column
@@ -177,11 +178,6 @@ def value_groups(frame: Any, spec: dict, by_cols: list[str], key: str) -> pd.Dat
             bad_w = (n > wn) | (wmin < 0) | ~np.isfinite(wmax)
         out["_cx_wbad"] = np.where(bad_w, np.maximum(n - wn, 1.0), 0.0)  # a count > 0 when any is bad
     return out
-
-
-def _quote(name: str) -> str:
-    """A DuckDB identifier, quoted."""
-    return '"' + str(name).replace('"', '""') + '"'
 
 
 def layout(long: pd.DataFrame, cat: np.ndarray, spec: dict, by_cols: list[str]) -> pd.DataFrame:

@@ -23,6 +23,12 @@ def collect(out: Any) -> pd.DataFrame:
     return out.to_pandas()
 
 
+def sql_name(name: Any, quote: str = '"') -> str:
+    """A column name as an SQL identifier: double-quoted (DuckDB), or backquoted for Spark
+    (``quote="`"``), the quote character doubled inside it."""
+    return quote + str(name).replace(quote, quote * 2) + quote
+
+
 def schema(frame: Any) -> dict:
     return dict(frame.collect_schema())
 

@@ -48,6 +48,7 @@ from ..engines import (
     nw_col,
 )
 from ..errors import CXDataError
+from .common import sql_name
 
 
 def _bad_row_checks(frame: Any, columns: list[str], declared: list, weights: str | None) -> tuple[dict, Any]:
@@ -194,11 +195,6 @@ def _cross_product_totals(data: Any, table: pd.DataFrame, columns: list[str], de
 CENTRING_RATIO = 100.0
 
 
-def _sql_name(name: str, quote: str = "`") -> str:
-    """A column name as an SQL identifier: backquoted (Spark) or double-quoted (DuckDB)."""
-    return quote + str(name).replace(quote, quote * 2) + quote
-
-
 def _sql_number(value: Any) -> str:
     """A finite number as an SQL literal (whole numbers as integers, else an exact double)."""
     value = float(value)
@@ -212,7 +208,7 @@ def _sql_column_checks(name: str, dtype: Any, points: Any, codes: tuple, quote: 
     when none can be), a declared missing code (None when none is declared) and a usable value.
     ``nan=False`` leaves out the NaN tests (see :func:`_sql_sums`)."""
     _refuse_dtype(dtype, name)
-    x = _sql_name(name, quote)
+    x = sql_name(name, quote)
     null = f"({x} IS NULL OR isnan({x}))" if dtype.is_float() and nan else f"{x} IS NULL"
     code = " OR ".join(f"{x} = {_sql_number(c)}" for c in codes if not isinstance(c, str)) or None
     missing = f"({null} OR {code})" if code else null
@@ -280,7 +276,7 @@ def _sql_pass(frame: Any, types: Any, columns: list[str], declared: list, weight
         usable.append(ok)
     weight = "CAST(1 AS DOUBLE)"
     if weights:
-        w, dtype = _sql_name(weights, quote), types[weights]
+        w, dtype = sql_name(weights, quote), types[weights]
         if not dtype.is_numeric():
             raise CXDataError(f"weights column {weights!r} holds {dtype} values; weights must be numeric")
         bad.append(f"{w} IS NULL OR {'isnan(' + w + ') OR ' if nan else ''}{w} < 0 OR "
@@ -310,7 +306,7 @@ def _sql_pass(frame: Any, types: Any, columns: list[str], declared: list, weight
             none = {**{k: 0.0 for k in terms}, "_cx_rows": 0.0, "_cx_complete": True}
             return pd.DataFrame([{**checked, "_cx_complete": False}, none]), shift, False
     for attempt in range(2):
-        centred = [f"CAST({_sql_name(c, quote)} AS DOUBLE) - {_sql_number(m)} AS _cx_z{i}"
+        centred = [f"CAST({sql_name(c, quote)} AS DOUBLE) - {_sql_number(m)} AS _cx_z{i}"
                    for i, (c, m) in enumerate(zip(columns, shift))]
         aggregates = [*(checks if attempt == 0 and not split else []), *products]
         if spark:
@@ -352,7 +348,7 @@ def _rough_means(frame: Any, columns: list[str], declared: list | None = None, r
     if need and frame.implementation.is_duckdb():  # one small SQL query (narwhals' head + to_pandas: 2x)
         out = nw.to_native(frame).limit(rows).aggregate(
             ", ".join(f"avg(CASE WHEN isfinite({x}) THEN {x} END)"
-                      for x in (f"CAST({_sql_name(c, chr(34))} AS DOUBLE)" for c in need)))
+                      for x in (f"CAST({sql_name(c)} AS DOUBLE)" for c in need)))
         means = {c: float(v) if v is not None and np.isfinite(v) else 0.0 for c, v in zip(need, out.fetchall()[0])}
     elif need and not frame.implementation.is_spark_like():
         out = frame.select(*[nw.col(c).cast(nw.Float64) for c in need]).head(rows)

@@ -36,7 +36,7 @@ from ..core.checks import check_confidence_level
 from ..errors import CXDataError
 from ..journeys.build import PATH_SEPARATOR
 from ..journeys.paths import PathVariants, _check_top, _variants_result
-from .common import schema
+from .common import schema, sql_name
 from .journeys import cut, prepared
 
 #: Column names of the engine's small result.
@@ -56,12 +56,8 @@ def _numbered(events: Any, options: dict) -> tuple[Any, str, str, str]:
     return lazy, customer, time, step
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _duckdb_variants(relation: Any, customer: str, time: str, step: str, top: int | None) -> pd.DataFrame:
-    c, t, s = _quote(customer), _quote(time), _quote(step)
+    c, t, s = sql_name(customer), sql_name(time), sql_name(step)
     sep = PATH_SEPARATOR.replace("'", "''")
     limit = "" if top is None else f" limit {int(top)}"
     sql = f"""
